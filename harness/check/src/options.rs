@@ -1,0 +1,91 @@
+//! Options and hostile-input bounds.
+
+/// Hostile-input bounds. Every limit is a clear [`crate::CheckError::LimitExceeded`] (or, for
+/// per-line limits with `skip_bad_lines`, a counted bad line), never a crash or an OOM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest accepted line, in bytes (default 16 MiB).
+    pub max_line_bytes: usize,
+    /// Deepest accepted JSON nesting (default 32).
+    pub max_depth: usize,
+    /// Longest accepted identifier (node, block, tx, account, asset, fault...), in bytes (default 1024).
+    pub max_id_bytes: usize,
+    /// Most distinct node ids (validators, signers, targets, accused; default 100,000).
+    pub max_nodes: usize,
+    /// Most validators in one set (default 100,000).
+    pub max_validators: usize,
+    /// Largest voting power of one validator (default 10^15, so sums fit in 64 bits).
+    pub max_power: u64,
+    /// Heights kept open (with votes and proposals) below the highest height decided by a
+    /// correct node; older heights are judged and pruned (default 1024).
+    pub window_heights: u64,
+    /// Most heights open at once (default 100,000).
+    pub max_open_heights: usize,
+    /// Most distinct block ids at one height (default 4096).
+    pub max_blocks_per_height: usize,
+    /// Most distinct first votes (node, round, vtype) held across open heights (default 20 M).
+    pub max_open_votes: usize,
+    /// Most distinct tx ids (default 20 M).
+    pub max_txs: usize,
+    /// Most distinct accounts plus assets (default 10 M).
+    pub max_accounts: usize,
+    /// Most snapshot entries (supply and balance values) kept for the ledger replay (default 20 M).
+    pub max_snapshot_entries: usize,
+    /// Findings kept per property; further ones are counted only (default 1000).
+    pub max_findings_per_property: usize,
+    /// Distinct unknown kinds counted by name; others are counted under `"<other>"` (default 256).
+    pub max_unknown_kinds: usize,
+    /// Bad lines described in the report (the rest are counted; default 20).
+    pub max_bad_lines_reported: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line_bytes: 16 << 20,
+            max_depth: 32,
+            max_id_bytes: 1024,
+            max_nodes: 100_000,
+            max_validators: 100_000,
+            max_power: 1_000_000_000_000_000,
+            window_heights: 1024,
+            max_open_heights: 100_000,
+            max_blocks_per_height: 4096,
+            max_open_votes: 20_000_000,
+            max_txs: 20_000_000,
+            max_accounts: 10_000_000,
+            max_snapshot_entries: 20_000_000,
+            max_findings_per_property: 1000,
+            max_unknown_kinds: 256,
+            max_bad_lines_reported: 20,
+        }
+    }
+}
+
+/// How to check a trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Count and report bad lines instead of stopping at the first one.
+    pub skip_bad_lines: bool,
+    /// Bounded-liveness bound in nanoseconds; `None` means the default of 10 s.
+    pub liveness_bound_ns: Option<u64>,
+    /// Replay command to print with findings; when `None` it is built from `run.start`'s
+    /// `scenario` and `seed` as `touchstone run <scenario> --seed <seed>`.
+    pub replay_command: Option<String>,
+    /// Hostile-input bounds.
+    pub limits: Limits,
+}
+
+/// The default liveness bound: 10 s.
+pub const DEFAULT_LIVENESS_BOUND_NS: u64 = 10_000_000_000;
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            skip_bad_lines: false,
+            liveness_bound_ns: Some(DEFAULT_LIVENESS_BOUND_NS),
+            replay_command: None,
+            limits: Limits::default(),
+        }
+    }
+}

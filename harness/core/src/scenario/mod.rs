@@ -1,0 +1,30 @@
+//! Scenario scripts (TOML): model, parsing with located diagnostics, and a builder.
+//!
+//! ```
+//! let text = r#"
+//! name = "demo"
+//! kind = "payment"
+//! [workload]
+//! accounts = 100
+//! [[workload.phases]]
+//! duration = "2s"
+//! rate = { type = "constant", tps = 50 }
+//! [criteria]
+//! latency_p99 = "1s"
+//! "#;
+//! let s = touchstone_core::scenario::parse(text, "demo.toml").unwrap();
+//! assert_eq!(s.workload.phases[0].duration, 2_000_000_000);
+//! let bad = touchstone_core::scenario::parse("name = \"x\"\nkind = \"paymnt\"\n", "bad.toml").unwrap_err();
+//! assert!(bad.to_string().contains("did you mean `payment`"));
+//! ```
+
+mod builder;
+mod diag;
+mod model;
+pub mod raw;
+mod validate;
+
+pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
+pub use diag::{Diagnostic, FieldPath, ScenarioError};
+pub use model::*;
+pub use validate::{load, parse, MIX_OPS, PROPERTY_IDS};
