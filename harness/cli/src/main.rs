@@ -1,1 +1,66 @@
-fn main() {}
+//! `touchstone`: the command-line front of the harness. Thin: every subcommand lives in its own
+//! file under `cmd/`, the libraries do the work, and this file maps outcomes to exit codes:
+//! 0 pass, 1 findings, 2 bad input or usage, 3 harness or adapter failure.
+
+mod adapters;
+mod cmd;
+mod environment;
+mod exit;
+mod pipeline;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A regulatory sandbox test harness for blockchains.
+#[derive(Debug, Parser)]
+#[command(name = "touchstone", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenario scripts against an adapter (default: the embedded simulated network).
+    Run(cmd::run::RunArgs),
+    /// Parse and check scenario scripts without running them.
+    Validate(cmd::validate::ValidateArgs),
+    /// Check consensus and ledger properties of any trace file.
+    Check(cmd::check::CheckArgs),
+    /// Re-render the report of a saved run.
+    Report(cmd::report::ReportArgs),
+    /// Recompute a run directory's manifest and name any artefact that changed.
+    Verify(cmd::verify::VerifyArgs),
+    /// List scenarios, adapters, properties or indicators.
+    List(cmd::list::ListArgs),
+    /// Run a suite of scenarios and score them as one evaluation.
+    Suite(cmd::suite::SuiteArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => cmd::run::exec(a),
+        Command::Validate(a) => cmd::validate::exec(a),
+        Command::Check(a) => cmd::check::exec(a),
+        Command::Report(a) => cmd::report::exec(a),
+        Command::Verify(a) => cmd::verify::exec(a),
+        Command::List(a) => cmd::list::exec(a),
+        Command::Suite(a) => cmd::suite::exec(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code as u8)
+        }
+    }
+}

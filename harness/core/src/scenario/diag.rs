@@ -118,14 +118,21 @@ fn render(ds: &[Diagnostic]) -> String {
     s
 }
 
-/// The closest candidate to `input` (Jaro-Winkler ≥ 0.8), for "did you mean".
+/// The closest candidate to `input`, for "did you mean": a transposition or a couple of typos
+/// (Damerau–Levenshtein), or a close Jaro-Winkler match for longer names.
 pub fn suggest(input: &str, candidates: &[&str]) -> Option<String> {
+    let max_edits = (input.chars().count() / 3).max(1);
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(input, c), *c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
+        .map(|c| {
+            let edits = strsim::damerau_levenshtein(input, c);
+            let jw = strsim::jaro_winkler(input, c);
+            let ok = edits <= max_edits || jw >= 0.85;
+            (ok, edits, c)
+        })
+        .filter(|(ok, _, _)| *ok)
+        .min_by_key(|(_, edits, _)| *edits)
+        .map(|(_, _, c)| c.to_string())
 }
 
 /// Byte offset → 1-based (line, column in characters).

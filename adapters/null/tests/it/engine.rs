@@ -1,0 +1,160 @@
+use std::sync::atomic::AtomicBool;
+use touchstone_core::criteria;
+use touchstone_core::engine::{self, EndReason, FaultStatus, RunOptions, RunResult};
+use touchstone_core::scenario::*;
+use touchstone_core::time::{NS_PER_MS, NS_PER_S};
+use touchstone_core::trace::{MemoryTrace, TraceWriter};
+use touchstone_core::Seed;
+use touchstone_null::{NullAdapter, NullConfig};
+
+fn run_with(s: &Scenario, cfg: NullConfig, seed: u64) -> (RunResult, MemoryTrace) {
+    let mut a = NullAdapter::new(cfg);
+    let mut t = MemoryTrace::default();
+    let r = engine::run(s, &mut a, Seed(seed), &mut t, RunOptions::default()).expect("run");
+    (r, t)
+}
+
+fn constant(tps: f64, secs: u64) -> Scenario {
+    ScenarioBuilder::new("t", ScenarioKind::Payment).accounts(50).phase("load", secs * NS_PER_S, RateSpec::Constant { tps }).build()
+}
+
+#[test]
+fn constant_load_commits_everything_with_the_configured_delay() {
+    let s = constant(200.0, 2);
+    let (r, _) = run_with(&s, NullConfig { delay: 50 * NS_PER_MS, ..Default::default() }, 1);
+    let m = &r.metrics.measured;
+    assert_eq!(r.end, EndReason::Completed);
+    assert_eq!(m.submitted, 400);
+    assert_eq!(m.committed, 400);
+    assert_eq!(m.unknown, 0);
+    assert!((m.latency.p99_ns as i64 - 50_000_000).abs() < 100_000, "p99 {}", m.latency.p99_ns);
+    assert!((m.committed_tps - 200.0).abs() < 1.0, "{}", m.committed_tps);
+    let series_committed: u64 = r.metrics.series.iter().map(|s| s.committed).sum();
+    assert_eq!(series_committed, 400);
+    assert!(!r.metrics.generator.fell_behind);
+}
+
+#[test]
+fn trace_is_spec_shaped_and_ordered() {
+    let s = constant(100.0, 1);
+    let (_, t) = run_with(&s, NullConfig::default(), 1);
+    let v = t.values();
+    assert_eq!(v[0]["kind"], "run.start");
+    assert_eq!(v[0]["seed"], 1);
+    assert_eq!(v.last().unwrap()["kind"], "run.end");
+    let mut last = 0;
+    for l in &v {
+        let t = l["t_ns"].as_u64().unwrap();
+        assert!(t >= last);
+        last = t;
+    }
+    // Genesis issues (50 accounts × 1 asset) then 100 submissions and 100 results.
+    let genesis = v.iter().filter(|l| l["kind"] == "tx.submit" && l["client"] == "genesis").count();
+    assert_eq!(genesis, 50);
+    let submits = v.iter().filter(|l| l["kind"] == "tx.submit" && l["client"] != "genesis").count();
+    let committed = v.iter().filter(|l| l["kind"] == "tx.result" && l["status"] == "committed" && l["height"] != 0).count();
+    assert_eq!((submits, committed), (100, 100));
+}
+
+#[test]
+fn warmup_is_excluded_from_the_measured_figures() {
+    let s = ScenarioBuilder::new("w", ScenarioKind::Payment)
+        .warmup(NS_PER_S, RateSpec::Constant { tps: 1000.0 })
+        .phase("load", NS_PER_S, RateSpec::Constant { tps: 100.0 })
+        .build();
+    let (r, _) = run_with(&s, NullConfig::default(), 1);
+    assert_eq!(r.metrics.phases[0].submitted, 1000);
+    assert_eq!(r.metrics.measured.submitted, 100);
+}
+
+#[test]
+fn rejections_carry_reason_codes_and_notice_time() {
+    let s = constant(100.0, 1);
+    let (r, t) = run_with(&s, NullConfig { reject_every: 10, ..Default::default() }, 1);
+    assert_eq!(r.metrics.measured.rejected, 10);
+    assert_eq!(r.metrics.measured.reasons.get("INSUFFICIENT_BALANCE"), Some(&10));
+    assert_eq!(r.metrics.measured.rejection_notice.count, 10);
+    let rejected = t.values().into_iter().filter(|l| l["status"] == "rejected").count();
+    assert_eq!(rejected, 10);
+}
+
+#[test]
+fn a_chain_that_never_answers_yields_unknown_after_the_timeout() {
+    let s = ScenarioBuilder::new("slow", ScenarioKind::Payment)
+        .timeout(NS_PER_S)
+        .phase("load", NS_PER_S, RateSpec::Constant { tps: 10.0 })
+        .build();
+    let (r, t) = run_with(&s, NullConfig { delay: 60 * NS_PER_S, ..Default::default() }, 1);
+    assert_eq!(r.metrics.measured.unknown, 10);
+    assert_eq!(r.metrics.measured.committed, 0);
+    assert!(t.values().iter().any(|l| l["status"] == "unknown" && l["reason"] == "TIMEOUT"));
+    let c = criteria::evaluate(&Criteria { latency_p99: Some(NS_PER_S), ..Default::default() }, &r.metrics);
+    assert!(!c[0].passed, "nothing committed cannot meet a latency bound");
+}
+
+#[test]
+fn closed_loop_keeps_the_concurrency() {
+    let s = ScenarioBuilder::new("c", ScenarioKind::Payment).phase("load", NS_PER_S, RateSpec::Closed { concurrency: 10 }).build();
+    let (r, _) = run_with(&s, NullConfig { delay: 10 * NS_PER_MS, ..Default::default() }, 1);
+    let n = r.metrics.measured.submitted;
+    assert!((990..=1010).contains(&n), "10 outstanding × 100 round trips/s ≈ 1000, got {n}");
+    assert!(r.metrics.measured.closed_loop);
+}
+
+#[test]
+fn burst_sends_its_count_and_reports_completion() {
+    let s = ScenarioBuilder::new("b", ScenarioKind::Clearing)
+        .phase("burst", NS_PER_S, RateSpec::Burst { count: 5000, at: 0, within: 0 })
+        .criteria(Criteria { completion_max: Some(NS_PER_S), ..Default::default() })
+        .build();
+    let (r, _) = run_with(&s, NullConfig { delay: 200 * NS_PER_MS, ..Default::default() }, 1);
+    assert_eq!(r.metrics.measured.committed, 5000);
+    assert_eq!(r.metrics.measured.completion_ns, Some(200 * NS_PER_MS));
+    let c = criteria::evaluate(&s.criteria, &r.metrics);
+    assert!(c[0].passed);
+}
+
+#[test]
+fn faults_the_adapter_cannot_inject_are_not_exercised_and_leave_no_trace() {
+    let s = ScenarioBuilder::new("f", ScenarioKind::Payment)
+        .phase("load", 2 * NS_PER_S, RateSpec::Constant { tps: 10.0 })
+        .fault(NS_PER_S, Some(NS_PER_S / 2), FaultAction::Crash { nodes: vec!["n0".into()] })
+        .build();
+    let (r, t) = run_with(&s, NullConfig::default(), 1);
+    assert_eq!(r.faults[0].status, FaultStatus::NotExercised);
+    assert!(!t.values().iter().any(|l| l["kind"].as_str().unwrap().starts_with("fault.")));
+}
+
+#[test]
+fn same_seed_same_fingerprint_and_different_seed_differs() {
+    let s = ScenarioBuilder::new("d", ScenarioKind::Payment).phase("load", NS_PER_S, RateSpec::Poisson { tps: 500.0 }).build();
+    let fp = |seed| {
+        let mut a = NullAdapter::new(NullConfig { delay: 5 * NS_PER_MS, ..Default::default() });
+        let mut w = TraceWriter::new(Vec::new());
+        engine::run(&s, &mut a, Seed(seed), &mut w, RunOptions::default()).unwrap();
+        w.finish().unwrap().1
+    };
+    assert_eq!(fp(7), fp(7));
+    assert_ne!(fp(7), fp(8));
+}
+
+#[test]
+fn a_stop_request_ends_the_run_with_partial_results() {
+    let s = constant(100.0, 10);
+    let stop = AtomicBool::new(true);
+    let mut a = NullAdapter::new(NullConfig::default());
+    let mut t = MemoryTrace::default();
+    let r = engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { stop: Some(&stop), progress: None }).unwrap();
+    assert_eq!(r.end, EndReason::Interrupted);
+    assert_eq!(t.values().last().unwrap()["reason"], "interrupted");
+}
+
+#[test]
+fn ramp_offers_the_area_under_the_rate() {
+    let s = ScenarioBuilder::new("r", ScenarioKind::Clearing).phase("ramp", 4 * NS_PER_S, RateSpec::Ramp { from: 0.0, to: 1000.0 }).build();
+    let (r, _) = run_with(&s, NullConfig::default(), 1);
+    let n = r.metrics.measured.submitted as i64;
+    assert!((n - 2000).abs() <= 2, "{n}");
+    let series = &r.metrics.series;
+    assert!(series[3].offered > series[0].offered * 3, "rate must grow: {series:?}");
+}

@@ -1,0 +1,291 @@
+//! Judging a height when it leaves the window: agreement, integrity, quorum, validity,
+//! conflicting quorums, state agreement; then the ledger applies its reference block.
+
+use crate::catalogue::{RawFinding, P};
+use crate::checker::Checker;
+use crate::height::{fingerprint, Dec, HeightState, NIL};
+use crate::ledger::Unsubmitted;
+
+impl Checker<'_> {
+    pub(crate) fn finalize(&mut self, h: u64, hs: HeightState) {
+        self.open_votes -= hs.first_votes.len();
+        let correct: Vec<&Dec> =
+            hs.decisions.iter().filter(|d| self.model.is_correct(d.node)).collect();
+        let reference = correct.first().map(|d| (d.block, d.node, d.line));
+        self.judge_agreement(h, &hs, &correct);
+        for d in &correct {
+            self.stats.correct_decisions += 1;
+            self.judge_quorum(h, &hs, d);
+            self.judge_validity(h, &hs, d);
+        }
+        self.judge_slots(h, &hs);
+        self.judge_app_hashes(h, &hs, &correct);
+        // Validity of txs: one check per distinct block decided by a correct node.
+        let mut seen = Vec::new();
+        for d in &correct {
+            if seen.contains(&d.block) {
+                continue;
+            }
+            seen.push(d.block);
+            for &t in hs.blocks[d.block as usize].txs.as_deref().unwrap_or(&[]) {
+                if self.ledger.info[t as usize].submitted.is_none() {
+                    let cap = self.opts.limits.max_findings_per_property * 4;
+                    if self.ledger.validity_unsubmitted.len() < cap {
+                        let u = Unsubmitted { tx: t, height: h, node: d.node, line: d.line };
+                        self.ledger.validity_unsubmitted.push(u);
+                    }
+                }
+            }
+        }
+        // Ledger replay and the pruned-chain fingerprint.
+        let cap = self.opts.limits.max_findings_per_property * 4;
+        match reference {
+            Some((b, node, line)) => {
+                self.stats.heights_decided += 1;
+                let txs = hs.blocks[b as usize].txs.as_deref().unwrap_or(&[]);
+                self.ledger.apply_height(h, txs, node, line, &self.model, &mut self.findings, cap);
+                self.remember(h, fingerprint(&hs.blocks[b as usize].name), node, line);
+            }
+            None => self.ledger.check_snapshots(h, true, &self.model, &mut self.findings),
+        }
+    }
+
+    fn remember(&mut self, h: u64, fp: u64, node: u32, line: u64) {
+        let p = &mut self.pruned;
+        if p.entries.is_empty() {
+            p.base = h;
+        }
+        let Some(i) = h.checked_sub(p.base) else { return };
+        let i = i as usize;
+        if i >= p.entries.len() && i - p.entries.len() < 1 << 20 {
+            p.entries.resize(i, (0, 0, 0));
+            p.entries.push((fp.max(1), node, line));
+        }
+    }
+
+    fn judge_agreement(&mut self, h: u64, hs: &HeightState, correct: &[&Dec]) {
+        let Some(first) = correct.first() else { return };
+        let mut firsts: Vec<&Dec> = Vec::new();
+        for d in correct {
+            if !firsts.iter().any(|x| x.node == d.node) {
+                firsts.push(d);
+            }
+        }
+        if firsts.len() >= 2 {
+            self.stats.agreement_compared += 1;
+        }
+        let dissent: Vec<&&Dec> = firsts.iter().filter(|d| d.block != first.block).collect();
+        if !dissent.is_empty() {
+            let mut nodes = vec![first.node];
+            let mut lines = vec![first.line];
+            let mut parts = Vec::new();
+            for d in &dissent {
+                nodes.push(d.node);
+                lines.push(d.line);
+                parts.push(format!("{} decided {}", self.model.name(d.node), hs.block_name(d.block)));
+            }
+            parts.dedup();
+            self.findings.add(RawFinding {
+                prop: P::Agreement,
+                nodes,
+                height: Some(h),
+                round: None,
+                lines,
+                message: format!(
+                    "{} but {} decided {}",
+                    parts.join(", "),
+                    self.model.name(first.node),
+                    hs.block_name(first.block)
+                ),
+            });
+            self.first_disagreement = Some(self.first_disagreement.map_or(h, |x| x.min(h)));
+        }
+        // Integrity: one correct node, two blocks at this height.
+        for f in &firsts {
+            if let Some(other) = correct.iter().find(|d| d.node == f.node && d.block != f.block) {
+                self.findings.add(RawFinding {
+                    prop: P::Integrity,
+                    nodes: vec![f.node],
+                    height: Some(h),
+                    round: Some(other.round),
+                    lines: vec![f.line, other.line],
+                    message: format!(
+                        "decided {} and then {} at the same height",
+                        hs.block_name(f.block),
+                        hs.block_name(other.block)
+                    ),
+                });
+            }
+        }
+    }
+
+    fn judge_quorum(&mut self, h: u64, hs: &HeightState, d: &Dec) {
+        self.stats.quorum_judged += 1;
+        let vs = self.model.valset(h);
+        let mut problems = Vec::new();
+        let mut cert_power = 0u128;
+        if let Some(cert) = &d.cert {
+            let mut sorted = cert.to_vec();
+            sorted.sort_unstable();
+            let mut repeated: Vec<String> = Vec::new();
+            let mut outside: Vec<String> = Vec::new();
+            for (i, &s) in sorted.iter().enumerate() {
+                if i > 0 && sorted[i - 1] == s {
+                    if !repeated.contains(&self.model.name(s)) {
+                        repeated.push(self.model.name(s));
+                    }
+                    continue;
+                }
+                match vs.power(s) {
+                    Some(p) => cert_power += u128::from(p),
+                    None => outside.push(self.model.name(s)),
+                }
+            }
+            if !outside.is_empty() {
+                problems.push(format!("cert signers outside the validator set: {}", outside.join(",")));
+            }
+            if !repeated.is_empty() {
+                problems.push(format!("cert signers repeated: {}", repeated.join(",")));
+            }
+        }
+        let mut vote_power = 0u128;
+        if d.block != NIL {
+            let extra = (0..self.vtypes.len()).map(|i| (i + crate::height::VTYPES.len()) as u8);
+            for vt in [1u8, 3, 4].into_iter().chain(extra) {
+                if let Some(t) = hs.tallies.get(&(d.round, vt, d.block)) {
+                    let p: u128 = t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
+                    vote_power = vote_power.max(p);
+                }
+            }
+        }
+        let justified = self.model.is_quorum(cert_power, vs.total)
+            || self.model.is_quorum(vote_power, vs.total);
+        if !justified {
+            if d.cert.is_none() && hs.tallies.is_empty() {
+                self.stats.quorum_unverifiable += 1;
+            } else {
+                problems.push(format!(
+                    "power {} of {} (cert {cert_power}, votes {vote_power}) is not more than {}/{}",
+                    cert_power.max(vote_power),
+                    vs.total,
+                    self.model.num,
+                    self.model.den
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            self.findings.add(RawFinding {
+                prop: P::Quorum,
+                nodes: vec![d.node],
+                height: Some(h),
+                round: Some(d.round),
+                lines: vec![d.line],
+                message: format!("decision of {}: {}", hs.block_name(d.block), problems.join("; ")),
+            });
+        }
+    }
+
+    fn judge_validity(&mut self, h: u64, hs: &HeightState, d: &Dec) {
+        if hs.blocks[d.block as usize].proposed_line.is_some() {
+            self.stats.validity_judged += 1;
+        } else if self.stats.proposes > 0 {
+            self.stats.validity_judged += 1;
+            self.findings.add(RawFinding {
+                prop: P::Validity,
+                nodes: vec![d.node],
+                height: Some(h),
+                round: Some(d.round),
+                lines: vec![d.line],
+                message: format!("decided block {} that was never proposed", hs.block_name(d.block)),
+            });
+        } else {
+            self.stats.validity_unverifiable += 1;
+        }
+    }
+
+    /// No conflicting quorums at any (round, vtype) of this height.
+    fn judge_slots(&mut self, h: u64, hs: &HeightState) {
+        let vs = self.model.valset(h);
+        // Sorted for determinism (the map's order is not).
+        #[allow(clippy::disallowed_methods)] // sorted right below
+        let mut keys: Vec<(u64, u8, u16)> = hs.tallies.keys().copied().collect();
+        keys.sort_unstable();
+        let mut i = 0;
+        while i < keys.len() {
+            let (r, vt) = (keys[i].0, keys[i].1);
+            let mut quorums = Vec::new();
+            while i < keys.len() && keys[i].0 == r && keys[i].1 == vt {
+                let t = &hs.tallies[&keys[i]];
+                let p: u128 = t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
+                if keys[i].2 != NIL && self.model.is_quorum(p, vs.total) {
+                    quorums.push((keys[i].2, t, p));
+                }
+                i += 1;
+            }
+            self.stats.slots_judged += 1;
+            if quorums.len() >= 2 {
+                let (a, b) = (&quorums[0], &quorums[1]);
+                let both: Vec<u32> =
+                    a.1.voters.iter().copied().filter(|v| b.1.voters.contains(v)).collect();
+                self.findings.add(RawFinding {
+                    prop: P::NoConflictingQuorums,
+                    nodes: both,
+                    height: Some(h),
+                    round: Some(r),
+                    lines: vec![a.1.first_line, b.1.first_line],
+                    message: format!(
+                        "{} quorums for {} (power {}) and {} (power {}) of {}",
+                        self.vtype_name(vt),
+                        hs.block_name(a.0),
+                        a.2,
+                        hs.block_name(b.0),
+                        b.2,
+                        vs.total
+                    ),
+                });
+            }
+        }
+    }
+
+    fn judge_app_hashes(&mut self, h: u64, hs: &HeightState, correct: &[&Dec]) {
+        let from_decide: Vec<(u32, &str, u64)> = correct
+            .iter()
+            .filter_map(|d| d.app_hash.as_deref().map(|a| (d.node, a, d.line)))
+            .collect();
+        let from_snap: Vec<(u32, &str, u64)> = hs
+            .snapshot_hashes
+            .iter()
+            .filter(|s| self.model.is_correct(s.0))
+            .map(|s| (s.0, &*s.1, s.2))
+            .collect();
+        for (what, list) in [("cons.decide", from_decide), ("state.snapshot", from_snap)] {
+            let Some(&(n0, a0, l0)) = list.first() else { continue };
+            if list.iter().any(|x| x.0 != n0) {
+                self.stats.app_hash_compared += 1;
+            }
+            let diff: Vec<&(u32, &str, u64)> = list.iter().filter(|x| x.1 != a0).collect();
+            if diff.is_empty() {
+                continue;
+            }
+            let mut nodes = vec![n0];
+            let mut lines = vec![l0];
+            for d in &diff {
+                nodes.push(d.0);
+                lines.push(d.2);
+            }
+            self.findings.add(RawFinding {
+                prop: P::StateAgreement,
+                nodes,
+                height: Some(h),
+                round: None,
+                lines,
+                message: format!(
+                    "{what} app_hash differs: {} reports {}, {} reports {a0}",
+                    self.model.name(diff[0].0),
+                    diff[0].1,
+                    self.model.name(n0)
+                ),
+            });
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
+
+use crate::checker::{Checker, R};
+use crate::event::{as_i128, bad, members, opt_u64, req_u64, Fields};
+use crate::json::Val;
+use crate::ledger::{Op, Snap};
+
+impl Checker<'_> {
+    fn tx_index(&mut self, id: &str) -> R<u32> {
+        let limit = self.opts.limits.max_txs;
+        match self.ledger.tx(id, limit) {
+            Some(t) => Ok(t),
+            None => Err(self.limit("number of distinct tx ids", limit)),
+        }
+    }
+
+    fn account(&mut self, id: &str, asset: bool) -> R<u32> {
+        let limit = self.opts.limits.max_accounts;
+        let table = if asset { &mut self.ledger.assets } else { &mut self.ledger.accounts };
+        match table.intern(id, limit) {
+            Some(a) => Ok(a),
+            None => Err(self.limit("number of distinct accounts or assets", limit)),
+        }
+    }
+
+    pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> R<()> {
+        let tx = self.ctx.req_str("tx", f.tx)?;
+        self.ctx.req_str("client", f.client)?;
+        let op = Op::parse(&self.ctx.req_str("op", f.op)?);
+        let from = self.ctx.opt_str("from", f.from)?;
+        let to = self.ctx.opt_str("to", f.to)?;
+        let asset = self.ctx.opt_str("asset", f.asset)?;
+        let amount = match f.amount {
+            None | Some(Val::Null) => None,
+            Some(v) => {
+                let a = as_i128("amount", v)?;
+                if a < 0 {
+                    return bad("amount", "must not be negative")?;
+                }
+                Some(a)
+            }
+        };
+        let nonce = match f.nonce {
+            None | Some(Val::Null) => None,
+            Some(Val::Num(_)) => opt_u64("nonce", f.nonce)?,
+            Some(v @ Val::Str { .. }) => {
+                let s = self.ctx.req_str("nonce", Some(v))?;
+                Some(crate::height::fingerprint(&s) | 1 << 63)
+            }
+            Some(v) => return bad("nonce", format!("expected an integer or string, found {}", v.type_name()))?,
+        };
+        let t = self.tx_index(&tx)?;
+        let from = from.map(|a| self.account(&a, false)).transpose()?;
+        let to = to.map(|a| self.account(&a, false)).transpose()?;
+        let asset = asset.map(|a| self.account(&a, true)).transpose()?;
+        self.ledger.submits += 1;
+        let info = &mut self.ledger.info[t as usize];
+        if info.submitted.is_none() {
+            info.submitted = Some(self.line);
+            info.op = op;
+            info.from = from;
+            info.to = to;
+            info.asset = asset;
+            info.amount = amount;
+            info.nonce = nonce;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn on_result(&mut self, f: &Fields<'_>) -> R<()> {
+        let tx = self.ctx.req_str("tx", f.tx)?;
+        let status = self.ctx.req_str("status", f.status)?;
+        let height = opt_u64("height", f.height)?;
+        self.ctx.opt_str("reason", f.reason)?;
+        let node = self.ctx.opt_str("node", f.node)?;
+        let committed = match &*status {
+            "committed" => true,
+            "rejected" => false,
+            "unknown" => return Ok(()),
+            other => {
+                return bad("status", format!("expected committed, rejected or unknown, found {other:?}"))?
+            }
+        };
+        let t = self.tx_index(&tx)?;
+        let node = node.map(|n| self.node(&n)).transpose()?;
+        self.ledger.results += 1;
+        let line = self.line;
+        let info = &mut self.ledger.info[t as usize];
+        if !committed {
+            info.rejected.get_or_insert(line);
+            return Ok(());
+        }
+        if info.committed.is_some() {
+            return Ok(());
+        }
+        info.committed = Some((line, height, node));
+        if height == Some(0) {
+            self.genesis_seen = true;
+            self.ledger.apply_genesis(t);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn on_snapshot(&mut self, f: &Fields<'_>) -> R<()> {
+        let node = self.ctx.req_str("node", f.node)?;
+        let h = req_u64("height", f.height)?;
+        let app_hash = self.ctx.opt_str("app_hash", f.app_hash)?;
+        let mut supply_raw = Vec::new();
+        if let Some(v) = f.supply.filter(|v| !matches!(v, Val::Null)) {
+            for (asset, amount) in members(&self.ctx, "supply", v)? {
+                supply_raw.push((asset, as_i128("supply", amount)?));
+            }
+        }
+        let mut bal_raw = Vec::new();
+        if let Some(v) = f.balances.filter(|v| !matches!(v, Val::Null)) {
+            for (acct, per) in members(&self.ctx, "balances", v)? {
+                for (asset, amount) in members(&self.ctx, "balances", per)? {
+                    bal_raw.push((acct.clone(), asset, as_i128("balances", amount)?));
+                }
+            }
+        }
+        let n = self.node(&node)?;
+        let line = self.line;
+        if h < self.pruned_below {
+            self.stats.late_events += 1;
+            self.ledger.snapshots_unchecked += 1;
+            return Ok(());
+        }
+        if let Some(a) = app_hash {
+            self.open(h)?.snapshot_hashes.push((n, a.into(), line));
+        }
+        if supply_raw.is_empty() && bal_raw.is_empty() {
+            return Ok(());
+        }
+        let entries = supply_raw.len() + bal_raw.len();
+        if self.ledger.snapshot_entries + entries > self.opts.limits.max_snapshot_entries {
+            self.ledger.snapshots_unchecked += 1;
+            return Ok(());
+        }
+        let mut supply = Vec::with_capacity(supply_raw.len());
+        for (a, v) in supply_raw {
+            supply.push((self.account(&a, true)?, v));
+        }
+        let mut balances = Vec::with_capacity(bal_raw.len());
+        for (acct, a, v) in bal_raw {
+            balances.push((self.account(&acct, false)?, self.account(&a, true)?, v));
+        }
+        self.ledger.snapshot_entries += entries;
+        self.ledger.snapshots.entry(h).or_default().push(Snap { node: n, line, supply, balances });
+        Ok(())
+    }
+}

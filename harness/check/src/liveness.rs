@@ -1,0 +1,220 @@
+//! Bounded liveness: fault timeline, the liveness window, first new decisions.
+
+use std::collections::BTreeMap;
+
+use crate::catalogue::{Findings, RawFinding, P};
+use crate::model::Model;
+use crate::report::{LivenessStats, Verdict};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// crash or pause: the targets are not running.
+    Down,
+    /// partition or link: a network fault, removed by `net.heal`.
+    Network,
+    Other,
+}
+
+/// Fault timeline and per-node progress since the window start.
+#[derive(Debug, Default)]
+pub(crate) struct Liveness {
+    /// (t_ns, line) of the last `net.heal` / `fault.stop`; `None` = run start.
+    pub(crate) window: Option<(u64, u64)>,
+    faults: BTreeMap<Box<str>, (Kind, Vec<u32>)>,
+    down: Vec<u32>,
+    first_new: Vec<Option<u64>>,
+    max_decided: Vec<Option<u64>>,
+    pub(crate) decides: u64,
+}
+
+fn at<T: Default + Clone>(v: &mut Vec<T>, n: u32) -> &mut T {
+    let i = n as usize;
+    if v.len() <= i {
+        v.resize(i + 1, T::default());
+    }
+    &mut v[i]
+}
+
+impl Liveness {
+    /// Number of active faults.
+    pub(crate) fn active_faults(&self) -> usize {
+        self.faults.len()
+    }
+
+    pub(crate) fn fault_start(&mut self, id: &str, ftype: &str, targets: Vec<u32>) {
+        let kind = match ftype {
+            "crash" | "pause" => Kind::Down,
+            "partition" | "link" => Kind::Network,
+            "restart" => {
+                for &n in &targets {
+                    *at(&mut self.down, n) = 0;
+                }
+                for (_, (k, t)) in self.faults.iter_mut() {
+                    if *k == Kind::Down {
+                        t.retain(|n| !targets.contains(n));
+                    }
+                }
+                Kind::Other
+            }
+            _ => Kind::Other,
+        };
+        if kind == Kind::Down {
+            for &n in &targets {
+                *at(&mut self.down, n) += 1;
+            }
+        }
+        if let Some((Kind::Down, old)) = self.faults.insert(id.into(), (kind, targets)) {
+            for n in old {
+                let d = at(&mut self.down, n);
+                *d = d.saturating_sub(1);
+            }
+        }
+    }
+
+    pub(crate) fn fault_stop(&mut self, id: &str, t: u64, line: u64) {
+        if let Some((Kind::Down, targets)) = self.faults.remove(id) {
+            for n in targets {
+                let d = at(&mut self.down, n);
+                *d = d.saturating_sub(1);
+            }
+        }
+        self.open_window(t, line);
+    }
+
+    pub(crate) fn heal(&mut self, t: u64, line: u64) {
+        self.faults.retain(|_, (k, _)| *k != Kind::Network);
+        self.open_window(t, line);
+    }
+
+    fn open_window(&mut self, t: u64, line: u64) {
+        self.window = Some((t, line));
+        self.first_new.iter_mut().for_each(|x| *x = None);
+    }
+
+    #[inline]
+    pub(crate) fn decide(&mut self, node: u32, height: u64, t: u64) {
+        self.decides += 1;
+        let m = at(&mut self.max_decided, node);
+        if m.is_none_or(|m| height > m) {
+            *m = Some(height);
+            let f = at(&mut self.first_new, node);
+            if f.is_none() {
+                *f = Some(t);
+            }
+        }
+    }
+
+    /// Verdict at the end of the trace.
+    pub(crate) fn evaluate(
+        &self,
+        model: &Model,
+        last_t: u64,
+        run_start_line: u64,
+        bound: u64,
+        over_budget: bool,
+        findings: &mut Findings,
+    ) -> (Verdict, Option<String>, Option<LivenessStats>) {
+        let ne = |r: &str| (Verdict::NotEvaluated, Some(r.to_string()), None);
+        if over_budget {
+            return ne("Byzantine power is over budget");
+        }
+        if self.decides == 0 {
+            return ne("no cons.decide in the trace");
+        }
+        if self.faults.values().any(|(k, _)| *k == Kind::Network) {
+            return ne("a network fault is still active at the end of the trace");
+        }
+        let (start, start_line) = self.window.map_or((0, None), |(t, l)| (t, Some(l)));
+        let top = self.max_decided.iter().flatten().max().copied().unwrap_or(0);
+        let nodes: Vec<u32> = model
+            .valset(top)
+            .members
+            .iter()
+            .map(|m| m.0)
+            .filter(|&n| model.is_correct(n) && self.down.get(n as usize).is_none_or(|&d| d == 0))
+            .collect();
+        if nodes.is_empty() {
+            return ne("no running correct validator at the end of the trace");
+        }
+        let mut in_bound = 0;
+        let mut pending = Vec::new();
+        let mut first: Option<u64> = None;
+        let mut all: Option<u64> = Some(0);
+        let evidence = start_line.unwrap_or(run_start_line);
+        for &n in &nodes {
+            let got = self.first_new.get(n as usize).copied().flatten();
+            let next = self.max_decided.get(n as usize).copied().flatten().map_or(0, |h| h + 1);
+            match got {
+                Some(t) => {
+                    let d = t - start.min(t);
+                    first = Some(first.map_or(d, |f| f.min(d)));
+                    all = all.map(|a| a.max(d));
+                    if d <= bound {
+                        in_bound += 1;
+                    } else {
+                        findings.add(RawFinding {
+                            prop: P::Liveness,
+                            nodes: vec![n],
+                            height: None,
+                            round: None,
+                            lines: vec![evidence],
+                            message: format!(
+                                "first new decision {:.3} s after the window start at {:.3} s, bound {:.3} s",
+                                secs(d),
+                                secs(start),
+                                secs(bound)
+                            ),
+                        });
+                    }
+                }
+                None => {
+                    all = None;
+                    if last_t.saturating_sub(start) >= bound {
+                        findings.add(RawFinding {
+                            prop: P::Liveness,
+                            nodes: vec![n],
+                            height: Some(next),
+                            round: None,
+                            lines: vec![evidence],
+                            message: format!(
+                                "decided no new height within {:.3} s of the window start at {:.3} s",
+                                secs(bound),
+                                secs(start)
+                            ),
+                        });
+                    } else {
+                        pending.push(n);
+                    }
+                }
+            }
+        }
+        let stats = LivenessStats {
+            window_start_ns: start,
+            window_start_line: start_line,
+            bound_ns: bound,
+            nodes_expected: nodes.len(),
+            nodes_decided_in_bound: in_bound,
+            time_to_first_decision_ns: first,
+            time_to_all_decided_ns: all,
+        };
+        if findings.count(P::Liveness) > 0 {
+            return (Verdict::Fail, None, Some(stats));
+        }
+        if !pending.is_empty() {
+            let names: Vec<String> = pending.iter().map(|&n| model.name(n)).collect();
+            let r = format!(
+                "trace ends {:.3} s after the window start, before the {:.3} s bound, and {} have not decided yet",
+                secs(last_t.saturating_sub(start)),
+                secs(bound),
+                names.join(",")
+            );
+            return (Verdict::NotEvaluated, Some(r), Some(stats));
+        }
+        let from = if start_line.is_some() { "the last heal" } else { "run start (no heal in trace)" };
+        (Verdict::Pass, Some(format!("window from {from}")), Some(stats))
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}

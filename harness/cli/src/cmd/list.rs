@@ -1,0 +1,47 @@
+//! `touchstone list scenarios|adapters|properties|indicators`
+
+use crate::exit::{CmdResult, Failure, PASS};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// What to list.
+    #[arg(value_parser = ["scenarios", "adapters", "properties", "indicators"])]
+    pub what: String,
+    /// Folder of scenario scripts (for `scenarios`).
+    #[arg(long, default_value = "scenarios")]
+    pub dir: PathBuf,
+}
+
+pub fn exec(a: ListArgs) -> CmdResult {
+    match a.what.as_str() {
+        "adapters" => {
+            for f in crate::adapters::all() {
+                let default = if f.name() == crate::adapters::DEFAULT { " (default)" } else { "" };
+                println!("{:<10} {}{default}", f.name(), f.description());
+            }
+        }
+        "properties" => {
+            for (id, name, desc) in touchstone_check::PROPERTIES {
+                println!("{id:<24} {name}: {desc}");
+            }
+        }
+        "scenarios" => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&a.dir)
+                .map_err(|e| Failure::bad_input(format!("{}: {e}", a.dir.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                match touchstone_core::scenario::load(&f) {
+                    Ok((s, _)) => println!("{:<40} {:<10} {}", f.display(), s.kind.as_str(), s.description.lines().next().unwrap_or("")),
+                    Err(e) => println!("{:<40} INVALID    {}", f.display(), e.to_string().lines().next().unwrap_or("")),
+                }
+            }
+        }
+        _ => return Err(Failure::harness("indicators: the scoring rubric is not built yet (the scored-report issue builds it)")),
+    }
+    Ok(PASS)
+}
