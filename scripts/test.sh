@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of the project, installing what the tests need first (anvil from npm,
+# Debian's chromium). This is the README's test command and exactly what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools the tests need"
+if [ -x scripts/install-anvil.sh ] || [ -f scripts/install-anvil.sh ]; then
+  bash scripts/install-anvil.sh
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "warning: could not install chromium; the slow_chromium_* test will fail and say so"
+  elif command -v sudo >/dev/null 2>&1; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "warning: could not install chromium; the slow_chromium_* test will fail and say so"
+  fi
+fi
+
+step "format"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --profile ci
+  cargo test --workspace --locked --doc
+else
+  cargo test --workspace --locked
+fi
