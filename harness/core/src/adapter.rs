@@ -27,6 +27,9 @@ use std::collections::BTreeMap;
 
 /// What the harness asks the chain to do. Account and asset names are the harness's
 /// (`"a17"`, `"USD"`); the adapter maps them to the chain's own identities.
+///
+/// Adapters match on it with a wildcard arm: an operation they do not support is refused by
+/// [`Capabilities::operations`] before the run starts, never silently dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -34,15 +37,91 @@ pub enum Operation {
     Transfer { from: String, to: String, asset: String, amount: u128 },
     Issue { to: String, asset: String, amount: u128 },
     Redeem { from: String, asset: String, amount: u128 },
+    /// An atomic batch signed by every sender: all legs settle or none (DvP: a security leg and
+    /// a cash leg; a netting cycle).
+    Batch { legs: Vec<Leg> },
+    /// A privileged action by `by` (the seed authority, a licensed institution, an issuer's agent).
+    Admin { by: String, action: AdminAction },
+}
+
+/// One leg of an atomic batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    pub from: String,
+    pub to: String,
+    pub asset: String,
+    pub amount: u128,
+}
+
+/// Identity claims issued by licensed institutions to investors.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    Kyc,
+    Accredited,
+    Country(String),
+}
+
+/// Privileged operations of the regulated ledger (identity, controls, issuance, products).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AdminAction {
+    /// The seed authority licenses an institution to issue claims.
+    AppointInstitution { institution: String },
+    /// Revoking a licence unverifies every investor whose required claim came only from it.
+    RevokeInstitution { institution: String },
+    /// A licensed institution certifies an investor.
+    IssueClaim { investor: String, claim: Claim },
+    RevokeClaim { investor: String, claim: Claim },
+    /// Freezes the whole account (`amount: None`) or that much of its balance.
+    Freeze { account: String, asset: String, amount: Option<u128> },
+    Unfreeze { account: String, asset: String },
+    Pause { asset: String },
+    Unpause { asset: String },
+    /// The issuer's agent moves holdings (court order); the receiver must be verified.
+    ForcedTransfer { from: String, to: String, asset: String, amount: u128 },
+    /// Key recovery: the whole holding of `lost` moves to `replacement` (verified).
+    Recover { lost: String, replacement: String, asset: String },
+    Mint { to: String, asset: String, amount: u128 },
+    Burn { from: String, asset: String, amount: u128 },
+    /// The stablecoin issuer attests its reserve; mints may not take supply above it.
+    AttestReserve { asset: String, amount: u128 },
+    /// Tradable-product whitelist.
+    AdmitProduct { asset: String },
+    DelistProduct { asset: String },
+}
+
+impl AdminAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AdminAction::AppointInstitution { .. } => "appoint_institution",
+            AdminAction::RevokeInstitution { .. } => "revoke_institution",
+            AdminAction::IssueClaim { .. } => "issue_claim",
+            AdminAction::RevokeClaim { .. } => "revoke_claim",
+            AdminAction::Freeze { .. } => "freeze",
+            AdminAction::Unfreeze { .. } => "unfreeze",
+            AdminAction::Pause { .. } => "pause",
+            AdminAction::Unpause { .. } => "unpause",
+            AdminAction::ForcedTransfer { .. } => "forced_transfer",
+            AdminAction::Recover { .. } => "recover",
+            AdminAction::Mint { .. } => "issue",
+            AdminAction::Burn { .. } => "redeem",
+            AdminAction::AttestReserve { .. } => "attest_reserve",
+            AdminAction::AdmitProduct { .. } => "admit_product",
+            AdminAction::DelistProduct { .. } => "delist_product",
+        }
+    }
 }
 
 impl Operation {
-    /// The spec's `op` name.
+    /// The spec's `op` name (mint and burn are the spec's `issue` and `redeem`).
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Transfer { .. } => "transfer",
             Operation::Issue { .. } => "issue",
             Operation::Redeem { .. } => "redeem",
+            Operation::Batch { .. } => "batch",
+            Operation::Admin { action, .. } => action.name(),
         }
     }
 
@@ -52,14 +131,22 @@ impl Operation {
             Operation::Transfer { .. } => OpKind::Transfer,
             Operation::Issue { .. } => OpKind::Issue,
             Operation::Redeem { .. } => OpKind::Redeem,
+            Operation::Batch { .. } => OpKind::Batch,
+            Operation::Admin { .. } => OpKind::Admin,
         }
     }
 
-    /// Sending account, if any.
+    /// The account whose funds move out (or that signs), if any.
     pub fn from(&self) -> Option<&str> {
         match self {
             Operation::Transfer { from, .. } | Operation::Redeem { from, .. } => Some(from),
             Operation::Issue { .. } => None,
+            Operation::Batch { legs } => legs.first().map(|l| l.from.as_str()),
+            Operation::Admin { action, .. } => match action {
+                AdminAction::ForcedTransfer { from, .. } | AdminAction::Burn { from, .. } => Some(from),
+                AdminAction::Recover { lost, .. } => Some(lost),
+                _ => None,
+            },
         }
     }
 
@@ -68,22 +155,53 @@ impl Operation {
         match self {
             Operation::Transfer { to, .. } | Operation::Issue { to, .. } => Some(to),
             Operation::Redeem { .. } => None,
+            Operation::Batch { legs } => legs.first().map(|l| l.to.as_str()),
+            Operation::Admin { action, .. } => match action {
+                AdminAction::ForcedTransfer { to, .. } | AdminAction::Mint { to, .. } => Some(to),
+                AdminAction::Recover { replacement, .. } => Some(replacement),
+                _ => None,
+            },
         }
     }
 
     pub fn asset(&self) -> Option<&str> {
         match self {
-            Operation::Transfer { asset, .. }
-            | Operation::Issue { asset, .. }
-            | Operation::Redeem { asset, .. } => Some(asset),
+            Operation::Transfer { asset, .. } | Operation::Issue { asset, .. } | Operation::Redeem { asset, .. } => Some(asset),
+            Operation::Batch { legs } => legs.first().map(|l| l.asset.as_str()),
+            Operation::Admin { action, .. } => match action {
+                AdminAction::Freeze { asset, .. }
+                | AdminAction::Unfreeze { asset, .. }
+                | AdminAction::Pause { asset }
+                | AdminAction::Unpause { asset }
+                | AdminAction::ForcedTransfer { asset, .. }
+                | AdminAction::Recover { asset, .. }
+                | AdminAction::Mint { asset, .. }
+                | AdminAction::Burn { asset, .. }
+                | AdminAction::AttestReserve { asset, .. }
+                | AdminAction::AdmitProduct { asset }
+                | AdminAction::DelistProduct { asset } => Some(asset),
+                _ => None,
+            },
         }
     }
 
+    /// The amount that moves (for the trace's single-amount operations).
     pub fn amount(&self) -> Option<u128> {
         match self {
-            Operation::Transfer { amount, .. }
-            | Operation::Issue { amount, .. }
-            | Operation::Redeem { amount, .. } => Some(*amount),
+            Operation::Transfer { amount, .. } | Operation::Issue { amount, .. } | Operation::Redeem { amount, .. } => Some(*amount),
+            Operation::Batch { .. } => None,
+            Operation::Admin { action, .. } => match action {
+                AdminAction::ForcedTransfer { amount, .. } | AdminAction::Mint { amount, .. } | AdminAction::Burn { amount, .. } => Some(*amount),
+                _ => None,
+            },
+        }
+    }
+
+    /// The legs of a batch (empty for other operations).
+    pub fn legs(&self) -> &[Leg] {
+        match self {
+            Operation::Batch { legs } => legs,
+            _ => &[],
         }
     }
 }
@@ -95,6 +213,8 @@ pub enum OpKind {
     Transfer,
     Issue,
     Redeem,
+    Batch,
+    Admin,
 }
 
 /// One transaction handed to the adapter.

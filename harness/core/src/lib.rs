@@ -18,6 +18,7 @@ pub mod engine;
 pub mod ids;
 pub mod metrics;
 pub mod reason;
+pub mod refmodel;
 pub mod record;
 pub mod rundir;
 pub mod scenario;

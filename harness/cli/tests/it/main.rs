@@ -1,0 +1,3 @@
+//! End-to-end tests of the `touchstone` binary: exit codes, run directories, bad input.
+
+mod cli;
