@@ -42,6 +42,19 @@ pub enum Operation {
     Batch { legs: Vec<Leg> },
     /// A privileged action by `by` (the seed authority, a licensed institution, an issuer's agent).
     Admin { by: String, action: AdminAction },
+    /// `inner`, deliberately spoiled: the chain must reject it (`BAD_SIGNATURE` / `MALFORMED`)
+    /// and change nothing.
+    Tampered { inner: Box<Operation>, how: Tamper },
+}
+
+/// How a tampered transaction is spoiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tamper {
+    /// Signed by a key that is not the sender's.
+    BadSignature,
+    /// Bytes that do not decode as a transaction.
+    Malformed,
 }
 
 /// One leg of an atomic batch.
@@ -122,6 +135,7 @@ impl Operation {
             Operation::Redeem { .. } => "redeem",
             Operation::Batch { .. } => "batch",
             Operation::Admin { action, .. } => action.name(),
+            Operation::Tampered { inner, .. } => inner.name(),
         }
     }
 
@@ -133,6 +147,7 @@ impl Operation {
             Operation::Redeem { .. } => OpKind::Redeem,
             Operation::Batch { .. } => OpKind::Batch,
             Operation::Admin { .. } => OpKind::Admin,
+            Operation::Tampered { inner, .. } => inner.kind(),
         }
     }
 
@@ -147,6 +162,7 @@ impl Operation {
                 AdminAction::Recover { lost, .. } => Some(lost),
                 _ => None,
             },
+            Operation::Tampered { inner, .. } => inner.from(),
         }
     }
 
@@ -161,6 +177,7 @@ impl Operation {
                 AdminAction::Recover { replacement, .. } => Some(replacement),
                 _ => None,
             },
+            Operation::Tampered { inner, .. } => inner.to(),
         }
     }
 
@@ -182,6 +199,7 @@ impl Operation {
                 | AdminAction::DelistProduct { asset } => Some(asset),
                 _ => None,
             },
+            Operation::Tampered { inner, .. } => inner.asset(),
         }
     }
 
@@ -194,6 +212,7 @@ impl Operation {
                 AdminAction::ForcedTransfer { amount, .. } | AdminAction::Mint { amount, .. } | AdminAction::Burn { amount, .. } => Some(*amount),
                 _ => None,
             },
+            Operation::Tampered { inner, .. } => inner.amount(),
         }
     }
 
@@ -338,7 +357,12 @@ pub struct Setup {
     pub seed: Seed,
     /// Harness account names, `a0..aN`.
     pub accounts: Vec<String>,
+    /// The workload's assets and the balance every account starts with (simple adapters may use
+    /// this and ignore `genesis`).
     pub assets: Vec<AssetSpec>,
+    /// The complete starting state: every balance, asset policies and identity. Adapters that
+    /// support regulated assets apply all of it; others refuse policies they cannot enforce.
+    pub genesis: crate::program::Genesis,
 }
 
 /// A read of the chain's state (for ledger checks).

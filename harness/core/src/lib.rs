@@ -17,6 +17,7 @@ pub mod criteria;
 pub mod engine;
 pub mod ids;
 pub mod metrics;
+pub mod program;
 pub mod reason;
 pub mod refmodel;
 pub mod record;

@@ -158,3 +158,47 @@ fn ramp_offers_the_area_under_the_rate() {
     let series = &r.metrics.series;
     assert!(series[3].offered > series[0].offered * 3, "rate must grow: {series:?}");
 }
+
+/// A program of two cases: the first expected to commit, the second to be rejected.
+#[derive(Debug, Default)]
+struct TwoCases {
+    sent: u32,
+    observed: Vec<String>,
+}
+
+impl touchstone_core::program::Program for TwoCases {
+    fn name(&self) -> &'static str {
+        "two-cases"
+    }
+    fn genesis(&mut self) -> touchstone_core::program::Genesis {
+        Default::default()
+    }
+    fn next(&mut self, _phase: usize, _now: u64) -> Option<touchstone_core::program::ProgramTx> {
+        use touchstone_core::program::{Case, Expected, ProgramTx};
+        self.sent += 1;
+        let expected = match self.sent {
+            1 => Expected::Commit,
+            2 => Expected::Reject { reasons: vec![touchstone_core::Reason::InvalidReceiver] },
+            _ => return None,
+        };
+        let op = touchstone_core::Operation::Transfer { from: "a0".into(), to: "a1".into(), asset: "USD".into(), amount: 1 };
+        Some(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case { indicator: "D1.1".into(), label: format!("case {}", self.sent), expected }) })
+    }
+    fn observe(&mut self, tx: touchstone_core::TxId, _status: &touchstone_core::OutcomeStatus) {
+        self.observed.push(tx.to_string());
+    }
+}
+
+#[test]
+fn conformance_cases_are_compared_with_what_the_chain_did() {
+    let s = constant(10.0, 1);
+    let mut a = NullAdapter::new(NullConfig::default());
+    let mut t = MemoryTrace::default();
+    let r = engine::run_program(&s, Box::new(TwoCases::default()), &mut a, Seed(1), &mut t, RunOptions::default()).unwrap();
+    let c = &r.metrics.conformance;
+    assert_eq!(c.len(), 2);
+    assert!(c[0].passed, "{c:?}");
+    assert!(!c[1].passed, "the null chain committed what should have been rejected: {c:?}");
+    assert_eq!(c[1].observed, "committed");
+    assert_eq!(r.metrics.measured.submitted, 2, "the program ran out: nothing more is sent");
+}

@@ -18,7 +18,8 @@ use crate::scenario::Scenario;
 use crate::seed::Seed;
 use crate::time::{Nanos, NS_PER_MS, NS_PER_S};
 use crate::trace::{TraceEvent, TraceSink};
-use crate::workload::{OpGenerator, Schedule};
+use crate::program::{self, CaseResult};
+use crate::workload::Schedule;
 use recorder::{Recorder, TxState};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +91,14 @@ pub struct RunMetrics {
     /// Outcomes the adapter reported for transactions never sent (a lying adapter).
     pub foreign_outcomes: u64,
     pub duplicate_outcomes: u64,
+    /// The workload program and its conformance matrix (expected vs observed per case).
+    #[serde(default)]
+    pub program: String,
+    #[serde(default)]
+    pub conformance: Vec<CaseResult>,
+    /// Program-specific results (e.g. dividend totals).
+    #[serde(default)]
+    pub program_summary: Option<serde_json::Value>,
 }
 
 /// The result of [`run`].
@@ -113,6 +122,8 @@ pub enum EngineError {
     Unsupported { scenario: String, adapter: String, op: String },
     #[error(transparent)]
     Adapter(#[from] AdapterError),
+    #[error("workload program: {0}")]
+    Program(String),
 }
 
 /// Runs `scenario` against `adapter` with `seed`, writing the trace to `trace`.
@@ -121,6 +132,20 @@ pub enum EngineError {
 /// [`EndReason::AdapterFailed`] and keeps everything measured so far.
 pub fn run(
     scenario: &Scenario,
+    adapter: &mut dyn Adapter,
+    seed: Seed,
+    trace: &mut dyn TraceSink,
+    opts: RunOptions<'_>,
+) -> Result<RunResult, EngineError> {
+    let program = program::build(&scenario.workload, seed)
+        .map_err(|errs| EngineError::Program(errs.into_iter().map(|(p, m)| format!("{p}: {m}")).collect::<Vec<_>>().join("; ")))?;
+    run_program(scenario, program, adapter, seed, trace, opts)
+}
+
+/// [`run`] with a workload program of the caller's (tests, custom programs).
+pub fn run_program(
+    scenario: &Scenario,
+    mut program: Box<dyn program::Program>,
     adapter: &mut dyn Adapter,
     seed: Seed,
     trace: &mut dyn TraceSink,
@@ -151,21 +176,20 @@ pub fn run(
     );
     let w = &scenario.workload;
     let accounts: Vec<String> = (0..w.accounts).map(crate::ids::account_name).collect();
+    let genesis = program.genesis();
 
     // Genesis: the starting balances, as issues committed at height 0 (the checker's convention).
     let mut next_id: u64 = 0;
-    for asset in &w.assets {
-        if asset.initial_balance == 0 {
+    for (acct, asset, amount) in &genesis.balances {
+        if *amount == 0 {
             continue;
         }
-        for a in &accounts {
-            let tx = TxId(next_id);
-            next_id += 1;
-            trace.emit(0, &TraceEvent::TxSubmit { tx, client: "genesis", op: "issue", from: None, to: Some(a), asset: Some(&asset.id), amount: Some(asset.initial_balance), nonce: None, via: None, intended_ns: None });
-            trace.emit(0, &TraceEvent::TxResult { tx, status: crate::trace::TxStatus::Committed, height: Some(0), reason: None, node: None });
-        }
+        let tx = TxId(next_id);
+        next_id += 1;
+        trace.emit(0, &TraceEvent::TxSubmit { tx, client: "genesis", op: "issue", from: None, to: Some(acct), asset: Some(asset), amount: Some(*amount), nonce: None, via: None, intended_ns: None });
+        trace.emit(0, &TraceEvent::TxResult { tx, status: crate::trace::TxStatus::Committed, height: Some(0), reason: None, node: None });
     }
-    let setup = Setup { seed, accounts: accounts.clone(), assets: w.assets.clone() };
+    let setup = Setup { seed, accounts: accounts.clone(), assets: w.assets.clone(), genesis };
 
     let phases_len: Vec<Nanos> = w.phases.iter().map(|p| p.duration).collect();
     let total: Nanos = phases_len.iter().sum();
@@ -192,10 +216,12 @@ pub fn run(
         foreign_outcomes: 0,
         duplicate_outcomes: 0,
         closed_interval,
+        cases: std::collections::BTreeMap::new(),
+        conformance: Vec::new(),
+        program_feedback: Vec::new(),
     };
     adapter.prepare(&setup, &mut rec)?;
 
-    let mut gen = OpGenerator::new(w, seed);
     let mut lag = LatencyHistogram::new();
     let clients = w.clients.max(1);
     let mut end = EndReason::Completed;
@@ -270,10 +296,25 @@ pub fn run(
                 },
             };
             if let Some(t) = due.filter(|&t| t <= now) {
-                let (op, nonce) = gen.next();
+                let Some(ptx) = program.next(pi, now) else {
+                    // The program has nothing more for this phase: idle until it ends.
+                    next_intended = None;
+                    if closed.is_some() {
+                        if let Err(e) = adapter.advance(phase_end.max(now + 1), &mut rec) {
+                            end = EndReason::AdapterFailed { message: e.to_string() };
+                            break 'phases;
+                        }
+                    }
+                    continue;
+                };
+                feed_program(program.as_mut(), &mut rec);
+                let program::ProgramTx { op, nonce, via, case } = ptx;
                 let id = TxId(rec.first_id + rec.txs.len() as u64);
                 let client = (id.0 % clients as u64) as u32;
                 lag.record(now - t);
+                if let Some(c) = case {
+                    rec.cases.insert(id.0, c);
+                }
                 rec.txs.push(TxState { intended: t, phase: pi as u16, done: false, timed_out: false });
                 rec.outstanding += 1;
                 let m = &mut rec.phases[pi];
@@ -292,11 +333,11 @@ pub fn run(
                         asset: op.asset(),
                         amount: op.amount(),
                         nonce,
-                        via: None,
+                        via: via.as_deref(),
                         intended_ns: Some(t),
                     },
                 );
-                let req = TxRequest { id, client, op, nonce, via: None, intended: t };
+                let req = TxRequest { id, client, op, nonce, via, intended: t };
                 match adapter.submit(&req, &mut rec) {
                     Ok(SubmitAck::Accepted { .. }) => {
                         rec.phases[pi].accepted += 1;
@@ -368,6 +409,7 @@ pub fn run(
         EndReason::AdapterFailed { .. } => "ADAPTER_FAILED",
     };
     rec.expire_all(now, why);
+    feed_program(program.as_mut(), &mut rec);
     let snapshots = if caps.state_reads && !matches!(end, EndReason::AdapterFailed { .. }) {
         match adapter.snapshot(&accounts) {
             Ok(s) => s,
@@ -415,8 +457,18 @@ pub fn run(
         generator,
         foreign_outcomes: rec.foreign_outcomes,
         duplicate_outcomes: rec.duplicate_outcomes,
+        program: program.name().to_string(),
+        conformance: std::mem::take(&mut rec.conformance),
+        program_summary: program.summary(),
     };
     Ok(RunResult { end, system: adapter.system_info(), capabilities: caps, metrics, faults: timeline.records, duration_ns: now, snapshots })
+}
+
+/// Hands the program the outcomes of its transactions observed since the last call.
+fn feed_program(program: &mut dyn program::Program, rec: &mut Recorder<'_>) {
+    for (id, status) in rec.program_feedback.drain(..) {
+        program.observe(id, &status);
+    }
 }
 
 fn totals(phases: &[PhaseMetrics]) -> (u64, u64) {

@@ -30,6 +30,11 @@ pub(crate) struct Recorder<'t> {
     pub duplicate_outcomes: u64,
     /// Expected interval of closed-loop phases (for coordinated-omission correction), per phase.
     pub closed_interval: Vec<Option<Nanos>>,
+    /// Conformance cases awaiting their outcome, by tx id.
+    pub cases: std::collections::BTreeMap<u64, crate::program::Case>,
+    pub conformance: Vec<crate::program::CaseResult>,
+    /// Outcomes to hand back to the workload program.
+    pub program_feedback: Vec<(TxId, OutcomeStatus)>,
 }
 
 impl std::fmt::Debug for Recorder<'_> {
@@ -65,7 +70,30 @@ impl Recorder<'_> {
         self.cursor = self.txs.len();
     }
 
+    fn settle_case(&mut self, tx: TxId, status: OutcomeStatus, at: Nanos, intended: Nanos) {
+        self.program_feedback.push((tx, status));
+        if let Some(case) = self.cases.remove(&tx.0) {
+            let (observed, reason) = match status {
+                OutcomeStatus::Committed { .. } => ("committed", None),
+                OutcomeStatus::Rejected { reason } => ("rejected", Some(reason.code().to_string())),
+                OutcomeStatus::Unknown => ("unknown", None),
+            };
+            self.conformance.push(crate::program::CaseResult {
+                tx: tx.to_string(),
+                passed: case.expected.matches(&status),
+                indicator: case.indicator,
+                label: case.label,
+                expected: case.expected,
+                observed: observed.to_string(),
+                reason,
+                notice_ns: Some(at.saturating_sub(intended)),
+            });
+        }
+    }
+
     fn mark_unknown(&mut self, i: usize, now: Nanos, reason: Option<&str>) {
+        let intended = self.txs[i].intended;
+        self.settle_case(TxId(self.first_id + i as u64), OutcomeStatus::Unknown, now, intended);
         let st = &mut self.txs[i];
         st.done = true;
         st.timed_out = true;
@@ -107,6 +135,7 @@ impl EventSink for Recorder<'_> {
         }
         self.txs[idx].done = true;
         self.outstanding -= 1;
+        self.settle_case(o.tx, o.status, o.at, st.intended);
         let phase = st.phase as usize;
         let m = &mut self.phases[phase];
         m.last_outcome = Some(m.last_outcome.unwrap_or(0).max(o.at));

@@ -47,6 +47,24 @@ impl LedgerModel {
         self.assets.insert(id.to_string(), AssetState { policy, ..Default::default() });
     }
 
+    /// Genesis: licensed institutions and the claims they issued.
+    pub fn load_identity(&mut self, institutions: &[String], claims: &[(String, String, Claim)]) {
+        self.institutions.extend(institutions.iter().cloned());
+        for (inst, investor, claim) in claims {
+            self.claims.entry(investor.clone()).or_default().entry(claim.clone()).or_default().insert(inst.clone());
+        }
+    }
+
+    /// Genesis: the attested reserve of an asset.
+    pub fn set_reserve(&mut self, asset: &str, amount: u128) {
+        self.assets.entry(asset.to_string()).or_default().reserve = amount;
+    }
+
+    /// Genesis: a product admitted to trading.
+    pub fn admit(&mut self, asset: &str) {
+        self.assets.entry(asset.to_string()).or_default().admitted = true;
+    }
+
     /// Genesis: credits `amount` without any rule (the starting state).
     pub fn genesis(&mut self, account: &str, asset: &str, amount: u128) {
         if amount == 0 {
@@ -170,8 +188,10 @@ impl LedgerModel {
                 Ok(())
             }
             Operation::Admin { by, action } => self.check_admin(by, action),
-            #[allow(unreachable_patterns)]
-            _ => Err(Reason::Malformed),
+            Operation::Tampered { how, .. } => Err(match how {
+                crate::adapter::Tamper::BadSignature => Reason::BadSignature,
+                crate::adapter::Tamper::Malformed => Reason::Malformed,
+            }),
         }
     }
 
@@ -378,8 +398,7 @@ impl LedgerModel {
                 self.assets.get_mut(asset).expect("validated").supply -= amount;
             }
             Operation::Admin { by, action } => self.execute_admin(by, action),
-            #[allow(unreachable_patterns)]
-            _ => {}
+            Operation::Tampered { .. } => {}
         }
     }
 

@@ -158,6 +158,8 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
                 .collect(),
         }),
         workload: Some(RawWorkload {
+            program: Some(w.program.clone()),
+            params: (!w.params.is_empty()).then(|| w.params.clone()),
             accounts: Some(w.accounts as i64),
             assets: Some(w.assets.iter().map(|a| a.id.clone()).collect()),
             initial_balance: Some(w.assets.first().map(|a| a.initial_balance).unwrap_or(0) as i64),

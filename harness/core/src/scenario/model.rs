@@ -205,6 +205,11 @@ pub struct ByzantineSpec {
 /// `[workload]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadSpec {
+    /// What the transactions do (`payments`: the mix below; business programs generate their own
+    /// operations and conformance cases, see `touchstone_core::program`).
+    pub program: String,
+    /// Program parameters (`[workload.params]`), checked by the program.
+    pub params: BTreeMap<String, toml::Value>,
     pub accounts: u32,
     pub assets: Vec<AssetSpec>,
     pub amount_min: u128,

@@ -102,6 +102,8 @@ pub struct RawByzantine {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RawWorkload {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accounts: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<String>>,
@@ -123,6 +125,8 @@ pub struct RawWorkload {
     pub drain: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<RawPhase>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<BTreeMap<String, toml::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -222,8 +226,8 @@ pub fn known_keys(path: &str) -> Vec<&'static str> {
         "network.links" => &["from", "to", "symmetric", "link"],
         "network.byzantine" => &["node", "behaviour", "delay"],
         "workload" => &[
-            "accounts", "assets", "initial_balance", "amount_min", "amount_max", "mix", "skew",
-            "clients", "timeout", "drain", "phases",
+            "program", "params", "accounts", "assets", "initial_balance", "amount_min", "amount_max", "mix",
+            "skew", "clients", "timeout", "drain", "phases",
         ],
         "workload.phases" => &["name", "duration", "warmup", "rate"],
         "workload.phases.rate" => &["type", "tps", "from", "to", "count", "at", "within", "concurrency"],

@@ -542,10 +542,19 @@ impl Validator {
                 phases.push(Phase { name, duration, warmup: ph.warmup.unwrap_or(false), rate });
             }
         }
+        let program = r.program.clone().unwrap_or_else(|| "payments".into());
+        let params = r.params.clone().unwrap_or_default();
+        if self.name_in(p.key("program"), &program, crate::program::PROGRAMS) {
+            for (path, msg) in crate::program::check_params(&program, &params) {
+                self.err(path, msg);
+            }
+        }
         if !phases.is_empty() && phases.iter().all(|p| p.warmup) {
             self.err(p.key("phases"), "every phase is a warm-up: nothing would be measured");
         }
         Some(WorkloadSpec {
+            program,
+            params,
             accounts,
             assets: asset_ids.into_iter().map(|id| AssetSpec { id, initial_balance: initial }).collect(),
             amount_min,

@@ -1,0 +1,171 @@
+//! Workload programs: *what* each transaction does, while the phases' rate controllers say *when*.
+//!
+//! The default program, `payments`, draws transfers (and issues/redeems) from the workload's mix.
+//! Business programs (dividends, DvP rebalances, netting, compliance conformance...) generate
+//! their own operations, declare the starting state they need ([`Genesis`]), and attach to some
+//! transactions a [`Case`]: the outcome the harness expects, computed from its own reference
+//! model ([`crate::refmodel`]), independently of the chain. The engine compares every case with
+//! what the chain did and records the conformance matrix.
+
+mod payments;
+
+pub use payments::PaymentsProgram;
+
+use crate::adapter::{Claim, Operation, OutcomeStatus};
+use crate::ids::TxId;
+use crate::reason::Reason;
+use crate::refmodel::AssetPolicy;
+use crate::scenario::{FieldPath, WorkloadSpec};
+use crate::seed::Seed;
+use crate::time::Nanos;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The starting state a program needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Genesis {
+    /// Assets and their policies (`None`: plain cash).
+    pub assets: Vec<(String, Option<AssetPolicy>)>,
+    /// Starting balances: (account, asset, amount).
+    pub balances: Vec<(String, String, u128)>,
+    /// Licensed institutions.
+    pub institutions: Vec<String>,
+    /// Claims: (institution, investor, claim).
+    pub claims: Vec<(String, String, Claim)>,
+    /// Attested reserves of reserve-backed assets.
+    pub reserves: Vec<(String, u128)>,
+    /// Products admitted to trading.
+    pub admitted: Vec<String>,
+}
+
+impl Genesis {
+    /// Whether any asset carries a policy (an adapter without policy support must refuse it).
+    pub fn has_policies(&self) -> bool {
+        self.assets.iter().any(|(_, p)| p.is_some()) || !self.institutions.is_empty()
+    }
+
+    /// A reference model initialised with this state.
+    pub fn model(&self) -> crate::refmodel::LedgerModel {
+        let mut m = crate::refmodel::LedgerModel::new();
+        for (id, p) in &self.assets {
+            m.add_asset(id, p.clone());
+        }
+        m.load_identity(&self.institutions, &self.claims);
+        for (a, r) in &self.reserves {
+            m.set_reserve(a, *r);
+        }
+        for a in &self.admitted {
+            m.admit(a);
+        }
+        for (acct, asset, amt) in &self.balances {
+            m.genesis(acct, asset, *amt);
+        }
+        m
+    }
+}
+
+/// What the harness expects of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "expect", rename_all = "snake_case")]
+pub enum Expected {
+    Commit,
+    /// Rejected with one of these reason codes (usually one).
+    Reject { reasons: Vec<Reason> },
+}
+
+impl Expected {
+    pub fn from_result(r: Result<(), Reason>) -> Self {
+        match r {
+            Ok(()) => Expected::Commit,
+            Err(reason) => Expected::Reject { reasons: vec![reason] },
+        }
+    }
+
+    /// Whether `status` is what was expected.
+    pub fn matches(&self, status: &OutcomeStatus) -> bool {
+        match (self, status) {
+            (Expected::Commit, OutcomeStatus::Committed { .. }) => true,
+            (Expected::Reject { reasons }, OutcomeStatus::Rejected { reason }) => reasons.contains(reason),
+            _ => false,
+        }
+    }
+}
+
+/// A conformance case attached to a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Indicator it feeds (`D1.1`, `E1.1`...).
+    pub indicator: String,
+    /// What the case tests, for the matrix (`transfer to unverified receiver`).
+    pub label: String,
+    pub expected: Expected,
+}
+
+/// One transaction a program wants sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramTx {
+    pub op: Operation,
+    pub nonce: Option<u64>,
+    pub via: Option<String>,
+    pub case: Option<Case>,
+}
+
+impl ProgramTx {
+    pub fn plain(op: Operation, nonce: Option<u64>) -> Self {
+        ProgramTx { op, nonce, via: None, case: None }
+    }
+}
+
+/// The observed side of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub tx: String,
+    pub indicator: String,
+    pub label: String,
+    pub expected: Expected,
+    /// `committed`, `rejected` or `unknown`.
+    pub observed: String,
+    pub reason: Option<String>,
+    pub passed: bool,
+    /// Intended send → outcome observed.
+    pub notice_ns: Option<Nanos>,
+}
+
+/// A workload program.
+pub trait Program: std::fmt::Debug {
+    fn name(&self) -> &'static str;
+    /// The starting state (called once, before the load).
+    fn genesis(&mut self) -> Genesis;
+    /// The next transaction of phase `phase` at time `now`; `None` when the program has nothing
+    /// more to send in this phase (the engine then idles until the phase ends).
+    fn next(&mut self, phase: usize, now: Nanos) -> Option<ProgramTx>;
+    /// What happened to a transaction this program sent.
+    fn observe(&mut self, _tx: TxId, _status: &OutcomeStatus) {}
+    /// Program-specific results for the record (e.g. dividend totals), as JSON.
+    fn summary(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+/// A parameter problem, located at `workload.params.<key>`.
+pub type ParamError = (FieldPath, String);
+
+/// Programs this build knows, for validation and `touchstone list`.
+pub const PROGRAMS: &[&str] = &["payments"];
+
+/// Builds the program a workload names.
+pub fn build(w: &WorkloadSpec, seed: Seed) -> Result<Box<dyn Program>, Vec<ParamError>> {
+    match w.program.as_str() {
+        "payments" => Ok(Box::new(PaymentsProgram::new(w, seed))),
+        other => Err(vec![(FieldPath::root().key("workload").key("program"), format!("unknown program {other:?}"))]),
+    }
+}
+
+/// Checks a program's parameters without building it (for `validate`).
+pub fn check_params(program: &str, params: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
+    let path = FieldPath::root().key("workload").key("params");
+    match program {
+        "payments" => params.keys().map(|k| (path.key(k), format!("program \"payments\" takes no parameter `{k}` (it uses the workload's mix)"))).collect(),
+        _ => Vec::new(),
+    }
+}

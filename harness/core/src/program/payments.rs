@@ -1,0 +1,44 @@
+//! The default program: transfers (and issues / redeems) drawn from the workload's mix.
+
+use super::{Genesis, Program, ProgramTx};
+use crate::scenario::WorkloadSpec;
+use crate::seed::Seed;
+use crate::time::Nanos;
+use crate::workload::OpGenerator;
+
+#[derive(Debug)]
+pub struct PaymentsProgram {
+    gen: OpGenerator,
+    genesis: Genesis,
+}
+
+impl PaymentsProgram {
+    pub fn new(w: &WorkloadSpec, seed: Seed) -> Self {
+        let gen = OpGenerator::new(w, seed);
+        let mut genesis = Genesis { assets: w.assets.iter().map(|a| (a.id.clone(), None)).collect(), ..Default::default() };
+        for asset in &w.assets {
+            if asset.initial_balance > 0 {
+                for acct in gen.account_names() {
+                    genesis.balances.push((acct.clone(), asset.id.clone(), asset.initial_balance));
+                }
+            }
+        }
+        PaymentsProgram { gen, genesis }
+    }
+}
+
+impl Program for PaymentsProgram {
+    fn name(&self) -> &'static str {
+        "payments"
+    }
+
+    fn genesis(&mut self) -> Genesis {
+        self.genesis.clone()
+    }
+
+    #[inline]
+    fn next(&mut self, _phase: usize, _now: Nanos) -> Option<ProgramTx> {
+        let (op, nonce) = self.gen.next();
+        Some(ProgramTx::plain(op, nonce))
+    }
+}
