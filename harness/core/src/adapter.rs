@@ -440,6 +440,12 @@ pub trait Adapter {
 
     /// Ends the run: stop load, release resources. Called also on abort.
     fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError>;
+
+    /// Asks the chain, without submitting, whether `op` would be accepted now and if not why
+    /// (`can_transfer`). `Ok(None)` when the chain has no such query.
+    fn precheck(&mut self, _op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        Ok(None)
+    }
 }
 
 /// A sink wrapper that forwards trace events to any [`TraceSink`] and collects outcomes.

@@ -173,16 +173,16 @@ impl touchstone_core::program::Program for TwoCases {
     fn genesis(&mut self) -> touchstone_core::program::Genesis {
         Default::default()
     }
-    fn next(&mut self, _phase: usize, _now: u64) -> Option<touchstone_core::program::ProgramTx> {
-        use touchstone_core::program::{Case, Expected, ProgramTx};
+    fn next(&mut self, _phase: usize, _now: u64) -> touchstone_core::program::Next {
+        use touchstone_core::program::{Case, Expected, Next, ProgramTx};
         self.sent += 1;
         let expected = match self.sent {
             1 => Expected::Commit,
             2 => Expected::Reject { reasons: vec![touchstone_core::Reason::InvalidReceiver] },
-            _ => return None,
+            _ => return Next::Done,
         };
         let op = touchstone_core::Operation::Transfer { from: "a0".into(), to: "a1".into(), asset: "USD".into(), amount: 1 };
-        Some(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case { indicator: "D1.1".into(), label: format!("case {}", self.sent), expected }) })
+        Next::Send(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case::new("D1.1", format!("case {}", self.sent), expected)) })
     }
     fn observe(&mut self, tx: touchstone_core::TxId, _status: &touchstone_core::OutcomeStatus) {
         self.observed.push(tx.to_string());

@@ -296,23 +296,46 @@ pub fn run_program(
                 },
             };
             if let Some(t) = due.filter(|&t| t <= now) {
-                let Some(ptx) = program.next(pi, now) else {
-                    // The program has nothing more for this phase: idle until it ends.
-                    next_intended = None;
-                    if closed.is_some() {
-                        if let Err(e) = adapter.advance(phase_end.max(now + 1), &mut rec) {
-                            end = EndReason::AdapterFailed { message: e.to_string() };
-                            break 'phases;
-                        }
-                    }
-                    continue;
-                };
                 feed_program(program.as_mut(), &mut rec);
+                let ptx = match program.next(pi, now) {
+                    program::Next::Send(ptx) => ptx,
+                    program::Next::Skip => {
+                        if closed.is_some() {
+                            // Closed loop: wait for an outcome (or the phase end) before asking again.
+                            if let Err(e) = adapter.advance((now + NS_PER_MS).min(phase_end).max(now + 1), &mut rec) {
+                                end = EndReason::AdapterFailed { message: e.to_string() };
+                                break 'phases;
+                            }
+                        } else {
+                            next_intended = sched.next_offset().map(|o| phase_start + o);
+                        }
+                        continue;
+                    }
+                    program::Next::Done => {
+                        // The program has nothing more for this phase: idle until it ends.
+                        next_intended = None;
+                        if closed.is_some() {
+                            if let Err(e) = adapter.advance(phase_end.max(now + 1), &mut rec) {
+                                end = EndReason::AdapterFailed { message: e.to_string() };
+                                break 'phases;
+                            }
+                        }
+                        continue;
+                    }
+                };
                 let program::ProgramTx { op, nonce, via, case } = ptx;
                 let id = TxId(rec.first_id + rec.txs.len() as u64);
                 let client = (id.0 % clients as u64) as u32;
                 lag.record(now - t);
-                if let Some(c) = case {
+                if let Some(mut c) = case {
+                    match adapter.precheck(&op) {
+                        Ok(Some(p)) => c.predicted = Some(program::Expected::from_result(p)),
+                        Ok(None) => {}
+                        Err(e) => {
+                            end = EndReason::AdapterFailed { message: e.to_string() };
+                            break 'phases;
+                        }
+                    }
                     rec.cases.insert(id.0, c);
                 }
                 rec.txs.push(TxState { intended: t, phase: pi as u16, done: false, timed_out: false });
@@ -458,7 +481,11 @@ pub fn run_program(
         foreign_outcomes: rec.foreign_outcomes,
         duplicate_outcomes: rec.duplicate_outcomes,
         program: program.name().to_string(),
-        conformance: std::mem::take(&mut rec.conformance),
+        conformance: {
+            let mut c = std::mem::take(&mut rec.conformance);
+            c.extend(program.results());
+            c
+        },
         program_summary: program.summary(),
     };
     Ok(RunResult { end, system: adapter.system_info(), capabilities: caps, metrics, faults: timeline.records, duration_ns: now, snapshots })

@@ -87,6 +87,7 @@ impl Recorder<'_> {
                 observed: observed.to_string(),
                 reason,
                 notice_ns: Some(at.saturating_sub(intended)),
+                predicted: case.predicted,
             });
         }
     }

@@ -99,6 +99,15 @@ pub struct Case {
     /// What the case tests, for the matrix (`transfer to unverified receiver`).
     pub label: String,
     pub expected: Expected,
+    /// Filled by the engine from the adapter's pre-check, when it has one.
+    #[serde(default)]
+    pub predicted: Option<Expected>,
+}
+
+impl Case {
+    pub fn new(indicator: &str, label: impl Into<String>, expected: Expected) -> Self {
+        Case { indicator: indicator.into(), label: label.into(), expected, predicted: None }
+    }
 }
 
 /// One transaction a program wants sent.
@@ -129,6 +138,9 @@ pub struct CaseResult {
     pub passed: bool,
     /// Intended send → outcome observed.
     pub notice_ns: Option<Nanos>,
+    /// The chain's own pre-check (`can_transfer`) before sending, when the adapter offers one.
+    #[serde(default)]
+    pub predicted: Option<Expected>,
 }
 
 /// A workload program.
@@ -136,15 +148,30 @@ pub trait Program: std::fmt::Debug {
     fn name(&self) -> &'static str;
     /// The starting state (called once, before the load).
     fn genesis(&mut self) -> Genesis;
-    /// The next transaction of phase `phase` at time `now`; `None` when the program has nothing
-    /// more to send in this phase (the engine then idles until the phase ends).
-    fn next(&mut self, phase: usize, now: Nanos) -> Option<ProgramTx>;
+    /// What to send in phase `phase` at time `now`.
+    fn next(&mut self, phase: usize, now: Nanos) -> Next;
     /// What happened to a transaction this program sent.
     fn observe(&mut self, _tx: TxId, _status: &OutcomeStatus) {}
-    /// Program-specific results for the record (e.g. dividend totals), as JSON.
+    /// Results the program judges itself at the end (e.g. "at most one of each conflicting pair
+    /// committed"), appended to the conformance matrix.
+    fn results(&mut self) -> Vec<CaseResult> {
+        Vec::new()
+    }
+    /// Program-specific figures for the record (e.g. dividend totals), as JSON.
     fn summary(&self) -> Option<serde_json::Value> {
         None
     }
+}
+
+/// A program's answer to "what now?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    Send(ProgramTx),
+    /// Nothing in this slot (e.g. waiting for an earlier transaction's outcome); ask again at the
+    /// next scheduled time.
+    Skip,
+    /// Nothing more in this phase: the engine idles until the phase ends.
+    Done,
 }
 
 /// A parameter problem, located at `workload.params.<key>`.

@@ -1,6 +1,6 @@
 //! The default program: transfers (and issues / redeems) drawn from the workload's mix.
 
-use super::{Genesis, Program, ProgramTx};
+use super::{Genesis, Next, Program, ProgramTx};
 use crate::scenario::WorkloadSpec;
 use crate::seed::Seed;
 use crate::time::Nanos;
@@ -37,8 +37,8 @@ impl Program for PaymentsProgram {
     }
 
     #[inline]
-    fn next(&mut self, _phase: usize, _now: Nanos) -> Option<ProgramTx> {
+    fn next(&mut self, _phase: usize, _now: Nanos) -> Next {
         let (op, nonce) = self.gen.next();
-        Some(ProgramTx::plain(op, nonce))
+        Next::Send(ProgramTx::plain(op, nonce))
     }
 }
