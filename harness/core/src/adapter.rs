@@ -93,8 +93,9 @@ pub enum AdminAction {
     Unpause { asset: String },
     /// The issuer's agent moves holdings (court order); the receiver must be verified.
     ForcedTransfer { from: String, to: String, asset: String, amount: u128 },
-    /// Key recovery: the whole holding of `lost` moves to `replacement` (verified).
-    Recover { lost: String, replacement: String, asset: String },
+    /// Key recovery: the whole holding of `lost` (which must be exactly `amount`) moves to
+    /// `replacement` (verified), with any freeze.
+    Recover { lost: String, replacement: String, asset: String, amount: u128 },
     Mint { to: String, asset: String, amount: u128 },
     Burn { from: String, asset: String, amount: u128 },
     /// The stablecoin issuer attests its reserve; mints may not take supply above it.
@@ -209,7 +210,10 @@ impl Operation {
             Operation::Transfer { amount, .. } | Operation::Issue { amount, .. } | Operation::Redeem { amount, .. } => Some(*amount),
             Operation::Batch { .. } => None,
             Operation::Admin { action, .. } => match action {
-                AdminAction::ForcedTransfer { amount, .. } | AdminAction::Mint { amount, .. } | AdminAction::Burn { amount, .. } => Some(*amount),
+                AdminAction::ForcedTransfer { amount, .. }
+                | AdminAction::Mint { amount, .. }
+                | AdminAction::Burn { amount, .. }
+                | AdminAction::Recover { amount, .. } => Some(*amount),
                 _ => None,
             },
             Operation::Tampered { inner, .. } => inner.amount(),

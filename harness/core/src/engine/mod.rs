@@ -186,7 +186,7 @@ pub fn run_program(
         }
         let tx = TxId(next_id);
         next_id += 1;
-        trace.emit(0, &TraceEvent::TxSubmit { tx, client: "genesis", op: "issue", from: None, to: Some(acct), asset: Some(asset), amount: Some(*amount), nonce: None, via: None, intended_ns: None });
+        trace.emit(0, &TraceEvent::TxSubmit { tx, client: "genesis", op: "issue", from: None, to: Some(acct), asset: Some(asset), amount: Some(*amount), nonce: None, via: None, intended_ns: None, legs: &[] });
         trace.emit(0, &TraceEvent::TxResult { tx, status: crate::trace::TxStatus::Committed, height: Some(0), reason: None, node: None });
     }
     let setup = Setup { seed, accounts: accounts.clone(), assets: w.assets.clone(), genesis };
@@ -358,6 +358,7 @@ pub fn run_program(
                         nonce,
                         via: via.as_deref(),
                         intended_ns: Some(t),
+                        legs: op.legs(),
                     },
                 );
                 let req = TxRequest { id, client, op, nonce, via, intended: t };

@@ -28,7 +28,7 @@
 //! forces transfers, recovers keys, mints, burns and attests reserves. Then: forced transfers,
 //! recoveries and mints to an unverified receiver of a KYC-gated asset → `INVALID_RECEIVER`;
 //! forced transfers and burns above the balance → `INSUFFICIENT_BALANCE` (forced transfers
-//! ignore freezes); a mint taking a reserve-backed asset's supply above the attested reserve →
+//! ignore freezes); a recovery whose stated amount is not the whole holding → `MALFORMED`; a mint taking a reserve-backed asset's supply above the attested reserve →
 //! `RESERVE_EXCEEDED`; a mint above the per-investor cap → `LIMIT_EXCEEDED`.
 //! A **batch** applies all its legs or none; it is rejected with the reason of its first failing
 //! leg. Plain `issue`/`redeem` (no signer role) are allowed only on assets without a policy.

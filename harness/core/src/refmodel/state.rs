@@ -316,9 +316,9 @@ impl LedgerModel {
                 }
                 self.receiver_limits(to, asset, *amount, Some((from, *amount)), &BTreeMap::new())
             }
-            AdminAction::Recover { lost, replacement, asset } => {
+            AdminAction::Recover { lost, replacement, asset, amount } => {
                 issuer_of(asset)?;
-                if lost == replacement || lost.is_empty() || replacement.is_empty() {
+                if lost == replacement || lost.is_empty() || replacement.is_empty() || *amount != self.balance(lost, asset) {
                     return Err(Reason::Malformed);
                 }
                 if !self.verified(replacement, asset) {
@@ -443,7 +443,7 @@ impl LedgerModel {
                 self.debit(from, asset, *amount);
                 self.credit(to, asset, *amount);
             }
-            AdminAction::Recover { lost, replacement, asset } => {
+            AdminAction::Recover { lost, replacement, asset, .. } => {
                 let amount = self.balance(lost, asset);
                 self.debit(lost, asset, amount);
                 self.credit(replacement, asset, amount);

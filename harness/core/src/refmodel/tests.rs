@@ -131,10 +131,11 @@ fn issuer_powers_need_the_agent_and_a_verified_receiver() {
     t.err(admin("ag", A::ForcedTransfer { from: "a0".into(), to: "a2".into(), asset: "BOND".into(), amount: 10 }), Reason::InvalidReceiver);
     t.ok(admin("ag", A::Freeze { account: "a0".into(), asset: "BOND".into(), amount: None }));
     t.ok(admin("ag", A::ForcedTransfer { from: "a0".into(), to: "a1".into(), asset: "BOND".into(), amount: 10 }));
-    t.ok(admin("ag", A::Recover { lost: "a0".into(), replacement: "a1".into(), asset: "BOND".into() }));
+    t.err(admin("ag", A::Recover { lost: "a0".into(), replacement: "a1".into(), asset: "BOND".into(), amount: 89 }), Reason::Malformed);
+    t.ok(admin("ag", A::Recover { lost: "a0".into(), replacement: "a1".into(), asset: "BOND".into(), amount: 90 }));
     assert_eq!(t.m.balance("a1", "BOND"), 100);
     t.err(tr("a1", "a0", "BOND", 1), Reason::FrozenSender); // the freeze follows the holding
-    t.err(admin("ag", A::Recover { lost: "a1".into(), replacement: "a3".into(), asset: "BOND".into() }), Reason::InvalidReceiver);
+    t.err(admin("ag", A::Recover { lost: "a1".into(), replacement: "a3".into(), asset: "BOND".into(), amount: 100 }), Reason::InvalidReceiver);
 }
 
 #[test]

@@ -93,6 +93,9 @@ pub enum TraceEvent<'a> {
         via: Option<&'a str>,
         /// Extension (ignored by readers that do not know it): the intended send time.
         intended_ns: Option<Nanos>,
+        /// Extension: the legs of an atomic batch (`op: "batch"`), each
+        /// `{"from","to","asset","amount"}`; all settle or none.
+        legs: &'a [crate::adapter::Leg],
     },
     TxResult { tx: TxId, status: TxStatus, height: Option<u64>, reason: Option<&'a str>, node: Option<&'a str> },
     StateSnapshot {
@@ -221,7 +224,7 @@ impl TraceEvent<'_> {
                 o.str("node", node).str("etype", etype).str_array("accused", accused);
                 o.u64("height", height).u64("round", round);
             }
-            TxSubmit { tx, client, op, from, to, asset, amount, nonce, via, intended_ns } => {
+            TxSubmit { tx, client, op, from, to, asset, amount, nonce, via, intended_ns, legs } => {
                 tx_field(&mut o, tx);
                 o.str("client", client).str("op", op).opt_str("from", from).opt_str("to", to);
                 o.opt_str("asset", asset);
@@ -229,6 +232,19 @@ impl TraceEvent<'_> {
                     o.u128("amount", a);
                 }
                 o.opt_u64("nonce", nonce).opt_str("via", via).opt_u64("intended_ns", intended_ns);
+                if !legs.is_empty() {
+                    let b = o.raw_key("legs");
+                    b.push(b'[');
+                    for (i, l) in legs.iter().enumerate() {
+                        if i > 0 {
+                            b.push(b',');
+                        }
+                        let mut lo = Obj::new(b);
+                        lo.str("from", &l.from).str("to", &l.to).str("asset", &l.asset).u128("amount", l.amount);
+                        lo.end();
+                    }
+                    b.push(b']');
+                }
             }
             TxResult { tx, status, height, reason, node } => {
                 tx_field(&mut o, tx);

@@ -176,7 +176,7 @@ mod tests {
             TraceEvent::FaultStart { fault: "f2", ftype: "crash", targets: Targets::Nodes(&nodes), params: Some(&serde_json::json!({"x": 1})) },
             TraceEvent::ConsVote { node: "n0", height: 1, round: 0, vtype: "prevote", block: None, signature: None },
             TraceEvent::ConsDecide { node: "n0", height: 1, round: 0, block: "b1", parent: Some("b0"), app_hash: Some("h"), txs: &txs, signers: &["n0", "n1"] },
-            TraceEvent::TxSubmit { tx: TxId(1), client: "c0", op: "transfer", from: Some("a0"), to: Some("a1"), asset: Some("USD"), amount: Some(5), nonce: Some(0), via: None, intended_ns: Some(3) },
+            TraceEvent::TxSubmit { tx: TxId(1), client: "c0", op: "transfer", from: Some("a0"), to: Some("a1"), asset: Some("USD"), amount: Some(5), nonce: Some(0), via: None, intended_ns: Some(3), legs: &[] },
             TraceEvent::TxResult { tx: TxId(1), status: TxStatus::Rejected, height: None, reason: Some("BAD_NONCE"), node: None },
             TraceEvent::StateSnapshot { node: "n0", height: 1, app_hash: None, supply: &supply, balances: &balances },
         ];
