@@ -94,7 +94,11 @@ impl Findings {
 }
 
 /// Builds the public finding.
-pub(crate) fn publish(f: &RawFinding, name: impl Fn(u32) -> String, replay: &Option<String>) -> Finding {
+pub(crate) fn publish(
+    f: &RawFinding,
+    name: impl Fn(u32) -> String,
+    replay: &Option<String>,
+) -> Finding {
     Finding {
         property: f.prop.id().to_string(),
         nodes: f.nodes.iter().map(|&n| name(n)).collect(),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalogue::Findings;
 use crate::error::CheckError;
 use crate::event::{bad, req_u64, Ctx, LineError};
-use crate::height::HeightState;
+use crate::height::Heights;
 use crate::intern::Interner;
 use crate::ledger::Ledger;
 use crate::liveness::Liveness;
@@ -94,7 +94,7 @@ pub(crate) struct Checker<'o> {
     pub(crate) run_validators: Vec<(String, u64)>,
     pub(crate) model: Model,
     pub(crate) vtypes: Interner,
-    pub(crate) heights: BTreeMap<u64, HeightState>,
+    pub(crate) heights: Heights,
     pub(crate) open_votes: usize,
     pub(crate) pruned_below: u64,
     pub(crate) pruned: PrunedChain,
@@ -138,7 +138,7 @@ impl<'o> Checker<'o> {
             run_validators: Vec::new(),
             model: Model::default(),
             vtypes: Interner::default(),
-            heights: BTreeMap::new(),
+            heights: Heights::default(),
             open_votes: 0,
             pruned_below: 0,
             pruned: PrunedChain::default(),
@@ -203,9 +203,11 @@ impl<'o> Checker<'o> {
     pub(crate) fn bad_line(&mut self, e: LineError) -> Result<(), CheckError> {
         let (field, message, limit) = match e {
             LineError::Bad { field, message } => (field, message, None),
-            LineError::Limit { what, limit } => {
-                ("<limit>".to_string(), format!("{what} exceeds the limit of {limit}"), Some((what, limit)))
-            }
+            LineError::Limit { what, limit } => (
+                "<limit>".to_string(),
+                format!("{what} exceeds the limit of {limit}"),
+                Some((what, limit)),
+            ),
         };
         if !self.opts.skip_bad_lines {
             return Err(match limit {
@@ -231,7 +233,8 @@ impl<'o> Checker<'o> {
     }
 
     fn event(&mut self, s: &str) -> R<()> {
-        let f = self.ctx.fields(s)?;
+        let mut f = crate::event::Fields::default();
+        self.ctx.fields(s, &mut f)?;
         let kind = self.ctx.req_str("kind", f.kind)?;
         let t = req_u64("t_ns", f.t_ns)?;
         let seq = crate::event::opt_u64("seq", f.seq)?;
@@ -292,7 +295,9 @@ impl<'o> Checker<'o> {
                 Ok(())
             }
             "msg.send" => {
-                for (name, v) in [("node", f.node), ("to", f.to), ("msg", f.msg), ("mtype", f.mtype)] {
+                for (name, v) in
+                    [("node", f.node), ("to", f.to), ("msg", f.msg), ("mtype", f.mtype)]
+                {
                     self.ctx.req_str(name, v)?;
                 }
                 Ok(())

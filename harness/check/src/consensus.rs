@@ -10,10 +10,11 @@ impl Checker<'_> {
     /// The open state of height `h` (creating it, bounded).
     #[inline]
     pub(crate) fn open(&mut self, h: u64) -> R<&mut HeightState> {
-        if !self.heights.contains_key(&h) && self.heights.len() >= self.opts.limits.max_open_heights {
+        if !self.heights.contains_key(&h) && self.heights.len() >= self.opts.limits.max_open_heights
+        {
             return Err(self.limit("number of open heights", self.opts.limits.max_open_heights));
         }
-        Ok(self.heights.entry(h).or_default())
+        Ok(self.heights.get_or_insert(h))
     }
 
     fn block_in(&mut self, h: u64, block: &str) -> R<u16> {
@@ -101,49 +102,57 @@ impl Checker<'_> {
             self.stats.late_events += 1;
             return Ok(());
         }
-        let b = match &block {
-            Some(b) => self.block_in(h, b)?,
-            None => self.open(h)?.block_in_nil(),
-        };
         let line = self.line;
         let limit = self.opts.limits.max_open_votes;
         if self.open_votes >= limit {
             return Err(self.limit("number of open votes", limit));
         }
+        let block_limit = self.opts.limits.max_blocks_per_height;
+        if !self.heights.contains_key(&h) {
+            self.open(h)?;
+        }
         let hs = self.heights.get_mut(&h).expect("opened above");
-        let add_tally = match hs.first_votes.get_mut(&(n, r, vt)) {
-            None => {
-                hs.first_votes.insert((n, r, vt), FirstVote { block: b, equivocated: false, line });
-                self.open_votes += 1;
-                true
-            }
-            Some(fv) if fv.block == b => false,
-            Some(fv) => {
-                let first = *fv;
-                fv.equivocated = true;
-                let blocks = [hs.block_name(first.block).to_string(), hs.block_name(b).to_string()];
-                let add = b != NIL
-                    && hs.tallies.get(&(r, vt, b)).is_none_or(|t| !t.voters.contains(&n));
-                if b != NIL && add {
-                    push_tally(hs, r, vt, b, n, line);
+        let b = match &block {
+            Some(b) => match hs.block(b, block_limit) {
+                Some(b) => b,
+                None => {
+                    return Err(self.limit("number of distinct blocks at one height", block_limit))
                 }
-                if !first.equivocated {
-                    let what = self.vtype_name(vt);
-                    self.equivocation(RawEquiv {
-                        node: n,
-                        height: h,
-                        round: r,
-                        what,
-                        blocks,
-                        lines: [first.line, line],
-                    });
-                }
-                false
-            }
+            },
+            None => NIL,
         };
-        if add_tally && b != NIL {
-            let hs = self.heights.get_mut(&h).expect("opened above");
+        let fv = hs.first_votes.entry((n, r, vt)).or_insert(FirstVote {
+            block: b,
+            equivocated: false,
+            line,
+        });
+        if fv.line == line {
+            // First vote of this node in this slot.
+            self.open_votes += 1;
+            if b != NIL {
+                push_tally(hs, r, vt, b, n, line);
+            }
+            return Ok(());
+        }
+        if fv.block == b {
+            return Ok(());
+        }
+        let first = *fv;
+        fv.equivocated = true;
+        let blocks = [hs.block_name(first.block).to_string(), hs.block_name(b).to_string()];
+        if b != NIL && hs.tallies.get(&(r, vt, b)).is_none_or(|t| !t.voters.contains(&n)) {
             push_tally(hs, r, vt, b, n, line);
+        }
+        if !first.equivocated {
+            let what = self.vtype_name(vt);
+            self.equivocation(RawEquiv {
+                node: n,
+                height: h,
+                round: r,
+                what,
+                blocks,
+                lines: [first.line, line],
+            });
         }
         Ok(())
     }
@@ -187,7 +196,9 @@ impl Checker<'_> {
         for tx in &txs {
             match self.ledger.tx(tx, self.opts.limits.max_txs) {
                 Some(i) => tx_ids.push(i),
-                None => return Err(self.limit("number of distinct tx ids", self.opts.limits.max_txs)),
+                None => {
+                    return Err(self.limit("number of distinct tx ids", self.opts.limits.max_txs))
+                }
             }
         }
         self.stats.decides += 1;
@@ -256,7 +267,9 @@ impl Checker<'_> {
             if lo == u64::MAX {
                 continue;
             }
-            let (Some(a), Some(b)) = (self.heights.get(&lo), self.heights.get(&hi)) else { continue };
+            let (Some(a), Some(b)) = (self.heights.get(&lo), self.heights.get(&hi)) else {
+                continue;
+            };
             let (Some(da), Some(db)) = (a.decision_of(n), b.decision_of(n)) else { continue };
             let Some(parent) = &db.parent else { continue };
             self.stats.parents_checked += 1;
@@ -309,7 +322,7 @@ impl Checker<'_> {
     pub(crate) fn prune(&mut self) {
         let Some(w) = self.watermark else { return };
         let cutoff = w.saturating_sub(self.opts.limits.window_heights);
-        while let Some((&h, _)) = self.heights.first_key_value() {
+        while let Some(h) = self.heights.first_key() {
             if h >= cutoff {
                 break;
             }
@@ -322,13 +335,9 @@ impl Checker<'_> {
 
 #[inline]
 fn push_tally(hs: &mut HeightState, r: u64, vt: u8, b: u16, n: u32, line: u64) {
-    let t = hs.tallies.entry((r, vt, b)).or_insert_with(|| Tally { voters: Vec::new(), first_line: line });
+    let t = hs
+        .tallies
+        .entry((r, vt, b))
+        .or_insert_with(|| Tally { voters: Vec::new(), first_line: line });
     t.voters.push(n);
-}
-
-impl HeightState {
-    #[inline]
-    fn block_in_nil(&mut self) -> u16 {
-        NIL
-    }
 }

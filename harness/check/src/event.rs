@@ -22,13 +22,126 @@ macro_rules! slots {
         /// The top-level members this checker reads; unknown members are ignored.
         #[derive(Default)]
         pub(crate) struct Fields<'a> { $(pub(crate) $name: Option<Val<'a>>,)* }
-        impl<'a> Fields<'a> {
-            #[inline]
-            fn set(&mut self, key: &str, v: Val<'a>) {
-                match key { $(stringify!($name) => self.$name = Some(v),)* "type" => self.ftype = Some(v), _ => {} }
-            }
-        }
     };
+}
+
+impl<'a> Fields<'a> {
+    /// Stores a member (dispatching on the key's length first: this is the hot path).
+    #[inline]
+    fn set(&mut self, key: &str, v: Val<'a>) {
+        let w = word(key.as_bytes());
+        match key.len() {
+            2 => {
+                if w == word(b"tx") {
+                    self.tx = Some(v)
+                } else if w == word(b"op") {
+                    self.op = Some(v)
+                } else if w == word(b"to") {
+                    self.to = Some(v)
+                }
+            }
+            3 => {
+                if w == word(b"seq") {
+                    self.seq = Some(v)
+                } else if w == word(b"txs") {
+                    self.txs = Some(v)
+                } else if w == word(b"msg") {
+                    self.msg = Some(v)
+                }
+            }
+            4 => {
+                if w == word(b"kind") {
+                    self.kind = Some(v)
+                } else if w == word(b"node") {
+                    self.node = Some(v)
+                } else if w == word(b"t_ns") {
+                    self.t_ns = Some(v)
+                } else if w == word(b"seed") {
+                    self.seed = Some(v)
+                } else if w == word(b"role") {
+                    self.role = Some(v)
+                } else if w == word(b"type") {
+                    self.ftype = Some(v)
+                } else if w == word(b"cert") {
+                    self.cert = Some(v)
+                } else if w == word(b"from") {
+                    self.from = Some(v)
+                } else if w == word(b"step") {
+                    self.step = Some(v)
+                }
+            }
+            5 => {
+                if w == word(b"round") {
+                    self.round = Some(v)
+                } else if w == word(b"vtype") {
+                    self.vtype = Some(v)
+                } else if w == word(b"block") {
+                    self.block = Some(v)
+                } else if w == word(b"fault") {
+                    self.fault = Some(v)
+                } else if w == word(b"etype") {
+                    self.etype = Some(v)
+                } else if w == word(b"asset") {
+                    self.asset = Some(v)
+                } else if w == word(b"nonce") {
+                    self.nonce = Some(v)
+                } else if w == word(b"mtype") {
+                    self.mtype = Some(v)
+                }
+            }
+            6 => {
+                if w == word(b"height") {
+                    self.height = Some(v)
+                } else if w == word(b"quorum") {
+                    self.quorum = Some(v)
+                } else if w == word(b"parent") {
+                    self.parent = Some(v)
+                } else if w == word(b"client") {
+                    self.client = Some(v)
+                } else if w == word(b"amount") {
+                    self.amount = Some(v)
+                } else if w == word(b"status") {
+                    self.status = Some(v)
+                } else if w == word(b"supply") {
+                    self.supply = Some(v)
+                } else if w == word(b"reason") {
+                    self.reason = Some(v)
+                }
+            }
+            7 => {
+                if w == word(b"targets") {
+                    self.targets = Some(v)
+                } else if w == word(b"accused") {
+                    self.accused = Some(v)
+                }
+            }
+            8 => {
+                if w == word(b"protocol") {
+                    self.protocol = Some(v)
+                } else if w == word(b"scenario") {
+                    self.scenario = Some(v)
+                } else if w == word(b"app_hash") {
+                    self.app_hash = Some(v)
+                } else if w == word(b"balances") {
+                    self.balances = Some(v)
+                }
+            }
+            10 if key == "validators" => self.validators = Some(v),
+            _ => {}
+        }
+    }
+}
+
+/// Up to the first 8 bytes of a key as a little-endian word (zero padded).
+#[inline]
+pub(crate) const fn word(b: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < b.len() && i < 8 {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
 }
 
 slots!(
@@ -46,8 +159,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Parses the line's top-level object.
     #[inline]
-    pub(crate) fn fields<'a>(&self, line: &'a str) -> LRes<Fields<'a>> {
-        let mut f = Fields::default();
+    pub(crate) fn fields<'a>(&self, line: &'a str, f: &mut Fields<'a>) -> LRes<()> {
         Scanner::new(line, self.max_depth)
             .object(|k, esc, v| {
                 if esc {
@@ -60,8 +172,7 @@ impl Ctx {
             .map_err(|e| LineError::Bad {
                 field: "<line>".into(),
                 message: format!("not valid JSON at byte {}: {}", e.offset + 1, e.message),
-            })?;
-        Ok(f)
+            })
     }
 
     fn id<'a>(&self, name: &str, v: Val<'a>) -> LRes<Cow<'a, str>> {
@@ -169,7 +280,9 @@ pub(crate) fn as_u64(name: &str, v: Val<'_>) -> LRes<u64> {
     match v {
         Val::Num(n) => match parse_u64(n) {
             Some(x) => Ok(x),
-            None => bad(name, format!("expected a non-negative integer below 2^64, found {}", clip(n))),
+            None => {
+                bad(name, format!("expected a non-negative integer below 2^64, found {}", clip(n)))
+            }
         },
         other => bad(name, format!("expected a non-negative integer, found {}", other.type_name())),
     }
@@ -184,7 +297,9 @@ pub(crate) fn as_i128(name: &str, v: Val<'_>) -> LRes<i128> {
     };
     match parse_i128(text) {
         Some(x) if x.unsigned_abs() < 10u128.pow(36) => Ok(x),
-        _ => bad(name, format!("expected an integer below 10^36 in magnitude, found {}", clip(text))),
+        _ => {
+            bad(name, format!("expected an integer below 10^36 in magnitude, found {}", clip(text)))
+        }
     }
 }
 
@@ -202,11 +317,7 @@ pub(crate) fn clip(s: &str) -> String {
 }
 
 /// Members of a JSON object, as `(key, value)`.
-pub(crate) fn members<'a>(
-    ctx: &Ctx,
-    name: &str,
-    v: Val<'a>,
-) -> LRes<Vec<(Cow<'a, str>, Val<'a>)>> {
+pub(crate) fn members<'a>(ctx: &Ctx, name: &str, v: Val<'a>) -> LRes<Vec<(Cow<'a, str>, Val<'a>)>> {
     let Val::Obj(raw) = v else {
         return bad(name, format!("expected an object, found {}", v.type_name()));
     };

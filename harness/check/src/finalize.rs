@@ -82,7 +82,11 @@ impl Checker<'_> {
             for d in &dissent {
                 nodes.push(d.node);
                 lines.push(d.line);
-                parts.push(format!("{} decided {}", self.model.name(d.node), hs.block_name(d.block)));
+                parts.push(format!(
+                    "{} decided {}",
+                    self.model.name(d.node),
+                    hs.block_name(d.block)
+                ));
             }
             parts.dedup();
             self.findings.add(RawFinding {
@@ -142,7 +146,8 @@ impl Checker<'_> {
                 }
             }
             if !outside.is_empty() {
-                problems.push(format!("cert signers outside the validator set: {}", outside.join(",")));
+                problems
+                    .push(format!("cert signers outside the validator set: {}", outside.join(",")));
             }
             if !repeated.is_empty() {
                 problems.push(format!("cert signers repeated: {}", repeated.join(",")));
@@ -153,7 +158,8 @@ impl Checker<'_> {
             let extra = (0..self.vtypes.len()).map(|i| (i + crate::height::VTYPES.len()) as u8);
             for vt in [1u8, 3, 4].into_iter().chain(extra) {
                 if let Some(t) = hs.tallies.get(&(d.round, vt, d.block)) {
-                    let p: u128 = t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
+                    let p: u128 =
+                        t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
                     vote_power = vote_power.max(p);
                 }
             }
@@ -196,7 +202,10 @@ impl Checker<'_> {
                 height: Some(h),
                 round: Some(d.round),
                 lines: vec![d.line],
-                message: format!("decided block {} that was never proposed", hs.block_name(d.block)),
+                message: format!(
+                    "decided block {} that was never proposed",
+                    hs.block_name(d.block)
+                ),
             });
         } else {
             self.stats.validity_unverifiable += 1;

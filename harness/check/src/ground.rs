@@ -46,12 +46,16 @@ impl Checker<'_> {
             None | Some(Val::Null) => None,
             Some(Val::Num(n)) => Some(n.to_string()),
             Some(v @ Val::Str { .. }) => Some(self.ctx.req_str("seed", Some(v))?.into_owned()),
-            Some(v) => return bad("seed", format!("expected an integer or string, found {}", v.type_name()))?,
+            Some(v) => {
+                return bad(
+                    "seed",
+                    format!("expected an integer or string, found {}", v.type_name()),
+                )?
+            }
         };
         let scenario = self.ctx.opt_str("scenario", f.scenario)?.map(|s| s.into_owned());
         let vs = self.valset_from(f.validators)?;
-        self.run_validators =
-            vs.members.iter().map(|&(n, p)| (self.model.name(n), p)).collect();
+        self.run_validators = vs.members.iter().map(|&(n, p)| (self.model.name(n), p)).collect();
         self.model.valsets.insert(0, vs);
         self.model.num = num;
         self.model.den = den;
@@ -70,7 +74,10 @@ impl Checker<'_> {
             "byzantine" => true,
             "correct" => false,
             other => {
-                return bad("role", format!("expected \"byzantine\" or \"correct\", found {other:?}"))?
+                return bad(
+                    "role",
+                    format!("expected \"byzantine\" or \"correct\", found {other:?}"),
+                )?
             }
         };
         let n = self.node(&node)?;

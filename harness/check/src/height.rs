@@ -6,7 +6,8 @@ use crate::intern::FxMap;
 pub(crate) const NIL: u16 = u16::MAX;
 
 /// Vote types with a fixed index; others are interned after these.
-pub(crate) const VTYPES: &[&str] = &["prevote", "precommit", "prepare", "commit", "vote", "request_vote"];
+pub(crate) const VTYPES: &[&str] =
+    &["prevote", "precommit", "prepare", "commit", "vote", "request_vote"];
 
 /// A block id seen at this height.
 #[derive(Debug)]
@@ -94,4 +95,44 @@ pub(crate) fn fingerprint(s: &str) -> u64 {
     let mut h = std::hash::SipHasher::new();
     s.hash(&mut h);
     h.finish()
+}
+
+/// Open heights: a hash map for lookups, an ordered set for judging in height order.
+#[derive(Debug, Default)]
+pub(crate) struct Heights {
+    map: FxMap<u64, HeightState>,
+    order: std::collections::BTreeSet<u64>,
+}
+
+impl Heights {
+    #[inline]
+    pub(crate) fn get(&self, h: &u64) -> Option<&HeightState> {
+        self.map.get(h)
+    }
+    #[inline]
+    pub(crate) fn get_mut(&mut self, h: &u64) -> Option<&mut HeightState> {
+        self.map.get_mut(h)
+    }
+    #[inline]
+    pub(crate) fn contains_key(&self, h: &u64) -> bool {
+        self.map.contains_key(h)
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+    /// The state of `h`, created empty if needed.
+    #[inline]
+    pub(crate) fn get_or_insert(&mut self, h: u64) -> &mut HeightState {
+        self.map.entry(h).or_insert_with(|| {
+            self.order.insert(h);
+            HeightState::default()
+        })
+    }
+    pub(crate) fn first_key(&self) -> Option<u64> {
+        self.order.first().copied()
+    }
+    pub(crate) fn pop_first(&mut self) -> Option<(u64, HeightState)> {
+        let h = self.order.pop_first()?;
+        self.map.remove(&h).map(|s| (h, s))
+    }
 }

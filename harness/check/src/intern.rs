@@ -83,12 +83,6 @@ impl Interner {
         Some(id)
     }
 
-    /// The id of `s` if it is interned.
-    #[inline]
-    pub(crate) fn get(&self, s: &str) -> Option<u32> {
-        self.map.get(s).copied()
-    }
-
     /// The string of an id.
     #[inline]
     pub(crate) fn name(&self, id: u32) -> &str {

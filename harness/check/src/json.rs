@@ -10,10 +10,13 @@ use std::borrow::Cow;
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Val<'a> {
     /// String contents between the quotes, still escaped when `escaped` is true.
-    Str { raw: &'a str, escaped: bool },
+    Str {
+        raw: &'a str,
+        escaped: bool,
+    },
     /// The number's text, validated against the JSON grammar.
     Num(&'a str),
-    Bool(bool),
+    Bool,
     Null,
     /// The whole `[...]` text.
     Arr(&'a str),
@@ -27,7 +30,7 @@ impl Val<'_> {
         match self {
             Val::Str { .. } => "string",
             Val::Num(_) => "number",
-            Val::Bool(_) => "boolean",
+            Val::Bool => "boolean",
             Val::Null => "null",
             Val::Arr(_) => "array",
             Val::Obj(_) => "object",
@@ -171,8 +174,8 @@ impl<'a> Scanner<'a> {
                 Ok(Val::Str { raw, escaped })
             }
             Some(b'-' | b'0'..=b'9') => Ok(Val::Num(self.number()?)),
-            Some(b't') => self.literal(b"true", Val::Bool(true)),
-            Some(b'f') => self.literal(b"false", Val::Bool(false)),
+            Some(b't') => self.literal(b"true", Val::Bool),
+            Some(b'f') => self.literal(b"false", Val::Bool),
             Some(b'n') => self.literal(b"null", Val::Null),
             Some(b'[') => {
                 let start = self.pos;
@@ -409,8 +412,9 @@ mod tests {
 
     #[test]
     fn scans_flat_and_nested_objects() {
-        let f = fields(r#"{"kind":"cons.vote","t_ns":12,"block":null,"x":[1,{"a":[]}],"y":-1.5e3}"#)
-            .unwrap();
+        let f =
+            fields(r#"{"kind":"cons.vote","t_ns":12,"block":null,"x":[1,{"a":[]}],"y":-1.5e3}"#)
+                .unwrap();
         assert_eq!(f.len(), 5);
         assert_eq!(f[3].1, r#"Arr("[1,{\"a\":[]}]")"#);
     }

@@ -212,6 +212,7 @@ impl Ledger {
     }
 
     /// Applies the reference block of height `h` (decided first by correct `node` on `line`).
+    #[allow(clippy::too_many_arguments)] // one call site; the arguments are the decision's evidence
     pub(crate) fn apply_height(
         &mut self,
         h: u64,
@@ -265,7 +266,13 @@ impl Ledger {
     }
 
     /// Checks pending snapshots at heights below `h` (or up to and including `h` if `inclusive`).
-    pub(crate) fn check_snapshots(&mut self, h: u64, inclusive: bool, model: &Model, f: &mut Findings) {
+    pub(crate) fn check_snapshots(
+        &mut self,
+        h: u64,
+        inclusive: bool,
+        model: &Model,
+        f: &mut Findings,
+    ) {
         loop {
             let Some((&sh, _)) = self.snapshots.first_key_value() else { return };
             if sh > h || (sh == h && !inclusive) {

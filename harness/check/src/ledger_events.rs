@@ -47,7 +47,12 @@ impl Checker<'_> {
                 let s = self.ctx.req_str("nonce", Some(v))?;
                 Some(crate::height::fingerprint(&s) | 1 << 63)
             }
-            Some(v) => return bad("nonce", format!("expected an integer or string, found {}", v.type_name()))?,
+            Some(v) => {
+                return bad(
+                    "nonce",
+                    format!("expected an integer or string, found {}", v.type_name()),
+                )?
+            }
         };
         let t = self.tx_index(&tx)?;
         let from = from.map(|a| self.account(&a, false)).transpose()?;
@@ -78,7 +83,10 @@ impl Checker<'_> {
             "rejected" => false,
             "unknown" => return Ok(()),
             other => {
-                return bad("status", format!("expected committed, rejected or unknown, found {other:?}"))?
+                return bad(
+                    "status",
+                    format!("expected committed, rejected or unknown, found {other:?}"),
+                )?
             }
         };
         let t = self.tx_index(&tx)?;

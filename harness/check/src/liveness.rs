@@ -210,7 +210,8 @@ impl Liveness {
             );
             return (Verdict::NotEvaluated, Some(r), Some(stats));
         }
-        let from = if start_line.is_some() { "the last heal" } else { "run start (no heal in trace)" };
+        let from =
+            if start_line.is_some() { "the last heal" } else { "run start (no heal in trace)" };
         (Verdict::Pass, Some(format!("window from {from}")), Some(stats))
     }
 }

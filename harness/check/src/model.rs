@@ -86,12 +86,8 @@ impl Model {
     pub(crate) fn worst_byzantine_share(&self) -> (u128, u128) {
         let mut worst = (0u128, self.valset(0).total);
         for vs in self.valsets.values() {
-            let b: u128 = vs
-                .members
-                .iter()
-                .filter(|m| self.is_byzantine(m.0))
-                .map(|m| u128::from(m.1))
-                .sum();
+            let b: u128 =
+                vs.members.iter().filter(|m| self.is_byzantine(m.0)).map(|m| u128::from(m.1)).sum();
             if vs.total > 0 && b * worst.1 > worst.0 * vs.total || worst.1 == 0 {
                 worst = (b, vs.total);
             }

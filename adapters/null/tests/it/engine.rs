@@ -182,7 +182,7 @@ impl touchstone_core::program::Program for TwoCases {
             _ => return Next::Done,
         };
         let op = touchstone_core::Operation::Transfer { from: "a0".into(), to: "a1".into(), asset: "USD".into(), amount: 1 };
-        Next::Send(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case::new("D1.1", format!("case {}", self.sent), expected)) })
+        Next::Send(Box::new(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case::new("D1.1", format!("case {}", self.sent), expected)) }))
     }
     fn observe(&mut self, tx: touchstone_core::TxId, _status: &touchstone_core::OutcomeStatus) {
         self.observed.push(tx.to_string());

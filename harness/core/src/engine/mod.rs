@@ -298,7 +298,7 @@ pub fn run_program(
             if let Some(t) = due.filter(|&t| t <= now) {
                 feed_program(program.as_mut(), &mut rec);
                 let ptx = match program.next(pi, now) {
-                    program::Next::Send(ptx) => ptx,
+                    program::Next::Send(ptx) => *ptx,
                     program::Next::Skip => {
                         if closed.is_some() {
                             // Closed loop: wait for an outcome (or the phase end) before asking again.

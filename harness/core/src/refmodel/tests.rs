@@ -153,9 +153,7 @@ fn reserve_bounds_stablecoin_supply() {
 #[test]
 fn product_whitelist() {
     let mut m = LedgerModel::new();
-    let mut p = AssetPolicy::default();
-    p.issuer = "ag".into();
-    p.listed_product = true;
+    let p = AssetPolicy { issuer: "ag".into(), listed_product: true, ..Default::default() };
     m.add_asset("ETF", Some(p));
     m.genesis("a0", "ETF", 10);
     let mut t = T { m, next: 0 };

@@ -83,7 +83,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     for (path, message, sugg) in v.errors {
         diagnostics.push(diag_at(&path, locate(&doc, &path), message, sugg));
     }
-    diagnostics.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+    diagnostics.sort_by_key(|d| (d.line, d.column));
     match scenario {
         Some(s) if diagnostics.is_empty() => Ok(s),
         _ => Err(ScenarioError::Invalid { path: file.to_string(), diagnostics }),

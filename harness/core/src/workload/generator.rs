@@ -58,7 +58,7 @@ impl OpGenerator {
 
     /// Draws the next operation and the sender's harness nonce.
     #[inline]
-    pub fn next(&mut self) -> (Operation, Option<u64>) {
+    pub fn draw(&mut self) -> (Operation, Option<u64>) {
         let u: f64 = self.rng.gen();
         let asset = if self.assets.len() == 1 { 0 } else { self.rng.gen_range(0..self.assets.len()) };
         let amount = if self.amount_min == self.amount_max {
@@ -108,7 +108,7 @@ mod tests {
         let mut g = OpGenerator::new(&s.workload, Seed(1));
         let mut seen = std::collections::BTreeMap::new();
         for _ in 0..1000 {
-            let (op, nonce) = g.next();
+            let (op, nonce) = g.draw();
             if let Operation::Transfer { from, to, amount, .. } = &op {
                 assert_ne!(from, to);
                 assert!((1..=100).contains(amount));
@@ -127,7 +127,7 @@ mod tests {
             .phase("p", 1_000_000_000, crate::scenario::RateSpec::Constant { tps: 1.0 })
             .build();
         let mut g = OpGenerator::new(&s.workload, Seed(1));
-        let hot = (0..10_000).filter(|_| g.next().0.from() == Some("a0")).count();
+        let hot = (0..10_000).filter(|_| g.draw().0.from() == Some("a0")).count();
         assert!(hot > 500, "a0 should be hot, got {hot}");
     }
 }

@@ -1,0 +1,151 @@
+//! Reading lines: bounded length, no per-line allocation for lines inside the buffer,
+//! transparent gzip.
+
+use std::io::{BufRead, BufReader};
+
+use crate::checker::Checker;
+use crate::error::CheckError;
+use crate::event::LineError;
+
+/// Finds the first `\n` in `b`, a machine word at a time.
+#[inline]
+fn newline(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut i = 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ NL;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    chunks.remainder().iter().position(|&c| c == b'\n').map(|p| i + p)
+}
+
+fn io_err(c: &Checker<'_>, e: std::io::Error) -> CheckError {
+    CheckError::Io { path: c.source.clone(), source: e }
+}
+
+fn strip_cr(l: &[u8]) -> &[u8] {
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Feeds every line of `r` to the checker; gzip input is detected by its magic bytes.
+pub(crate) fn feed<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
+    let head = r.fill_buf().map_err(|e| io_err(c, e))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(r);
+        return feed_plain(BufReader::with_capacity(1 << 20, gz), c);
+    }
+    feed_plain(r, c)
+}
+
+fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
+    let max = c.opts.limits.max_line_bytes;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(c, e)),
+        };
+        if buf.is_empty() {
+            if skipping {
+                c.line += 1;
+                c.bad_line(too_long(max))?;
+            } else if !carry.is_empty() {
+                // Last line without a final newline.
+                let l = std::mem::take(&mut carry);
+                c.line(strip_cr(&l))?;
+            }
+            return Ok(());
+        }
+        // Fast path: whole lines inside the buffer, no copy.
+        let mut pos = 0;
+        if carry.is_empty() && !skipping {
+            while let Some(i) = newline(&buf[pos..]) {
+                let l = &buf[pos..pos + i];
+                if l.len() > max {
+                    c.line += 1;
+                    c.bad_line(too_long(max))?;
+                } else if l.is_empty() || l == b"\r" {
+                    c.line += 1;
+                    c.bad_line(LineError::Bad {
+                        field: "<line>".into(),
+                        message: "blank line".into(),
+                    })?;
+                } else {
+                    c.line(strip_cr(l))?;
+                }
+                pos += i + 1;
+            }
+        }
+        // Slow path: a line spanning buffers.
+        let rest = &buf[pos..];
+        let n = rest.len();
+        match newline(rest) {
+            Some(i) => {
+                if skipping {
+                    skipping = false;
+                    c.line += 1;
+                    c.bad_line(too_long(max))?;
+                } else {
+                    carry.extend_from_slice(&rest[..i]);
+                    let l = std::mem::take(&mut carry);
+                    if l.len() > max {
+                        c.line += 1;
+                        c.bad_line(too_long(max))?;
+                    } else if strip_cr(&l).is_empty() {
+                        c.line += 1;
+                        c.bad_line(LineError::Bad {
+                            field: "<line>".into(),
+                            message: "blank line".into(),
+                        })?;
+                    } else {
+                        c.line(strip_cr(&l))?;
+                    }
+                }
+                r.consume(pos + i + 1);
+            }
+            None => {
+                if !skipping {
+                    carry.extend_from_slice(rest);
+                    if carry.len() > max {
+                        carry = Vec::new();
+                        skipping = true;
+                    }
+                }
+                r.consume(pos + n);
+            }
+        }
+    }
+}
+
+fn too_long(max: usize) -> LineError {
+    LineError::Limit { what: "line length in bytes".into(), limit: max as u64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newline;
+
+    #[test]
+    fn finds_newlines_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut v = vec![b'a'; len];
+                v[at] = b'\n';
+                assert_eq!(newline(&v), Some(at));
+            }
+            assert_eq!(newline(&vec![b'x'; len]), None);
+        }
+        assert_eq!(newline(&[0x8a, b'\n']), Some(1));
+    }
+}

@@ -1,0 +1,440 @@
+//! End of trace: flush the window, judge the ledger and liveness, build the report.
+
+use crate::catalogue::{publish, RawFinding, N_PROPS, P, PROPERTIES};
+use crate::checker::Checker;
+use crate::error::CheckError;
+use crate::options::DEFAULT_LIVENESS_BOUND_NS;
+use crate::report::{
+    CheckReport, Equivocation, PropertyResult, QuorumInfo, ValidatorInfo, Verdict,
+};
+
+type V = (Verdict, Option<String>);
+
+fn ne(r: impl Into<String>) -> V {
+    (Verdict::NotEvaluated, Some(r.into()))
+}
+
+impl Checker<'_> {
+    /// Finishes the check and builds the report.
+    pub(crate) fn finish(mut self) -> Result<CheckReport, CheckError> {
+        let Some(run_line) = self.run_start_line else {
+            return Err(CheckError::NoRunStart {
+                source_name: self.source.clone(),
+                lines: self.line,
+            });
+        };
+        while let Some((h, hs)) = self.heights.pop_first() {
+            self.finalize(h, hs);
+        }
+        let last = self.ledger.last_height.unwrap_or(0);
+        self.ledger.check_snapshots(last, true, &self.model, &mut self.findings);
+        self.ledger.drop_pending_snapshots();
+        self.judge_contiguity();
+        self.judge_ledger_end();
+        self.judge_equivocations();
+        let (byz, total) = self.model.worst_byzantine_share();
+        let over = self.model.over_budget(byz, total);
+        let bound = self.opts.liveness_bound_ns.unwrap_or(DEFAULT_LIVENESS_BOUND_NS);
+        let (lv, lr, lstats) = self.live.evaluate(
+            &self.model,
+            self.last_t.0,
+            run_line,
+            bound,
+            over,
+            &mut self.findings,
+        );
+        let acc = self.judge_accountability();
+        let mut verdicts: Vec<V> = (0..N_PROPS).map(|_| (Verdict::Pass, None)).collect();
+        verdicts[P::Liveness as usize] = (lv, lr);
+        verdicts[P::Accountability as usize] = acc;
+        self.fill_verdicts(&mut verdicts);
+        self.build(verdicts, byz, total, over, lstats)
+    }
+
+    fn judge_contiguity(&mut self) {
+        for (n, nc) in self.node_chain.iter().enumerate() {
+            let n = n as u32;
+            let Some(min) = nc.min else { continue };
+            if !self.model.is_correct(n) || nc.max - min + 1 == nc.count {
+                continue;
+            }
+            for &(a, b, line) in &nc.gaps {
+                self.findings.add(RawFinding {
+                    prop: P::Chain,
+                    nodes: vec![n],
+                    height: Some(a),
+                    round: None,
+                    lines: vec![line],
+                    message: format!("decided heights are not contiguous: missing {a}..={b}"),
+                });
+            }
+        }
+    }
+
+    fn judge_ledger_end(&mut self) {
+        let l = &self.ledger;
+        let mut out = Vec::new();
+        for u in &l.phantom_unsubmitted {
+            if l.info[u.tx as usize].submitted.is_none() {
+                out.push(RawFinding {
+                    prop: P::NoPhantomTx,
+                    nodes: vec![u.node],
+                    height: Some(u.height),
+                    round: None,
+                    lines: vec![u.line],
+                    message: format!(
+                        "tx {} in the decided chain was never submitted",
+                        l.txs.name(u.tx)
+                    ),
+                });
+            }
+        }
+        for u in &l.validity_unsubmitted {
+            if l.info[u.tx as usize].submitted.is_none() && l.submits > 0 {
+                out.push(RawFinding {
+                    prop: P::Validity,
+                    nodes: vec![u.node],
+                    height: Some(u.height),
+                    round: None,
+                    lines: vec![u.line],
+                    message: format!(
+                        "decided block holds tx {} that was never submitted",
+                        l.txs.name(u.tx)
+                    ),
+                });
+            }
+        }
+        for (t, i) in l.info.iter().enumerate() {
+            let name = l.txs.name(t as u32);
+            if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at) {
+                out.push(RawFinding {
+                    prop: P::NoPhantomTx,
+                    nodes: vec![],
+                    height: Some(h),
+                    round: None,
+                    lines: vec![line, rej],
+                    message: format!("tx {name} has a rejected result but is in the decided chain"),
+                });
+            }
+            let Some((line, height, node)) = i.committed else { continue };
+            if height == Some(0) || height.is_some_and(|h| h > l.last_height.unwrap_or(0)) {
+                continue;
+            }
+            if i.occurrences != 1 {
+                let msg = if i.occurrences == 0 {
+                    format!("tx {name} was reported committed but is not in the decided chain")
+                } else {
+                    format!("tx {name} appears {} times in the decided chain", i.occurrences)
+                };
+                out.push(RawFinding {
+                    prop: P::NoLostTx,
+                    nodes: node.into_iter().collect(),
+                    height,
+                    round: None,
+                    lines: std::iter::once(line).chain(i.first_at.map(|a| a.1)).collect(),
+                    message: msg,
+                });
+            }
+        }
+        for f in out {
+            self.findings.add(f);
+        }
+    }
+
+    fn judge_equivocations(&mut self) {
+        let mut out = Vec::new();
+        for e in &self.equivs {
+            if self.model.is_correct(e.node) {
+                out.push(RawFinding {
+                    prop: P::Equivocation,
+                    nodes: vec![e.node],
+                    height: Some(e.height),
+                    round: Some(e.round),
+                    lines: e.lines.to_vec(),
+                    message: format!(
+                        "correct node equivocated: two {}s, {} and {}",
+                        e.what, e.blocks[0], e.blocks[1]
+                    ),
+                });
+            }
+        }
+        for &(reporter, accused, h, r, line) in &self.evidence {
+            if self.model.is_correct(accused) && !self.equivocators.contains(&accused) {
+                out.push(RawFinding {
+                    prop: P::Equivocation,
+                    nodes: vec![accused],
+                    height: Some(h),
+                    round: Some(r),
+                    lines: vec![line],
+                    message: format!(
+                        "{} reported evidence against correct node {} that the trace does not prove",
+                        self.model.name(reporter),
+                        self.model.name(accused)
+                    ),
+                });
+            }
+        }
+        for f in out {
+            self.findings.add(f);
+        }
+    }
+
+    fn judge_accountability(&mut self) -> V {
+        let Some(h) = self.first_disagreement else {
+            return if self.stats.agreement_compared > 0 {
+                (Verdict::Pass, Some("agreement held".into()))
+            } else {
+                ne("agreement was not evaluated")
+            };
+        };
+        let vs = self.model.valset(h);
+        let culprits: Vec<u32> = self.equivocators.iter().copied().collect();
+        let power: u128 = culprits.iter().filter_map(|&n| vs.power(n)).map(u128::from).sum();
+        let names: Vec<String> = culprits.iter().map(|&n| self.model.name(n)).collect();
+        if power * 3 >= vs.total && vs.total > 0 {
+            return (
+                Verdict::Pass,
+                Some(format!(
+                    "agreement broke at height {h}; proven equivocators {} hold {power} of {} (>= 1/3)",
+                    names.join(","),
+                    vs.total
+                )),
+            );
+        }
+        let total = vs.total;
+        self.findings.add(RawFinding {
+            prop: P::Accountability,
+            nodes: culprits,
+            height: Some(h),
+            round: None,
+            lines: vec![],
+            message: format!(
+                "agreement broke but proven equivocators hold only {power} of {total} (< 1/3): protocol bug"
+            ),
+        });
+        (Verdict::Fail, None)
+    }
+
+    fn fill_verdicts(&self, v: &mut [V]) {
+        let s = &self.stats;
+        let l = &self.ledger;
+        let no_dec = s.decides == 0;
+        let no_cdec = s.correct_decisions == 0;
+        let set = |v: &mut [V], p: P, x: V| v[p as usize] = x;
+        if no_dec {
+            set(v, P::Agreement, ne("no cons.decide in the trace"));
+        } else if s.agreement_compared == 0 && s.late_decides == 0 {
+            set(v, P::Agreement, ne("no height was decided by two correct nodes"));
+        }
+        for p in [P::Integrity, P::Chain] {
+            if no_cdec {
+                set(v, p, ne("no cons.decide by a correct node"));
+            }
+        }
+        if !no_cdec && s.parents_checked == 0 {
+            set(v, P::Chain, (Verdict::Pass, Some("contiguity only: no parent fields".into())));
+        }
+        if no_cdec {
+            set(v, P::Validity, ne("no cons.decide by a correct node"));
+            set(v, P::Quorum, ne("no cons.decide by a correct node"));
+        } else {
+            if s.validity_judged == 0 && l.submits == 0 {
+                set(v, P::Validity, ne("no cons.propose and no tx.submit in the trace"));
+            } else if s.validity_judged == 0 {
+                set(v, P::Validity, (Verdict::Pass, Some("txs only: no cons.propose".into())));
+            } else if l.submits == 0 {
+                set(v, P::Validity, (Verdict::Pass, Some("proposals only: no tx.submit".into())));
+            }
+            if s.quorum_unverifiable == s.quorum_judged {
+                set(v, P::Quorum, ne("decisions carry no cert and the trace has no cons.vote"));
+            } else if s.quorum_unverifiable > 0 {
+                let r = format!(
+                    "{} decisions without cert or votes not checked",
+                    s.quorum_unverifiable
+                );
+                set(v, P::Quorum, (Verdict::Pass, Some(r)));
+            }
+        }
+        if s.votes == 0 {
+            set(v, P::NoConflictingQuorums, ne("no cons.vote in the trace"));
+        }
+        if s.app_hash_compared == 0 {
+            set(v, P::StateAgreement, ne("no height with an app_hash from two correct nodes"));
+        }
+        if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
+            set(v, P::Equivocation, ne("no cons.vote or cons.propose in the trace"));
+        } else if self.equivs_total > 0 {
+            let r = format!("{} equivocations attributed", self.equivs_total);
+            set(v, P::Equivocation, (Verdict::Pass, Some(r)));
+        }
+        if l.applied_with_effect == 0 {
+            set(
+                v,
+                P::NoDoubleSpend,
+                ne("no decided tx with ledger details (tx.submit op, accounts, amount)"),
+            );
+        }
+        if l.uncertain > 0 {
+            let r =
+                format!("{} decided txs lack the details needed to replay balances", l.uncertain);
+            set(v, P::Conservation, ne(r));
+        } else if l.snapshots_checked == 0 {
+            set(
+                v,
+                P::Conservation,
+                ne("no state.snapshot with supply or balances at a decided height"),
+            );
+        }
+        let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
+        if !committed || l.last_height.is_none() {
+            set(v, P::NoLostTx, ne("no committed tx.result (outside genesis) and decided chain"));
+        }
+        if l.submits == 0 || l.applied == 0 {
+            set(v, P::NoPhantomTx, ne("no tx.submit or no decided tx in the trace"));
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn build(
+        mut self,
+        mut verdicts: Vec<V>,
+        byz: u128,
+        total: u128,
+        over: bool,
+        liveness: Option<crate::report::LivenessStats>,
+    ) -> Result<CheckReport, CheckError> {
+        let replay =
+            self.opts.replay_command.clone().or_else(|| match (&self.scenario, &self.seed) {
+                (Some(s), Some(seed)) => Some(format!("touchstone run {s} --seed {seed}")),
+                _ => None,
+            });
+        // Drop findings about nodes finally known to be Byzantine (roles are run-wide truth).
+        let subject_correct =
+            |p: P| !matches!(p, P::NoConflictingQuorums | P::Accountability | P::NoLostTx);
+        let model = &self.model;
+        let mut kept: Vec<RawFinding> = std::mem::take(&mut self.findings.kept)
+            .into_iter()
+            .filter(|f| !subject_correct(f.prop) || f.nodes.iter().all(|&n| model.is_correct(n)))
+            .collect();
+        let mut counts = [0usize; N_PROPS];
+        for (i, c) in counts.iter_mut().enumerate() {
+            let listed = kept.iter().filter(|f| f.prop as usize == i).count();
+            *c = listed
+                + self.findings.counts[i]
+                    .saturating_sub(self.opts.limits.max_findings_per_property);
+        }
+        if verdicts[P::Conservation as usize].0 == Verdict::NotEvaluated {
+            kept.retain(|f| f.prop != P::Conservation);
+            counts[P::Conservation as usize] = 0;
+        }
+        kept.sort_by(|a, b| {
+            (a.prop, a.height, a.round, &a.nodes, &a.lines)
+                .cmp(&(b.prop, b.height, b.round, &b.nodes, &b.lines))
+        });
+        let mut properties = Vec::with_capacity(N_PROPS);
+        for (i, (id, name, _)) in PROPERTIES.iter().enumerate() {
+            let p = all_props()[i];
+            if counts[i] > 0 && verdicts[i].0 != Verdict::NotEvaluated {
+                verdicts[i].0 = Verdict::Fail;
+            }
+            properties.push(PropertyResult {
+                id: id.to_string(),
+                name: name.to_string(),
+                verdict: verdicts[i].0,
+                reason: verdicts[i].1.clone(),
+                expected_to_fail: over && p.is_safety(),
+                is_gate: if over { p == P::Accountability } else { p != P::Liveness },
+                findings: if verdicts[i].0 == Verdict::NotEvaluated { 0 } else { counts[i] },
+            });
+        }
+        let findings = kept
+            .iter()
+            .filter(|f| verdicts[f.prop as usize].0 != Verdict::NotEvaluated)
+            .map(|f| publish(f, |n| model.name(n), &replay))
+            .collect();
+        let equivocations = self
+            .equivs
+            .iter()
+            .map(|e| Equivocation {
+                node: model.name(e.node),
+                byzantine: model.is_byzantine(e.node),
+                height: e.height,
+                round: e.round,
+                what: e.what.clone(),
+                blocks: e.blocks.clone(),
+                lines: e.lines,
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if self.stats.late_events + self.stats.late_decides > 0 {
+            notes.push(format!(
+                "{} events and {} decisions arrived for heights older than the {}-height window and were only partly checked",
+                self.stats.late_events, self.stats.late_decides, self.opts.limits.window_heights
+            ));
+        }
+        if self.ledger.snapshots_unchecked > 0 {
+            notes.push(format!(
+                "{} snapshots could not be checked (height not reached or not kept)",
+                self.ledger.snapshots_unchecked
+            ));
+        }
+        if self.stats.validity_unverifiable > 0 && self.stats.proposes == 0 {
+            notes.push("no cons.propose in the trace: proposals were not checked".into());
+        }
+        Ok(CheckReport {
+            format_version: 1,
+            source: self.source.clone(),
+            lines: self.line,
+            events: self.events,
+            bad_lines: self.bad.clone(),
+            unknown_kinds: self.unknown_kinds.clone(),
+            protocol: self.protocol.clone(),
+            validators: self
+                .run_validators
+                .iter()
+                .map(|(id, power)| ValidatorInfo { id: id.clone(), power: *power })
+                .collect(),
+            quorum: QuorumInfo { num: model.num, den: model.den },
+            seed: self.seed.clone(),
+            scenario: self.scenario.clone(),
+            byzantine: model
+                .byzantine_nodes()
+                .into_iter()
+                .map(|n| model.name(n))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            byzantine_power: u64::try_from(byz).unwrap_or(u64::MAX),
+            total_power: u64::try_from(total).unwrap_or(u64::MAX),
+            over_budget: over,
+            properties,
+            findings,
+            equivocations,
+            replay,
+            liveness,
+            heights_decided: self.stats.heights_decided,
+            notes,
+        })
+    }
+}
+
+fn all_props() -> [P; N_PROPS] {
+    use P::*;
+    [
+        Agreement,
+        Integrity,
+        Chain,
+        Validity,
+        Quorum,
+        NoConflictingQuorums,
+        StateAgreement,
+        Liveness,
+        Equivocation,
+        Accountability,
+        NoDoubleSpend,
+        Conservation,
+        NoLostTx,
+        NoPhantomTx,
+    ]
+}
