@@ -166,7 +166,7 @@ pub trait Program: std::fmt::Debug {
 /// A program's answer to "what now?".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
-    Send(ProgramTx),
+    Send(Box<ProgramTx>),
     /// Nothing in this slot (e.g. waiting for an earlier transaction's outcome); ask again at the
     /// next scheduled time.
     Skip,

@@ -38,7 +38,7 @@ impl Program for PaymentsProgram {
 
     #[inline]
     fn next(&mut self, _phase: usize, _now: Nanos) -> Next {
-        let (op, nonce) = self.gen.next();
-        Next::Send(ProgramTx::plain(op, nonce))
+        let (op, nonce) = self.gen.draw();
+        Next::Send(Box::new(ProgramTx::plain(op, nonce)))
     }
 }
