@@ -12,7 +12,9 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use touchstone_core::engine;
-use touchstone_core::scenario::{LatencyDist, LinkSpec, RateSpec, Scenario, ScenarioBuilder, ScenarioKind};
+use touchstone_core::scenario::{
+    LatencyDist, LinkSpec, RateSpec, Scenario, ScenarioBuilder, ScenarioKind,
+};
 use touchstone_core::trace::{TraceEvent, TraceSink, TraceWriter};
 use touchstone_core::{Nanos, Seed};
 use touchstone_sim::SimAdapter;
@@ -50,7 +52,8 @@ fn deliveries(c: &mut Criterion) {
         s.network.consensus.block_interval = MS;
         s.network.consensus.msg_cost = 0;
         s.network.consensus.tx_cost = 0;
-        s.network.link = LinkSpec { latency: LatencyDist::Fixed { latency: MS }, ..LinkSpec::default() };
+        s.network.link =
+            LinkSpec { latency: LatencyDist::Fixed { latency: MS }, ..LinkSpec::default() };
         s
     };
     let per_run = run(&s, &mut Discard);
@@ -72,10 +75,17 @@ fn payment60s(c: &mut Criterion) {
 fn scale(c: &mut Criterion) {
     let mut g = c.benchmark_group("sim::scale");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
-    for (protocol, sizes) in [("pbft", &[4usize, 16, 31][..]), ("raft", &[4, 16, 31]), ("tendermint", &[4, 16, 31]), ("hotstuff", &[4, 16, 64])] {
+    for (protocol, sizes) in [
+        ("pbft", &[4usize, 16, 31][..]),
+        ("raft", &[4, 16, 31]),
+        ("tendermint", &[4, 16, 31]),
+        ("hotstuff", &[4, 16, 64]),
+    ] {
         for &n in sizes {
             let s = scenario(protocol, n, 200.0, 10);
-            g.bench_with_input(BenchmarkId::new(protocol, format!("n={n}")), &s, |b, s| b.iter(|| run(s, &mut TraceWriter::new(std::io::sink()))));
+            g.bench_with_input(BenchmarkId::new(protocol, format!("n={n}")), &s, |b, s| {
+                b.iter(|| run(s, &mut TraceWriter::new(std::io::sink())))
+            });
         }
     }
     g.finish();

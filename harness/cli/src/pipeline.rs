@@ -28,6 +28,10 @@ pub struct RunParams {
     /// Run directory; default `touchstone-out/<scenario>/<adapter>-s<seed>/`.
     pub out: Option<PathBuf>,
     pub quiet: bool,
+    /// Scoring profile of report.json / report.html (`vendor`, `regulator`, `researcher`).
+    pub profile: String,
+    /// Rubric file; `None`: the embedded default.
+    pub rubric: Option<PathBuf>,
 }
 
 /// What a run produced.
@@ -36,6 +40,8 @@ pub struct RunSummary {
     pub dir: PathBuf,
     pub record: RunRecord,
     pub check: Option<CheckReport>,
+    /// The scored evaluation written as report.json / report.html.
+    pub report: Option<touchstone_reports::Report>,
 }
 
 /// The exact command that replays a run.
@@ -124,7 +130,7 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
         Ok(r) => r,
         Err(e) => {
             let (code, msg) = match &e {
-                EngineError::Unsupported { .. } => (BAD_INPUT, e.to_string()),
+                EngineError::Unsupported { .. } | EngineError::Program(_) => (BAD_INPUT, e.to_string()),
                 EngineError::Adapter(AdapterError::Config { .. }) => (BAD_INPUT, e.to_string()),
                 EngineError::Adapter(_) => (HARNESS, e.to_string()),
             };
@@ -132,6 +138,7 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             record.message = Some(msg.clone());
             record.verdict = Verdict { passed: false, exit_code: code, failed: vec![msg.clone()] };
             dir.write_json("run.json", &record)?;
+            let _ = crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref());
             dir.write_manifest(p.seed.0, &fingerprint)?;
             return Err(Failure { code, message: msg });
         }
@@ -167,13 +174,24 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     record.check = check.as_ref().map(|c| serde_json::to_value(c).expect("check report serializes"));
     record.verdict = verdict(&record, &scenario, check.as_ref());
     dir.write_json("run.json", &record)?;
+    let report = crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref())?;
     dir.write_manifest(p.seed.0, &fingerprint)?;
-    Ok(RunSummary { dir: dir_path, record, check })
+    Ok(RunSummary { dir: dir_path, record, check, report: Some(report) })
 }
 
 /// Gates and criteria → pass / findings / harness failure.
 pub fn verdict(record: &RunRecord, scenario: &Scenario, check: Option<&CheckReport>) -> Verdict {
     let mut failed: Vec<String> = record.criteria.iter().filter(|c| !c.passed).map(|c: &CriterionResult| format!("criterion {}", c.id)).collect();
+    // A wrong outcome or reason code in a conformance case is a finding, not a pass.
+    if let Some(m) = &record.metrics {
+        let mut by_indicator: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for c in m.conformance.iter().filter(|c| !c.passed) {
+            *by_indicator.entry(c.indicator.as_str()).or_default() += 1;
+        }
+        for (ind, n) in by_indicator {
+            failed.push(format!("conformance {ind}: {n} case(s) differ from the reference model"));
+        }
+    }
     if let Some(check) = check {
         for prop in &check.properties {
             let gate = match &scenario.criteria.gates {
@@ -232,6 +250,13 @@ pub fn summary_text(s: &RunSummary) -> String {
     }
     for c in &r.criteria {
         let _ = writeln!(out, "  {} {} {} (measured {})", if c.passed { "ok  " } else { "FAIL" }, c.id, c.target, c.measured);
+    }
+    if let Some(m) = r.metrics.as_ref().filter(|m| !m.conformance.is_empty()) {
+        let bad: Vec<_> = m.conformance.iter().filter(|c| !c.passed).collect();
+        let _ = writeln!(out, "  conformance ({}): {} cases, {} as expected, {} differ", m.program, m.conformance.len(), m.conformance.len() - bad.len(), bad.len());
+        for c in bad.iter().take(5) {
+            let _ = writeln!(out, "    {} {} {}: expected {:?}, observed {}{}", c.tx, c.indicator, c.label, c.expected, c.observed, c.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default());
+        }
     }
     if let Some(check) = &s.check {
         let failed: Vec<&str> = check.properties.iter().filter(|p| p.verdict == PropVerdict::Fail).map(|p| p.id.as_str()).collect();

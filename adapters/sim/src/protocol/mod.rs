@@ -84,7 +84,8 @@ impl NodeConfig {
 
     /// Whether `power` is a quorum (strictly more than num/den of the total).
     pub fn is_quorum(&self, power: u64) -> bool {
-        power as u128 * self.quorum_den as u128 > self.total_power() as u128 * self.quorum_num as u128
+        power as u128 * self.quorum_den as u128
+            > self.total_power() as u128 * self.quorum_num as u128
     }
 
     /// Sum of the powers of `nodes` (each counted once).
@@ -139,7 +140,14 @@ pub trait Env<M: WireMessage> {
     fn has_pending_txs(&self) -> bool;
 
     /// Makes a block id for the given contents (deterministic).
-    fn block_id(&mut self, height: u64, round: u64, parent: BlockId, txs: &[TxId], salt: u64) -> BlockId;
+    fn block_id(
+        &mut self,
+        height: u64,
+        round: u64,
+        parent: BlockId,
+        txs: &[TxId],
+        salt: u64,
+    ) -> BlockId;
 
     /// The node decides `block` at its height: the simulator applies it to this node's ledger,
     /// writes `cons.decide` (with `app_hash` and the `cert` signers) and reports commits.
@@ -151,6 +159,17 @@ pub trait Env<M: WireMessage> {
     fn trace_propose(&mut self, block: &Block);
     fn trace_vote(&mut self, height: u64, round: u64, vtype: &'static str, block: Option<BlockId>);
     fn trace_evidence(&mut self, etype: &'static str, accused: &[NodeIdx], height: u64, round: u64);
+
+    /// A random number for protocol choices that must be random (e.g. Raft's election timeouts).
+    /// The simulator draws it from a per-node stream of the run's seed; this default (for mocks)
+    /// is a deterministic mix of the node index and the local time.
+    fn random_u64(&mut self) -> u64 {
+        let mut z =
+            (self.config().me as u64).wrapping_add(self.now()).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }
 
 /// One validator's consensus logic.
@@ -170,3 +189,9 @@ pub trait Protocol {
     /// Highest height this node has decided.
     fn decided_height(&self) -> u64;
 }
+
+/// A deterministic in-memory multi-node harness for protocol tests.
+pub mod testkit;
+
+#[cfg(test)]
+pub(crate) mod scenario_check;

@@ -41,7 +41,25 @@ pub fn exec(a: ListArgs) -> CmdResult {
                 }
             }
         }
-        _ => return Err(Failure::harness("indicators: the scoring rubric is not built yet (the scored-report issue builds it)")),
+        _ => {
+            // The default rubric's tree (reports/rubrics/default.toml), then the derived values.
+            let r = touchstone_reports::Rubric::default_rubric();
+            for area in &r.areas {
+                let w: Vec<String> = r.profiles.iter().map(|p| format!("{p} {}", r.weight(area, p))).collect();
+                println!("{} {}{}", area.id, area.name, if area.gate { " (gates)".to_string() } else { format!(" ({})", w.join(", ")) });
+                for g in &area.groups {
+                    println!("  {} {}", g.id, g.name);
+                    for i in &g.indicators {
+                        let from = i.metric.clone().or_else(|| i.property.as_ref().map(|p| format!("property {p}"))).unwrap_or_else(|| "conformance cases".into());
+                        println!("    {:<6} {:<34} {from}", i.id, i.name);
+                    }
+                }
+            }
+            println!("\nderived values (metric = \"derived.<name>\"):");
+            for (name, what) in touchstone_reports::rubric::DERIVED {
+                println!("  {name:<24} {what}");
+            }
+        }
     }
     Ok(PASS)
 }

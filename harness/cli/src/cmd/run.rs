@@ -1,4 +1,4 @@
-//! `touchstone run SCENARIO... [--adapter NAME] [--adapter-config FILE] [--seed N] [--out DIR]`
+//! `touchstone run SCENARIO... [--adapter NAME] [--adapter-config FILE] [--seed N] [--out DIR] [--profile P] [--rubric FILE] [--junit FILE]`
 
 use crate::exit::{CmdResult, Failure, PASS};
 use crate::pipeline::{self, RunParams};
@@ -29,6 +29,12 @@ pub struct RunArgs {
     /// Scoring profile for the report.
     #[arg(long, default_value = "vendor", value_parser = ["vendor", "regulator", "researcher"])]
     pub profile: String,
+    /// Rubric file for the report (default: the embedded reports/rubrics/default.toml).
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    /// Also write a JUnit XML file (one test case per gate and criterion) for CI.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
     /// Print a machine-readable JSON summary on stdout.
     #[arg(long)]
     pub json: bool,
@@ -57,6 +63,7 @@ pub fn exec(a: RunArgs) -> CmdResult {
         pipeline::load_scenario(s)?;
     }
     crate::adapters::find(&a.adapter)?;
+    super::report::scorer(a.rubric.as_deref())?;
     let stop = interrupt_flag();
     let mut worst = PASS;
     let mut summaries = Vec::new();
@@ -66,16 +73,23 @@ pub fn exec(a: RunArgs) -> CmdResult {
             (Some(o), _) => Some(o.join(s.file_stem().map(|x| x.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into()))),
             (None, _) => None,
         };
-        let params = RunParams { scenario: s.clone(), adapter: a.adapter.clone(), adapter_config: a.adapter_config.clone(), seed: a.seed, out, quiet: a.quiet || a.json };
+        let params = RunParams { scenario: s.clone(), adapter: a.adapter.clone(), adapter_config: a.adapter_config.clone(), seed: a.seed, out, quiet: a.quiet || a.json, profile: a.profile.clone(), rubric: a.rubric.clone() };
         let summary = pipeline::run_one(&params, &stop)?;
         if !a.json {
             print!("{}", pipeline::summary_text(&summary));
+            if let Some(r) = &summary.report {
+                print!("{}", touchstone_reports::text::summary(r));
+            }
         }
         worst = worst.max(summary.record.verdict.exit_code);
         summaries.push(summary);
         if stop.load(Ordering::SeqCst) {
             break;
         }
+    }
+    if let Some(j) = &a.junit {
+        let reports: Vec<&touchstone_reports::Report> = summaries.iter().filter_map(|s| s.report.as_ref()).collect();
+        super::report::write_junit(j, &reports)?;
     }
     if a.json {
         let doc: Vec<serde_json::Value> = summaries
@@ -94,6 +108,7 @@ pub fn exec(a: RunArgs) -> CmdResult {
                     "criteria": r.criteria,
                     "properties": s.check.as_ref().map(|c| &c.properties),
                     "replay": r.replay,
+                    "report": s.report.as_ref().map(|x| &x.verdict),
                 })
             })
             .collect();

@@ -1,15 +1,99 @@
-//! `touchstone suite SUITE.toml`
+//! `touchstone suite SUITE.toml [--out DIR] [--profile P] [--rubric FILE] [--junit FILE]`
+//!
+//! Runs every scenario × seed of the suite through the same pipeline as `touchstone run` (one
+//! run directory each, with its own report and manifest), reruns the first seed of entries with
+//! `reproduce = true`, then scores all runs together as one evaluation: `DIR/report.json`,
+//! `DIR/report.html`, `DIR/suite.json` (so `touchstone report DIR` re-renders it) and a
+//! manifest over them. Exit code: the worst of the runs and the suite's verdict.
 
-use crate::exit::{CmdResult, Failure};
+use crate::exit::{CmdResult, Failure, PASS};
+use crate::pipeline::{self, RunParams};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use touchstone_core::rundir::RunDir;
+use touchstone_core::Seed;
+use touchstone_reports::suite::Suite;
+
+use super::report::{SuiteIndex, SuiteRun, SUITE_FORMAT};
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
     /// A suite file listing scenarios, adapters and seeds.
     pub suite: PathBuf,
+    /// Suite directory (default touchstone-out/suites/<name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Scoring profile (default: the suite file's, else regulator).
+    #[arg(long, value_parser = ["vendor", "regulator", "researcher"])]
+    pub profile: Option<String>,
+    /// Rubric file (default: the suite file's, else the embedded default).
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    /// Also write a JUnit XML file (one test case per gate and criterion).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// No progress bar or banner.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
-pub fn exec(_a: SuiteArgs) -> CmdResult {
-    Err(Failure::harness("`touchstone suite` is not built yet (the scored-report issue builds it); run the scenarios one by one with `touchstone run`"))
+pub fn exec(a: SuiteArgs) -> CmdResult {
+    let suite = Suite::load(&a.suite).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let rubric = a.rubric.clone().or(suite.rubric.clone());
+    let scorer = super::report::scorer(rubric.as_deref())?;
+    let profile = a.profile.clone().or(suite.profile.clone()).unwrap_or_else(|| "regulator".into());
+    scorer.rubric.check_profile(&profile).map_err(|e| Failure::bad_input(format!("{}: profile: {e}", a.suite.display())))?;
+    // Validate everything before running anything.
+    for e in &suite.scenarios {
+        pipeline::load_scenario(&e.path)?;
+        crate::adapters::find(&e.adapter)?;
+    }
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("touchstone-out").join("suites").join(&suite.name));
+    let stop = super::run::interrupt_flag();
+    let mut worst = PASS;
+    let mut index = SuiteIndex { format: SUITE_FORMAT.into(), name: suite.name.clone(), profile: profile.clone(), runs: Vec::new() };
+    'entries: for e in &suite.scenarios {
+        let stem = e.path.file_stem().map(|x| x.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into());
+        for (k, seed) in e.seeds.iter().enumerate() {
+            let reruns = if e.reproduce && k == 0 { 2 } else { 1 };
+            let mut dirs = Vec::new();
+            for r in 0..reruns {
+                let rel = format!("{stem}/{}-s{seed}{}", e.adapter, if r == 1 { "-rerun" } else { "" });
+                let params = RunParams {
+                    scenario: e.path.clone(),
+                    adapter: e.adapter.clone(),
+                    adapter_config: e.adapter_config.clone(),
+                    seed: Seed(*seed),
+                    out: Some(out.join(&rel)),
+                    quiet: a.quiet,
+                    profile: profile.clone(),
+                    rubric: rubric.clone(),
+                };
+                let s = pipeline::run_one(&params, &stop)?;
+                if !a.quiet {
+                    print!("{}", pipeline::summary_text(&s));
+                }
+                worst = worst.max(s.record.verdict.exit_code);
+                dirs.push(rel);
+                if stop.load(Ordering::SeqCst) {
+                    index.runs.push(SuiteRun { dir: dirs[0].clone(), rerun: dirs.get(1).cloned() });
+                    break 'entries;
+                }
+            }
+            index.runs.push(SuiteRun { dir: dirs[0].clone(), rerun: dirs.get(1).cloned() });
+        }
+    }
+    let report = super::report::score_suite(&scorer, &out, &index, &profile)?;
+    let dir = RunDir::open(&out)?;
+    dir.write_json("suite.json", &index)?;
+    touchstone_reports::write_reports(&out, &report).map_err(|e| Failure::harness(e.to_string()))?;
+    let fingerprint = touchstone_core::rundir::sha256_hex(report.runs.iter().map(|r| r.fingerprint.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
+    dir.write_manifest(0, &fingerprint)?;
+    if let Some(j) = &a.junit {
+        super::report::write_junit(j, &[&report])?;
+    }
+    println!("suite {} → {}", suite.name, out.display());
+    print!("{}", touchstone_reports::text::summary(&report));
+    Ok(worst.max(report.verdict.exit_code))
 }

@@ -1,0 +1,197 @@
+//! [`SimAdapter`]: the simulator behind the [`Adapter`] contract, and its [`SimFactory`].
+
+use crate::registry::{self, protocol_info};
+use crate::sim::{SimDriver, SimStats};
+use std::collections::BTreeMap;
+use std::path::Path;
+use touchstone_core::adapter::*;
+use touchstone_core::scenario::{FaultAction, Scenario};
+use touchstone_core::time::format_duration;
+use touchstone_core::trace::{QuorumRule, ValidatorInfo};
+use touchstone_core::{Nanos, Seed};
+
+/// The finality rule of the simulator, as shown in reports.
+pub const FINALITY: &str = "decided by every correct validator that is up and not paused (100%); \
+crashed or paused validators are not waited for, and one that restarts must catch up before it \
+completes what is still pending";
+
+/// The embedded simulated network as an adapter (virtual time).
+#[derive(Debug)]
+pub struct SimAdapter {
+    sim: Box<dyn SimDriver>,
+    info: SystemInfo,
+}
+
+impl SimAdapter {
+    /// The simulated network of `scenario`'s `[network]`, seeded by `seed`.
+    pub fn new(scenario: &Scenario, seed: Seed) -> Result<SimAdapter, AdapterError> {
+        let spec = &scenario.network;
+        let sim = registry::build(spec, seed)
+            .map_err(|message| AdapterError::Unsupported { adapter: "sim".into(), message })?;
+        let bft = protocol_info(&spec.protocol).is_none_or(|p| p.bft);
+        let mut details = BTreeMap::new();
+        details.insert("link".into(), crate::net::Network::describe(spec));
+        details.insert("variant".into(), spec.variant.clone().unwrap_or_else(|| "none".into()));
+        if let Some((_, what)) = spec
+            .variant
+            .as_deref()
+            .and_then(|v| protocol_info(&spec.protocol)?.variants.iter().find(|(n, _)| *n == v))
+        {
+            details.insert("variant_note".into(), what.to_string());
+        }
+        let c = &spec.consensus;
+        details.insert("block_size".into(), c.block_size.to_string());
+        details.insert("block_interval".into(), format_duration(c.block_interval));
+        details.insert("timeout".into(), format_duration(c.timeout));
+        details.insert("msg_cost".into(), format_duration(c.msg_cost));
+        details.insert("tx_cost".into(), format_duration(c.tx_cost));
+        details.insert("clock".into(), "virtual".into());
+        details.insert("finality".into(), FINALITY.into());
+        details.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+        if !spec.byzantine.is_empty() {
+            let b: Vec<String> = spec
+                .byzantine
+                .iter()
+                .map(|b| format!("{}={}", b.node, b.behaviour.name()))
+                .collect();
+            details.insert("byzantine".into(), b.join(","));
+        }
+        let info = SystemInfo {
+            adapter: "sim".into(),
+            protocol: spec.protocol.clone(),
+            validators: spec
+                .node_ids()
+                .into_iter()
+                .zip(&spec.powers)
+                .map(|(id, &power)| ValidatorInfo { id, power })
+                .collect(),
+            quorum: Some(if bft {
+                QuorumRule { num: 2, den: 3 }
+            } else {
+                QuorumRule { num: 1, den: 2 }
+            }),
+            details,
+        };
+        Ok(SimAdapter { sim, info })
+    }
+
+    /// Counters of the simulation so far.
+    pub fn stats(&self) -> SimStats {
+        self.sim.stats()
+    }
+
+    /// Highest decided height per node.
+    pub fn heights(&self) -> Vec<u64> {
+        self.sim.heights()
+    }
+}
+
+impl Adapter for SimAdapter {
+    fn name(&self) -> &str {
+        "sim"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        use FaultKind::*;
+        Capabilities {
+            operations: vec![OpKind::Transfer, OpKind::Issue, OpKind::Redeem],
+            faults: vec![
+                Crash, Restart, Pause, Resume, Partition, Heal, Link, ClockSkew, Byzantine,
+            ],
+            consensus_events: true,
+            state_reads: true,
+            finality: FinalityRule {
+                description: FINALITY.into(),
+                required_share: 1.0,
+                confirmation_depth: 0,
+            },
+            virtual_time: true,
+        }
+    }
+
+    fn system_info(&self) -> SystemInfo {
+        self.info.clone()
+    }
+
+    fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
+        if setup.genesis.has_policies() {
+            return Err(AdapterError::Unsupported {
+                adapter: "sim".into(),
+                message: "the simulated ledger has no asset policies or identity registry yet"
+                    .into(),
+            });
+        }
+        self.sim.prepare(setup, sink);
+        Ok(())
+    }
+
+    fn now(&self) -> Nanos {
+        self.sim.now()
+    }
+
+    fn submit(
+        &mut self,
+        tx: &TxRequest,
+        sink: &mut dyn EventSink,
+    ) -> Result<SubmitAck, AdapterError> {
+        Ok(self.sim.submit(tx, sink))
+    }
+
+    fn advance(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Result<Nanos, AdapterError> {
+        Ok(self.sim.run_until(until, sink))
+    }
+
+    fn faults(&mut self) -> Option<&mut dyn FaultControl> {
+        Some(self)
+    }
+
+    fn snapshot(&mut self, accounts: &[String]) -> Result<Vec<StateSnapshot>, AdapterError> {
+        Ok(self.sim.snapshot(accounts))
+    }
+
+    fn shutdown(&mut self, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
+        Ok(())
+    }
+}
+
+impl FaultControl for SimAdapter {
+    fn apply(
+        &mut self,
+        _now: Nanos,
+        action: &FaultAction,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), FaultError> {
+        self.sim.apply_fault(action, sink)
+    }
+}
+
+/// Builds [`SimAdapter`]s by name (`sim`), for the CLI. The simulator takes its configuration
+/// from the scenario's `[network]`; it has no adapter configuration file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimFactory;
+
+impl AdapterFactory for SimFactory {
+    fn name(&self) -> &'static str {
+        "sim"
+    }
+
+    fn description(&self) -> &'static str {
+        "embedded deterministic simulated network (pbft, tendermint, hotstuff, raft) in virtual time; the default"
+    }
+
+    fn build(
+        &self,
+        scenario: &Scenario,
+        seed: Seed,
+        config: Option<&Path>,
+    ) -> Result<Box<dyn Adapter>, AdapterError> {
+        if let Some(p) = config {
+            return Err(AdapterError::Config {
+                adapter: "sim".into(),
+                path: p.display().to_string(),
+                message: "the simulator takes no adapter configuration: set it in the scenario's [network] section".into(),
+            });
+        }
+        Ok(Box::new(SimAdapter::new(scenario, seed)?))
+    }
+}

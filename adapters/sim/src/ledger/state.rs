@@ -1,0 +1,239 @@
+//! Committed ledger state of one node, and a speculative overlay for building and checking
+//! blocks on top of uncommitted ancestors.
+
+use super::fasthash::{FastMap, FastSet};
+use super::tx::{AccountIdx, AssetIdx};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use touchstone_core::TxId;
+
+/// Names of accounts and assets, and their indices. Shared by every node.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    accounts: BTreeMap<String, AccountIdx>,
+    pub account_names: Vec<String>,
+    assets: BTreeMap<String, AssetIdx>,
+    pub asset_names: Vec<String>,
+}
+
+impl Directory {
+    pub fn new(accounts: &[String], assets: &[String]) -> Self {
+        let mut d = Directory::default();
+        for a in accounts {
+            if !d.accounts.contains_key(a) {
+                d.accounts.insert(a.clone(), d.account_names.len() as AccountIdx);
+                d.account_names.push(a.clone());
+            }
+        }
+        for a in assets {
+            if !d.assets.contains_key(a) {
+                d.assets.insert(a.clone(), d.asset_names.len() as AssetIdx);
+                d.asset_names.push(a.clone());
+            }
+        }
+        d
+    }
+
+    pub fn account(&self, name: &str) -> Option<AccountIdx> {
+        // Fast path for the harness's own names (`a<i>` is account i).
+        if let Some(i) = name.strip_prefix('a').and_then(|d| d.parse::<usize>().ok()) {
+            if self.account_names.get(i).is_some_and(|n| n == name) {
+                return Some(i as AccountIdx);
+            }
+        }
+        self.accounts.get(name).copied()
+    }
+
+    pub fn asset(&self, name: &str) -> Option<AssetIdx> {
+        self.assets.get(name).copied()
+    }
+
+    pub fn n_assets(&self) -> usize {
+        self.asset_names.len()
+    }
+}
+
+/// Read and write access to balances, nonces and supply: implemented by the committed state and
+/// by the speculative overlay, so the rules are written once.
+pub trait StateAccess {
+    fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128;
+    fn set_balance(&mut self, acct: AccountIdx, asset: AssetIdx, v: u128);
+    fn nonce(&self, acct: AccountIdx) -> u64;
+    fn set_nonce(&mut self, acct: AccountIdx, v: u64);
+    fn supply(&self, asset: AssetIdx) -> u128;
+    fn set_supply(&mut self, asset: AssetIdx, v: u128);
+    /// Whether `tx` was already applied on this chain.
+    fn applied(&self, tx: TxId) -> bool;
+    fn mark_applied(&mut self, tx: TxId);
+}
+
+/// One node's committed ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerState {
+    pub dir: Arc<Directory>,
+    balances: Vec<u128>,
+    nonces: Vec<u64>,
+    supply: Vec<u128>,
+    applied: FastSet<TxId>,
+    /// Last decided height and its app hash (a SHA-256 chained over every applied height).
+    pub height: u64,
+    pub app_hash: [u8; 32],
+}
+
+impl LedgerState {
+    /// Genesis: the starting `(account, asset, amount)` balances (supply is their sum).
+    pub fn genesis(dir: Arc<Directory>, start: &[(AccountIdx, AssetIdx, u128)]) -> Self {
+        let na = dir.n_assets();
+        let accounts = dir.account_names.len();
+        let mut l = LedgerState {
+            dir,
+            balances: vec![0; accounts * na],
+            nonces: vec![0; accounts],
+            supply: vec![0; na],
+            applied: FastSet::default(),
+            height: 0,
+            app_hash: [0; 32],
+        };
+        let mut h = Sha256::new();
+        h.update(b"touchstone/sim/genesis/v1");
+        for &(a, k, amount) in start {
+            let b = l.balance(a, k);
+            l.set_balance(a, k, b + amount);
+            l.supply[k as usize] += amount;
+            h.update(a.to_le_bytes());
+            h.update(k.to_le_bytes());
+            h.update(amount.to_le_bytes());
+        }
+        l.app_hash = h.finalize().into();
+        l
+    }
+
+    /// Closes a height: chains the app hash over the applied transaction ids.
+    pub fn close_height(&mut self, height: u64, applied: &[TxId]) {
+        let mut h = Sha256::new();
+        h.update(self.app_hash);
+        h.update(height.to_le_bytes());
+        for t in applied {
+            h.update(t.0.to_le_bytes());
+        }
+        self.app_hash = h.finalize().into();
+        self.height = height;
+    }
+
+    pub fn app_hash_hex(&self) -> String {
+        hex_of(&self.app_hash)
+    }
+
+    /// Supply per asset, by name.
+    pub fn supply_by_name(&self) -> Vec<(String, u128)> {
+        self.dir.asset_names.iter().cloned().zip(self.supply.iter().copied()).collect()
+    }
+
+    /// Balances of `accounts` (names unknown to the ledger are skipped).
+    pub fn balances_of(&self, accounts: &[String]) -> Vec<(String, Vec<(String, u128)>)> {
+        accounts
+            .iter()
+            .filter_map(|a| {
+                let i = self.dir.account(a)?;
+                let holdings = (0..self.dir.n_assets())
+                    .map(|k| (self.dir.asset_names[k].clone(), self.balance(i, k as AssetIdx)))
+                    .collect();
+                Some((a.clone(), holdings))
+            })
+            .collect()
+    }
+
+    /// All balances.
+    pub fn all_balances(&self) -> Vec<(String, Vec<(String, u128)>)> {
+        let names = self.dir.account_names.clone();
+        self.balances_of(&names)
+    }
+}
+
+fn hex_of(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(HEX[(x >> 4) as usize] as char);
+        s.push(HEX[(x & 15) as usize] as char);
+    }
+    s
+}
+
+impl StateAccess for LedgerState {
+    fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128 {
+        self.balances[acct as usize * self.dir.n_assets() + asset as usize]
+    }
+    fn set_balance(&mut self, acct: AccountIdx, asset: AssetIdx, v: u128) {
+        let i = acct as usize * self.dir.n_assets() + asset as usize;
+        self.balances[i] = v;
+    }
+    fn nonce(&self, acct: AccountIdx) -> u64 {
+        self.nonces[acct as usize]
+    }
+    fn set_nonce(&mut self, acct: AccountIdx, v: u64) {
+        self.nonces[acct as usize] = v;
+    }
+    fn supply(&self, asset: AssetIdx) -> u128 {
+        self.supply[asset as usize]
+    }
+    fn set_supply(&mut self, asset: AssetIdx, v: u128) {
+        self.supply[asset as usize] = v;
+    }
+    fn applied(&self, tx: TxId) -> bool {
+        self.applied.contains(&tx)
+    }
+    fn mark_applied(&mut self, tx: TxId) {
+        self.applied.insert(tx);
+    }
+}
+
+/// Uncommitted changes on top of a committed state (never iterated: lookups only).
+#[derive(Debug)]
+pub struct Overlay<'a> {
+    base: &'a LedgerState,
+    balances: FastMap<(AccountIdx, AssetIdx), u128>,
+    nonces: FastMap<AccountIdx, u64>,
+    supply: FastMap<AssetIdx, u128>,
+    applied: FastSet<TxId>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a LedgerState) -> Self {
+        Overlay {
+            base,
+            balances: FastMap::default(),
+            nonces: FastMap::default(),
+            supply: FastMap::default(),
+            applied: FastSet::default(),
+        }
+    }
+}
+
+impl StateAccess for Overlay<'_> {
+    fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128 {
+        self.balances.get(&(acct, asset)).copied().unwrap_or_else(|| self.base.balance(acct, asset))
+    }
+    fn set_balance(&mut self, acct: AccountIdx, asset: AssetIdx, v: u128) {
+        self.balances.insert((acct, asset), v);
+    }
+    fn nonce(&self, acct: AccountIdx) -> u64 {
+        self.nonces.get(&acct).copied().unwrap_or_else(|| self.base.nonce(acct))
+    }
+    fn set_nonce(&mut self, acct: AccountIdx, v: u64) {
+        self.nonces.insert(acct, v);
+    }
+    fn supply(&self, asset: AssetIdx) -> u128 {
+        self.supply.get(&asset).copied().unwrap_or_else(|| self.base.supply(asset))
+    }
+    fn set_supply(&mut self, asset: AssetIdx, v: u128) {
+        self.supply.insert(asset, v);
+    }
+    fn applied(&self, tx: TxId) -> bool {
+        self.applied.contains(&tx) || self.base.applied(tx)
+    }
+    fn mark_applied(&mut self, tx: TxId) {
+        self.applied.insert(tx);
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the simulated network, through the engine as the CLI runs it.
+
+mod adapter;
+mod broken;
+mod common;
+mod determinism;
+mod e2e;
+mod faults;
