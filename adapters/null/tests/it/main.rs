@@ -2,3 +2,4 @@
 //! determinism, criteria.
 
 mod engine;
+mod programs;

@@ -137,7 +137,7 @@ pub fn run(
     trace: &mut dyn TraceSink,
     opts: RunOptions<'_>,
 ) -> Result<RunResult, EngineError> {
-    let program = program::build(&scenario.workload, seed)
+    let program = program::build(&scenario.workload, seed, scenario.network.validators)
         .map_err(|errs| EngineError::Program(errs.into_iter().map(|(p, m)| format!("{p}: {m}")).collect::<Vec<_>>().join("; ")))?;
     run_program(scenario, program, adapter, seed, trace, opts)
 }
@@ -326,6 +326,7 @@ pub fn run_program(
                 let program::ProgramTx { op, nonce, via, case } = ptx;
                 let id = TxId(rec.first_id + rec.txs.len() as u64);
                 let client = (id.0 % clients as u64) as u32;
+                program.sent(id);
                 lag.record(now - t);
                 if let Some(mut c) = case {
                     match adapter.precheck(&op) {
@@ -494,8 +495,8 @@ pub fn run_program(
 
 /// Hands the program the outcomes of its transactions observed since the last call.
 fn feed_program(program: &mut dyn program::Program, rec: &mut Recorder<'_>) {
-    for (id, status) in rec.program_feedback.drain(..) {
-        program.observe(id, &status);
+    for (id, status, notice) in rec.program_feedback.drain(..) {
+        program.observe_notice(id, &status, notice);
     }
 }
 

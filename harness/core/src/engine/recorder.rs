@@ -33,8 +33,9 @@ pub(crate) struct Recorder<'t> {
     /// Conformance cases awaiting their outcome, by tx id.
     pub cases: std::collections::BTreeMap<u64, crate::program::Case>,
     pub conformance: Vec<crate::program::CaseResult>,
-    /// Outcomes to hand back to the workload program.
-    pub program_feedback: Vec<(TxId, OutcomeStatus)>,
+    /// Outcomes to hand back to the workload program, with their notice time (intended send →
+    /// outcome observed).
+    pub program_feedback: Vec<(TxId, OutcomeStatus, Nanos)>,
 }
 
 impl std::fmt::Debug for Recorder<'_> {
@@ -71,7 +72,7 @@ impl Recorder<'_> {
     }
 
     fn settle_case(&mut self, tx: TxId, status: OutcomeStatus, at: Nanos, intended: Nanos) {
-        self.program_feedback.push((tx, status));
+        self.program_feedback.push((tx, status, at.saturating_sub(intended)));
         if let Some(case) = self.cases.remove(&tx.0) {
             let (observed, reason) = match status {
                 OutcomeStatus::Committed { .. } => ("committed", None),

@@ -7,9 +7,29 @@
 //! model ([`crate::refmodel`]), independently of the chain. The engine compares every case with
 //! what the chain did and records the conformance matrix.
 
+mod common;
+pub mod compliance;
+pub mod compliance_cases;
+mod compliance_world;
+pub mod dividend;
+pub mod double_spend;
+pub mod kyc_revocation;
+pub mod netting;
+pub mod params;
 mod payments;
+pub mod rebalance;
+pub mod reserve;
+pub mod rollback;
 
+pub use compliance::ComplianceProgram;
+pub use dividend::DividendProgram;
+pub use double_spend::DoubleSpendProgram;
+pub use kyc_revocation::KycRevocationProgram;
+pub use netting::NettingProgram;
 pub use payments::PaymentsProgram;
+pub use rebalance::RebalanceProgram;
+pub use reserve::ReserveProgram;
+pub use rollback::RollbackProgram;
 
 use crate::adapter::{Claim, Operation, OutcomeStatus};
 use crate::ids::TxId;
@@ -150,8 +170,16 @@ pub trait Program: std::fmt::Debug {
     fn genesis(&mut self) -> Genesis;
     /// What to send in phase `phase` at time `now`.
     fn next(&mut self, phase: usize, now: Nanos) -> Next;
+    /// The engine gave `tx` to the transaction the last [`Program::next`] returned (called once
+    /// per `Next::Send`, before it is submitted), so a program can map outcomes back.
+    fn sent(&mut self, _tx: TxId) {}
     /// What happened to a transaction this program sent.
     fn observe(&mut self, _tx: TxId, _status: &OutcomeStatus) {}
+    /// [`Program::observe`] with the notice time (intended send → outcome observed); by default
+    /// forwards to `observe`.
+    fn observe_notice(&mut self, tx: TxId, status: &OutcomeStatus, _notice_ns: Nanos) {
+        self.observe(tx, status)
+    }
     /// Results the program judges itself at the end (e.g. "at most one of each conflicting pair
     /// committed"), appended to the conformance matrix.
     fn results(&mut self) -> Vec<CaseResult> {
@@ -178,21 +206,52 @@ pub enum Next {
 pub type ParamError = (FieldPath, String);
 
 /// Programs this build knows, for validation and `touchstone list`.
-pub const PROGRAMS: &[&str] = &["payments"];
+pub const PROGRAMS: &[&str] = &["payments", "dividend", "rebalance", "netting", "double_spend", "rollback", "compliance", "kyc_revocation", "reserve"];
 
-/// Builds the program a workload names.
-pub fn build(w: &WorkloadSpec, seed: Seed) -> Result<Box<dyn Program>, Vec<ParamError>> {
-    match w.program.as_str() {
-        "payments" => Ok(Box::new(PaymentsProgram::new(w, seed))),
-        other => Err(vec![(FieldPath::root().key("workload").key("program"), format!("unknown program {other:?}"))]),
-    }
+/// Builds the program a workload names; `validators` is the network's size (for `via` routing).
+pub fn build(w: &WorkloadSpec, seed: Seed, validators: usize) -> Result<Box<dyn Program>, Vec<ParamError>> {
+    use params::read;
+    let p = &w.params;
+    Ok(match w.program.as_str() {
+        "payments" => {
+            let errs = check_params("payments", p);
+            if !errs.is_empty() {
+                return Err(errs);
+            }
+            Box::new(PaymentsProgram::new(w, seed))
+        }
+        "dividend" => Box::new(DividendProgram::new(read("dividend", p, dividend::DividendConfig::read)?, seed)),
+        "rebalance" => Box::new(RebalanceProgram::new(read("rebalance", p, rebalance::RebalanceConfig::read)?, seed)),
+        "netting" => Box::new(NettingProgram::new(read("netting", p, netting::NettingConfig::read)?, seed)),
+        "double_spend" => Box::new(DoubleSpendProgram::new(read("double_spend", p, double_spend::DoubleSpendConfig::read)?, validators, seed)),
+        "rollback" => Box::new(RollbackProgram::new(read("rollback", p, rollback::RollbackConfig::read)?, seed)),
+        "compliance" => Box::new(ComplianceProgram::new(read("compliance", p, compliance::ComplianceConfig::read)?, seed)),
+        "kyc_revocation" => Box::new(KycRevocationProgram::new(read("kyc_revocation", p, kyc_revocation::KycRevocationConfig::read)?, seed)),
+        "reserve" => Box::new(ReserveProgram::new(read("reserve", p, reserve::ReserveConfig::read)?, seed)),
+        other => {
+            let mut msg = format!("unknown program {other:?}; known: {}", PROGRAMS.join(", "));
+            if let Some(s) = crate::scenario::suggest(other, PROGRAMS) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            return Err(vec![(FieldPath::root().key("workload").key("program"), msg)]);
+        }
+    })
 }
 
-/// Checks a program's parameters without building it (for `validate`).
+/// Checks a program's parameters without building it (for `validate`): every error, each at
+/// `workload.params.<key>`.
 pub fn check_params(program: &str, params: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
     let path = FieldPath::root().key("workload").key("params");
     match program {
         "payments" => params.keys().map(|k| (path.key(k), format!("program \"payments\" takes no parameter `{k}` (it uses the workload's mix)"))).collect(),
+        "dividend" => dividend::check(params),
+        "rebalance" => rebalance::check(params),
+        "netting" => netting::check(params),
+        "double_spend" => double_spend::check(params),
+        "rollback" => rollback::check(params),
+        "compliance" => compliance::check(params),
+        "kyc_revocation" => kyc_revocation::check(params),
+        "reserve" => reserve::check(params),
         _ => Vec::new(),
     }
 }

@@ -26,5 +26,6 @@ mod validate;
 
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
+pub(crate) use diag::suggest;
 pub use model::*;
 pub use validate::{load, parse, MIX_OPS, PROPERTY_IDS};

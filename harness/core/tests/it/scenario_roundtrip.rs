@@ -16,7 +16,7 @@ fn rate() -> impl Strategy<Value = RateSpec> {
 
 fn scenario() -> impl Strategy<Value = Scenario> {
     (
-        prop::collection::vec((rate(), 1u64..60_000, any::<bool>()), 1..4),
+        prop::collection::vec((rate(), 500u64..60_000, any::<bool>()), 1..4),
         1usize..16,
         prop::sample::select(vec!["pbft", "tendermint", "hotstuff", "raft"]),
         1u32..100_000,
