@@ -93,7 +93,9 @@ impl Adapter for NullAdapter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            operations: vec![OpKind::Transfer, OpKind::Issue, OpKind::Redeem],
+            // No chain: every kind of operation "commits" (which is what makes the null adapter
+            // fail every case that expects a rejection).
+            operations: vec![OpKind::Transfer, OpKind::Issue, OpKind::Redeem, OpKind::Batch, OpKind::Admin],
             faults: Vec::new(),
             consensus_events: false,
             state_reads: false,

@@ -152,14 +152,13 @@ pub fn run_program(
     mut opts: RunOptions<'_>,
 ) -> Result<RunResult, EngineError> {
     let caps = adapter.capabilities();
-    for (op, w) in &scenario.workload.mix {
-        let kind = match op.as_str() {
-            "transfer" => OpKind::Transfer,
-            "issue" => OpKind::Issue,
-            _ => OpKind::Redeem,
-        };
-        if *w > 0.0 && !caps.supports(kind) {
-            return Err(EngineError::Unsupported { scenario: scenario.name.clone(), adapter: adapter.name().to_string(), op: op.clone() });
+    for kind in program.operations() {
+        if !caps.supports(kind) {
+            return Err(EngineError::Unsupported {
+                scenario: scenario.name.clone(),
+                adapter: adapter.name().to_string(),
+                op: format!("{kind:?} (program {})", program.name()).to_lowercase(),
+            });
         }
     }
     let system = adapter.system_info();

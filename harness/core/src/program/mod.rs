@@ -168,6 +168,12 @@ pub trait Program: std::fmt::Debug {
     fn name(&self) -> &'static str;
     /// The starting state (called once, before the load).
     fn genesis(&mut self) -> Genesis;
+    /// Kinds of operation this program may send; the engine refuses to start on an adapter that
+    /// lacks any of them. The default assumes every kind.
+    fn operations(&self) -> Vec<crate::adapter::OpKind> {
+        use crate::adapter::OpKind::*;
+        vec![Transfer, Issue, Redeem, Batch, Admin]
+    }
     /// What to send in phase `phase` at time `now`.
     fn next(&mut self, phase: usize, now: Nanos) -> Next;
     /// The engine gave `tx` to the transaction the last [`Program::next`] returned (called once

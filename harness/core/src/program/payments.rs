@@ -10,6 +10,7 @@ use crate::workload::OpGenerator;
 pub struct PaymentsProgram {
     gen: OpGenerator,
     genesis: Genesis,
+    ops: Vec<crate::adapter::OpKind>,
 }
 
 impl PaymentsProgram {
@@ -23,7 +24,13 @@ impl PaymentsProgram {
                 }
             }
         }
-        PaymentsProgram { gen, genesis }
+        use crate::adapter::OpKind;
+        let ops = [("transfer", OpKind::Transfer), ("issue", OpKind::Issue), ("redeem", OpKind::Redeem)]
+            .into_iter()
+            .filter(|(k, _)| w.mix.get(*k).is_some_and(|w| *w > 0.0))
+            .map(|(_, o)| o)
+            .collect();
+        PaymentsProgram { gen, genesis, ops }
     }
 }
 
@@ -34,6 +41,10 @@ impl Program for PaymentsProgram {
 
     fn genesis(&mut self) -> Genesis {
         self.genesis.clone()
+    }
+
+    fn operations(&self) -> Vec<crate::adapter::OpKind> {
+        self.ops.clone()
     }
 
     #[inline]
