@@ -5,7 +5,7 @@ use touchstone_core::adapter::AdapterFactory;
 
 /// Every adapter factory, the default first.
 pub fn all() -> Vec<Box<dyn AdapterFactory>> {
-    vec![Box::new(touchstone_sim::SimFactory), Box::new(touchstone_null::NullFactory)]
+    vec![Box::new(touchstone_sim::SimFactory), Box::new(touchstone_null::NullFactory), Box::new(touchstone_ethereum::EthereumFactory)]
 }
 
 /// The adapter used when none is named.

@@ -11,7 +11,7 @@ mod recorder;
 
 pub use faults::{FaultRecord, FaultStatus, FaultTimeline};
 
-use crate::adapter::{Adapter, AdapterError, Capabilities, EventSink, OpKind, Setup, SubmitAck, SystemInfo, TxRequest, StateSnapshot};
+use crate::adapter::{Adapter, AdapterError, Capabilities, EventSink, Setup, SubmitAck, SystemInfo, TxRequest, StateSnapshot};
 use crate::ids::TxId;
 use crate::metrics::{LatencyHistogram, LatencySummary, PhaseMetrics, PhaseSummary, SecondStats, SeriesRecorder};
 use crate::scenario::Scenario;

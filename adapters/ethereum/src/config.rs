@@ -1,0 +1,349 @@
+//! The adapter's configuration file (`--adapter-config FILE`, TOML). Every error names the file
+//! and the field. Without a file the adapter starts a managed anvil with the defaults below.
+
+use crate::keys::Key;
+use crate::tx::TxType;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use touchstone_core::time::{parse_duration, NS_PER_MS, NS_PER_S};
+
+/// anvil's (and hardhat's) first dev account: a published test key, funded on every fresh anvil.
+pub const ANVIL_DEV_KEY: &str =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// The file as written: every field optional, unknown fields refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    managed: Option<bool>,
+    endpoint: Option<String>,
+    anvil: Option<String>,
+    block_time: Option<String>,
+    block_gas_limit: Option<u64>,
+    persist_state: Option<bool>,
+    anvil_args: Option<Vec<String>>,
+    chain_id: Option<u64>,
+    funding_key: Option<String>,
+    asset: Option<String>,
+    tx_type: Option<String>,
+    gas_price: Option<toml::Value>,
+    priority_fee: Option<u64>,
+    tx_gas_limit: Option<u64>,
+    gas_reserve_txs: Option<u64>,
+    confirmations: Option<u64>,
+    poll_interval: Option<String>,
+    connect_timeout: Option<String>,
+    http_timeout: Option<String>,
+    startup_timeout: Option<String>,
+    prepare_timeout: Option<String>,
+    node_down_timeout: Option<String>,
+    max_batch: Option<usize>,
+    flush_interval: Option<String>,
+}
+
+/// Where the node is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeMode {
+    /// The adapter starts anvil on 127.0.0.1 on a free port, owns it, and can fault it.
+    Managed(ManagedNode),
+    /// An endpoint someone else runs: no faults.
+    External { endpoint: String },
+}
+
+/// How to run a managed anvil.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedNode {
+    /// Explicit binary; `None` = `$TOUCHSTONE_ANVIL`, the workspace's `tools/anvil`, or `PATH`.
+    pub anvil: Option<PathBuf>,
+    /// Interval mining (`--block-time`, whole seconds or fractions); `None` = automine.
+    pub block_time: Option<Duration>,
+    pub block_gas_limit: Option<u64>,
+    /// Keep the chain across a crash (`--state FILE --state-interval 1`).
+    pub persist_state: bool,
+    pub extra_args: Vec<String>,
+}
+
+/// The fee rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GasPrice {
+    /// Twice the node's `eth_gasPrice` when the run starts, fixed for the run.
+    Auto,
+    Wei(u128),
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages), or `<defaults>`.
+    pub source: String,
+    pub node: NodeMode,
+    pub chain_id: Option<u64>,
+    pub funding_key: Key,
+    pub asset: String,
+    pub tx_type: TxType,
+    pub gas_price: GasPrice,
+    pub priority_fee: u128,
+    pub tx_gas_limit: u64,
+    /// Transactions' worth of fees given to each account on top of its initial balance;
+    /// `None` = the scenario's whole scheduled load (a safe upper bound).
+    pub gas_reserve_txs: Option<u64>,
+    pub confirmations: u64,
+    pub poll_interval: Duration,
+    pub connect_timeout: Duration,
+    pub http_timeout: Duration,
+    pub startup_timeout: Duration,
+    pub prepare_timeout: Duration,
+    pub node_down_timeout: Duration,
+    pub max_batch: usize,
+    pub flush_interval: Duration,
+}
+
+/// A configuration error: the file, the field, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {field}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl Config {
+    /// The defaults: a managed anvil with automine, its first dev account as the funder.
+    pub fn managed_default() -> Config {
+        Config::from_raw(RawConfig { managed: Some(true), ..Default::default() }, "<defaults>")
+            .expect("defaults are valid")
+    }
+
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            field: "(file)".into(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    /// Parses and validates `text`, naming `file` in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            // The field is the key of the line the error points at.
+            let (field, line) = match e.span() {
+                Some(span) => {
+                    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+                    let line_text = text[start..].lines().next().unwrap_or("");
+                    let key = line_text.split_once('=').map(|(k, _)| k.trim().to_string());
+                    (key, Some(text[..span.start].matches('\n').count() + 1))
+                }
+                None => (None, None),
+            };
+            let message = match line {
+                Some(l) => format!("{} (line {l})", e.message()),
+                None => e.message().to_string(),
+            };
+            ConfigError {
+                file: file.into(),
+                field: field.filter(|f| !f.is_empty()).unwrap_or_else(|| "(syntax)".into()),
+                message,
+            }
+        })?;
+        Config::from_raw(raw, file)
+    }
+
+    fn from_raw(r: RawConfig, file: &str) -> Result<Config, ConfigError> {
+        let err = |field: &str, message: String| ConfigError {
+            file: file.into(),
+            field: field.into(),
+            message,
+        };
+        let dur =
+            |field: &str, v: &Option<String>, default_ns: u64| -> Result<Duration, ConfigError> {
+                match v {
+                    None => Ok(Duration::from_nanos(default_ns)),
+                    Some(s) => parse_duration(s)
+                        .map(Duration::from_nanos)
+                        .map_err(|e| err(field, e.to_string())),
+                }
+            };
+        let managed = r.managed.unwrap_or(r.endpoint.is_none());
+        let node = match (managed, &r.endpoint) {
+            (true, Some(_)) => return Err(err("endpoint", "set either `managed = true` or `endpoint`, not both".into())),
+            (false, None) => return Err(err("endpoint", "missing: the node's JSON-RPC URL, e.g. \"http://127.0.0.1:8545\" (or set `managed = true`)".into())),
+            (false, Some(url)) => {
+                if !url.starts_with("http://") {
+                    return Err(err("endpoint", format!("{url:?}: only plain http:// endpoints are supported (no TLS, no websocket)")));
+                }
+                for f in [("block_time", r.block_time.is_some()), ("block_gas_limit", r.block_gas_limit.is_some()), ("anvil", r.anvil.is_some()), ("persist_state", r.persist_state.is_some()), ("anvil_args", r.anvil_args.is_some())] {
+                    if f.1 {
+                        return Err(err(f.0, "only applies to a managed anvil (`managed = true`)".into()));
+                    }
+                }
+                NodeMode::External { endpoint: url.clone() }
+            }
+            (true, None) => {
+                let block_time = match &r.block_time {
+                    None => None,
+                    Some(s) => {
+                        let ns = parse_duration(s).map_err(|e| err("block_time", e.to_string()))?;
+                        if ns == 0 || ns % NS_PER_S != 0 {
+                            return Err(err("block_time", format!("{s:?}: whole seconds (anvil's pause and resume take seconds), e.g. \"1s\"")));
+                        }
+                        Some(Duration::from_nanos(ns))
+                    }
+                };
+                NodeMode::Managed(ManagedNode {
+                    anvil: r.anvil.clone().map(PathBuf::from),
+                    block_time,
+                    block_gas_limit: r.block_gas_limit,
+                    persist_state: r.persist_state.unwrap_or(true),
+                    extra_args: r.anvil_args.clone().unwrap_or_default(),
+                })
+            }
+        };
+        let funding_key = match (&r.funding_key, &node) {
+            (Some(k), _) => Key::from_hex(k).ok_or_else(|| {
+                err(
+                    "funding_key",
+                    "not a secp256k1 private key: 32 bytes of hex, e.g. \"0xac09…ff80\"".into(),
+                )
+            })?,
+            (None, NodeMode::Managed(_)) => Key::from_hex(ANVIL_DEV_KEY).expect("known key"),
+            (None, NodeMode::External { .. }) => {
+                return Err(err(
+                    "funding_key",
+                    "missing: the private key of a funded account on that chain".into(),
+                ))
+            }
+        };
+        let tx_type = match r.tx_type.as_deref().unwrap_or("legacy") {
+            "legacy" => TxType::Legacy,
+            "eip1559" => TxType::Eip1559,
+            other => {
+                return Err(err("tx_type", format!("{other:?}: one of \"legacy\", \"eip1559\"")))
+            }
+        };
+        let gas_price =
+            match &r.gas_price {
+                None => GasPrice::Auto,
+                Some(toml::Value::String(s)) if s == "auto" => GasPrice::Auto,
+                Some(toml::Value::String(s)) if s.trim().ends_with("gwei") => {
+                    let n: f64 =
+                        s.trim().trim_end_matches("gwei").trim().parse().map_err(|_| {
+                            err("gas_price", format!("{s:?}: write e.g. \"2gwei\""))
+                        })?;
+                    GasPrice::Wei((n * 1e9) as u128)
+                }
+                Some(toml::Value::Integer(n)) if *n > 0 => GasPrice::Wei(*n as u128),
+                Some(v) => {
+                    return Err(err(
+                        "gas_price",
+                        format!("{v}: \"auto\", a positive integer in wei, or e.g. \"2gwei\""),
+                    ))
+                }
+            };
+        let priority_fee = r.priority_fee.unwrap_or(1_000_000_000) as u128;
+        if let GasPrice::Wei(p) = gas_price {
+            if tx_type == TxType::Eip1559 && priority_fee > p {
+                return Err(err(
+                    "priority_fee",
+                    format!("{priority_fee} exceeds gas_price {p} (the fee cap)"),
+                ));
+            }
+        }
+        let tx_gas_limit = r.tx_gas_limit.unwrap_or(21_000);
+        if tx_gas_limit < 21_000 {
+            return Err(err(
+                "tx_gas_limit",
+                format!("{tx_gas_limit} is below the 21000 a transfer needs"),
+            ));
+        }
+        let max_batch = r.max_batch.unwrap_or(256);
+        if max_batch == 0 {
+            return Err(err("max_batch", "must be at least 1".into()));
+        }
+        let asset = r.asset.clone().unwrap_or_else(|| "ETH".into());
+        Ok(Config {
+            source: file.into(),
+            node,
+            chain_id: r.chain_id,
+            funding_key,
+            asset,
+            tx_type,
+            gas_price,
+            priority_fee,
+            tx_gas_limit,
+            gas_reserve_txs: r.gas_reserve_txs,
+            confirmations: r.confirmations.unwrap_or(0),
+            poll_interval: dur("poll_interval", &r.poll_interval, 20 * NS_PER_MS)?,
+            connect_timeout: dur("connect_timeout", &r.connect_timeout, 2 * NS_PER_S)?,
+            http_timeout: dur("http_timeout", &r.http_timeout, 10 * NS_PER_S)?,
+            startup_timeout: dur("startup_timeout", &r.startup_timeout, 20 * NS_PER_S)?,
+            prepare_timeout: dur("prepare_timeout", &r.prepare_timeout, 120 * NS_PER_S)?,
+            node_down_timeout: dur("node_down_timeout", &r.node_down_timeout, 10 * NS_PER_S)?,
+            max_batch,
+            flush_interval: dur("flush_interval", &r.flush_interval, 2 * NS_PER_MS)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_anvil_config_parses() {
+        let text = include_str!("../anvil.toml");
+        let c = Config::parse(text, "anvil.toml").unwrap();
+        let NodeMode::Managed(m) = &c.node else { panic!("anvil.toml is managed") };
+        assert_eq!(m.block_time, Some(Duration::from_secs(1)));
+        assert_eq!(c.funding_key.address.to_string(), "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+    }
+
+    #[test]
+    fn config_errors_name_the_file_and_field() {
+        let e = Config::parse("managed = true\nblock_tme = \"1s\"\n", "x.toml").unwrap_err();
+        assert_eq!(e.file, "x.toml");
+        assert!(e.to_string().contains("block_tme"), "{e}");
+        let e = Config::parse("managed = true\nconfirmations = \"two\"\n", "x.toml").unwrap_err();
+        assert_eq!(e.field, "confirmations");
+        assert!(e.message.contains("line 2"), "{e}");
+        let e = Config::parse("endpoint = \"http://127.0.0.1:8545\"\n", "y.toml").unwrap_err();
+        assert_eq!((e.file.as_str(), e.field.as_str()), ("y.toml", "funding_key"));
+        let e = Config::parse("endpoint = \"https://x\"\nfunding_key = \"0x01\"\n", "z.toml")
+            .unwrap_err();
+        assert_eq!(e.field, "endpoint");
+        let e = Config::parse("managed = true\nblock_time = \"soon\"\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "block_time");
+        let e = Config::parse("managed = true\ntx_type = \"blob\"\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "tx_type");
+        let e = Config::parse("managed = true\nfunding_key = \"0x1234\"\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "funding_key");
+        let e = Config::parse("managed = true\nendpoint = \"http://a\"\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "endpoint");
+    }
+
+    #[test]
+    fn gas_price_accepts_auto_wei_and_gwei() {
+        let g = |v: &str| {
+            Config::parse(&format!("managed = true\ngas_price = {v}\n"), "g").map(|c| c.gas_price)
+        };
+        assert_eq!(g("\"auto\"").unwrap(), GasPrice::Auto);
+        assert_eq!(g("1000").unwrap(), GasPrice::Wei(1000));
+        assert_eq!(g("\"2gwei\"").unwrap(), GasPrice::Wei(2_000_000_000));
+        assert!(g("-1").is_err());
+        assert!(g("\"cheap\"").is_err());
+    }
+
+    #[test]
+    fn defaults_are_a_managed_automine_anvil() {
+        let c = Config::managed_default();
+        assert!(matches!(
+            c.node,
+            NodeMode::Managed(ManagedNode { block_time: None, persist_state: true, .. })
+        ));
+        assert_eq!(c.confirmations, 0);
+        assert_eq!(c.asset, "ETH");
+    }
+}

@@ -1,0 +1,110 @@
+//! Faults on a managed anvil: pause/resume mining, crash and restart mid-run.
+
+use crate::support::*;
+use std::time::Duration;
+use touchstone_core::adapter::{Adapter, OutcomeStatus, SubmitAck};
+use touchstone_core::scenario::FaultAction;
+
+fn n0() -> Vec<String> {
+    vec!["n0".into()]
+}
+
+#[test]
+fn slow_anvil_pause_holds_commits_until_resume() {
+    let mut a = connect(managed(None, ""));
+    let mut sink = Sink::default();
+    prepare(&mut a, 2, 1_000_000, &mut sink);
+    let now = a.now();
+    a.faults()
+        .expect("managed anvil has faults")
+        .apply(now, &FaultAction::Pause { nodes: n0() }, &mut sink)
+        .unwrap();
+    assert!(accepted(&a.submit(&transfer(1, 0, 1, 5, a.now()), &mut sink).unwrap()));
+    let out = wait_for(&mut a, &mut sink, &[1], Duration::from_millis(1500));
+    assert!(out[0].is_none(), "nothing commits while mining is paused: {out:?}");
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Resume { nodes: n0() }, &mut sink).unwrap();
+    let out = wait_for(&mut a, &mut sink, &[1], Duration::from_secs(10));
+    assert!(is_committed(&out[0]), "{out:?}");
+}
+
+#[test]
+fn slow_anvil_restart_mid_run_loses_no_transaction() {
+    let mut a = connect(managed(Some(1), ""));
+    let mut sink = Sink::default();
+    prepare(&mut a, 10, 1_000_000, &mut sink);
+    let mut sent = Vec::new();
+    // Some commit before the crash, some are in the pool when it comes.
+    for i in 0..40u64 {
+        let ack = a
+            .submit(&transfer(i, (i % 10) as u32, ((i + 3) % 10) as u32, 7, a.now()), &mut sink)
+            .unwrap();
+        assert!(accepted(&ack), "{ack:?}");
+        sent.push(i);
+        if i == 19 {
+            let _ = wait_for(&mut a, &mut sink, &[0], Duration::from_secs(5));
+        }
+    }
+    a.advance(a.now() + 50_000_000, &mut sink).unwrap(); // send the last batch
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Crash { nodes: n0() }, &mut sink).unwrap();
+    // While it is down: refused at once, never sent.
+    let ack = a.submit(&transfer(100, 0, 1, 7, a.now()), &mut sink).unwrap();
+    assert!(matches!(ack, SubmitAck::Rejected { .. }), "{ack:?}");
+    a.advance(a.now() + 300_000_000, &mut sink).unwrap();
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Restart { nodes: n0() }, &mut sink).unwrap();
+    for i in 200..210u64 {
+        assert!(accepted(
+            &a.submit(&transfer(i, (i % 10) as u32, ((i + 1) % 10) as u32, 3, a.now()), &mut sink)
+                .unwrap()
+        ));
+        sent.push(i);
+    }
+    let out = wait_for(&mut a, &mut sink, &sent, Duration::from_secs(20));
+    let missing: Vec<u64> =
+        sent.iter().zip(&out).filter(|(_, o)| o.is_none()).map(|(i, _)| *i).collect();
+    assert!(
+        missing.is_empty(),
+        "every accepted transaction ends with an outcome; missing {missing:?}"
+    );
+    for o in out.iter().flatten() {
+        assert!(
+            matches!(o.status, OutcomeStatus::Committed { .. } | OutcomeStatus::Rejected { .. }),
+            "{o:?}"
+        );
+    }
+    let committed = out.iter().filter(|o| is_committed(o)).count();
+    assert_eq!(
+        committed,
+        sent.len(),
+        "all accepted transactions commit after the restart: {out:?}"
+    );
+    let names: Vec<String> = (0..10).map(|i| format!("a{i}")).collect();
+    let s = a.snapshot(&names).unwrap().remove(0);
+    let total: u128 = names.iter().map(|n| balance(&s, n)).sum();
+    assert_eq!(
+        total,
+        10 * 1_000_000,
+        "value is conserved across the restart (details: {:?})",
+        a.system_info().details
+    );
+}
+
+#[test]
+fn slow_anvil_external_endpoint_declares_no_faults() {
+    let owner = connect(managed(None, ""));
+    let cfg = touchstone_ethereum::Config::parse(
+        &format!(
+            "endpoint = \"{}\"\nfunding_key = \"{}\"\n",
+            owner.endpoint(),
+            touchstone_ethereum::config::ANVIL_DEV_KEY
+        ),
+        "external.toml",
+    )
+    .unwrap();
+    let mut ext = connect(cfg);
+    assert!(ext.capabilities().faults.is_empty());
+    assert!(ext.faults().is_none());
+    assert!(!ext.capabilities().consensus_events);
+}
