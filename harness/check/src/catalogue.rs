@@ -88,6 +88,11 @@ impl Findings {
         }
     }
 
+    /// Findings added so far, over all properties.
+    pub(crate) fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
     pub(crate) fn count(&self, p: P) -> usize {
         self.counts[p as usize]
     }

@@ -3,10 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalogue::Findings;
+use crate::consensus::Decision;
 use crate::error::CheckError;
 use crate::event::{bad, req_u64, Ctx, LineError};
+use crate::fast::Fast;
 use crate::height::Heights;
-use crate::intern::Interner;
+use crate::intern::{IdCache, Interner};
 use crate::ledger::Ledger;
 use crate::liveness::Liveness;
 use crate::model::Model;
@@ -112,6 +114,18 @@ pub(crate) struct Checker<'o> {
     pub(crate) bad: BadLines,
     pub(crate) genesis_seen: bool,
     pub(crate) first_disagreement: Option<u64>,
+    /// Direct-mapped cache of node ids in front of `model.nodes`.
+    pub(crate) node_cache: IdCache,
+    /// Reused buffers for a decision's cert and txs.
+    pub(crate) scratch_cert: Vec<u32>,
+    pub(crate) scratch_txs: Vec<u32>,
+    /// Raw text of the signer list interned into `scratch_cert` (when `cert_raw_valid`).
+    pub(crate) cert_raw: Vec<u8>,
+    pub(crate) cert_raw_valid: bool,
+    /// Reused buffers for judging a height.
+    pub(crate) scratch_decs: Vec<crate::height::Dec>,
+    pub(crate) scratch_firsts: Vec<crate::height::Dec>,
+    pub(crate) scratch_keys: Vec<crate::height::TallyKey>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -156,6 +170,14 @@ impl<'o> Checker<'o> {
             bad: BadLines::default(),
             genesis_seen: false,
             first_disagreement: None,
+            node_cache: IdCache::default(),
+            scratch_cert: Vec::new(),
+            scratch_txs: Vec::new(),
+            cert_raw: Vec::new(),
+            cert_raw_valid: false,
+            scratch_decs: Vec::new(),
+            scratch_firsts: Vec::new(),
+            scratch_keys: Vec::new(),
         }
     }
 
@@ -172,9 +194,21 @@ impl<'o> Checker<'o> {
     /// Interns a node id (bounded).
     #[inline]
     pub(crate) fn node(&mut self, id: &str) -> R<u32> {
+        self.node_bytes(id.as_bytes())
+    }
+
+    /// Interns a node id given as the bytes of a valid UTF-8 string (bounded).
+    #[inline]
+    pub(crate) fn node_bytes(&mut self, id: &[u8]) -> R<u32> {
+        if let Some(n) = self.node_cache.get(id) {
+            return Ok(n);
+        }
         let limit = self.opts.limits.max_nodes;
-        match self.model.nodes.intern(id, limit) {
-            Some(n) => Ok(n),
+        match self.model.nodes.intern(&String::from_utf8_lossy(id), limit) {
+            Some(n) => {
+                self.node_cache.put(id, n);
+                Ok(n)
+            }
             None => Err(self.limit("number of distinct node ids", limit)),
         }
     }
@@ -182,13 +216,47 @@ impl<'o> Checker<'o> {
     /// Handles one raw line (without its newline).
     pub(crate) fn line(&mut self, raw: &[u8]) -> Result<(), CheckError> {
         self.line += 1;
-        let res = match std::str::from_utf8(raw) {
-            Ok(s) => self.event(s),
-            Err(e) => Err(E::Line(LineError::Bad {
-                field: "<line>".into(),
-                message: format!("not UTF-8 at byte {}", e.valid_up_to() + 1),
-            })),
+        let res = match crate::fast::parse(raw, self.ctx.max_id) {
+            Some(f) => self.fast(f),
+            None => self.general(raw),
         };
+        self.line_done(res)
+    }
+
+    /// Handles the line at the start of `buf` if a fast path takes it and it ends (with `\n`
+    /// or `\r\n`) inside `buf`: the number of bytes consumed, newline included. `None`: the
+    /// caller must find the line's end and call [`Checker::line`].
+    #[inline]
+    pub(crate) fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError> {
+        let known = if self.cert_raw_valid { &self.cert_raw[..] } else { b"" };
+        let Some((f, end)) = crate::fast::parse_prefix(buf, self.ctx.max_id, known) else {
+            return Ok(None);
+        };
+        let consumed = match buf.get(end) {
+            Some(b'\n') => end + 1,
+            Some(b'\r') if buf.get(end + 1) == Some(&b'\n') => end + 2,
+            _ => return Ok(None),
+        };
+        if end > self.opts.limits.max_line_bytes {
+            return Ok(None);
+        }
+        self.line += 1;
+        let res = self.fast(f);
+        self.line_done(res)?;
+        Ok(Some(consumed))
+    }
+
+    #[inline]
+    fn fast(&mut self, f: Fast<'_>) -> R<()> {
+        match f {
+            Fast::Vote(v) => self.fast_vote(v),
+            Fast::Decide(d) => self.fast_decide(d),
+            Fast::Propose(p) => self.fast_propose(p),
+        }
+    }
+
+    #[inline]
+    fn line_done(&mut self, res: R<()>) -> Result<(), CheckError> {
         match res {
             Ok(()) => {
                 self.events += 1;
@@ -196,6 +264,17 @@ impl<'o> Checker<'o> {
             }
             Err(E::Fatal(e)) => Err(e),
             Err(E::Line(e)) => self.bad_line(e),
+        }
+    }
+
+    /// A line through the general scanner.
+    fn general(&mut self, raw: &[u8]) -> R<()> {
+        match std::str::from_utf8(raw) {
+            Ok(s) => self.event(s),
+            Err(e) => Err(E::Line(LineError::Bad {
+                field: "<line>".into(),
+                message: format!("not UTF-8 at byte {}", e.valid_up_to() + 1),
+            })),
         }
     }
 
@@ -238,8 +317,57 @@ impl<'o> Checker<'o> {
         let kind = self.ctx.req_str("kind", f.kind)?;
         let t = req_u64("t_ns", f.t_ns)?;
         let seq = crate::event::opt_u64("seq", f.seq)?;
+        self.envelope(&kind, t, seq)?;
+        self.dispatch(&kind, &f, t)?;
+        self.envelope_done(t, seq);
+        Ok(())
+    }
+
+    /// A `cons.vote` read by the fast path.
+    #[inline]
+    fn fast_vote(&mut self, v: crate::fast::Vote<'_>) -> R<()> {
+        self.envelope_of(false, "cons.vote", v.t, v.seq)?;
+        self.vote(v.node, v.height, v.round, v.vtype, v.block)?;
+        self.envelope_done(v.t, v.seq);
+        Ok(())
+    }
+
+    /// A `cons.propose` read by the fast path.
+    fn fast_propose(&mut self, p: crate::fast::Propose<'_>) -> R<()> {
+        self.envelope_of(false, "cons.propose", p.t, p.seq)?;
+        self.propose(p.node, p.height, p.round, p.block)?;
+        self.envelope_done(p.t, p.seq);
+        Ok(())
+    }
+
+    /// A `cons.decide` read by the fast path.
+    fn fast_decide(&mut self, d: crate::fast::Decide<'_>) -> R<()> {
+        self.envelope_of(false, "cons.decide", d.t, d.seq)?;
+        let dec = Decision {
+            node: d.node,
+            height: d.height,
+            round: d.round,
+            block: d.block,
+            parent: d.parent,
+            app_hash: d.app_hash,
+        };
+        self.decide(dec, Some(d.signers.iter()), Some(d.signers.raw()), d.txs.iter(), d.t)?;
+        self.envelope_done(d.t, d.seq);
+        Ok(())
+    }
+
+    /// Checks a line's envelope against the trace so far: `run.start` first and once,
+    /// `t_ns` non-decreasing, `seq` increasing.
+    #[inline]
+    fn envelope(&mut self, kind: &str, t: u64, seq: Option<u64>) -> R<()> {
+        self.envelope_of(kind == "run.start", kind, t, seq)
+    }
+
+    /// [`Checker::envelope`] with the kind already compared with `run.start`.
+    #[inline]
+    fn envelope_of(&mut self, run_start: bool, kind: &str, t: u64, seq: Option<u64>) -> R<()> {
         let line = self.line;
-        if kind == "run.start" {
+        if run_start {
             if let Some(first) = self.run_start_line {
                 return Err(E::Fatal(CheckError::DuplicateRunStart {
                     source_name: self.source.clone(),
@@ -251,7 +379,7 @@ impl<'o> Checker<'o> {
             return Err(E::Fatal(CheckError::BeforeRunStart {
                 source_name: self.source.clone(),
                 line,
-                kind: crate::event::clip(&kind),
+                kind: crate::event::clip(kind),
             }));
         }
         if t < self.last_t.0 {
@@ -274,12 +402,16 @@ impl<'o> Checker<'o> {
                 }));
             }
         }
-        self.dispatch(&kind, &f, t)?;
-        self.last_t = (t, line);
-        if let Some(seq) = seq {
-            self.last_seq = Some((seq, line));
-        }
         Ok(())
+    }
+
+    /// Records the envelope of a line that was handled.
+    #[inline]
+    fn envelope_done(&mut self, t: u64, seq: Option<u64>) {
+        self.last_t = (t, self.line);
+        if let Some(seq) = seq {
+            self.last_seq = Some((seq, self.line));
+        }
     }
 
     fn dispatch(&mut self, kind: &str, f: &crate::event::Fields<'_>, t: u64) -> R<()> {

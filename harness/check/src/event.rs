@@ -68,6 +68,8 @@ impl<'a> Fields<'a> {
                     self.from = Some(v)
                 } else if w == word(b"step") {
                     self.step = Some(v)
+                } else if w == word(b"legs") {
+                    self.legs = Some(v)
                 }
             }
             5 => {
@@ -147,7 +149,7 @@ pub(crate) const fn word(b: &[u8]) -> u64 {
 slots!(
     kind, t_ns, node, seq, protocol, validators, quorum, seed, scenario, role, height, round,
     fault, ftype, targets, block, parent, txs, vtype, app_hash, cert, etype, accused, tx, client,
-    op, from, to, asset, amount, nonce, status, supply, balances, step, msg, mtype, reason
+    op, from, to, asset, amount, nonce, status, supply, balances, step, msg, mtype, reason, legs
 );
 
 /// Per-line context for field access.

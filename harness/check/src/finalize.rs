@@ -7,15 +7,36 @@ use crate::height::{fingerprint, Dec, HeightState, NIL};
 use crate::ledger::Unsubmitted;
 
 impl Checker<'_> {
-    pub(crate) fn finalize(&mut self, h: u64, hs: HeightState) {
+    pub(crate) fn finalize(&mut self, h: u64, hs: Box<HeightState>) {
         self.open_votes -= hs.first_votes.len();
-        let correct: Vec<&Dec> =
-            hs.decisions.iter().filter(|d| self.model.is_correct(d.node)).collect();
+        let mut correct = std::mem::take(&mut self.scratch_decs);
+        correct.clear();
+        correct.extend(hs.decisions.iter().filter(|d| self.model.is_correct(d.node)).copied());
         let reference = correct.first().map(|d| (d.block, d.node, d.line));
         self.judge_agreement(h, &hs, &correct);
+        // Decisions with the same cert, round and block as the previous one, which was
+        // judged without a finding, are judged the same way: the power sums are not redone.
+        let mut prev_clean: Option<&Dec> = None;
         for d in &correct {
             self.stats.correct_decisions += 1;
-            self.judge_quorum(h, &hs, d);
+            let same = prev_clean.is_some_and(|p| {
+                p.round == d.round
+                    && p.block == d.block
+                    && match (hs.cert(p), hs.cert(d)) {
+                        (Some(a), Some(b)) => {
+                            a.len() == b.len() && a.iter().zip(b).all(|x| x.0 == x.1)
+                        }
+                        (a, b) => a.is_none() && b.is_none(),
+                    }
+            });
+            if same {
+                self.stats.quorum_judged += 1;
+            } else {
+                let before = (self.findings.total(), self.stats.quorum_unverifiable);
+                self.judge_quorum(h, &hs, d);
+                let clean = before == (self.findings.total(), self.stats.quorum_unverifiable);
+                prev_clean = clean.then_some(d);
+            }
             self.judge_validity(h, &hs, d);
         }
         self.judge_slots(h, &hs);
@@ -23,11 +44,12 @@ impl Checker<'_> {
         // Validity of txs: one check per distinct block decided by a correct node.
         let mut seen = Vec::new();
         for d in &correct {
-            if seen.contains(&d.block) {
+            let txs = hs.blocks[d.block as usize].txs.as_deref().unwrap_or(&[]);
+            if txs.is_empty() || seen.contains(&d.block) {
                 continue;
             }
             seen.push(d.block);
-            for &t in hs.blocks[d.block as usize].txs.as_deref().unwrap_or(&[]) {
+            for &t in txs {
                 if self.ledger.info[t as usize].submitted.is_none() {
                     let cap = self.opts.limits.max_findings_per_property * 4;
                     if self.ledger.validity_unsubmitted.len() < cap {
@@ -44,10 +66,12 @@ impl Checker<'_> {
                 self.stats.heights_decided += 1;
                 let txs = hs.blocks[b as usize].txs.as_deref().unwrap_or(&[]);
                 self.ledger.apply_height(h, txs, node, line, &self.model, &mut self.findings, cap);
-                self.remember(h, fingerprint(&hs.blocks[b as usize].name), node, line);
+                self.remember(h, fingerprint(hs.block_name(b)), node, line);
             }
             None => self.ledger.check_snapshots(h, true, &self.model, &mut self.findings),
         }
+        self.scratch_decs = correct;
+        self.heights.recycle(hs);
     }
 
     fn remember(&mut self, h: u64, fp: u64, node: u32, line: u64) {
@@ -63,18 +87,19 @@ impl Checker<'_> {
         }
     }
 
-    fn judge_agreement(&mut self, h: u64, hs: &HeightState, correct: &[&Dec]) {
+    fn judge_agreement(&mut self, h: u64, hs: &HeightState, correct: &[Dec]) {
         let Some(first) = correct.first() else { return };
-        let mut firsts: Vec<&Dec> = Vec::new();
+        let mut firsts = std::mem::take(&mut self.scratch_firsts);
+        firsts.clear();
         for d in correct {
             if !firsts.iter().any(|x| x.node == d.node) {
-                firsts.push(d);
+                firsts.push(*d);
             }
         }
         if firsts.len() >= 2 {
             self.stats.agreement_compared += 1;
         }
-        let dissent: Vec<&&Dec> = firsts.iter().filter(|d| d.block != first.block).collect();
+        let dissent: Vec<&Dec> = firsts.iter().filter(|d| d.block != first.block).collect();
         if !dissent.is_empty() {
             let mut nodes = vec![first.node];
             let mut lines = vec![first.line];
@@ -121,6 +146,7 @@ impl Checker<'_> {
                 });
             }
         }
+        self.scratch_firsts = firsts;
     }
 
     fn judge_quorum(&mut self, h: u64, hs: &HeightState, d: &Dec) {
@@ -128,9 +154,17 @@ impl Checker<'_> {
         let vs = self.model.valset(h);
         let mut problems = Vec::new();
         let mut cert_power = 0u128;
-        if let Some(cert) = &d.cert {
-            let mut sorted = cert.to_vec();
-            sorted.sort_unstable();
+        if let Some(cert) = hs.cert(d) {
+            // Certs are usually listed in id order already: no copy then.
+            let copy;
+            let sorted = if cert.windows(2).all(|w| w[0] < w[1]) {
+                cert
+            } else {
+                let mut v = cert.to_vec();
+                v.sort_unstable();
+                copy = v;
+                &copy[..]
+            };
             let mut repeated: Vec<String> = Vec::new();
             let mut outside: Vec<String> = Vec::new();
             for (i, &s) in sorted.iter().enumerate() {
@@ -157,7 +191,7 @@ impl Checker<'_> {
         if d.block != NIL {
             let extra = (0..self.vtypes.len()).map(|i| (i + crate::height::VTYPES.len()) as u8);
             for vt in [1u8, 3, 4].into_iter().chain(extra) {
-                if let Some(t) = hs.tallies.get(&(d.round, vt, d.block)) {
+                if let Some(t) = hs.tally(&(d.round, vt, d.block)) {
                     let p: u128 =
                         t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
                     vote_power = vote_power.max(p);
@@ -167,7 +201,7 @@ impl Checker<'_> {
         let justified = self.model.is_quorum(cert_power, vs.total)
             || self.model.is_quorum(vote_power, vs.total);
         if !justified {
-            if d.cert.is_none() && hs.tallies.is_empty() {
+            if hs.cert(d).is_none() && !hs.has_tallies() {
                 self.stats.quorum_unverifiable += 1;
             } else {
                 problems.push(format!(
@@ -214,26 +248,29 @@ impl Checker<'_> {
 
     /// No conflicting quorums at any (round, vtype) of this height.
     fn judge_slots(&mut self, h: u64, hs: &HeightState) {
-        let vs = self.model.valset(h);
         // Sorted for determinism (the map's order is not).
-        #[allow(clippy::disallowed_methods)] // sorted right below
-        let mut keys: Vec<(u64, u8, u16)> = hs.tallies.keys().copied().collect();
+        let mut keys = std::mem::take(&mut self.scratch_keys);
+        let vs = self.model.valset(h);
+        keys.clear();
+        keys.extend(hs.tally_keys());
         keys.sort_unstable();
         let mut i = 0;
         while i < keys.len() {
             let (r, vt) = (keys[i].0, keys[i].1);
-            let mut quorums = Vec::new();
+            // The first two blocks with a quorum in this slot.
+            let mut quorums = [None, None];
+            let mut found = 0;
             while i < keys.len() && keys[i].0 == r && keys[i].1 == vt {
-                let t = &hs.tallies[&keys[i]];
+                let t = hs.tally(&keys[i]).expect("key of a tally");
                 let p: u128 = t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
-                if keys[i].2 != NIL && self.model.is_quorum(p, vs.total) {
-                    quorums.push((keys[i].2, t, p));
+                if keys[i].2 != NIL && self.model.is_quorum(p, vs.total) && found < 2 {
+                    quorums[found] = Some((keys[i].2, t, p));
+                    found += 1;
                 }
                 i += 1;
             }
             self.stats.slots_judged += 1;
-            if quorums.len() >= 2 {
-                let (a, b) = (&quorums[0], &quorums[1]);
+            if let [Some(a), Some(b)] = &quorums {
                 let both: Vec<u32> =
                     a.1.voters.iter().copied().filter(|v| b.1.voters.contains(v)).collect();
                 self.findings.add(RawFinding {
@@ -254,47 +291,62 @@ impl Checker<'_> {
                 });
             }
         }
+        self.scratch_keys = keys;
     }
 
-    fn judge_app_hashes(&mut self, h: u64, hs: &HeightState, correct: &[&Dec]) {
-        let from_decide: Vec<(u32, &str, u64)> = correct
-            .iter()
-            .filter_map(|d| d.app_hash.as_deref().map(|a| (d.node, a, d.line)))
-            .collect();
+    fn judge_app_hashes(&mut self, h: u64, hs: &HeightState, correct: &[Dec]) {
+        let from_decide =
+            || correct.iter().filter_map(|d| hs.app_hash(d).map(|a| (d.node, a, d.line)));
+        let compared = &mut self.stats.app_hash_compared;
+        if let Some(f) = hash_finding(h, "cons.decide", from_decide, compared, &self.model) {
+            self.findings.add(f);
+        }
         let from_snap: Vec<(u32, &str, u64)> = hs
             .snapshot_hashes
             .iter()
             .filter(|s| self.model.is_correct(s.0))
             .map(|s| (s.0, &*s.1, s.2))
             .collect();
-        for (what, list) in [("cons.decide", from_decide), ("state.snapshot", from_snap)] {
-            let Some(&(n0, a0, l0)) = list.first() else { continue };
-            if list.iter().any(|x| x.0 != n0) {
-                self.stats.app_hash_compared += 1;
-            }
-            let diff: Vec<&(u32, &str, u64)> = list.iter().filter(|x| x.1 != a0).collect();
-            if diff.is_empty() {
-                continue;
-            }
-            let mut nodes = vec![n0];
-            let mut lines = vec![l0];
-            for d in &diff {
-                nodes.push(d.0);
-                lines.push(d.2);
-            }
-            self.findings.add(RawFinding {
-                prop: P::StateAgreement,
-                nodes,
-                height: Some(h),
-                round: None,
-                lines,
-                message: format!(
-                    "{what} app_hash differs: {} reports {}, {} reports {a0}",
-                    self.model.name(diff[0].0),
-                    diff[0].1,
-                    self.model.name(n0)
-                ),
-            });
+        let list = || from_snap.iter().copied();
+        let compared = &mut self.stats.app_hash_compared;
+        if let Some(f) = hash_finding(h, "state.snapshot", list, compared, &self.model) {
+            self.findings.add(f);
         }
     }
+}
+
+/// A `state_agreement` finding when the app hashes of `list` (node, hash, line) differ from
+/// the first one; counts a comparison when two nodes report.
+fn hash_finding<'a, I: Iterator<Item = (u32, &'a str, u64)>>(
+    h: u64,
+    what: &str,
+    list: impl Fn() -> I,
+    compared: &mut u64,
+    model: &crate::model::Model,
+) -> Option<RawFinding> {
+    let (n0, a0, l0) = list().next()?;
+    if list().any(|x| x.0 != n0) {
+        *compared += 1;
+    }
+    let mut diff = list().filter(|x| x.1 != a0).peekable();
+    let d0 = *diff.peek()?;
+    let mut nodes = vec![n0];
+    let mut lines = vec![l0];
+    for d in diff {
+        nodes.push(d.0);
+        lines.push(d.2);
+    }
+    Some(RawFinding {
+        prop: P::StateAgreement,
+        nodes,
+        height: Some(h),
+        round: None,
+        lines,
+        message: format!(
+            "{what} app_hash differs: {} reports {}, {} reports {a0}",
+            model.name(d0.0),
+            d0.1,
+            model.name(n0)
+        ),
+    })
 }

@@ -94,3 +94,123 @@ impl Interner {
         self.names.len()
     }
 }
+
+/// A direct-mapped cache in front of an [`Interner`] for short ids (up to 16 bytes): a few
+/// word compares instead of hashing and probing, for the few node ids a trace repeats.
+#[derive(Debug)]
+pub(crate) struct IdCache {
+    /// (key, id).
+    slots: Box<[(CacheKey, u32)]>,
+}
+
+/// An id's bytes read as two (possibly overlapping) words, and its length.
+type CacheKey = (u64, u64, u64);
+
+const CACHE_SLOTS: usize = 256;
+
+impl Default for IdCache {
+    fn default() -> Self {
+        IdCache { slots: vec![((0, 0, 0), 0); CACHE_SLOTS].into_boxed_slice() }
+    }
+}
+
+#[inline]
+fn le64(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn le32(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+impl IdCache {
+    /// Two (possibly overlapping) reads that together cover every byte, and the length:
+    /// equal keys mean equal ids. `None` for empty or long ids.
+    #[inline]
+    fn key(b: &[u8]) -> Option<CacheKey> {
+        let n = b.len();
+        let (lo, hi) = match n {
+            8..=16 => (le64(b), le64(&b[n - 8..])),
+            4..=7 => (le32(b), le32(&b[n - 4..])),
+            1..=3 => (u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16, 0),
+            _ => return None,
+        };
+        Some((lo, hi, n as u64))
+    }
+
+    #[inline]
+    fn slot(k: CacheKey) -> usize {
+        let x = (k.0 ^ k.1.rotate_left(29) ^ k.2).wrapping_mul(SEED);
+        (x >> 56) as usize % CACHE_SLOTS
+    }
+
+    /// The cached id of `s`.
+    #[inline]
+    pub(crate) fn get(&self, s: &[u8]) -> Option<u32> {
+        let k = Self::key(s)?;
+        let e = self.slots[Self::slot(k)];
+        (e.0 == k).then_some(e.1)
+    }
+
+    /// Remembers that `s` has id `id`.
+    #[inline]
+    pub(crate) fn put(&mut self, s: &[u8], id: u32) {
+        if let Some(k) = Self::key(s) {
+            self.slots[Self::slot(k)] = (k, id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_returns_what_was_put_and_nothing_else() {
+        let mut c = IdCache::default();
+        let mut i = Interner::default();
+        for n in 0..1000 {
+            let s = format!("n{n}");
+            let id = i.intern(&s, usize::MAX).unwrap();
+            c.put(s.as_bytes(), id);
+        }
+        for n in 0..1000 {
+            let s = format!("n{n}");
+            if let Some(id) = c.get(s.as_bytes()) {
+                assert_eq!(i.name(id), s);
+            }
+        }
+        assert_eq!(c.get(b"n999"), Some(999));
+        assert_eq!(c.get(b"n0\0"), None);
+        assert_eq!(c.get(b""), None);
+        for s in ["a", "ab", "abc", "abcd", "abcde", "abcdefgh", "abcdefghi", "abcdefghijklmnop"] {
+            let id = i.intern(s, usize::MAX).unwrap();
+            c.put(s.as_bytes(), id);
+            assert_eq!(c.get(s.as_bytes()), Some(id));
+            for other in [
+                "a",
+                "ab",
+                "abc",
+                "abcd",
+                "abcde",
+                "abcdefgh",
+                "abcdefghi",
+                "aXc",
+                "abXde",
+                "abcdXfghi",
+            ] {
+                if other != s {
+                    assert_ne!(c.get(other.as_bytes()), Some(id), "{other} vs {s}");
+                }
+            }
+        }
+        let long = "x".repeat(17);
+        c.put(long.as_bytes(), 5);
+        assert_eq!(c.get(long.as_bytes()), None);
+    }
+}

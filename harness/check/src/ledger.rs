@@ -16,6 +16,8 @@ pub(crate) enum Op {
     Transfer,
     Issue,
     Redeem,
+    /// An atomic batch (DvP): its `legs` all apply, in order, or none.
+    Batch,
     #[default]
     Other,
 }
@@ -26,6 +28,7 @@ impl Op {
             "transfer" => Op::Transfer,
             "issue" => Op::Issue,
             "redeem" => Op::Redeem,
+            "batch" => Op::Batch,
             _ => Op::Other,
         }
     }
@@ -41,6 +44,8 @@ pub(crate) struct TxInfo {
     pub(crate) asset: Option<u32>,
     pub(crate) amount: Option<i128>,
     pub(crate) nonce: Option<u64>,
+    /// Legs of a batch (extension): (from, to, asset, amount), applied in order.
+    pub(crate) legs: Option<Box<[Leg]>>,
     /// First `committed` result: (line, height, node).
     pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
     pub(crate) rejected: Option<u64>,
@@ -48,6 +53,9 @@ pub(crate) struct TxInfo {
     pub(crate) occurrences: u32,
     pub(crate) first_at: Option<(u64, u64)>,
 }
+
+/// One leg of a batch: (from, to, asset, amount).
+pub(crate) type Leg = (u32, u32, u32, i128);
 
 /// A `state.snapshot` waiting for its height to be finalized.
 #[derive(Debug)]
@@ -153,7 +161,11 @@ impl Ledger {
                 self.nonces.insert((from, nonce), t);
             }
         }
+        if let Some(legs) = &i.legs {
+            return problem.or_else(|| self.apply_legs(legs, t));
+        }
         let needs = match i.op {
+            Op::Batch => false,
             Op::Transfer => i.from.is_some() && i.to.is_some(),
             Op::Issue => i.to.is_some(),
             Op::Redeem => i.from.is_some(),
@@ -180,6 +192,27 @@ impl Ledger {
                     "balance of {} in {} goes negative ({now}) with tx {}",
                     self.accounts.name(from),
                     self.assets.name(asset),
+                    self.txs.name(t)
+                ));
+            }
+        }
+        problem
+    }
+
+    /// A batch: every leg moves its amount, in order (a decided batch applies as a whole).
+    /// The first leg that drives a balance negative is the problem reported.
+    fn apply_legs(&mut self, legs: &[Leg], t: u32) -> Option<String> {
+        self.applied_with_effect += 1;
+        let mut problem = None;
+        for (k, &(from, to, asset, amount)) in legs.iter().enumerate() {
+            self.add(to, asset, amount);
+            let now = self.add(from, asset, -amount);
+            if now < 0 && problem.is_none() {
+                problem = Some(format!(
+                    "balance of {} in {} goes negative ({now}) with leg {} of batch {}",
+                    self.accounts.name(from),
+                    self.assets.name(asset),
+                    k + 1,
                     self.txs.name(t)
                 ));
             }

@@ -1,7 +1,7 @@
 //! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
 
 use crate::checker::{Checker, R};
-use crate::event::{as_i128, bad, members, opt_u64, req_u64, Fields};
+use crate::event::{as_i128, bad, elements, members, opt_u64, req_u64, Fields};
 use crate::json::Val;
 use crate::ledger::{Op, Snap};
 
@@ -54,13 +54,50 @@ impl Checker<'_> {
                 )?
             }
         };
+        let mut legs_raw = Vec::new();
+        if let Some(v) = f.legs.filter(|v| !matches!(v, Val::Null)) {
+            for (i, e) in elements(&self.ctx, "legs", v)?.into_iter().enumerate() {
+                let (mut lf, mut lt, mut la, mut lm) = (None, None, None, None);
+                for (k, v) in members(&self.ctx, "legs", e)? {
+                    match &*k {
+                        "from" => lf = Some(v),
+                        "to" => lt = Some(v),
+                        "asset" => la = Some(v),
+                        "amount" => lm = Some(v),
+                        _ => {}
+                    }
+                }
+                let from = self.ctx.req_str(&format!("legs[{i}].from"), lf)?;
+                let to = self.ctx.req_str(&format!("legs[{i}].to"), lt)?;
+                let asset = self.ctx.req_str(&format!("legs[{i}].asset"), la)?;
+                let name = format!("legs[{i}].amount");
+                let Some(lm) = lm else { return bad(&name, "missing required field")? };
+                let amount = as_i128(&name, lm)?;
+                if amount < 0 {
+                    return bad(&name, "must not be negative")?;
+                }
+                legs_raw.push((from, to, asset, amount));
+            }
+        }
         let t = self.tx_index(&tx)?;
         let from = from.map(|a| self.account(&a, false)).transpose()?;
         let to = to.map(|a| self.account(&a, false)).transpose()?;
         let asset = asset.map(|a| self.account(&a, true)).transpose()?;
+        let legs = if f.legs.is_some_and(|v| !matches!(v, Val::Null)) {
+            let mut legs = Vec::with_capacity(legs_raw.len());
+            for (from, to, asset, amount) in legs_raw {
+                let from = self.account(&from, false)?;
+                let to = self.account(&to, false)?;
+                legs.push((from, to, self.account(&asset, true)?, amount));
+            }
+            Some(legs.into_boxed_slice())
+        } else {
+            None
+        };
         self.ledger.submits += 1;
         let info = &mut self.ledger.info[t as usize];
         if info.submitted.is_none() {
+            info.legs = legs;
             info.submitted = Some(self.line);
             info.op = op;
             info.from = from;

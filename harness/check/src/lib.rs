@@ -25,7 +25,10 @@
 //!
 //! ## How it works
 //! One pass, streaming. A hand-written scanner validates each line as JSON and borrows its
-//! strings from the read buffer; node ids are interned to small integers. Per height the checker
+//! strings from the read buffer; `cons.vote`, `cons.decide` and `cons.propose` lines in the
+//! field order Touchstone's writer emits take a fixed-layout fast path that accepts only what
+//! the scanner would (anything else falls back to it). Node ids are interned to small integers
+//! (with a direct-mapped cache in front), and judged heights' buffers are reused. Per height the checker
 //! keeps, while the height is *open*, its blocks, proposals, the first vote of each
 //! (node, round, vtype) (equivocation evidence), vote tallies and decisions. A height is judged
 //! and dropped once it is more than [`Limits::window_heights`] below the highest height decided
@@ -70,10 +73,19 @@
 //!   order) by a correct node. Genesis allocations are `tx.submit` `issue` (or any op) with a
 //!   `tx.result` `committed` at `height: 0`; they are applied when that result is read (before
 //!   height 1) and are exempt from `no_lost_tx`. Replayed ops: `transfer` (from, to, asset,
-//!   amount), `issue` (to, asset, amount), `redeem` (from, asset, amount); other ops move a
-//!   balance only if they carry from, to, asset and amount. A tx spending an already-used
+//!   amount), `issue` (to, asset, amount), `redeem` (from, asset, amount) — the harness writes
+//!   its mint and burn as `issue` and `redeem`; other ops (`forced_transfer`, `recover`, ...)
+//!   move a balance only if they carry from, to, asset and amount. A tx spending an already-used
 //!   (from, nonce) or driving a balance negative is a `no_double_spend` finding. A tx appearing
 //!   twice is applied once (the duplicate is a `no_phantom_tx` finding).
+//! - **Batch legs** (extension written by the harness): a `tx.submit` may carry
+//!   `"legs": [{"from": "a1", "to": "a2", "asset": "BOND", "amount": 10}, ...]` (each member
+//!   required, `amount` a non-negative integer as for `amount`), normally with `"op": "batch"`:
+//!   an atomic batch (DvP). When the tx is in the decided chain all its legs apply, in order,
+//!   and nothing else of the tx moves balances (its `from`/`to`/`asset`, the first leg's, only
+//!   key the nonce); when it is not (rejected), none does. A leg driving a balance negative is
+//!   a `no_double_spend` finding naming the leg. A decided `batch` without `legs` cannot be
+//!   replayed: `conservation` is then not evaluated.
 //! - **Snapshots**: checked against the replay at their height (state after that height's block).
 //!   Each listed `supply` must equal issued − redeemed and each listed balance the replayed one;
 //!   a snapshot is *complete* when it lists every account/asset with a non-zero replayed balance,
@@ -92,6 +104,7 @@ mod checker;
 mod consensus;
 mod error;
 mod event;
+mod fast;
 mod finalize;
 mod ground;
 mod height;
@@ -128,7 +141,7 @@ pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, Check
     }
     let file =
         std::fs::File::open(path).map_err(|e| CheckError::Io { path: name.clone(), source: e })?;
-    check_reader(BufReader::with_capacity(1 << 20, file), &name, opts)
+    check_reader(BufReader::with_capacity(1 << 17, file), &name, opts)
 }
 
 /// Checks a trace from a reader (gzip is recognised by its magic bytes). `source` names the

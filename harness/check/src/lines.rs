@@ -7,25 +7,10 @@ use crate::checker::Checker;
 use crate::error::CheckError;
 use crate::event::LineError;
 
-/// Finds the first `\n` in `b`, a machine word at a time.
+/// Finds the first `\n` in `b`.
 #[inline]
 fn newline(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut i = 0;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ NL;
-        let found = x.wrapping_sub(LO) & !x & HI;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    chunks.remainder().iter().position(|&c| c == b'\n').map(|p| i + p)
+    memchr::memchr(b'\n', b)
 }
 
 fn io_err(c: &Checker<'_>, e: std::io::Error) -> CheckError {
@@ -70,7 +55,13 @@ fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckErro
         // Fast path: whole lines inside the buffer, no copy.
         let mut pos = 0;
         if carry.is_empty() && !skipping {
-            while let Some(i) = newline(&buf[pos..]) {
+            loop {
+                // Lines of a fast layout are parsed in place, without looking for their end.
+                if let Some(n) = c.line_in_buffer(&buf[pos..])? {
+                    pos += n;
+                    continue;
+                }
+                let Some(i) = newline(&buf[pos..]) else { break };
                 let l = &buf[pos..pos + i];
                 if l.len() > max {
                     c.line += 1;

@@ -2,7 +2,9 @@
 
 mod bad_input;
 mod builder;
+mod fast;
 mod gen;
 mod io;
+mod ledger;
 mod props;
 mod random;

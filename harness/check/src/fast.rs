@@ -1,0 +1,523 @@
+//! Fixed-layout fast paths for the two most frequent kinds, `cons.vote` and `cons.decide`, in
+//! the field order Touchstone's writer emits (`harness/core/src/trace/event.rs`, `encode`):
+//!
+//! ```text
+//! {"kind":"cons.vote","t_ns":N[,"seq":N],"node":"S","height":N,"round":N,"vtype":"S","block":"S"|null[,"signature":"S"]}
+//! {"kind":"cons.decide","t_ns":N[,"seq":N],"node":"S","height":N,"round":N,"block":"S"[,"parent":"S"][,"app_hash":"S"],"txs":[S,...],"cert":{"signers":[S,...]}}
+//! ```
+//!
+//! A line is taken by a fast path only when it matches the layout exactly, byte for byte, up
+//! to its last byte (the reader may parse straight from its buffer; it then requires the
+//! newline right after the closing brace): every number is a plain JSON integer below 10^19 without leading zeros,
+//! every string is free of escapes and control characters and no longer than the id limit.
+//! Such a line is valid JSON with exactly these members, so the fast path accepts nothing the
+//! general scanner would reject. Anything else (other field order, whitespace, escapes, extra
+//! members, long ids, huge numbers...) returns `None` and the line goes through the general
+//! scanner, which gives the usual errors with the line number and field. Strings are checked
+//! to be UTF-8 one by one, so a taken line is valid UTF-8 as a whole.
+
+/// A vote parsed by the fast path.
+#[derive(Debug)]
+pub(crate) struct Vote<'a> {
+    pub(crate) t: u64,
+    pub(crate) seq: Option<u64>,
+    pub(crate) node: &'a [u8],
+    pub(crate) height: u64,
+    pub(crate) round: u64,
+    pub(crate) vtype: &'a [u8],
+    pub(crate) block: Option<&'a [u8]>,
+}
+
+/// A decision parsed by the fast path; lists are raw (`"a","b"`), already validated.
+#[derive(Debug)]
+pub(crate) struct Decide<'a> {
+    pub(crate) t: u64,
+    pub(crate) seq: Option<u64>,
+    pub(crate) node: &'a [u8],
+    pub(crate) height: u64,
+    pub(crate) round: u64,
+    pub(crate) block: &'a [u8],
+    pub(crate) parent: Option<&'a [u8]>,
+    pub(crate) app_hash: Option<&'a [u8]>,
+    pub(crate) txs: StrList<'a>,
+    pub(crate) signers: StrList<'a>,
+}
+
+/// A proposal parsed by the fast path (`parent` and `txs` validated, not kept).
+#[derive(Debug)]
+pub(crate) struct Propose<'a> {
+    pub(crate) t: u64,
+    pub(crate) seq: Option<u64>,
+    pub(crate) node: &'a [u8],
+    pub(crate) height: u64,
+    pub(crate) round: u64,
+    pub(crate) block: &'a [u8],
+}
+
+/// What the fast path recognised.
+#[derive(Debug)]
+pub(crate) enum Fast<'a> {
+    Vote(Vote<'a>),
+    Decide(Decide<'a>),
+    Propose(Propose<'a>),
+}
+
+const VOTE: &[u8] = br#"{"kind":"cons.vote","t_ns":"#;
+const DECIDE: &[u8] = br#"{"kind":"cons.decide","t_ns":"#;
+const PROPOSE: &[u8] = br#"{"kind":"cons.propose","t_ns":"#;
+
+/// Parses `line` with a fast path, or `None` when the general scanner must handle it.
+#[inline]
+pub(crate) fn parse(line: &[u8], max_id: usize) -> Option<Fast<'_>> {
+    parse_prefix(line, max_id, b"").and_then(|(f, end)| (end == line.len()).then_some(f))
+}
+
+/// Parses the start of `b` with a fast path: the event and the length of its JSON text
+/// (what follows is not looked at; no string or literal of a fast layout holds a newline).
+/// `known_signers` is the raw text of a signer list validated before (or empty): a cert with
+/// the same text is not scanned again.
+#[inline]
+pub(crate) fn parse_prefix<'a>(
+    b: &'a [u8],
+    max_id: usize,
+    known_signers: &[u8],
+) -> Option<(Fast<'a>, usize)> {
+    if b.starts_with(VOTE) {
+        let mut c = Cur { b, pos: VOTE.len(), max_id };
+        vote(&mut c).map(|f| (Fast::Vote(f), c.pos))
+    } else if b.starts_with(DECIDE) {
+        let mut c = Cur { b, pos: DECIDE.len(), max_id };
+        decide(&mut c, known_signers).map(|f| (Fast::Decide(f), c.pos))
+    } else if b.starts_with(PROPOSE) {
+        let mut c = Cur { b, pos: PROPOSE.len(), max_id };
+        propose(&mut c).map(|f| (Fast::Propose(f), c.pos))
+    } else {
+        None
+    }
+}
+
+fn envelope(c: &mut Cur<'_>) -> Option<(u64, Option<u64>)> {
+    let t = c.uint()?;
+    let seq = if c.lit(br#","seq":"#) { Some(c.uint()?) } else { None };
+    Some((t, seq))
+}
+
+#[inline]
+fn vote<'a>(c: &mut Cur<'a>) -> Option<Vote<'a>> {
+    let (t, seq) = envelope(c)?;
+    c.need(br#","node":""#)?;
+    let node = c.string()?;
+    c.need(br#","height":"#)?;
+    let height = c.uint()?;
+    c.need(br#","round":"#)?;
+    let round = c.uint()?;
+    c.need(br#","vtype":""#)?;
+    // The two commonest vote types are matched whole (quote included), without a scan.
+    let vtype: &[u8] = if c.lit(b"prevote\"") {
+        b"prevote"
+    } else if c.lit(b"precommit\"") {
+        b"precommit"
+    } else {
+        c.string()?
+    };
+    c.need(br#","block":"#)?;
+    let block = if c.lit(b"null") {
+        None
+    } else {
+        c.need(b"\"")?;
+        Some(c.string()?)
+    };
+    if c.lit(br#","signature":""#) {
+        c.string()?;
+    }
+    c.end()?;
+    Some(Vote { t, seq, node, height, round, vtype, block })
+}
+
+fn decide<'a>(c: &mut Cur<'a>, known_signers: &[u8]) -> Option<Decide<'a>> {
+    let (t, seq) = envelope(c)?;
+    c.need(br#","node":""#)?;
+    let node = c.string()?;
+    c.need(br#","height":"#)?;
+    let height = c.uint()?;
+    c.need(br#","round":"#)?;
+    let round = c.uint()?;
+    c.need(br#","block":""#)?;
+    let block = c.string()?;
+    let parent = if c.lit(br#","parent":""#) { Some(c.string()?) } else { None };
+    let app_hash = if c.lit(br#","app_hash":""#) { Some(c.string()?) } else { None };
+    c.need(br#","txs":["#)?;
+    let txs = c.list()?;
+    c.need(br#","cert":{"signers":["#)?;
+    let rest = &c.b[c.pos..];
+    let n = known_signers.len();
+    let signers = if n > 0 && rest.get(n) == Some(&b']') && same_bytes(&rest[..n], known_signers) {
+        c.pos += n + 1;
+        StrList { raw: &rest[..n] }
+    } else {
+        c.list()?
+    };
+    c.need(b"}")?;
+    c.end()?;
+    Some(Decide { t, seq, node, height, round, block, parent, app_hash, txs, signers })
+}
+
+fn propose<'a>(c: &mut Cur<'a>) -> Option<Propose<'a>> {
+    let (t, seq) = envelope(c)?;
+    c.need(br#","node":""#)?;
+    let node = c.string()?;
+    c.need(br#","height":"#)?;
+    let height = c.uint()?;
+    c.need(br#","round":"#)?;
+    let round = c.uint()?;
+    c.need(br#","block":""#)?;
+    let block = c.string()?;
+    if c.lit(br#","parent":""#) {
+        c.string()?;
+    }
+    if c.lit(br#","txs":["#) {
+        c.list()?;
+    }
+    c.end()?;
+    Some(Propose { t, seq, node, height, round, block })
+}
+
+/// Byte equality eight bytes at a time, inline (no call to `memcmp` for short texts).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        if le64(p) != le64(q) {
+            return false;
+        }
+    }
+    x.remainder() == y.remainder()
+}
+
+#[inline]
+fn le64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+struct Cur<'a> {
+    b: &'a [u8],
+    pos: usize,
+    max_id: usize,
+}
+
+impl<'a> Cur<'a> {
+    /// Consumes `lit` if it comes next.
+    #[inline(always)]
+    fn lit<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
+        match self.b.get(self.pos..self.pos + N) {
+            Some(x) if x == lit => {
+                self.pos += N;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
+    fn need<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
+        self.lit(lit).then_some(())
+    }
+
+    /// The closing `}` of the object (the caller checks that the line ends there).
+    #[inline]
+    fn end(&mut self) -> Option<()> {
+        self.need(b"}")
+    }
+
+    /// A JSON integer without sign, fraction or exponent, below 10^19 (fits `u64`).
+    #[inline(always)]
+    fn uint(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.pos) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+            self.pos += 1;
+        }
+        let n = self.pos - start;
+        if n == 0 || n > 19 || (n > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        Some(v)
+    }
+
+    /// The rest of a string whose opening quote was consumed: no escapes, no control
+    /// characters, valid UTF-8, at most `max_id` bytes. Consumes the closing quote.
+    /// Scans eight bytes at a time for a quote, a backslash, a control or a non-ASCII byte.
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'a [u8]> {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let b = self.b;
+        let start = self.pos;
+        let mut i = start;
+        let mut high = false;
+        loop {
+            // Eight bytes from `i`; at the end of the line, the last eight shifted so that
+            // the bytes past the end read as zero (flagged, then rejected below).
+            let w = if let Some(chunk) = b.get(i..i + 8) {
+                Some(le64(chunk))
+            } else if b.len() >= 8 && i < b.len() {
+                Some(le64(&b[b.len() - 8..]) >> (8 * (i + 8 - b.len())))
+            } else {
+                None
+            };
+            if let Some(w) = w {
+                let q = w ^ (LO * u64::from(b'"'));
+                let bs = w ^ (LO * u64::from(b'\\'));
+                // Lowest set bit of each term is exact: a quote, a backslash, a byte below
+                // 0x20, a byte at or above 0x80.
+                let m = (q.wrapping_sub(LO) & !q)
+                    | (bs.wrapping_sub(LO) & !bs)
+                    | (w.wrapping_sub(LO * 0x20) & !w)
+                    | w;
+                let m = m & HI;
+                if m == 0 {
+                    i += 8;
+                    continue;
+                }
+                i += (m.trailing_zeros() / 8) as usize;
+            }
+            let c = *b.get(i)?;
+            match c {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                0x80.. => high = true,
+                _ => {}
+            }
+            i += 1;
+        }
+        let s = &b[start..i];
+        if s.len() > self.max_id || (high && std::str::from_utf8(s).is_err()) {
+            return None;
+        }
+        self.pos = i + 1;
+        Some(s)
+    }
+
+    /// The rest of an array of strings whose `[` was consumed; consumes the `]`.
+    fn list(&mut self) -> Option<StrList<'a>> {
+        let start = self.pos;
+        if self.lit(b"]") {
+            return Some(StrList { raw: b"" });
+        }
+        loop {
+            self.need(b"\"")?;
+            self.string()?;
+            if self.lit(b"]") {
+                break;
+            }
+            self.need(b",")?;
+        }
+        Some(StrList { raw: &self.b[start..self.pos - 1] })
+    }
+}
+
+/// A validated list of plain strings, raw: `"a","b"` (empty for `[]`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StrList<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> StrList<'a> {
+    /// The raw text between the brackets.
+    pub(crate) fn raw(self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The strings, in order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a [u8]> {
+        let mut rest = self.raw;
+        std::iter::from_fn(move || {
+            // `rest` is `"x"` or `"x","y"...`: the strings hold no quote.
+            let body = rest.strip_prefix(b"\"")?;
+            let end = memchr::memchr(b'"', body)?;
+            let item = &body[..end];
+            rest = body[end + 1..].strip_prefix(b",").unwrap_or(b"");
+            Some(item)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vote_of(s: &str) -> Option<Vote<'_>> {
+        match parse(s.as_bytes(), 1024)? {
+            Fast::Vote(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn takes_the_writer_layout() {
+        let v = vote_of(r#"{"kind":"cons.vote","t_ns":12,"seq":3,"node":"n0","height":7,"round":0,"vtype":"prevote","block":"B7"}"#).unwrap();
+        assert_eq!((v.t, v.seq, v.node, v.height, v.round), (12, Some(3), &b"n0"[..], 7, 0));
+        assert_eq!((v.vtype, v.block), (&b"prevote"[..], Some(&b"B7"[..])));
+        let v = vote_of(r#"{"kind":"cons.vote","t_ns":0,"node":"né","height":1,"round":2,"vtype":"x","block":null,"signature":"ab"}"#).unwrap();
+        assert_eq!((v.node, v.block, v.seq), ("né".as_bytes(), None, None));
+        let Some(Fast::Decide(d)) = parse(
+            br#"{"kind":"cons.decide","t_ns":5,"node":"n1","height":2,"round":1,"block":"B","parent":"A","txs":["t1","t,2"],"cert":{"signers":["n0","n1"]}}"#,
+            1024,
+        ) else {
+            panic!("decide")
+        };
+        assert_eq!((d.parent, d.app_hash), (Some(&b"A"[..]), None));
+        assert_eq!(d.txs.iter().collect::<Vec<_>>(), [&b"t1"[..], &b"t,2"[..]]);
+        assert_eq!(d.signers.iter().collect::<Vec<_>>(), [&b"n0"[..], &b"n1"[..]]);
+        let Some(Fast::Decide(d)) = parse(
+            br#"{"kind":"cons.decide","t_ns":5,"node":"n1","height":2,"round":1,"block":"B","txs":[],"cert":{"signers":[]}}"#,
+            1024,
+        ) else {
+            panic!("decide")
+        };
+        assert_eq!((d.txs.iter().count(), d.signers.iter().count()), (0, 0));
+    }
+
+    #[test]
+    fn takes_proposals_with_or_without_parent_and_txs() {
+        for (line, ok) in [
+            (
+                r#"{"kind":"cons.propose","t_ns":1,"node":"n0","height":1,"round":0,"block":"B1"}"#,
+                true,
+            ),
+            (
+                r#"{"kind":"cons.propose","t_ns":1,"seq":2,"node":"n0","height":1,"round":0,"block":"B1","parent":"B0","txs":["t1"]}"#,
+                true,
+            ),
+            (
+                r#"{"kind":"cons.propose","t_ns":1,"node":"n0","height":1,"round":0,"block":"B1","txs":[]}"#,
+                true,
+            ),
+            (
+                r#"{"kind":"cons.propose","t_ns":1,"node":"n0","height":1,"round":0,"block":"B1","txs":[1]}"#,
+                false,
+            ),
+            (
+                r#"{"kind":"cons.propose","t_ns":1,"node":"n0","height":1,"round":0,"block":null}"#,
+                false,
+            ),
+        ] {
+            match parse(line.as_bytes(), 1024) {
+                Some(Fast::Propose(p)) => {
+                    assert!(ok, "{line}");
+                    assert_eq!((p.node, p.height, p.block), (&b"n0"[..], 1, &b"B1"[..]));
+                }
+                _ => assert!(!ok, "{line}"),
+            }
+        }
+    }
+
+    #[test]
+    fn reads_integers_of_every_length() {
+        let mut v: u64 = 0;
+        for n in 1..=19 {
+            v = v * 10 + (n as u64 % 10);
+            let line = format!(
+                r#"{{"kind":"cons.vote","t_ns":{v},"node":"a","height":{v},"round":0,"vtype":"v","block":null}}"#
+            );
+            let Some(Fast::Vote(x)) = parse(line.as_bytes(), 1024) else { panic!("{line}") };
+            assert_eq!((x.t, x.height), (v, v));
+        }
+        for bad in ["10000000000000000000", "012345678", "1234567a", "00"] {
+            let line = format!(
+                r#"{{"kind":"cons.vote","t_ns":{bad},"node":"a","height":1,"round":0,"vtype":"v","block":null}}"#
+            );
+            assert!(parse(line.as_bytes(), 1024).is_none(), "{bad}");
+        }
+        for t in [0u64, 7, 12_345_678, 99_999_999, 100_000_000, 1_234_567_890_123, u64::MAX / 2] {
+            let line = format!(
+                r#"{{"kind":"cons.vote","t_ns":{t},"node":"a","height":1,"round":0,"vtype":"v","block":null}}"#
+            );
+            let Some(Fast::Vote(x)) = parse(line.as_bytes(), 1024) else { panic!("{line}") };
+            assert_eq!(x.t, t);
+        }
+    }
+
+    #[test]
+    fn scans_strings_of_every_length() {
+        for len in 0..40 {
+            for special in [None, Some(b'"'), Some(b'\\'), Some(b'\n'), Some(0xc3)] {
+                for at in 0..len.max(1) {
+                    let mut id = vec![b'a'; len];
+                    if let Some(c) = special {
+                        if len == 0 {
+                            continue;
+                        }
+                        id[at] = c;
+                        if c == 0xc3 {
+                            if at + 1 == len {
+                                continue;
+                            }
+                            id[at + 1] = 0xa9; // é
+                        }
+                    }
+                    let mut line = br#"{"kind":"cons.vote","t_ns":1,"node":""#.to_vec();
+                    line.extend_from_slice(&id);
+                    line.extend_from_slice(br#"","height":1,"round":0,"vtype":"v","block":null}"#);
+                    let got = parse(&line, 1024);
+                    let expect = matches!(special, None | Some(0xc3));
+                    assert_eq!(got.is_some(), expect, "{}", String::from_utf8_lossy(&line));
+                    if let Some(Fast::Vote(v)) = got {
+                        assert_eq!(v.node, &id[..]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn falls_back_on_anything_else() {
+        let base = r#"{"kind":"cons.vote","t_ns":12,"node":"n0","height":7,"round":0,"vtype":"prevote","block":"B7"}"#;
+        assert!(vote_of(base).is_some());
+        for bad in [
+            base.replace("12", "012"),
+            base.replace("12", "1.5"),
+            base.replace("12", "-1"),
+            base.replace("12", "1e3"),
+            base.replace(":7", ":99999999999999999999"),
+            base.replace("n0", "n\\u0030"),
+            base.replace("n0", "n\t0"),
+            base.replace("\"B7\"", "7"),
+            base.replace("\"B7\"}", "\"B7\" }"),
+            base.replace("\"B7\"}", "\"B7\"}x"),
+            base.replace("\"B7\"}", "\"B7\",\"block\":null}"),
+            base.replace("\"B7\"}", "\"B7\""),
+            base.replace("\"n0\"", "\"n0"),
+            base.replace(",\"round\":0", ""),
+            base.replace("n0", &"x".repeat(1025)),
+        ] {
+            assert!(vote_of(&bad).is_none(), "{bad}");
+        }
+        let mut raw = base.as_bytes().to_vec();
+        let at = base.find("n0").unwrap() + 1;
+        raw[at] = 0xff; // inside "n0": not UTF-8
+        assert_eq!(&raw[at - 1..at + 2], b"n\xff\"");
+        assert!(parse(&raw, 1024).is_none());
+        let d = r#"{"kind":"cons.decide","t_ns":5,"node":"n1","height":2,"round":1,"block":"B","txs":[],"cert":{"signers":["n0"]}}"#;
+        assert!(parse(d.as_bytes(), 1024).is_some());
+        for bad in [
+            d.replace("[]", "[1]"),
+            d.replace("[]", "[\"a\",]"),
+            d.replace("[\"n0\"]", "[\"n0\",\"n\\\"1\"]"),
+            d.replace("}}", "},\"x\":1}"),
+            d.replace("[\"n0\"]", "[[\"n0\"]]"),
+        ] {
+            assert!(parse(bad.as_bytes(), 1024).is_none(), "{bad}");
+        }
+    }
+}
