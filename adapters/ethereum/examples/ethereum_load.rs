@@ -3,7 +3,8 @@
 //! ```text
 //! scripts/install-anvil.sh
 //! cargo run --release -p touchstone-ethereum --example ethereum_load -- \
-//!     --tps 2000 --secs 20 --block-time 1 [--accounts 2000] [--batch 256]
+//!     --tps 2000 --secs 20 --block-time 1 [--accounts 2000] [--batch 256] [--send-workers 2]
+//!     [--anvil-args "--prune-history 64"]
 //! cargo run --release -p touchstone-ethereum --example ethereum_load -- --tps 500 --secs 20   # automine
 //! ```
 //! Harness CPU is this process's user + system time (from /proc/self/stat) divided by the
@@ -39,7 +40,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let accounts: u32 = arg("--accounts", "2000").parse()?;
     let block_time = arg("--block-time", "auto");
     let batch = arg("--batch", "256");
-    let mut cfg = format!("managed = true\nblock_gas_limit = 1000000000\npersist_state = false\nmax_batch = {batch}\n");
+    let senders = arg("--send-workers", "2");
+    let mut cfg = format!("managed = true\nblock_gas_limit = 1000000000\npersist_state = false\nmax_batch = {batch}\nsend_workers = {senders}\n");
+    let extra = arg("--anvil-args", "");
+    if !extra.is_empty() {
+        let list: Vec<String> = extra.split_whitespace().map(|a| format!("{a:?}")).collect();
+        cfg.push_str(&format!("anvil_args = [{}]\n", list.join(", ")));
+    }
     if block_time != "auto" {
         cfg.push_str(&format!("block_time = \"{block_time}s\"\n"));
     }
@@ -64,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let span = secs as f64;
     let all_committed: u64 = r.metrics.phases.iter().map(|p| p.committed).sum();
     println!(
-        "mining: {}   offered {tps}/s for {secs}s ({} accounts, batch {batch})",
+        "mining: {}   offered {tps}/s for {secs}s ({} accounts, batch {batch}, {senders} sender thread(s))",
         if block_time == "auto" { "automine".to_string() } else { format!("{block_time}s blocks") },
         accounts
     );

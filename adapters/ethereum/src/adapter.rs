@@ -3,12 +3,18 @@
 
 use crate::anvil::{AnvilError, AnvilProcess};
 use crate::config::{Config, GasPrice, NodeMode};
-use crate::keys::{Address, Key};
-use crate::observe::Tracker;
+use crate::keys::Address;
 use crate::rpc::{quantity, RpcClient, RpcError, TransportKind};
+use crate::shared::{lock, Ctx, NodeState, Obs, Shared};
+use crate::submit::{Item, SendAccount};
 use crate::tx::{Fees, TxType};
+use crate::workers::Workers;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use touchstone_core::adapter::{
     Adapter, AdapterError, Capabilities, EventSink, FaultControl, FaultError, FaultKind,
     FinalityRule, OpKind, Setup, StateSnapshot, SubmitAck, SystemInfo, TxRequest,
@@ -16,77 +22,24 @@ use touchstone_core::adapter::{
 use touchstone_core::scenario::FaultAction;
 use touchstone_core::time::{Clock, Nanos, WallClock};
 use touchstone_core::trace::ValidatorInfo;
-use touchstone_core::{Operation, Reason, TxId};
+use touchstone_core::{Operation, Reason};
 
 pub(crate) const NAME: &str = "ethereum";
 /// The one node this adapter drives.
 pub(crate) const NODE: &str = "n0";
 
-/// Whether the node is up, as far as the adapter's own faults go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NodeState {
-    Running,
-    Paused,
-    Crashed,
-}
-
-/// A harness account on the chain.
-#[derive(Debug, Clone)]
-pub(crate) struct Account {
-    pub key: Key,
-    pub next_nonce: u64,
-    /// Ask the node for the nonce before the next send (after a nonce error).
-    pub resync: bool,
-    /// On-chain balance when the measured run started (after funding).
-    pub base_balance: u128,
-    /// Fees paid by this account's transactions since then (from receipts).
-    pub fees_paid: u128,
-}
-
-/// A submission waiting for the next batch.
-#[derive(Debug, Clone)]
-pub(crate) enum Queued {
-    Fresh {
-        id: TxId,
-        from: usize,
-        to: usize,
-        value: u128,
-    },
-    /// Already signed and tracked; sent again (after a timeout, or a node restart).
-    Resend {
-        id: TxId,
-        from: usize,
-    },
-}
-
-impl Queued {
-    pub fn sender(&self) -> usize {
-        match self {
-            Queued::Fresh { from, .. } | Queued::Resend { from, .. } => *from,
-        }
-    }
-}
-
-/// Counters for the disclosure.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Stats {
-    pub batches: u64,
-    pub sent: u64,
-    pub resent: u64,
-    pub polls: u64,
-    pub restarts: u64,
-    pub rolled_back_blocks: u64,
-    pub lost_commits: u64,
-}
-
 /// The Ethereum JSON-RPC adapter. Build it with [`crate::EthereumFactory`] or
 /// [`EthereumAdapter::connect`].
+///
+/// After `prepare` it runs worker threads (see `workers.rs`): `submit` queues, sender threads
+/// sign and send, a poller reads blocks, and `advance` drains what they observed.
 #[derive(Debug)]
 pub struct EthereumAdapter {
-    pub(crate) cfg: Config,
+    pub(crate) cfg: Arc<Config>,
     pub(crate) clock: WallClock,
     pub(crate) rpc: RpcClient,
     pub(crate) anvil: Option<AnvilProcess>,
+    /// The node's state as the engine's thread set it (mirrored in `shared`).
     pub(crate) node: NodeState,
     pub(crate) chain_id: u64,
     pub(crate) client_version: String,
@@ -94,21 +47,21 @@ pub struct EthereumAdapter {
     /// Scheduled transactions of the scenario (for the gas reserve), and whether it is skewed.
     pub(crate) expected_txs: u64,
     pub(crate) skewed: bool,
-    pub(crate) accounts: Vec<Account>,
-    pub(crate) addresses: Vec<Address>,
+    pub(crate) addresses: Arc<[Address]>,
     pub(crate) index: BTreeMap<String, usize>,
     /// Each account's starting balance in the harness's ledger (wei).
     pub(crate) initial: Vec<u128>,
+    /// Each account's on-chain balance when the measured run started (after funding).
+    pub(crate) base_balance: Vec<u128>,
     pub(crate) reserve_txs: u64,
-    pub(crate) queue: VecDeque<Queued>,
-    pub(crate) queued_since: Option<Nanos>,
-    pub(crate) tracker: Tracker,
-    pub(crate) head: u64,
-    pub(crate) last_poll: Option<Nanos>,
-    pub(crate) down_since: Option<Nanos>,
-    /// Node messages by reason code (kept for the disclosure; the trace has only the code).
-    pub(crate) messages: BTreeMap<String, u64>,
-    pub(crate) stats: Stats,
+    pub(crate) shared: Arc<Mutex<Shared>>,
+    pub(crate) scan_lock: Arc<Mutex<()>>,
+    pub(crate) workers: Option<Workers>,
+    pub(crate) last_alive_check: Nanos,
+    /// See [`EthereumAdapter::unsent`].
+    pub(crate) unsent: Arc<AtomicUsize>,
+    /// Submissions that found their sender's queue full, and the time they waited (ns).
+    pub(crate) full_waits: (u64, u64),
 }
 
 /// Wraps an RPC failure of `method` as the adapter error the CLI maps to exit 3.
@@ -205,7 +158,7 @@ impl EthereumAdapter {
             gas_limit: cfg.tx_gas_limit,
         };
         Ok(EthereumAdapter {
-            cfg,
+            cfg: Arc::new(cfg),
             clock,
             rpc,
             anvil,
@@ -215,25 +168,29 @@ impl EthereumAdapter {
             fees,
             expected_txs,
             skewed,
-            accounts: Vec::new(),
-            addresses: Vec::new(),
+            addresses: Arc::from(Vec::new()),
             index: BTreeMap::new(),
             initial: Vec::new(),
+            base_balance: Vec::new(),
             reserve_txs: 0,
-            queue: VecDeque::new(),
-            queued_since: None,
-            tracker: Tracker::default(),
-            head: 0,
-            last_poll: None,
-            down_since: None,
-            messages: BTreeMap::new(),
-            stats: Stats::default(),
+            shared: Arc::new(Mutex::new(Shared::new())),
+            scan_lock: Arc::new(Mutex::new(())),
+            workers: None,
+            last_alive_check: 0,
+            full_waits: (0, 0),
+            unsent: Arc::new(AtomicUsize::new(0)),
         })
     }
 
     /// The node's URL.
     pub fn endpoint(&self) -> &str {
         self.rpc.url()
+    }
+
+    /// Transactions `submit` accepted that the sender threads have not sent yet (their batch not
+    /// answered, nor refused unsent because of a crash fault).
+    pub fn unsent(&self) -> usize {
+        self.unsent.load(Ordering::Relaxed)
     }
 
     /// The chain address of harness account `name` (after `prepare`).
@@ -247,7 +204,69 @@ impl EthereumAdapter {
     }
 
     pub(crate) fn note(&mut self, reason: Reason, message: &str) {
-        *self.messages.entry(format!("{reason}: {message}")).or_default() += 1;
+        lock(&self.shared).note(reason, message);
+    }
+
+    /// Starts the sender and poller threads (end of `prepare`).
+    pub(crate) fn start_workers(&mut self, accounts: Vec<SendAccount>) -> Result<(), AdapterError> {
+        self.stop_workers();
+        let base = (
+            self.cfg.clone(),
+            self.clock,
+            self.rpc.url().to_string(),
+            self.chain_id,
+            self.fees,
+            self.addresses.clone(),
+            self.shared.clone(),
+            self.scan_lock.clone(),
+            self.unsent.clone(),
+        );
+        let make = move |obs, stop| Ctx {
+            cfg: base.0.clone(),
+            clock: base.1,
+            url: base.2.clone(),
+            chain_id: base.3,
+            fees: base.4,
+            addresses: base.5.clone(),
+            shared: base.6.clone(),
+            scan_lock: base.7.clone(),
+            unsent: base.8.clone(),
+            stop,
+            obs,
+        };
+        self.workers = Some(Workers::start(make, accounts)?);
+        Ok(())
+    }
+
+    /// Stops the threads: flag them, end a managed node's calls at once if it is being killed
+    /// anyway (`kill`), join them.
+    fn stop_workers(&mut self) {
+        if let Some(mut w) = self.workers.take() {
+            w.stop();
+        }
+    }
+
+    /// Passes what the workers observed to the engine. Returns how many outcomes.
+    fn drain(&mut self, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
+        let Some(w) = &self.workers else { return Ok(0) };
+        let mut n = 0;
+        loop {
+            match w.obs.try_recv() {
+                Ok(o) => n += deliver(o, sink)?,
+                Err(TryRecvError::Empty) => return Ok(n),
+                Err(TryRecvError::Disconnected) => return Err(workers_gone()),
+            }
+        }
+    }
+
+    /// [`Self::check_alive`], at most every 50 ms.
+    fn check_alive_now_and_then(&mut self) -> Result<(), AdapterError> {
+        let now = self.now();
+        if now.saturating_sub(self.last_alive_check) >= 50_000_000 {
+            self.last_alive_check = now;
+            self.check_alive()?;
+        }
+        Ok(())
     }
 
     /// The managed anvil died without a crash fault: that is the harness failing.
@@ -359,18 +378,23 @@ impl Adapter for EthereumAdapter {
             ),
         );
         put("funding_account", self.cfg.funding_key.address.to_string());
+        put(
+            "threads",
+            format!(
+                "{} sender thread(s) (accounts split between them), 1 poller; queues: {} transactions, {} in flight at most",
+                self.cfg.send_workers, self.cfg.queue_capacity, self.cfg.max_in_flight
+            ),
+        );
+        let sh = lock(&self.shared);
+        let st = &sh.stats;
         put("stats", format!(
-            "batches {}, sent {}, resent {}, polls {}, restarts {}, rolled-back blocks {}, commits lost by a restart {}",
-            self.stats.batches, self.stats.sent, self.stats.resent, self.stats.polls, self.stats.restarts, self.stats.rolled_back_blocks, self.stats.lost_commits
+            "batches {}, sent {}, resent {}, polls {}, restarts {}, rolled-back blocks {}, commits lost by a restart {}, largest batch {}, most in flight {}, submissions that waited for a full queue {} ({} ms in all)",
+            st.batches, st.sent, st.resent, st.polls, st.restarts, st.rolled_back_blocks, st.lost_commits, st.max_batch_seen, st.max_in_flight_seen, self.full_waits.0, self.full_waits.1 / 1_000_000
         ));
-        if !self.messages.is_empty() {
+        if !sh.messages.is_empty() {
             put(
                 "node_messages",
-                self.messages
-                    .iter()
-                    .map(|(m, n)| format!("{m} ×{n}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                sh.messages.iter().map(|(m, n)| format!("{m} ×{n}")).collect::<Vec<_>>().join("; "),
             );
         }
         SystemInfo {
@@ -414,51 +438,69 @@ impl Adapter for EthereumAdapter {
             self.note(Reason::Other, "node down (crash fault): not sent");
             return Ok(SubmitAck::Rejected { reason: Reason::Other });
         }
-        let now = self.now();
-        self.queue.push_back(Queued::Fresh { id: tx.id, from, to, value: *amount });
-        let since = *self.queued_since.get_or_insert(now);
-        if self.queue.len() >= self.cfg.max_batch
-            || now.saturating_sub(since) >= self.cfg.flush_interval.as_nanos() as u64
-        {
-            if let Some(reason) = self.flush(sink, Some(tx.id))?.current {
-                return Ok(SubmitAck::Rejected { reason });
+        // Pass on what was observed meanwhile (a generator behind its schedule calls submit
+        // back to back and advance seldom); the times were taken when it was observed.
+        self.drain(sink)?;
+        let mut item = Item::Fresh { id: tx.id, from, to, value: *amount };
+        let mut waited_since = None;
+        loop {
+            let Some(w) = &self.workers else {
+                return Err(AdapterError::Other {
+                    adapter: NAME.into(),
+                    message: "submit before prepare".into(),
+                });
+            };
+            let shard = from % w.txs.len();
+            self.unsent.fetch_add(1, Ordering::Relaxed);
+            match w.txs[shard].try_send(item) {
+                Ok(()) => break,
+                Err(TrySendError::Full(i)) => {
+                    self.unsent.fetch_sub(1, Ordering::Relaxed);
+                    // Backpressure: the node is far behind. Wait (the generator lags, and the
+                    // run's generator-lag figures say so), passing outcomes on meanwhile.
+                    item = i;
+                    waited_since.get_or_insert(self.now());
+                    self.drain(sink)?;
+                    self.check_alive_now_and_then()?;
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.unsent.fetch_sub(1, Ordering::Relaxed);
+                    self.drain(sink)?;
+                    return Err(workers_gone());
+                }
             }
         }
-        // A generator behind its schedule calls submit back to back and advance seldom: keep
-        // observing blocks anyway, so commit times stay honest.
-        if self
-            .last_poll
-            .is_none_or(|t| now.saturating_sub(t) >= self.cfg.poll_interval.as_nanos() as u64)
-        {
-            self.poll(sink)?;
+        if let Some(t) = waited_since {
+            self.full_waits.0 += 1;
+            self.full_waits.1 += self.now().saturating_sub(t);
         }
         Ok(SubmitAck::Accepted { via: Some(NODE.into()) })
     }
 
     fn advance(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Result<Nanos, AdapterError> {
-        let poll_every = self.cfg.poll_interval.as_nanos() as u64;
-        let flush_every = self.cfg.flush_interval.as_nanos() as u64;
         loop {
-            let now = self.now();
-            let mut reported = 0;
-            if let Some(since) = self.queued_since {
-                // Hold a young batch only if the engine comes back sooner than a flush interval.
-                if now.saturating_sub(since) >= flush_every
-                    || until.saturating_sub(now) >= flush_every
-                {
-                    reported += self.flush(sink, None)?.outcomes;
-                }
-            }
-            if self.last_poll.is_none_or(|t| now.saturating_sub(t) >= poll_every) {
-                reported += self.poll(sink)?;
-            }
+            let reported = self.drain(sink)?;
+            self.check_alive_now_and_then()?;
             let now = self.now();
             if reported > 0 || now >= until {
                 return Ok(now);
             }
-            let next_poll = self.last_poll.map_or(now, |t| t + poll_every);
-            let wake = until.min(next_poll.max(now + 100_000));
-            std::thread::sleep(std::time::Duration::from_nanos(wake.saturating_sub(now)));
+            // Sleep until the first observation, `until`, or the next liveness check.
+            let wait = Duration::from_nanos((until - now).min(50_000_000));
+            let Some(w) = &self.workers else {
+                std::thread::sleep(wait);
+                continue;
+            };
+            match w.obs.recv_timeout(wait) {
+                Ok(o) => {
+                    deliver(o, sink)?;
+                    self.drain(sink)?;
+                    return Ok(self.now());
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(workers_gone()),
+            }
         }
     }
 
@@ -474,14 +516,51 @@ impl Adapter for EthereumAdapter {
         self.read_state(accounts)
     }
 
-    fn shutdown(&mut self, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
-        self.queue.clear();
-        self.queued_since = None;
+    fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
+        // Outcomes observed up to now still count; nothing queued is sent any more.
+        let last = self.drain(sink);
+        if let Some(w) = self.workers.as_mut() {
+            w.signal_stop();
+        }
         if let Some(a) = self.anvil.as_mut() {
             a.kill();
         }
+        self.stop_workers();
         self.node = NodeState::Crashed;
-        Ok(())
+        lock(&self.shared).node = NodeState::Crashed;
+        last.map(|_| ())
+    }
+}
+
+/// Hands one observation to the engine; a worker's fatal error ends the run.
+fn deliver(o: Obs, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
+    match o {
+        Obs::Outcome(o) => {
+            sink.outcome(o);
+            Ok(1)
+        }
+        Obs::Fatal(e) => Err(e),
+    }
+}
+
+fn workers_gone() -> AdapterError {
+    AdapterError::Other {
+        adapter: NAME.into(),
+        message: "the adapter's worker threads stopped without saying why".into(),
+    }
+}
+
+impl Drop for EthereumAdapter {
+    /// Stops the threads (also while a panic unwinds); a managed anvil is killed first, so no
+    /// thread waits on it.
+    fn drop(&mut self) {
+        if let Some(w) = self.workers.as_mut() {
+            w.signal_stop();
+        }
+        if let Some(a) = self.anvil.as_mut() {
+            a.kill();
+        }
+        self.stop_workers();
     }
 }
 
@@ -490,7 +569,7 @@ impl FaultControl for EthereumAdapter {
         &mut self,
         _now: Nanos,
         action: &FaultAction,
-        sink: &mut dyn EventSink,
+        _sink: &mut dyn EventSink,
     ) -> Result<(), FaultError> {
         if self.anvil.is_none() {
             return Err(FaultError::NotSupported(action.kind()));
@@ -502,8 +581,13 @@ impl FaultControl for EthereumAdapter {
         }
         match action {
             FaultAction::Crash { .. } => {
-                self.anvil.as_mut().expect("managed").kill();
+                {
+                    let mut sh = lock(&self.shared);
+                    sh.node = NodeState::Crashed;
+                    sh.epoch += 1;
+                }
                 self.node = NodeState::Crashed;
+                self.anvil.as_mut().expect("managed").kill();
                 Ok(())
             }
             FaultAction::Restart { .. } => {
@@ -513,10 +597,10 @@ impl FaultControl for EthereumAdapter {
                     .expect("managed")
                     .restart(startup)
                     .map_err(|e| FaultError::Failed(e.to_string()))?;
+                self.recover()
+                    .map_err(|e| FaultError::Failed(format!("after the restart: {e}")))?;
                 self.node = NodeState::Running;
-                self.stats.restarts += 1;
-                self.recover(sink)
-                    .map_err(|e| FaultError::Failed(format!("after the restart: {e}")))
+                Ok(())
             }
             FaultAction::Pause { .. } | FaultAction::Resume { .. } => {
                 if self.node == NodeState::Crashed {
@@ -525,6 +609,7 @@ impl FaultControl for EthereumAdapter {
                 let pause = matches!(action, FaultAction::Pause { .. });
                 self.set_mining(!pause)?;
                 self.node = if pause { NodeState::Paused } else { NodeState::Running };
+                lock(&self.shared).node = self.node;
                 Ok(())
             }
             other => Err(FaultError::NotSupported(other.kind())),

@@ -40,6 +40,9 @@ struct RawConfig {
     node_down_timeout: Option<String>,
     max_batch: Option<usize>,
     flush_interval: Option<String>,
+    send_workers: Option<usize>,
+    queue_capacity: Option<usize>,
+    max_in_flight: Option<usize>,
 }
 
 /// Where the node is.
@@ -97,6 +100,13 @@ pub struct Config {
     pub node_down_timeout: Duration,
     pub max_batch: usize,
     pub flush_interval: Duration,
+    /// Sender threads; accounts are split between them (account `i` to thread `i % n`).
+    pub send_workers: usize,
+    /// Transactions queued between `submit` and the sender threads; `submit` waits when full.
+    pub queue_capacity: usize,
+    /// Transactions tracked at most (sent, outcome not yet reported); beyond, new ones wait in
+    /// the queue.
+    pub max_in_flight: usize,
 }
 
 /// A configuration error: the file, the field, what is wrong.
@@ -263,6 +273,14 @@ impl Config {
         if max_batch == 0 {
             return Err(err("max_batch", "must be at least 1".into()));
         }
+        let positive = |field: &str, v: Option<usize>, default: usize| match v {
+            Some(0) => Err(err(field, "must be at least 1".into())),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+        let send_workers = positive("send_workers", r.send_workers, 2)?;
+        let queue_capacity = positive("queue_capacity", r.queue_capacity, 16_384)?;
+        let max_in_flight = positive("max_in_flight", r.max_in_flight, 50_000)?;
         let asset = r.asset.clone().unwrap_or_else(|| "ETH".into());
         Ok(Config {
             source: file.into(),
@@ -284,6 +302,9 @@ impl Config {
             node_down_timeout: dur("node_down_timeout", &r.node_down_timeout, 10 * NS_PER_S)?,
             max_batch,
             flush_interval: dur("flush_interval", &r.flush_interval, 2 * NS_PER_MS)?,
+            send_workers,
+            queue_capacity,
+            max_in_flight,
         })
     }
 }
@@ -322,6 +343,10 @@ mod tests {
         assert_eq!(e.field, "funding_key");
         let e = Config::parse("managed = true\nendpoint = \"http://a\"\n", "z.toml").unwrap_err();
         assert_eq!(e.field, "endpoint");
+        let e = Config::parse("managed = true\nsend_workers = 0\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "send_workers");
+        let e = Config::parse("managed = true\nqueue_capacity = 0\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "queue_capacity");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! (its initial balance plus a reserve for fees), wait until the funding is mined, and record
 //! each account's balance and nonce as the starting point of the measured run.
 
-use crate::adapter::{protocol_error, rpc_error, Account, EthereumAdapter, NAME};
+use crate::adapter::{protocol_error, rpc_error, EthereumAdapter, NAME};
 use crate::keys::{Address, Key};
 use crate::rpc::{hex_quantity, quantity, RpcError};
+use crate::shared::lock;
+use crate::submit::SendAccount;
 use crate::tx::Transfer;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -39,7 +41,7 @@ impl EthereumAdapter {
             v
         };
         let keys = Key::derive_all(setup.seed, n);
-        self.addresses = keys.iter().map(|k| k.address).collect();
+        self.addresses = keys.iter().map(|k| k.address).collect::<Vec<_>>().into();
         self.index = setup.accounts.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
         let fee = self.fee_per_tx();
         let expected = self.expected_txs;
@@ -147,19 +149,19 @@ impl EthereumAdapter {
                 Some(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         };
-        self.accounts = keys
+        let accounts = keys
             .into_iter()
             .enumerate()
-            .map(|(i, key)| Account {
-                key,
-                next_nonce: nonces[i] as u64,
-                resync: false,
-                base_balance: base[i],
-                fees_paid: 0,
-            })
+            .map(|(i, key)| SendAccount { key, next_nonce: nonces[i] as u64, resync: false })
             .collect();
-        self.tracker.scanned = start;
-        self.head = start;
+        self.base_balance = base;
+        {
+            let mut sh = lock(&self.shared);
+            sh.fees_paid = vec![0; n];
+            sh.tracker.scanned = start;
+            sh.head = start;
+        }
+        self.start_workers(accounts)?;
         Ok(())
     }
 

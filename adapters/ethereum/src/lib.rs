@@ -13,15 +13,25 @@
 //!   a fixed gas price, which anvil never drops from its pool) or EIP-1559. Nonces are the
 //!   adapter's, one counter per account; a transaction is signed when its batch is sent, so a
 //!   refused one leaves no nonce gap.
-//! - **Submission**: `eth_sendRawTransaction` in JSON-RPC batches, at most one transaction per
-//!   sender per batch (a node need not process a batch in order), so each sender's
-//!   transactions arrive in nonce order. A node's refusal is a rejection with a reason code
-//!   (nonce too low → `BAD_NONCE`, already known → `DUPLICATE_TX`, insufficient funds →
-//!   `INSUFFICIENT_BALANCE`, underpriced → `OTHER`, reverted → `OTHER` with the decoded reason in
-//!   the disclosure's `node_messages`).
+//! - **Submission**: `submit` checks the transfer and queues it (answering *accepted*); sender
+//!   threads (`send_workers`, default 2; account `i` belongs to thread `i % n`) sign and send
+//!   `eth_sendRawTransaction` in JSON-RPC batches, at most one transaction per sender per batch
+//!   (a node need not process a batch in order), so each sender's transactions arrive in nonce
+//!   order. A node's refusal is a rejection outcome with a reason code (nonce too low →
+//!   `BAD_NONCE`, already known → `DUPLICATE_TX`, insufficient funds → `INSUFFICIENT_BALANCE`,
+//!   underpriced → `OTHER`, reverted → `OTHER` with the decoded reason in the disclosure's
+//!   `node_messages`).
+//! - **Threads**: the engine's thread never waits on the node: a poller thread reads blocks
+//!   and receipts, and `advance` only drains a channel of what the threads observed (outcomes
+//!   timed when observed), returning at the first outcome or at `until`. The queues are
+//!   bounded (`queue_capacity` queued, `max_in_flight` tracked): when the node falls that far
+//!   behind, `submit` waits, the generator lags, and the run's generator-lag figures say so.
+//!   The threads stop in `shutdown` and on drop (also while a panic unwinds); a panicking or
+//!   failing thread ends the run with its error.
 //! - **Committed** means: included in a block of the node's chain, with `confirmations` blocks
 //!   on top, its receipt read with status 1, observed at the time the adapter first saw that
-//!   head (polling `eth_blockNumber`, receipts by `eth_getBlockReceipts`). A receipt with status
+//!   head (polling `eth_blockNumber` every `poll_interval` on the poller thread, receipts by
+//!   `eth_getBlockReceipts`). A receipt with status
 //!   0 is a rejection. One node, no BFT finality: `consensus_events` is false, so consensus
 //!   properties show as *not evaluated*, never as passed.
 //! - **Timeouts**: the engine declares a transaction `unknown` after the scenario's timeout; the
@@ -84,8 +94,10 @@ mod observe;
 mod poll;
 pub mod rlp;
 pub mod rpc;
+mod shared;
 mod submit;
 pub mod tx;
+mod workers;
 
 pub use adapter::EthereumAdapter;
 pub use config::Config;

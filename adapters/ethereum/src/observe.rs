@@ -76,6 +76,26 @@ impl Tracker {
         self.pending.insert(f.id, f);
     }
 
+    /// Forgets a transaction registered before it was sent, which the node then refused.
+    pub fn remove(&mut self, id: TxId) -> Option<InFlight> {
+        let f = self.pending.remove(&id)?;
+        self.by_hash.remove(&f.tx.hash);
+        match f.included {
+            None => self.unincluded -= 1,
+            Some(h) => {
+                if let Some(ids) = self.awaiting.get_mut(&h) {
+                    ids.retain(|&i| i != id);
+                }
+            }
+        }
+        Some(f)
+    }
+
+    /// Tracked transactions (sent or maybe sent, outcome not reported yet).
+    pub fn tracked(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Whether some tracked transaction still waits for a block (else receipts need not be read).
     pub fn waiting_for_blocks(&self) -> bool {
         self.unincluded > 0
@@ -220,6 +240,19 @@ mod tests {
         assert_eq!(t.pending.len(), 1);
         assert!(t.waiting_for_blocks(), "tx 2 waits");
         t.on_receipt(13, &receipt(2, "0x1"), &[]);
+        assert!(!t.waiting_for_blocks());
+    }
+
+    #[test]
+    fn a_refused_transaction_is_forgotten() {
+        let mut t = Tracker::default();
+        t.insert(flight(1, 0, 0));
+        t.insert(flight(2, 0, 1));
+        assert_eq!(t.remove(TxId(1)).map(|f| f.nonce), Some(0));
+        assert!(t.remove(TxId(1)).is_none());
+        assert_eq!(t.tracked(), 1);
+        assert_eq!(t.on_receipt(3, &receipt(1, "0x1"), &[]), None, "its hash is no longer ours");
+        t.remove(TxId(2));
         assert!(!t.waiting_for_blocks());
     }
 

@@ -1,35 +1,84 @@
-//! Observing: poll the head, read the receipts of new blocks (`eth_getBlockReceipts`, batched),
-//! report what is confirmed; recover after a node restart; read balances and the state root.
+//! Observing, on the adapter's poller thread: poll the head, read the receipts of new blocks
+//! (`eth_getBlockReceipts`, batched), report what is confirmed to the engine's thread. Also,
+//! on the engine's thread: recovery after a node restart, and balances and the state root.
 
-use crate::adapter::{protocol_error, rpc_error, EthereumAdapter, NodeState, Queued, NODE};
+use crate::adapter::{protocol_error, rpc_error, EthereumAdapter, NAME, NODE};
+use crate::config::Config;
+use crate::keys::Address;
 use crate::observe::Receipt;
-use crate::rpc::{hash32, hex_quantity, quantity, RpcError};
+use crate::rpc::{hash32, hex_quantity, quantity, RpcClient, RpcError};
+use crate::shared::{lock, node_down, Ctx, NodeState, Obs, PanicGuard, Shared};
+use crate::submit::{Control, Item};
 use serde_json::{json, Value};
-use touchstone_core::adapter::{
-    Adapter as _, AdapterError, EventSink, Outcome, OutcomeStatus, StateSnapshot,
-};
+use std::sync::Mutex;
+use std::time::Duration;
+use touchstone_core::adapter::{AdapterError, Outcome, OutcomeStatus, StateSnapshot};
+use touchstone_core::time::{Clock, WallClock};
 use touchstone_core::Reason;
 
 /// Blocks whose receipts are asked for in one batch.
 const BLOCKS_PER_BATCH: u64 = 32;
 
-impl EthereumAdapter {
-    /// Reads the head and any new block's receipts; reports confirmed outcomes. Returns how many.
-    pub(crate) fn poll(&mut self, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
-        self.last_poll = Some(self.now());
-        if self.node == NodeState::Crashed || !self.scan()? {
-            return Ok(0);
+/// The poller thread: every `poll_interval`, read the head and new receipts and report.
+#[derive(Debug)]
+pub(crate) struct Poller {
+    pub ctx: Ctx,
+    pub rpc: RpcClient,
+    /// Dropped by the adapter to stop the thread (wakes it at once).
+    pub wake: std::sync::mpsc::Receiver<()>,
+}
+
+impl Poller {
+    pub fn run(self) {
+        let _guard = PanicGuard { who: "poller", obs: self.ctx.obs.clone() };
+        let every = self.ctx.cfg.poll_interval.max(Duration::from_millis(1));
+        loop {
+            let started = self.ctx.now();
+            if self.ctx.stopping() {
+                return;
+            }
+            match self.poll_once() {
+                Ok(outcomes) => {
+                    for o in outcomes {
+                        let _ = self.ctx.obs.send(Obs::Outcome(o));
+                    }
+                }
+                Err(e) => {
+                    let _ = self.ctx.obs.send(Obs::Fatal(e));
+                    return;
+                }
+            }
+            let elapsed = Duration::from_nanos(self.ctx.now().saturating_sub(started));
+            let wait = every.saturating_sub(elapsed).max(Duration::from_micros(200));
+            match self.wake.recv_timeout(wait) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) | Ok(()) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
         }
-        let done = self.tracker.confirmed(self.head, self.cfg.confirmations);
-        let at = self.now();
-        let mut n = 0;
+    }
+
+    /// One scan; the outcomes it confirms, timed when they were observed.
+    fn poll_once(&self) -> Result<Vec<Outcome>, AdapterError> {
+        let c = &self.ctx;
+        let _scan = c.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(epoch) = scan(&self.rpc, &c.shared, &c.addresses, &c.clock, &c.cfg)? else {
+            return Ok(Vec::new());
+        };
+        let at = c.now();
+        let mut sh = lock(&c.shared);
+        if sh.epoch != epoch {
+            return Ok(Vec::new());
+        }
+        let head = sh.head;
+        let done = sh.tracker.confirmed(head, c.cfg.confirmations);
+        let mut out = Vec::with_capacity(done.len());
         for f in done {
             if f.reported {
                 continue;
             }
             let status = match f.included {
                 Some(_) if f.reverted => {
-                    self.note(
+                    sh.note(
                         Reason::Other,
                         "execution reverted (receipt status 0): fee paid, value not moved",
                     );
@@ -38,92 +87,117 @@ impl EthereumAdapter {
                 Some(height) => OutcomeStatus::Committed { height },
                 None => continue,
             };
-            sink.outcome(Outcome { tx: f.id, status, at, node: Some(NODE.into()) });
-            n += 1;
+            out.push(Outcome { tx: f.id, status, at, node: Some(NODE.into()) });
         }
-        Ok(n)
+        Ok(out)
     }
+}
 
-    /// Reads the head and the receipts of blocks not read yet. `false` if the node is unreachable
-    /// (tolerated up to `node_down_timeout`).
-    fn scan(&mut self) -> Result<bool, AdapterError> {
-        let now = self.now();
-        self.stats.polls += 1;
-        let head = match self.rpc.call("eth_blockNumber", json!([])) {
-            Ok(v) => quantity(&v)
-                .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
-                as u64,
-            Err(e @ RpcError::Transport { .. }) => {
-                let _ = e;
-                self.check_alive()?;
-                self.node_down(now, "eth_blockNumber")?;
-                return Ok(false);
+/// Reads the head and the receipts of blocks not read yet, applying them to the shared state.
+/// `Some(epoch)` when read in one epoch of the node; `None` if the node is down (tolerated up
+/// to `node_down_timeout`) or crashed or restarted meanwhile (what was read is dropped).
+/// Callers hold the scan lock.
+pub(crate) fn scan(
+    rpc: &RpcClient,
+    shared: &Mutex<Shared>,
+    addresses: &[Address],
+    clock: &WallClock,
+    cfg: &Config,
+) -> Result<Option<u64>, AdapterError> {
+    let epoch = {
+        let mut sh = lock(shared);
+        if sh.node == NodeState::Crashed {
+            return Ok(None);
+        }
+        sh.stats.polls += 1;
+        sh.epoch
+    };
+    let now = clock.now();
+    let head = match rpc.call("eth_blockNumber", json!([])) {
+        Ok(v) => quantity(&v)
+            .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
+            as u64,
+        Err(RpcError::Transport { .. }) => {
+            node_down(shared, rpc, cfg, now, "eth_blockNumber")?;
+            return Ok(None);
+        }
+        Err(e) => return Err(rpc_error("eth_blockNumber", e)),
+    };
+    // Whether receipts are needed is decided after the head was read: a transaction registered
+    // later is sent later, so it lands above this head.
+    let mut next = {
+        let mut sh = lock(shared);
+        if sh.epoch != epoch {
+            return Ok(None);
+        }
+        sh.down_since = None;
+        if head < sh.tracker.scanned {
+            sh.roll_back(head);
+        }
+        if !sh.tracker.waiting_for_blocks() {
+            sh.tracker.scanned = head;
+        }
+        sh.tracker.scanned + 1
+    };
+    while next <= head {
+        let last = head.min(next + BLOCKS_PER_BATCH - 1);
+        let calls: Vec<(&str, Value)> = (next..=last)
+            .map(|h| ("eth_getBlockReceipts", json!([hex_quantity(h as u128)])))
+            .collect();
+        let res = match rpc.batch_typed::<Vec<Receipt>>(&calls) {
+            Ok(r) => r,
+            Err(RpcError::Transport { .. }) => {
+                node_down(shared, rpc, cfg, clock.now(), "eth_getBlockReceipts")?;
+                return Ok(None);
             }
-            Err(e) => return Err(rpc_error("eth_blockNumber", e)),
+            Err(e) => return Err(rpc_error("eth_getBlockReceipts", e)),
         };
-        self.down_since = None;
-        if head < self.tracker.scanned {
-            self.roll_back(head);
+        let mut sh = lock(shared);
+        if sh.epoch != epoch {
+            return Ok(None);
         }
-        if !self.tracker.waiting_for_blocks() {
-            self.tracker.scanned = head;
-        }
-        while self.tracker.scanned < head {
-            let first = self.tracker.scanned + 1;
-            let last = head.min(first + BLOCKS_PER_BATCH - 1);
-            let calls: Vec<(&str, Value)> = (first..=last)
-                .map(|h| ("eth_getBlockReceipts", json!([hex_quantity(h as u128)])))
-                .collect();
-            let res = self
-                .rpc
-                .batch_typed::<Vec<Receipt>>(&calls)
-                .map_err(|e| rpc_error("eth_getBlockReceipts", e))?;
-            for (h, r) in (first..=last).zip(res) {
-                let receipts = match r {
-                    Ok(Some(rs)) => rs,
-                    Ok(None) => break, // not served yet: read it next time
-                    Err(e) => {
-                        return Err(AdapterError::Call {
-                            adapter: crate::adapter::NAME.into(),
-                            method: "eth_getBlockReceipts".into(),
-                            message: format!("block {h}: {} (code {}); this adapter needs a node that serves eth_getBlockReceipts", e.message, e.code),
-                        })
-                    }
-                };
-                for rc in &receipts {
-                    if let Some(s) = self.tracker.on_receipt(h, rc, &self.addresses) {
-                        self.accounts[s.from].fees_paid += s.fee;
+        for (h, r) in (next..=last).zip(res) {
+            let receipts = match r {
+                Ok(Some(rs)) => rs,
+                Ok(None) => break, // not served yet: read it next time
+                Err(e) => {
+                    return Err(AdapterError::Call {
+                        adapter: NAME.into(),
+                        method: "eth_getBlockReceipts".into(),
+                        message: format!("block {h}: {} (code {}); this adapter needs a node that serves eth_getBlockReceipts", e.message, e.code),
+                    })
+                }
+            };
+            if h <= sh.tracker.scanned {
+                continue; // read meanwhile by another scan
+            }
+            for rc in &receipts {
+                if let Some(s) = sh.tracker.on_receipt(h, rc, addresses) {
+                    if let Some(f) = sh.fees_paid.get_mut(s.from) {
+                        *f += s.fee;
                     }
                 }
-                self.tracker.scanned = h;
             }
-            if self.tracker.scanned < last {
-                break;
-            }
+            sh.tracker.scanned = h;
         }
-        self.head = head;
-        Ok(true)
+        if sh.tracker.scanned < last {
+            break;
+        }
+        next = last + 1;
     }
-
-    fn roll_back(&mut self, head: u64) {
-        let before = self.tracker.scanned;
-        let (refunds, lost) = self.tracker.roll_back_to(head);
-        for (from, fee) in refunds {
-            self.accounts[from].fees_paid -= fee.min(self.accounts[from].fees_paid);
-        }
-        self.stats.rolled_back_blocks += before - head;
-        self.stats.lost_commits += lost;
-        if lost > 0 {
-            self.note(
-                Reason::Other,
-                "a restart lost blocks holding transactions reported committed: sent again",
-            );
-        }
+    let mut sh = lock(shared);
+    if sh.epoch != epoch {
+        return Ok(None);
     }
+    sh.head = head;
+    Ok(Some(epoch))
+}
 
-    /// After a restart: notice lost blocks, send every unincluded transaction again (same bytes,
-    /// same hash: it cannot apply twice), in nonce order per sender.
-    pub(crate) fn recover(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
+impl EthereumAdapter {
+    /// After a restart: notice lost blocks, and have every unincluded transaction sent again
+    /// (same bytes, same hash: it cannot apply twice), in nonce order per sender, before any
+    /// newer one.
+    pub(crate) fn recover(&mut self) -> Result<(), AdapterError> {
         let v = self
             .rpc
             .call("eth_blockNumber", json!([]))
@@ -131,23 +205,31 @@ impl EthereumAdapter {
         let head = quantity(&v)
             .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
             as u64;
-        if head < self.tracker.scanned {
-            self.roll_back(head);
+        let again: Vec<Item> = {
+            let mut sh = lock(&self.shared);
+            sh.epoch += 1;
+            sh.node = NodeState::Running;
+            sh.down_since = None;
+            sh.stats.restarts += 1;
+            if head < sh.tracker.scanned {
+                sh.roll_back(head);
+            }
+            sh.tracker
+                .unincluded()
+                .iter()
+                .map(|f| Item::Resend { id: f.id, from: f.from })
+                .collect()
+        };
+        if let Some(w) = &self.workers {
+            let shards = w.controls.len();
+            let mut per: Vec<Vec<Item>> = vec![Vec::new(); shards];
+            for i in again {
+                per[i.sender() % shards].push(i);
+            }
+            for (c, items) in w.controls.iter().zip(per) {
+                let _ = c.send(Control::Recover(items));
+            }
         }
-        let again: Vec<Queued> = self
-            .tracker
-            .unincluded()
-            .iter()
-            .map(|f| Queued::Resend { id: f.id, from: f.from })
-            .collect();
-        // Resends first, then whatever was queued, so each sender's nonces go out in order.
-        for q in again.into_iter().rev() {
-            self.queue.push_front(q);
-        }
-        for a in &mut self.accounts {
-            a.resync = false;
-        }
-        self.flush(sink, None)?;
         Ok(())
     }
 
@@ -156,12 +238,18 @@ impl EthereumAdapter {
         &mut self,
         names: &[String],
     ) -> Result<Vec<StateSnapshot>, AdapterError> {
-        if self.node == NodeState::Crashed {
+        if lock(&self.shared).node == NodeState::Crashed {
             return Ok(Vec::new());
         }
-        // Catch up on receipts (fees) without reporting: the engine has closed its books.
-        self.scan()?;
-        let h = self.tracker.scanned;
+        // Catch up on receipts (fees) without reporting; hold the scan lock so the poller does
+        // not move the block or the fees while the balances are read.
+        let scan_lock = self.scan_lock.clone();
+        let _scan = scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        scan(&self.rpc, &self.shared, &self.addresses, &self.clock, &self.cfg)?;
+        let (h, fees_paid) = {
+            let sh = lock(&self.shared);
+            (sh.tracker.scanned, sh.fees_paid.clone())
+        };
         let tag = hex_quantity(h as u128);
         let block = self
             .rpc
@@ -182,10 +270,10 @@ impl EthereumAdapter {
                 let now = quantity(&v).ok_or_else(|| {
                     protocol_error("eth_getBalance", format!("not a quantity: {v}"))
                 })?;
-                let a = &self.accounts[*i];
                 // initial + (now − base) + fees, computed without going below zero.
-                let plus = self.initial[*i] + now + a.fees_paid;
-                let net = plus.saturating_sub(a.base_balance);
+                let fees = fees_paid.get(*i).copied().unwrap_or(0);
+                let plus = self.initial[*i] + now + fees;
+                let net = plus.saturating_sub(self.base_balance[*i]);
                 balances.push((name.clone(), vec![(self.cfg.asset.clone(), net)]));
             }
         }

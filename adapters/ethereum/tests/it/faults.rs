@@ -45,7 +45,12 @@ fn slow_anvil_restart_mid_run_loses_no_transaction() {
             let _ = wait_for(&mut a, &mut sink, &[0], Duration::from_secs(5));
         }
     }
-    a.advance(a.now() + 50_000_000, &mut sink).unwrap(); // send the last batch
+    // Let the sender threads send the last batch (submit only queues).
+    let deadline = a.now() + 5_000_000_000;
+    while a.unsent() > 0 && a.now() < deadline {
+        a.advance(a.now() + 5_000_000, &mut sink).unwrap();
+    }
+    assert_eq!(a.unsent(), 0, "the senders sent everything queued before the crash");
     let now = a.now();
     a.faults().unwrap().apply(now, &FaultAction::Crash { nodes: n0() }, &mut sink).unwrap();
     // While it is down: refused at once, never sent.
