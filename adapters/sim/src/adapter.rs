@@ -8,7 +8,7 @@ use touchstone_core::adapter::*;
 use touchstone_core::scenario::{FaultAction, Scenario};
 use touchstone_core::time::format_duration;
 use touchstone_core::trace::{QuorumRule, ValidatorInfo};
-use touchstone_core::{Nanos, Seed};
+use touchstone_core::{Nanos, Operation, Reason, Seed};
 
 /// The finality rule of the simulator, as shown in reports.
 pub const FINALITY: &str = "decided by every correct validator that is up and not paused (100%); \
@@ -94,7 +94,13 @@ impl Adapter for SimAdapter {
     fn capabilities(&self) -> Capabilities {
         use FaultKind::*;
         Capabilities {
-            operations: vec![OpKind::Transfer, OpKind::Issue, OpKind::Redeem],
+            operations: vec![
+                OpKind::Transfer,
+                OpKind::Issue,
+                OpKind::Redeem,
+                OpKind::Batch,
+                OpKind::Admin,
+            ],
             faults: vec![
                 Crash, Restart, Pause, Resume, Partition, Heal, Link, ClockSkew, Byzantine,
             ],
@@ -114,13 +120,6 @@ impl Adapter for SimAdapter {
     }
 
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
-        if setup.genesis.has_policies() {
-            return Err(AdapterError::Unsupported {
-                adapter: "sim".into(),
-                message: "the simulated ledger has no asset policies or identity registry yet"
-                    .into(),
-            });
-        }
         self.sim.prepare(setup, sink);
         Ok(())
     }
@@ -151,6 +150,12 @@ impl Adapter for SimAdapter {
 
     fn shutdown(&mut self, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
         Ok(())
+    }
+
+    /// `can_transfer(from, to, amount)` against the committed state of the node the next
+    /// submission enters: the ledger's transfer rules in their order, without the nonce.
+    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        Ok(self.sim.precheck(op))
     }
 }
 

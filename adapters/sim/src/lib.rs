@@ -3,8 +3,12 @@
 //! The adapter `touchstone run` uses when none is named. It simulates, in virtual time, a
 //! network of validators running real consensus protocols — **PBFT**, **Tendermint**, chained
 //! **HotStuff**, and **Raft** as the crash-fault baseline — over a modelled network, with a
-//! ledger application on top (accounts, assets, nonces, transfers, issuance, redemption).
-//! Everything is configured by the scenario's `[network]` section.
+//! ledger application on top: a regulated ledger with accounts, assets and their policies
+//! (KYC-gated securities with holding limits, reserve-backed stablecoins, listed products), an
+//! identity registry with an issuer hierarchy, controls (freezes, pauses, forced transfers, key
+//! recovery, mint/burn, reserve attestation, the product whitelist), roles, atomic batches (DvP,
+//! netting) and per-account nonces — see [`ledger`] for every rule in its order. Everything else
+//! is configured by the scenario's `[network]` section.
 //!
 //! ```
 //! use touchstone_core::scenario::{RateSpec, ScenarioBuilder, ScenarioKind};
@@ -37,10 +41,23 @@
 //!
 //! ## Finality and outcomes
 //! A transaction is `committed` when every correct validator that is up and not paused has
-//! decided it (see [`adapter::FINALITY`]). It is `rejected` at submission by the mempool check
-//! (`INSUFFICIENT_BALANCE`, `BAD_NONCE`, `DUPLICATE_TX`, `MALFORMED`; `OTHER` if the named entry
-//! node — or every node — is down), or after admission once it expired unapplied (see
-//! [`ledger`]); rejected transactions never appear in a decided block.
+//! decided it (see [`adapter::FINALITY`]). It is `rejected` at submission by the admission check
+//! against the entry node's committed state, with the reason of the first ledger rule that fails
+//! (`OTHER` if the named entry node — or every node — is down); after admission, either as soon
+//! as a correct node decides a block that used up its nonce (`BAD_NONCE`: the loser of a double
+//! spend hears within one block), or once it expired unapplied (see [`ledger`]). Rejected
+//! transactions never appear in a decided block. [`SimAdapter`] answers the `can_transfer`
+//! pre-check ([`touchstone_core::Adapter::precheck`]) from the committed state of the node the
+//! next submission would enter.
+//!
+//! ## Nonces and entry nodes
+//! A nonce is valid when it is above the sender's last applied one (gaps allowed: a rejected
+//! transaction consumes nothing); transactions without a nonce (dividend payments, batches,
+//! admin actions) are protected from replay by their identity. `via` names the entry node; with
+//! none, a sender's nonced transactions all enter one node (`sender mod n`, the first up from
+//! there), others go round-robin. Proposers order each sender's transactions by nonce and hold a
+//! transaction that leaves a nonce gap back for up to a second (an earlier one may still be in
+//! flight) — policies, not validity rules.
 //!
 //! ## Supported faults
 //! crash, restart (durable state survives through `Protocol::on_restart`), pause / resume

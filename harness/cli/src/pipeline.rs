@@ -32,6 +32,9 @@ pub struct RunParams {
     pub profile: String,
     /// Rubric file; `None`: the embedded default.
     pub rubric: Option<PathBuf>,
+    /// Scale the scenario down first ([`touchstone_core::scenario::Scenario::quick`]); the run
+    /// directory's `scenario.toml` is then the scaled script.
+    pub quick: bool,
 }
 
 /// What a run produced.
@@ -50,6 +53,9 @@ pub fn replay_command(p: &RunParams) -> String {
     if let Some(c) = &p.adapter_config {
         s.push_str(&format!(" --adapter-config {}", c.display()));
     }
+    if p.quick {
+        s.push_str(" --quick");
+    }
     s
 }
 
@@ -67,7 +73,11 @@ fn adapter_failure(e: AdapterError) -> Failure {
 
 /// Runs one scenario and writes its run directory.
 pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> {
-    let (scenario, text) = load_scenario(&p.scenario)?;
+    let (mut scenario, mut text) = load_scenario(&p.scenario)?;
+    if p.quick {
+        scenario = scenario.quick();
+        text = touchstone_core::scenario::to_toml(&scenario);
+    }
     let factory = crate::adapters::find(&p.adapter)?;
     if let Some(c) = &p.adapter_config {
         if !c.is_file() {

@@ -80,6 +80,10 @@ impl HotStuff {
         // Certificates whose blocks were missing can now lock and commit.
         let qc = self.high_qc.clone();
         self.update_qc(from, &qc, env);
+        // A leader that lacked the block of its certificate can propose now.
+        if Self::leader(&self.cfg, self.view) == self.cfg.me {
+            self.try_propose(env);
+        }
     }
 
     /// Processes a certificate: raises `highQC`, locks, and applies the commit rule.

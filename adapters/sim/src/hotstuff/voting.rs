@@ -52,18 +52,25 @@ impl HotStuff {
             return;
         }
         self.update_qc(from, &b.justify, env);
-        if v < self.view {
-            return;
+        if v >= self.view {
+            self.last_block_at = env.now();
+            if v > self.last_voted_view
+                && self.safe_node(&b)
+                && self.seen_proposal.get(&v) == Some(&b.id())
+                && env.validate(&b.block)
+            {
+                self.cast_vote(&b, env);
+            }
+            self.enter_view(v + 1, env);
+        } else {
+            // Too late to vote on, but later blocks build on it: let the application know it.
+            env.validate(&b.block);
         }
-        self.last_block_at = env.now();
-        if v > self.last_voted_view
-            && self.safe_node(&b)
-            && self.seen_proposal.get(&v) == Some(&b.id())
-            && env.validate(&b.block)
-        {
-            self.cast_vote(&b, env);
+        // The next leader may have formed its certificate from votes that overtook this
+        // proposal: it could not build on a block it did not have, and can now.
+        if Self::leader(&self.cfg, self.view) == self.cfg.me {
+            self.try_propose(env);
         }
-        self.enter_view(v + 1, env);
     }
 
     fn cast_vote(&mut self, b: &HsBlock, env: &mut dyn Env<HsMsg>) {
@@ -130,7 +137,8 @@ impl HotStuff {
         // Old views' votes are no longer needed.
         self.votes.retain(|(v, _), _| *v + 2 >= view);
         self.vote_of.retain(|(v, _), _| *v + 2 >= view);
-        self.update_qc(self.cfg.me, &qc, env);
+        // A voter has the block (the leader may not, if the votes overtook the proposal).
+        self.update_qc(voter, &qc, env);
         if view + 1 >= self.view {
             self.enter_view(view + 1, env);
             self.try_propose(env);

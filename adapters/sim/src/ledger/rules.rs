@@ -1,40 +1,25 @@
-//! The validity rules of the ledger, in one place.
+//! The validity rules of the ledger, in one place; privileged actions in [`super::admin`].
 //!
-//! [`check`] answers whether a transaction may be applied at `height` on a state; [`execute`]
-//! checks and applies it atomically. Extending the ledger (identity, freezes, pauses, forced
-//! transfers, batches) means a new [`Op`] arm here and in [`Op::decode`].
+//! [`check`] answers whether a transaction may be applied at `height` on a state (committed or
+//! speculative); [`execute`] checks and applies it atomically. The first rule that fails gives
+//! the reason (the order of the module docs of [`super`]).
 
+use super::admin;
+use super::moves::Moves;
 use super::state::StateAccess;
-use super::tx::{Op, TxData};
+use super::tx::{AccountIdx, AssetIdx, Leg, Op, TxData};
 use touchstone_core::{Reason, TxId};
+
+#[cfg(test)]
+thread_local! {
+    /// Test builds only, per thread: deliberately breaks one rule (partial freezes are ignored
+    /// by the free-balance rule), to prove the conformance checks catch a wrong rule.
+    pub static BREAK_PARTIAL_FREEZE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// Whether `tx` may be applied at `height` on `s`, and if not, why.
 pub fn check<S: StateAccess>(s: &S, id: TxId, tx: &TxData, height: u64) -> Result<(), Reason> {
-    if s.applied(id) {
-        return Err(Reason::DuplicateTx);
-    }
-    if let (Some(from), Some(n)) = (tx.op.sender(), tx.nonce) {
-        if n != s.nonce(from) {
-            return Err(Reason::BadNonce);
-        }
-    }
-    match tx.op {
-        Op::Transfer { from, asset, amount, .. } | Op::Redeem { from, asset, amount } => {
-            if s.balance(from, asset) < amount {
-                return Err(Reason::InsufficientBalance);
-            }
-        }
-        Op::Issue { asset, amount, .. } => {
-            if s.supply(asset).checked_add(amount).is_none() {
-                return Err(Reason::LimitExceeded);
-            }
-        }
-        Op::Invalid => return Err(Reason::Malformed),
-    }
-    if height > tx.expires {
-        return Err(Reason::Timeout);
-    }
-    Ok(())
+    plan(s, id, tx, height).map(|_| ())
 }
 
 /// Checks and applies `tx` at `height`; on error the state is unchanged.
@@ -44,110 +29,173 @@ pub fn execute<S: StateAccess>(
     tx: &TxData,
     height: u64,
 ) -> Result<(), Reason> {
-    check(s, id, tx, height)?;
-    if let (Some(from), Some(_)) = (tx.op.sender(), tx.nonce) {
-        let n = s.nonce(from);
+    let moves = plan(s, id, tx, height)?;
+    if let (Some(from), Some(n)) = (tx.op.sender(), tx.nonce) {
         s.set_nonce(from, n + 1);
     }
-    match tx.op {
-        Op::Transfer { from, to, asset, amount } => {
-            let b = s.balance(from, asset);
-            s.set_balance(from, asset, b - amount);
-            let b = s.balance(to, asset);
-            s.set_balance(to, asset, b + amount);
-        }
-        Op::Issue { to, asset, amount } => {
-            let b = s.balance(to, asset);
-            s.set_balance(to, asset, b + amount);
-            let sup = s.supply(asset);
-            s.set_supply(asset, sup + amount);
-        }
-        Op::Redeem { from, asset, amount } => {
-            let b = s.balance(from, asset);
-            s.set_balance(from, asset, b - amount);
-            let sup = s.supply(asset);
-            s.set_supply(asset, sup - amount);
-        }
-        Op::Invalid => unreachable!("check rejects it"),
+    moves.write(s);
+    if let Op::Admin { by, action } = &tx.op {
+        admin::apply(s, *by, action);
     }
     s.mark_applied(id);
     Ok(())
 }
 
 /// Whether a failure can never turn into success later on this chain (the transaction can be
-/// dropped from a mempool): a replay, a used nonce, or expiry.
-pub fn is_permanent(s: &impl StateAccess, tx: &TxData, r: Reason) -> bool {
-    match r {
-        Reason::DuplicateTx | Reason::Timeout | Reason::Malformed => true,
-        Reason::BadNonce => {
-            matches!((tx.op.sender(), tx.nonce), (Some(f), Some(n)) if n < s.nonce(f))
-        }
-        _ => false,
+/// dropped from a mempool): a replay, a used nonce, a spoilt transaction, or expiry.
+pub fn is_permanent(r: Reason) -> bool {
+    matches!(
+        r,
+        Reason::DuplicateTx
+            | Reason::Timeout
+            | Reason::Malformed
+            | Reason::BadSignature
+            | Reason::BadNonce
+    )
+}
+
+/// The movements `tx` would make, or why it may not.
+fn plan<S: StateAccess>(s: &S, id: TxId, tx: &TxData, height: u64) -> Result<Moves, Reason> {
+    if s.applied(id) {
+        return Err(Reason::DuplicateTx);
     }
+    if matches!(tx.op, Op::Invalid) {
+        return Err(Reason::Malformed);
+    }
+    // A nonce must exceed the sender's last applied one (gaps allowed).
+    if let (Some(from), Some(n)) = (tx.op.sender(), tx.nonce) {
+        if n < s.nonce(from) {
+            return Err(Reason::BadNonce);
+        }
+    }
+    let moves = match &tx.op {
+        Op::Transfer(leg) => legs(s, std::slice::from_ref(leg))?,
+        Op::Batch(l) => legs(s, l)?,
+        Op::Issue { to, asset, amount } => {
+            if s.dir().policy(*asset).is_some() {
+                return Err(Reason::Unauthorized);
+            }
+            if s.supply(*asset).checked_add(*amount).is_none() {
+                return Err(Reason::LimitExceeded);
+            }
+            let mut m = Moves::default();
+            m.credit(s, *to, *asset, *amount);
+            m.change_supply(s, *asset, *amount, true);
+            m
+        }
+        Op::Redeem { from, asset, amount } => redeem(s, *from, *asset, *amount)?,
+        Op::Admin { by, action } => admin::check(s, *by, action)?,
+        Op::Invalid => unreachable!("handled above"),
+    };
+    if height > tx.expires {
+        return Err(Reason::Timeout);
+    }
+    Ok(moves)
+}
+
+/// Plain redemption by the holder: open assets and reserve-backed ones only.
+fn redeem<S: StateAccess>(
+    s: &S,
+    from: AccountIdx,
+    asset: AssetIdx,
+    amount: u128,
+) -> Result<Moves, Reason> {
+    if s.dir().policy(asset).is_some_and(|p| !p.reserve_backed) {
+        return Err(Reason::Unauthorized);
+    }
+    let c = s.controls();
+    if c.asset(asset).paused {
+        return Err(Reason::Paused);
+    }
+    if c.is_frozen(from, asset) {
+        return Err(Reason::FrozenSender);
+    }
+    let mut m = Moves::default();
+    if free_balance(s, &m, from, asset) < amount {
+        return Err(Reason::InsufficientBalance);
+    }
+    m.debit(s, from, asset, amount);
+    m.change_supply(s, asset, amount, false);
+    Ok(m)
+}
+
+/// A transfer's or batch's legs, in order, each against the state the previous ones left.
+fn legs<S: StateAccess>(s: &S, legs: &[Leg]) -> Result<Moves, Reason> {
+    let mut m = Moves::default();
+    for leg in legs {
+        transfer_rules(s, &m, leg)?;
+        m.transfer(s, leg.from, leg.to, leg.asset, leg.amount);
+    }
+    Ok(m)
+}
+
+/// What the owner's signature may move: the balance less any partially frozen amount.
+fn free_balance<S: StateAccess>(s: &S, m: &Moves, acct: AccountIdx, asset: AssetIdx) -> u128 {
+    let held = s.controls().held(acct, asset);
+    #[cfg(test)]
+    let held = if BREAK_PARTIAL_FREEZE.get() { 0 } else { held };
+    m.balance(s, acct, asset).saturating_sub(held)
+}
+
+/// The rules of one transfer leg (`can_transfer`), on the running state `m` over `s`.
+pub fn transfer_rules<S: StateAccess>(s: &S, m: &Moves, leg: &Leg) -> Result<(), Reason> {
+    let &Leg { from, to, asset, amount } = leg;
+    let dir = s.dir();
+    let c = s.controls();
+    let policy = dir.policy(asset);
+    let ac = c.asset(asset);
+    if ac.paused {
+        return Err(Reason::Paused);
+    }
+    if policy.is_some_and(|p| p.listed) && !ac.admitted {
+        return Err(Reason::ProductNotAdmitted);
+    }
+    if c.is_frozen(from, asset) {
+        return Err(Reason::FrozenSender);
+    }
+    if c.is_frozen(to, asset) {
+        return Err(Reason::FrozenReceiver);
+    }
+    if !c.verified(dir, from, asset) {
+        return Err(Reason::InvalidSender);
+    }
+    if !c.verified(dir, to, asset) {
+        return Err(Reason::InvalidReceiver);
+    }
+    if policy.and_then(|p| p.max_per_transfer).is_some_and(|cap| amount > cap) {
+        return Err(Reason::LimitExceeded);
+    }
+    if free_balance(s, m, from, asset) < amount {
+        return Err(Reason::InsufficientBalance);
+    }
+    holding_limits(s, m, to, asset, amount, Some(from))
+}
+
+/// The receiver's holding limits: the per-investor cap, and the maximum number of holders when
+/// it would become a new one (`from` stops being one if it sends everything it holds).
+pub fn holding_limits<S: StateAccess>(
+    s: &S,
+    m: &Moves,
+    to: AccountIdx,
+    asset: AssetIdx,
+    amount: u128,
+    from: Option<AccountIdx>,
+) -> Result<(), Reason> {
+    let Some(p) = s.dir().policy(asset) else { return Ok(()) };
+    let held = m.balance(s, to, asset);
+    if p.max_per_investor.is_some_and(|cap| held.saturating_add(amount) > cap) {
+        return Err(Reason::LimitExceeded);
+    }
+    if let Some(max) = p.max_holders {
+        if held == 0 && amount > 0 {
+            let leaves = from.is_some_and(|f| m.balance(s, f, asset) == amount);
+            if m.holders(s, asset) + 1 - u64::from(leaves) > max {
+                return Err(Reason::LimitExceeded);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ledger::state::{Directory, LedgerState, Overlay};
-    use std::sync::Arc;
-
-    fn ledger() -> LedgerState {
-        let dir = Directory::new(&["a0".into(), "a1".into()], &["USD".into()]);
-        LedgerState::genesis(Arc::new(dir), &[(0, 0, 100), (1, 0, 100)])
-    }
-
-    fn transfer(amount: u128, nonce: u64) -> TxData {
-        TxData {
-            op: Op::Transfer { from: 0, to: 1, asset: 0, amount },
-            nonce: Some(nonce),
-            expires: 10,
-            entry: 0,
-        }
-    }
-
-    #[test]
-    fn transfer_moves_balance_and_consumes_nonce() {
-        let mut l = ledger();
-        execute(&mut l, TxId(1), &transfer(30, 0), 1).unwrap();
-        assert_eq!((l.balance(0, 0), l.balance(1, 0), l.nonce(0)), (70, 130, 1));
-        assert_eq!(execute(&mut l, TxId(1), &transfer(30, 1), 1), Err(Reason::DuplicateTx));
-        assert_eq!(execute(&mut l, TxId(2), &transfer(30, 0), 1), Err(Reason::BadNonce));
-        assert_eq!(
-            execute(&mut l, TxId(3), &transfer(300, 1), 1),
-            Err(Reason::InsufficientBalance)
-        );
-        assert_eq!(execute(&mut l, TxId(4), &transfer(1, 1), 11), Err(Reason::Timeout));
-        assert_eq!(l.supply(0), 200);
-    }
-
-    #[test]
-    fn issue_and_redeem_change_supply() {
-        let mut l = ledger();
-        let issue = TxData {
-            op: Op::Issue { to: 1, asset: 0, amount: 50 },
-            nonce: None,
-            expires: 10,
-            entry: 0,
-        };
-        let redeem = TxData {
-            op: Op::Redeem { from: 1, asset: 0, amount: 20 },
-            nonce: Some(0),
-            expires: 10,
-            entry: 0,
-        };
-        execute(&mut l, TxId(1), &issue, 1).unwrap();
-        execute(&mut l, TxId(2), &redeem, 1).unwrap();
-        assert_eq!((l.supply(0), l.balance(1, 0)), (230, 130));
-    }
-
-    #[test]
-    fn overlay_leaves_the_base_alone() {
-        let l = ledger();
-        let mut o = Overlay::new(&l);
-        execute(&mut o, TxId(1), &transfer(100, 0), 1).unwrap();
-        assert_eq!(execute(&mut o, TxId(2), &transfer(1, 1), 1), Err(Reason::InsufficientBalance));
-        assert_eq!(l.balance(0, 0), 100);
-        assert!(o.applied(TxId(1)) && !l.applied(TxId(1)));
-    }
-}
+mod tests;

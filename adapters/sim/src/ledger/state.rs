@@ -1,80 +1,46 @@
 //! Committed ledger state of one node, and a speculative overlay for building and checking
 //! blocks on top of uncommitted ancestors.
 
+use super::controls::Controls;
+use super::dir::Directory;
 use super::fasthash::{FastMap, FastSet};
 use super::tx::{AccountIdx, AssetIdx};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use touchstone_core::TxId;
 
-/// Names of accounts and assets, and their indices. Shared by every node.
-#[derive(Debug, Clone, Default)]
-pub struct Directory {
-    accounts: BTreeMap<String, AccountIdx>,
-    pub account_names: Vec<String>,
-    assets: BTreeMap<String, AssetIdx>,
-    pub asset_names: Vec<String>,
-}
-
-impl Directory {
-    pub fn new(accounts: &[String], assets: &[String]) -> Self {
-        let mut d = Directory::default();
-        for a in accounts {
-            if !d.accounts.contains_key(a) {
-                d.accounts.insert(a.clone(), d.account_names.len() as AccountIdx);
-                d.account_names.push(a.clone());
-            }
-        }
-        for a in assets {
-            if !d.assets.contains_key(a) {
-                d.assets.insert(a.clone(), d.asset_names.len() as AssetIdx);
-                d.asset_names.push(a.clone());
-            }
-        }
-        d
-    }
-
-    pub fn account(&self, name: &str) -> Option<AccountIdx> {
-        // Fast path for the harness's own names (`a<i>` is account i).
-        if let Some(i) = name.strip_prefix('a').and_then(|d| d.parse::<usize>().ok()) {
-            if self.account_names.get(i).is_some_and(|n| n == name) {
-                return Some(i as AccountIdx);
-            }
-        }
-        self.accounts.get(name).copied()
-    }
-
-    pub fn asset(&self, name: &str) -> Option<AssetIdx> {
-        self.assets.get(name).copied()
-    }
-
-    pub fn n_assets(&self) -> usize {
-        self.asset_names.len()
-    }
-}
-
-/// Read and write access to balances, nonces and supply: implemented by the committed state and
-/// by the speculative overlay, so the rules are written once.
+/// Read and write access to the ledger: implemented by the committed state and by the
+/// speculative overlay, so the rules are written once.
 pub trait StateAccess {
+    fn dir(&self) -> &Directory;
     fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128;
     fn set_balance(&mut self, acct: AccountIdx, asset: AssetIdx, v: u128);
+    /// The lowest nonce `acct` may still use (its last applied nonce + 1; 0 if none).
     fn nonce(&self, acct: AccountIdx) -> u64;
     fn set_nonce(&mut self, acct: AccountIdx, v: u64);
     fn supply(&self, asset: AssetIdx) -> u128;
     fn set_supply(&mut self, asset: AssetIdx, v: u128);
+    /// Accounts with a non-zero balance of `asset`.
+    fn holders(&self, asset: AssetIdx) -> u64;
+    fn set_holders(&mut self, asset: AssetIdx, v: u64);
     /// Whether `tx` was already applied on this chain.
     fn applied(&self, tx: TxId) -> bool;
     fn mark_applied(&mut self, tx: TxId);
+    fn controls(&self) -> &Controls;
+    fn controls_mut(&mut self) -> &mut Controls;
 }
 
 /// One node's committed ledger.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LedgerState {
     pub dir: Arc<Directory>,
+    /// Account-major, `n_assets` per account; accounts registered after genesis read as zero
+    /// until first credited.
     balances: Vec<u128>,
     nonces: Vec<u64>,
     supply: Vec<u128>,
+    holders: Vec<u64>,
+    controls: Controls,
     applied: FastSet<TxId>,
     /// Last decided height and its app hash (a SHA-256 chained over every applied height).
     pub height: u64,
@@ -82,15 +48,22 @@ pub struct LedgerState {
 }
 
 impl LedgerState {
-    /// Genesis: the starting `(account, asset, amount)` balances (supply is their sum).
-    pub fn genesis(dir: Arc<Directory>, start: &[(AccountIdx, AssetIdx, u128)]) -> Self {
+    /// Genesis: `controls` (identity, reserves, whitelist) and the starting
+    /// `(account, asset, amount)` balances (supply is their sum).
+    pub fn genesis(
+        dir: Arc<Directory>,
+        start: &[(AccountIdx, AssetIdx, u128)],
+        controls: Controls,
+    ) -> Self {
         let na = dir.n_assets();
-        let accounts = dir.account_names.len();
+        let accounts = dir.n_accounts();
         let mut l = LedgerState {
             dir,
             balances: vec![0; accounts * na],
             nonces: vec![0; accounts],
             supply: vec![0; na],
+            holders: vec![0; na],
+            controls,
             applied: FastSet::default(),
             height: 0,
             app_hash: [0; 32],
@@ -99,6 +72,9 @@ impl LedgerState {
         h.update(b"touchstone/sim/genesis/v1");
         for &(a, k, amount) in start {
             let b = l.balance(a, k);
+            if b == 0 && amount > 0 {
+                l.holders[k as usize] += 1;
+            }
             l.set_balance(a, k, b + amount);
             l.supply[k as usize] += amount;
             h.update(a.to_le_bytes());
@@ -162,17 +138,30 @@ fn hex_of(b: &[u8]) -> String {
 }
 
 impl StateAccess for LedgerState {
+    fn dir(&self) -> &Directory {
+        &self.dir
+    }
+    #[inline]
     fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128 {
-        self.balances[acct as usize * self.dir.n_assets() + asset as usize]
+        let i = acct as usize * self.dir.n_assets() + asset as usize;
+        self.balances.get(i).copied().unwrap_or(0)
     }
     fn set_balance(&mut self, acct: AccountIdx, asset: AssetIdx, v: u128) {
-        let i = acct as usize * self.dir.n_assets() + asset as usize;
+        let na = self.dir.n_assets();
+        let i = acct as usize * na + asset as usize;
+        if i >= self.balances.len() {
+            self.balances.resize((acct as usize + 1) * na, 0);
+        }
         self.balances[i] = v;
     }
+    #[inline]
     fn nonce(&self, acct: AccountIdx) -> u64 {
-        self.nonces[acct as usize]
+        self.nonces.get(acct as usize).copied().unwrap_or(0)
     }
     fn set_nonce(&mut self, acct: AccountIdx, v: u64) {
+        if acct as usize >= self.nonces.len() {
+            self.nonces.resize(acct as usize + 1, 0);
+        }
         self.nonces[acct as usize] = v;
     }
     fn supply(&self, asset: AssetIdx) -> u128 {
@@ -181,22 +170,37 @@ impl StateAccess for LedgerState {
     fn set_supply(&mut self, asset: AssetIdx, v: u128) {
         self.supply[asset as usize] = v;
     }
+    fn holders(&self, asset: AssetIdx) -> u64 {
+        self.holders[asset as usize]
+    }
+    fn set_holders(&mut self, asset: AssetIdx, v: u64) {
+        self.holders[asset as usize] = v;
+    }
     fn applied(&self, tx: TxId) -> bool {
         self.applied.contains(&tx)
     }
     fn mark_applied(&mut self, tx: TxId) {
         self.applied.insert(tx);
     }
+    fn controls(&self) -> &Controls {
+        &self.controls
+    }
+    fn controls_mut(&mut self) -> &mut Controls {
+        &mut self.controls
+    }
 }
 
-/// Uncommitted changes on top of a committed state (never iterated: lookups only).
+/// Uncommitted changes on top of a committed state (never iterated: lookups only). The
+/// identity registry and controls are copied on the overlay's first privileged write.
 #[derive(Debug)]
 pub struct Overlay<'a> {
     base: &'a LedgerState,
     balances: FastMap<(AccountIdx, AssetIdx), u128>,
     nonces: FastMap<AccountIdx, u64>,
     supply: FastMap<AssetIdx, u128>,
+    holders: FastMap<AssetIdx, u64>,
     applied: FastSet<TxId>,
+    controls: Option<Box<Controls>>,
 }
 
 impl<'a> Overlay<'a> {
@@ -206,12 +210,17 @@ impl<'a> Overlay<'a> {
             balances: FastMap::default(),
             nonces: FastMap::default(),
             supply: FastMap::default(),
+            holders: FastMap::default(),
             applied: FastSet::default(),
+            controls: None,
         }
     }
 }
 
 impl StateAccess for Overlay<'_> {
+    fn dir(&self) -> &Directory {
+        &self.base.dir
+    }
     fn balance(&self, acct: AccountIdx, asset: AssetIdx) -> u128 {
         self.balances.get(&(acct, asset)).copied().unwrap_or_else(|| self.base.balance(acct, asset))
     }
@@ -230,10 +239,23 @@ impl StateAccess for Overlay<'_> {
     fn set_supply(&mut self, asset: AssetIdx, v: u128) {
         self.supply.insert(asset, v);
     }
+    fn holders(&self, asset: AssetIdx) -> u64 {
+        self.holders.get(&asset).copied().unwrap_or_else(|| self.base.holders(asset))
+    }
+    fn set_holders(&mut self, asset: AssetIdx, v: u64) {
+        self.holders.insert(asset, v);
+    }
     fn applied(&self, tx: TxId) -> bool {
         self.applied.contains(&tx) || self.base.applied(tx)
     }
     fn mark_applied(&mut self, tx: TxId) {
         self.applied.insert(tx);
+    }
+    fn controls(&self) -> &Controls {
+        self.controls.as_deref().unwrap_or(&self.base.controls)
+    }
+    fn controls_mut(&mut self) -> &mut Controls {
+        let base = &self.base.controls;
+        self.controls.get_or_insert_with(|| Box::new(base.clone()))
     }
 }

@@ -2,11 +2,14 @@
 //! and applying decided blocks to the ledger (with outcomes, trace and snapshots).
 
 use super::core::{BidStr, Core};
+use crate::ledger::fasthash::FastMap;
 use crate::ledger::rules::{check, execute, is_permanent};
-use crate::ledger::{Overlay, TxData};
+use crate::ledger::tx::AccountIdx;
+use crate::ledger::{Overlay, StateAccess, TxData};
 use crate::protocol::{Block, BlockId, NodeIdx, WireMessage};
 use touchstone_core::adapter::{EventSink, OutcomeStatus};
 use touchstone_core::trace::TraceEvent;
+use touchstone_core::Nanos;
 use touchstone_core::{Reason, TxId};
 
 /// Heights between two sweeps of expired transactions out of a mempool.
@@ -44,6 +47,8 @@ impl<M: WireMessage> Core<M> {
     /// Up to `max` transactions valid on top of `parent`, in mempool order. Returns them and the
     /// CPU time spent.
     pub fn take_txs(&mut self, node: NodeIdx, parent: BlockId, max: usize) -> (Vec<TxId>, u64) {
+        // A parent this node cannot place on its decided chain: propose nothing rather than
+        // transactions its uncommitted ancestors may already hold.
         let anc = self.ancestors(node, parent).unwrap_or_default();
         let rt = &self.nodes[node];
         let height = rt.ledger.height + anc.len() as u64 + 1;
@@ -52,14 +57,21 @@ impl<M: WireMessage> Core<M> {
         let mut out = Vec::new();
         let mut drop = Vec::new();
         let budget = max.saturating_mul(8).saturating_add(256);
-        for t in rt.mempool.iter().take(budget) {
+        let window = nonce_order(rt.mempool.iter().take(budget).collect(), &self.txs);
+        for t in window {
             if out.len() >= max {
                 break;
             }
             let Some(d) = self.txs.get(&t) else { continue };
+            if let (Some(sender), Some(n)) = (d.op.sender(), d.nonce) {
+                let fresh = self.admitted_at.get(&t).is_some_and(|&a| self.now < a + GAP_PATIENCE);
+                if fresh && n > ov.nonce(sender) {
+                    continue;
+                }
+            }
             match execute(&mut ov, t, d, height) {
                 Ok(()) => out.push(t),
-                Err(r) if is_permanent(&ov, d, r) && !anc_has(&anc, t) => drop.push(t),
+                Err(r) if is_permanent(r) && !anc_has(&anc, t) => drop.push(t),
                 Err(_) => {}
             }
         }
@@ -190,6 +202,19 @@ impl<M: WireMessage> Core<M> {
         if self.nodes[node].byzantine {
             return;
         }
+        // Nonces this block used up: whatever else waits on them can never apply.
+        for &t in block.txs.iter() {
+            let Some(d) = self.txs.get(&t) else { continue };
+            let (Some(sender), Some(n)) = (d.op.sender(), d.nonce) else { continue };
+            if !crate::ledger::StateAccess::applied(&self.nodes[node].ledger, t) {
+                continue;
+            }
+            for loser in self.waiters.used_up(sender, n) {
+                if loser != t && self.finality.reject_if_undecided(loser) {
+                    self.report_rejected(sink, loser, Reason::BadNonce, node);
+                }
+            }
+        }
         for t in self.finality.expired_before(h) {
             let reason = match self.txs.get(&t) {
                 Some(d) => {
@@ -217,6 +242,35 @@ impl<M: WireMessage> Core<M> {
             },
         );
     }
+}
+
+/// How long a proposer holds back a transaction whose nonce leaves a gap after its sender's
+/// last applied one, from its admission: an earlier transaction of the same sender may still be
+/// on its way (lost gossip, a healed partition: pending transactions are sent again every
+/// [`super::core::REGOSSIP_EVERY`]). A policy, not a validity rule: after the wait the gap is
+/// accepted, as the rules allow.
+const GAP_PATIENCE: Nanos = 2 * super::core::REGOSSIP_EVERY;
+
+/// A proposer's ordering policy (not a validity rule): each sender's nonced transactions in
+/// ascending nonce order, in the slots they hold in arrival order, so a sender's later
+/// transaction that overtook an earlier one in gossip does not use up the earlier one's nonce.
+fn nonce_order(mut window: Vec<TxId>, txs: &FastMap<TxId, TxData>) -> Vec<TxId> {
+    let mut by_sender: FastMap<AccountIdx, Vec<usize>> = FastMap::default();
+    for (i, t) in window.iter().enumerate() {
+        if let Some(d) = txs.get(t) {
+            if let (Some(s), Some(_)) = (d.op.sender(), d.nonce) {
+                by_sender.entry(s).or_default().push(i);
+            }
+        }
+    }
+    for slots in by_sender.values().filter(|s| s.len() > 1) {
+        let mut mine: Vec<TxId> = slots.iter().map(|&i| window[i]).collect();
+        mine.sort_by_key(|t| (txs[t].nonce, *t));
+        for (&i, t) in slots.iter().zip(mine) {
+            window[i] = t;
+        }
+    }
+    window
 }
 
 fn anc_has(anc: &[Block], t: TxId) -> bool {

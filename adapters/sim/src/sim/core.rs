@@ -1,5 +1,6 @@
 //! The simulator's shared state (everything but the protocol instances), and sending.
 
+use super::conflicts::NonceWaiters;
 use super::finality::Finality;
 use super::node::{NodeRt, Payload};
 use super::queue::{Envelope, Ev, EventQueue};
@@ -53,6 +54,10 @@ pub(crate) struct Core<M> {
     pub txs: FastMap<TxId, TxData>,
     pub dir: Arc<Directory>,
     pub finality: Finality,
+    /// Pending nonced transactions, to reject those a decided block outdates.
+    pub waiters: NonceWaiters,
+    /// When each nonced transaction was admitted (for the proposers' gap patience).
+    pub admitted_at: FastMap<TxId, Nanos>,
     pub params: ConsensusParams,
     pub trace_messages: bool,
     pub snapshot_every: u64,

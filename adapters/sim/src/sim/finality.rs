@@ -116,6 +116,15 @@ impl Finality {
         done
     }
 
+    /// Drops `tx` if pending and decided by no node (it can no longer apply); whether it was.
+    pub fn reject_if_undecided(&mut self, tx: TxId) -> bool {
+        let undecided = self.pending.get(&tx).is_some_and(|t| t.bits.iter().all(|&w| w == 0));
+        if undecided {
+            self.remove(tx);
+        }
+        undecided
+    }
+
     /// Transactions that expired before `height` and that no node decided: they are rejected.
     /// Expired ones that some node did decide are left to the commit rule.
     pub fn expired_before(&mut self, height: u64) -> Vec<TxId> {

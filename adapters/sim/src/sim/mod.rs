@@ -16,6 +16,7 @@
 //! [`core::REGOSSIP_EVERY`].
 
 mod chain;
+mod conflicts;
 pub(crate) mod core;
 mod env;
 mod faults;
@@ -31,14 +32,14 @@ use self::env::NodeEnv;
 use self::finality::Finality;
 use self::node::{NodeRt, Payload, Work};
 use self::queue::{Ev, EventQueue};
-use crate::ledger::{Directory, LedgerState};
+use crate::ledger::{Controls, Directory, LedgerState};
 use crate::net::Network;
 use crate::protocol::{NodeConfig, NodeIdx, Protocol};
 use std::sync::Arc;
 use touchstone_core::adapter::{EventSink, FaultError, Setup, StateSnapshot, SubmitAck, TxRequest};
 use touchstone_core::scenario::{FaultAction, NetworkSpec};
 use touchstone_core::trace::TraceEvent;
-use touchstone_core::{Nanos, Seed};
+use touchstone_core::{Nanos, Operation, Reason, Seed};
 
 /// What the adapter needs from a simulator, whatever its protocol (object safe).
 pub trait SimDriver: std::fmt::Debug {
@@ -46,6 +47,9 @@ pub trait SimDriver: std::fmt::Debug {
     /// Funds the accounts on every node, writes the Byzantine ground truth and starts the nodes.
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink);
     fn submit(&mut self, tx: &TxRequest, sink: &mut dyn EventSink) -> SubmitAck;
+    /// `can_transfer` against the committed state of the next entry node (`None`: not a
+    /// transfer).
+    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>>;
     /// Runs events up to `until`, returning early (at the event's time) once an outcome has been
     /// reported. Returns the new time.
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos;
@@ -104,7 +108,7 @@ impl<P: Protocol> Simulator<P> {
         let nodes: Vec<NodeRt<P::Msg>> = (0..n)
             .map(|i| {
                 let mut rt = NodeRt::new(
-                    LedgerState::genesis(dir.clone(), &[]),
+                    LedgerState::genesis(dir.clone(), &[], Controls::new(0)),
                     seed.stream(&format!("sim/node/{i}")),
                 );
                 rt.byzantine = cfgs[i].behaviour.is_some();
@@ -126,6 +130,8 @@ impl<P: Protocol> Simulator<P> {
             txs: Default::default(),
             dir,
             finality,
+            waiters: Default::default(),
+            admitted_at: Default::default(),
             params: spec.consensus.clone(),
             trace_messages: spec.trace_messages,
             snapshot_every: spec.snapshot_every,
@@ -283,28 +289,8 @@ impl<P: Protocol> SimDriver for Simulator<P> {
     }
 
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink) {
-        // The starting balances: the program's genesis, or every account × asset at its
-        // initial balance.
-        let mut start: Vec<(String, String, u128)> = setup.genesis.balances.clone();
-        if start.is_empty() {
-            for a in &setup.accounts {
-                for asset in &setup.assets {
-                    start.push((a.clone(), asset.id.clone(), asset.initial_balance));
-                }
-            }
-        }
-        let mut accounts = setup.accounts.clone();
-        accounts.extend(start.iter().map(|(a, _, _)| a.clone()));
-        let mut assets: Vec<String> = setup.assets.iter().map(|a| a.id.clone()).collect();
-        assets.extend(setup.genesis.assets.iter().map(|(a, _)| a.clone()));
-        assets.extend(start.iter().map(|(_, k, _)| k.clone()));
-        let dir = Arc::new(Directory::new(&accounts, &assets));
-        let start: Vec<_> = start
-            .iter()
-            .filter_map(|(a, k, v)| Some((dir.account(a)?, dir.asset(k)?, *v)))
-            .collect();
-        self.core.dir = dir.clone();
-        let genesis = LedgerState::genesis(dir, &start);
+        let genesis = crate::ledger::genesis::build(setup);
+        self.core.dir = genesis.dir.clone();
         for rt in &mut self.core.nodes {
             rt.ledger = genesis.clone();
         }
@@ -337,6 +323,10 @@ impl<P: Protocol> SimDriver for Simulator<P> {
             }
             Err(reason) => SubmitAck::Rejected { reason },
         }
+    }
+
+    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>> {
+        self.can_transfer(op)
     }
 
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos {

@@ -1,24 +1,66 @@
-//! Client submissions: choosing the entry node, the mempool admission check, and gossip
-//! admission at peers.
+//! Client submissions: choosing the entry node, the admission check against the entry node's
+//! committed state, gossip admission at peers, and the `can_transfer` pre-check.
 
 use super::core::Core;
 use super::Simulator;
-use crate::ledger::rules::check;
-use crate::ledger::{Op, TxData, TX_TTL_HEIGHTS};
+use crate::ledger::rules::{check, transfer_rules};
+use crate::ledger::{moves::Moves, Op, TxData, TX_TTL_HEIGHTS};
 use crate::protocol::{NodeIdx, Protocol, WireMessage};
+use std::sync::Arc;
 use touchstone_core::adapter::TxRequest;
-use touchstone_core::{Reason, TxId};
+use touchstone_core::{Operation, Reason, TxId};
 
 impl<P: Protocol> Simulator<P> {
-    /// Picks the entry node and runs the admission check; the transaction is then in the entry
-    /// node's mempool.
-    ///
-    /// - `via` names a node: a crashed one refuses the connection → `rejected` (`OTHER`); a
-    ///   paused one accepts and handles the transaction when it resumes.
-    /// - no `via`: round-robin over the nodes that are up (a client fails over at once from a
-    ///   refused connection); if every node is down → `rejected` (`OTHER`).
-    pub(crate) fn admit(&mut self, req: &TxRequest) -> Result<NodeIdx, Reason> {
+    /// The node a submission without `via` would enter: round-robin over the nodes that are up
+    /// (a client fails over at once from a refused connection). Advances the rotation if `take`.
+    fn next_entry(&mut self, take: bool) -> Option<NodeIdx> {
         let n = self.protos.len();
+        let i = (0..n).map(|k| (self.rr + k) % n).find(|&i| self.core.nodes[i].up)?;
+        if take {
+            self.rr = (i + 1) % n;
+        }
+        Some(i)
+    }
+
+    /// The entry of a submission without `via`: a sender's nonced transactions all go through
+    /// one node (as a wallet keeps to its node), the first up from `sender mod n`, so they reach
+    /// every mempool in the order sent; others round-robin.
+    fn entry_for(&mut self, req: &TxRequest) -> Option<NodeIdx> {
+        let sender = req.op.from().and_then(|f| self.core.dir.account(f));
+        match (sender, req.nonce) {
+            (Some(s), Some(_)) => {
+                let n = self.protos.len();
+                (0..n).map(|k| (s as usize + k) % n).find(|&i| self.core.nodes[i].up)
+            }
+            _ => self.next_entry(true),
+        }
+    }
+
+    /// Registers the account and claim names `op` uses that the ledger has not seen yet (fresh,
+    /// empty accounts) on every node, then decodes it.
+    fn decode(&mut self, op: &Operation) -> Result<Op, Reason> {
+        let mut probe = (*self.core.dir).clone();
+        if Op::register_names(op, &mut probe) {
+            let dir = Arc::new(probe);
+            for rt in &mut self.core.nodes {
+                rt.ledger.dir = dir.clone();
+            }
+            self.core.dir = dir;
+        }
+        Op::decode(op, &self.core.dir)
+    }
+
+    /// Picks the entry node and runs the admission check against its committed state (the
+    /// reason of the first rule that fails); the transaction is then in the entry node's mempool.
+    ///
+    /// - `via` names the entry node: a crashed one refuses the connection → `rejected` (`OTHER`);
+    ///   a paused one accepts and handles the transaction when it resumes.
+    /// - no `via`: see [`Self::entry_for`]; if every node is down → `OTHER`.
+    ///
+    /// Any nonce above the sender's last applied one is admitted (gaps allowed); a nonce the
+    /// chain already used is refused at once (`BAD_NONCE`), and so is a transaction id it has
+    /// seen (`DUPLICATE_TX`).
+    pub(crate) fn admit(&mut self, req: &TxRequest) -> Result<NodeIdx, Reason> {
         let entry = match &req.via {
             Some(name) => {
                 let i = self.core.names.iter().position(|x| x == name).ok_or(Reason::Other)?;
@@ -27,33 +69,49 @@ impl<P: Protocol> Simulator<P> {
                 }
                 i
             }
-            None => {
-                let i = (0..n)
-                    .map(|k| (self.rr + k) % n)
-                    .find(|&i| self.core.nodes[i].up)
-                    .ok_or(Reason::Other)?;
-                self.rr = (i + 1) % n;
-                i
-            }
+            None => self.entry_for(req).ok_or(Reason::Other)?,
         };
-        let op = Op::decode(&req.op, &self.core.dir)?;
-        let rt = &self.core.nodes[entry];
-        if rt.mempool.seen(req.id) || self.core.txs.contains_key(&req.id) {
+        if self.core.nodes[entry].mempool.seen(req.id) || self.core.txs.contains_key(&req.id) {
             return Err(Reason::DuplicateTx);
         }
+        let op = self.needs_known_names(&req.op)?;
+        let rt = &self.core.nodes[entry];
         let data =
             TxData { op, nonce: req.nonce, expires: rt.ledger.height + TX_TTL_HEIGHTS, entry };
-        match check(&rt.ledger, req.id, &data, rt.ledger.height + 1) {
-            Ok(()) => {}
-            // A future nonce waits in the mempool for the ones before it.
-            Err(Reason::BadNonce) if matches!((op.sender(), req.nonce), (Some(f), Some(k)) if k > crate::ledger::StateAccess::nonce(&rt.ledger, f)) =>
-                {}
-            Err(r) => return Err(r),
+        check(&rt.ledger, req.id, &data, rt.ledger.height + 1)?;
+        if let (Some(sender), Some(n)) = (data.op.sender(), data.nonce) {
+            self.core.waiters.add(sender, n, req.id);
+            self.core.admitted_at.insert(req.id, self.core.now);
         }
-        self.core.txs.insert(req.id, data);
         self.core.finality.track(req.id, data.expires);
+        self.core.txs.insert(req.id, data);
         self.core.nodes[entry].mempool.insert(req.id);
         Ok(entry)
+    }
+
+    fn needs_known_names(&mut self, op: &Operation) -> Result<Op, Reason> {
+        match Op::decode(op, &self.core.dir) {
+            // Only an unknown name can turn into a valid decoding.
+            Err(Reason::Malformed) if !matches!(op, Operation::Tampered { .. }) => self.decode(op),
+            r => r,
+        }
+    }
+
+    /// `can_transfer`: the outcome the rules give a transfer against the committed state of the
+    /// node the next submission would enter, without submitting it (no nonce or identity check:
+    /// those belong to a signed transaction). `None` for other operations.
+    pub(crate) fn can_transfer(&mut self, op: &Operation) -> Option<Result<(), Reason>> {
+        if !matches!(op, Operation::Transfer { .. }) {
+            return None;
+        }
+        let entry = self.next_entry(false)?;
+        Some(match self.needs_known_names(op) {
+            Ok(Op::Transfer(leg)) => {
+                transfer_rules(&self.core.nodes[entry].ledger, &Moves::default(), &leg)
+            }
+            Ok(_) => Err(Reason::Malformed),
+            Err(r) => Err(r),
+        })
     }
 }
 

@@ -118,9 +118,9 @@ fn submission_rules_follow_real_behaviour() {
     );
     let bad = TxRequest {
         op: Operation::Transfer {
-            from: "zz".into(),
+            from: "a0".into(),
             to: "a1".into(),
-            asset: "USD".into(),
+            asset: "ZZZ".into(),
             amount: 1,
         },
         ..transfer(102, "a0", 0, None)
@@ -145,17 +145,35 @@ fn submission_rules_follow_real_behaviour() {
 }
 
 #[test]
-fn a_nonce_gap_expires_into_a_rejection() {
+fn nonce_gaps_are_allowed_and_a_used_nonce_rejects_its_rivals_at_once() {
     let (mut a, mut sink) = prepared("pbft");
+    // A gap: nonce 5 first, then 3 would be below it once 5 applies.
     assert!(matches!(
-        a.submit(&transfer(200, "a2", 5, None), &mut sink).unwrap(),
+        a.submit(&transfer(200, "a2", 5, Some("n0")), &mut sink).unwrap(),
         SubmitAck::Accepted { .. }
     ));
-    while a.now() < 20 * S {
-        a.advance(20 * S, &mut sink).unwrap();
+    // Two rivals on one nonce through two validators: one commits, the other is told at once.
+    for (id, via) in [(201, "n1"), (202, "n2")] {
+        assert!(matches!(
+            a.submit(&transfer(id, "a3", 0, Some(via)), &mut sink).unwrap(),
+            SubmitAck::Accepted { .. }
+        ));
     }
-    let o = sink.outcomes.iter().find(|o| o.tx == TxId(200)).expect("an outcome");
-    assert_eq!(o.status, OutcomeStatus::Rejected { reason: Reason::BadNonce });
+    while a.now() < 5 * S {
+        a.advance(5 * S, &mut sink).unwrap();
+    }
+    let outcome = |id| sink.outcomes.iter().find(|o| o.tx == TxId(id)).expect("an outcome");
+    assert!(matches!(outcome(200).status, OutcomeStatus::Committed { .. }));
+    let (w, l) = (outcome(201), outcome(202));
+    let (winner, loser) =
+        if matches!(w.status, OutcomeStatus::Committed { .. }) { (w, l) } else { (l, w) };
+    assert!(matches!(winner.status, OutcomeStatus::Committed { .. }));
+    assert_eq!(loser.status, OutcomeStatus::Rejected { reason: Reason::BadNonce });
+    assert!(loser.at <= winner.at + S, "rejected {} ns after the commit", loser.at - winner.at);
+    assert_eq!(
+        a.submit(&transfer(203, "a2", 3, None), &mut sink).unwrap(),
+        SubmitAck::Rejected { reason: Reason::BadNonce }
+    );
 }
 
 #[test]

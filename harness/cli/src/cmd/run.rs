@@ -1,4 +1,4 @@
-//! `touchstone run SCENARIO... [--adapter NAME] [--adapter-config FILE] [--seed N] [--out DIR] [--profile P] [--rubric FILE] [--junit FILE]`
+//! `touchstone run SCENARIO... [--adapter NAME] [--adapter-config FILE] [--seed N] [--out DIR] [--profile P] [--rubric FILE] [--junit FILE] [--quick]`
 
 use crate::exit::{CmdResult, Failure, PASS};
 use crate::pipeline::{self, RunParams};
@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// No progress bar or banner.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Scale big scenarios down (load ÷ k, program sizes ÷ k; durations, faults and criteria
+    /// unchanged) for a fast check, e.g. in CI. See scenarios/README.md.
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// Ctrl-C sets a flag the engine polls: the run stops and writes partial results.
@@ -73,7 +77,7 @@ pub fn exec(a: RunArgs) -> CmdResult {
             (Some(o), _) => Some(o.join(s.file_stem().map(|x| x.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into()))),
             (None, _) => None,
         };
-        let params = RunParams { scenario: s.clone(), adapter: a.adapter.clone(), adapter_config: a.adapter_config.clone(), seed: a.seed, out, quiet: a.quiet || a.json, profile: a.profile.clone(), rubric: a.rubric.clone() };
+        let params = RunParams { scenario: s.clone(), adapter: a.adapter.clone(), adapter_config: a.adapter_config.clone(), seed: a.seed, out, quiet: a.quiet || a.json, profile: a.profile.clone(), rubric: a.rubric.clone(), quick: a.quick };
         let summary = pipeline::run_one(&params, &stop)?;
         if !a.json {
             print!("{}", pipeline::summary_text(&summary));

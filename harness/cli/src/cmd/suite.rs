@@ -69,6 +69,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
                     quiet: a.quiet,
                     profile: profile.clone(),
                     rubric: rubric.clone(),
+                    quick: false,
                 };
                 let s = pipeline::run_one(&params, &stop)?;
                 if !a.quiet {

@@ -1,3 +1,4 @@
 //! End-to-end tests of the `touchstone` binary: exit codes, run directories, bad input.
 
 mod cli;
+mod scenarios;

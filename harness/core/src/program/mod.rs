@@ -244,6 +244,32 @@ pub fn build(w: &WorkloadSpec, seed: Seed, validators: usize) -> Result<Box<dyn 
     })
 }
 
+/// Size parameters a quick run shrinks: (program, parameter, default, floor). The floors keep
+/// every kind of case a program draws (frozen and unverified holders, failing pairs, unfundable
+/// rings...) present in a shortened run.
+pub const SIZE_PARAMS: &[(&str, &str, i64, i64)] = &[
+    ("dividend", "holders", 5000, 200),
+    ("dividend", "frozen", 25, 3),
+    ("dividend", "unverified", 25, 3),
+    ("rebalance", "pairs", 20_000, 400),
+    ("rebalance", "participants", 2000, 100),
+    ("netting", "cycles", 200, 40),
+    ("netting", "gross_probes", 20, 5),
+    ("double_spend", "pairs", 500, 50),
+    ("compliance", "cases", 2000, 300),
+    ("reserve", "holders", 1000, 200),
+];
+
+/// Divides `program`'s size parameters by `k` (never below their floors; a parameter left at
+/// its default is written out scaled), for `--quick` ([`crate::scenario::Scenario::quick`]).
+pub fn quick_params(program: &str, params: &mut BTreeMap<String, toml::Value>, k: u64) {
+    for &(_, name, default, floor) in SIZE_PARAMS.iter().filter(|(p, ..)| *p == program) {
+        let v = params.get(name).and_then(toml::Value::as_integer).unwrap_or(default);
+        let scaled = (v / k as i64).max(floor.min(v));
+        params.insert(name.to_string(), toml::Value::Integer(scaled));
+    }
+}
+
 /// Checks a program's parameters without building it (for `validate`): every error, each at
 /// `workload.params.<key>`.
 pub fn check_params(program: &str, params: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {

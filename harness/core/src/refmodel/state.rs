@@ -252,13 +252,25 @@ impl LedgerModel {
         if let Some(max) = p.max_holders {
             if to_bal == 0 {
                 let leaves = leaving.is_some_and(|(f, a)| bal(f) == a);
-                let holders = self.holders(asset) + 1 - u64::from(leaves);
+                // Holders as the batch's earlier legs left them (found by the simulated
+                // ledger's differential test: the committed count let a batch exceed the cap).
+                let holders = self.holders_after(asset, delta) + 1 - u64::from(leaves);
                 if holders > max {
                     return Err(Reason::LimitExceeded);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Holders of `asset` once `delta` (a batch's earlier legs) is applied.
+    fn holders_after(&self, asset: &str, delta: &BTreeMap<Key, i128>) -> u64 {
+        let mut h = self.holders(asset) as i128;
+        for (k, d) in delta.iter().filter(|(k, _)| k.1 == asset) {
+            let before = self.balances.get(k).copied().unwrap_or(0) as i128;
+            h += i128::from(before + d > 0) - i128::from(before > 0);
+        }
+        h.max(0) as u64
     }
 
     fn check_admin(&self, by: &str, action: &AdminAction) -> Result<(), Reason> {

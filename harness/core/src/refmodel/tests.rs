@@ -205,3 +205,17 @@ fn can_transfer_predicts_without_changing_state() {
     assert_eq!(t.m.can_transfer("a0", "a1", "BOND", 1), Ok(()));
     assert_eq!(t.m.balance("a1", "BOND"), 0);
 }
+
+#[test]
+fn batch_legs_count_the_holders_earlier_legs_made() {
+    let mut m = LedgerModel::new();
+    m.add_asset("EQ", Some(AssetPolicy { max_holders: Some(2), ..AssetPolicy::security("ag") }));
+    m.genesis("a0", "EQ", 10);
+    let mut t = T { m, next: 0 };
+    t.ok(admin(AUTHORITY, A::AppointInstitution { institution: "bank".into() }));
+    for a in ["a0", "a1", "a2"] {
+        t.ok(admin("bank", A::IssueClaim { investor: a.into(), claim: Claim::Kyc }));
+    }
+    let leg = |to: &str| Leg { from: "a0".into(), to: to.into(), asset: "EQ".into(), amount: 1 };
+    t.err(Operation::Batch { legs: vec![leg("a1"), leg("a2")] }, Reason::LimitExceeded);
+}

@@ -21,6 +21,7 @@
 mod builder;
 mod diag;
 mod model;
+mod quick;
 pub mod raw;
 mod validate;
 
@@ -28,4 +29,5 @@ pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
 pub(crate) use diag::suggest;
 pub use model::*;
+pub use quick::{QUICK_MAX_FACTOR, QUICK_TARGET_TXS};
 pub use validate::{load, parse, MIX_OPS, PROPERTY_IDS};
