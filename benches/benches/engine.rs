@@ -72,8 +72,32 @@ fn recording(c: &mut Criterion) {
         let mut i = 0u64;
         b.iter(|| {
             i += 1;
-            w.emit(i, &TraceEvent::TxSubmit { tx: TxId(i), client: "c3", op: "transfer", from: Some("a17"), to: Some("a4242"), asset: Some("USD"), amount: Some(42), nonce: Some(i), via: None, intended_ns: Some(i), legs: &[] });
-            w.emit(i, &TraceEvent::TxResult { tx: TxId(i), status: TxStatus::Committed, height: Some(i / 100), reason: None, node: None });
+            w.emit(
+                i,
+                &TraceEvent::TxSubmit {
+                    tx: TxId(i),
+                    client: "c3",
+                    op: "transfer",
+                    from: Some("a17"),
+                    to: Some("a4242"),
+                    asset: Some("USD"),
+                    amount: Some(42),
+                    nonce: Some(i),
+                    via: None,
+                    intended_ns: Some(i),
+                    legs: &[],
+                },
+            );
+            w.emit(
+                i,
+                &TraceEvent::TxResult {
+                    tx: TxId(i),
+                    status: TxStatus::Committed,
+                    height: Some(i / 100),
+                    reason: None,
+                    node: None,
+                },
+            );
         })
     });
     g.finish();

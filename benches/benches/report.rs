@@ -14,7 +14,8 @@ fn render(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("run");
     let rec = write_run_dir(&dir, &Synth::large(TXS)).expect("synthetic 1M-tx run");
-    let trace_mb = std::fs::metadata(dir.join("trace.jsonl")).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let trace_mb =
+        std::fs::metadata(dir.join("trace.jsonl")).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let scorer = Scorer::new(None).expect("default rubric");
     let once = || {
         let run = RunInput::load(&dir).expect("run loads");

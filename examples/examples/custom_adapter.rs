@@ -56,12 +56,20 @@ impl Adapter for ToyChain {
             faults: vec![],
             consensus_events: false,
             state_reads: false,
-            finality: FinalityRule { description: "included in a block (single producer, instant finality)".into(), required_share: 1.0, confirmation_depth: 0 },
+            finality: FinalityRule {
+                description: "included in a block (single producer, instant finality)".into(),
+                required_share: 1.0,
+                confirmation_depth: 0,
+            },
             virtual_time: true,
         }
     }
     fn system_info(&self) -> SystemInfo {
-        SystemInfo { adapter: "toy".into(), protocol: "single-producer".into(), ..Default::default() }
+        SystemInfo {
+            adapter: "toy".into(),
+            protocol: "single-producer".into(),
+            ..Default::default()
+        }
     }
     fn prepare(&mut self, setup: &Setup, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
         for a in &setup.accounts {
@@ -75,7 +83,11 @@ impl Adapter for ToyChain {
     fn now(&self) -> Nanos {
         self.now
     }
-    fn submit(&mut self, tx: &TxRequest, _sink: &mut dyn EventSink) -> Result<SubmitAck, AdapterError> {
+    fn submit(
+        &mut self,
+        tx: &TxRequest,
+        _sink: &mut dyn EventSink,
+    ) -> Result<SubmitAck, AdapterError> {
         self.mempool.push((tx.id, tx.op.clone()));
         Ok(SubmitAck::Accepted { via: None })
     }
@@ -107,8 +119,16 @@ fn main() {
         .build();
     let mut chain = ToyChain::default();
     let mut trace = MemoryTrace::default();
-    let r = engine::run(&scenario, &mut chain, Seed(7), &mut trace, RunOptions::default()).expect("run");
+    let r = engine::run(&scenario, &mut chain, Seed(7), &mut trace, RunOptions::default())
+        .expect("run");
     let m = &r.metrics.measured;
-    println!("committed {} rejected {} p50 {} p99 {} ({} trace lines)", m.committed, m.rejected, Human(m.latency.p50_ns), Human(m.latency.p99_ns), trace.lines.len());
+    println!(
+        "committed {} rejected {} p50 {} p99 {} ({} trace lines)",
+        m.committed,
+        m.rejected,
+        Human(m.latency.p50_ns),
+        Human(m.latency.p99_ns),
+        trace.lines.len()
+    );
     assert_eq!(m.committed + m.rejected, m.submitted);
 }

@@ -22,12 +22,25 @@ fn main() {
     let seed = Seed(42);
     let mut adapter = NullAdapter::new(NullConfig { delay: 30 * NS_PER_MS, ..Default::default() });
     let mut trace = TraceWriter::new(Vec::new());
-    let result = engine::run(&scenario, &mut adapter, seed, &mut trace, RunOptions::default()).expect("run");
+    let result =
+        engine::run(&scenario, &mut adapter, seed, &mut trace, RunOptions::default()).expect("run");
     let (bytes, fingerprint) = trace.finish().expect("in-memory trace");
     let m = &result.metrics.measured;
-    println!("seed {seed}: committed {} of {} at {:.0} tx/s, p99 {}", m.committed, m.submitted, m.committed_tps, Human(m.latency.p99_ns));
+    println!(
+        "seed {seed}: committed {} of {} at {:.0} tx/s, p99 {}",
+        m.committed,
+        m.submitted,
+        m.committed_tps,
+        Human(m.latency.p99_ns)
+    );
     println!("trace: {} bytes, fingerprint {fingerprint}", bytes.len());
     for c in touchstone_core::criteria::evaluate(&scenario.criteria, &result.metrics) {
-        println!("{} {} {} (measured {})", if c.passed { "ok  " } else { "FAIL" }, c.id, c.target, c.measured);
+        println!(
+            "{} {} {} (measured {})",
+            if c.passed { "ok  " } else { "FAIL" },
+            c.id,
+            c.target,
+            c.measured
+        );
     }
 }

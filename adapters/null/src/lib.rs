@@ -50,14 +50,22 @@ struct RawConfig {
 impl NullConfig {
     /// Reads a configuration file; errors name the file and the field.
     pub fn load(path: &Path) -> Result<NullConfig, AdapterError> {
-        let cfg_err = |message: String| AdapterError::Config { adapter: "null".into(), path: path.display().to_string(), message };
+        let cfg_err = |message: String| AdapterError::Config {
+            adapter: "null".into(),
+            path: path.display().to_string(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| cfg_err(e.to_string()))?;
         let raw: RawConfig = toml::from_str(&text).map_err(|e| cfg_err(e.to_string()))?;
         let delay = match raw.delay {
             Some(d) => parse_duration(&d).map_err(|e| cfg_err(format!("delay: {e}")))?,
             None => 0,
         };
-        Ok(NullConfig { delay, realtime: raw.realtime.unwrap_or(false), reject_every: raw.reject_every.unwrap_or(0) })
+        Ok(NullConfig {
+            delay,
+            realtime: raw.realtime.unwrap_or(false),
+            reject_every: raw.reject_every.unwrap_or(0),
+        })
     }
 }
 
@@ -95,19 +103,36 @@ impl Adapter for NullAdapter {
         Capabilities {
             // No chain: every kind of operation "commits" (which is what makes the null adapter
             // fail every case that expects a rejection).
-            operations: vec![OpKind::Transfer, OpKind::Issue, OpKind::Redeem, OpKind::Batch, OpKind::Admin],
+            operations: vec![
+                OpKind::Transfer,
+                OpKind::Issue,
+                OpKind::Redeem,
+                OpKind::Batch,
+                OpKind::Admin,
+            ],
             faults: Vec::new(),
             consensus_events: false,
             state_reads: false,
-            finality: FinalityRule { description: format!("accepted transactions commit after a fixed {} ms (no chain)", self.cfg.delay as f64 / 1e6), required_share: 1.0, confirmation_depth: 0 },
+            finality: FinalityRule {
+                description: format!(
+                    "accepted transactions commit after a fixed {} ms (no chain)",
+                    self.cfg.delay as f64 / 1e6
+                ),
+                required_share: 1.0,
+                confirmation_depth: 0,
+            },
             virtual_time: !self.cfg.realtime,
         }
     }
 
     fn system_info(&self) -> SystemInfo {
-        let mut s = SystemInfo { adapter: "null".into(), protocol: "none".into(), ..Default::default() };
+        let mut s =
+            SystemInfo { adapter: "null".into(), protocol: "none".into(), ..Default::default() };
         s.details.insert("delay_ns".into(), self.cfg.delay.to_string());
-        s.details.insert("clock".into(), if self.cfg.realtime { "wall".into() } else { "virtual".into() });
+        s.details.insert(
+            "clock".into(),
+            if self.cfg.realtime { "wall".into() } else { "virtual".into() },
+        );
         s
     }
 
@@ -120,7 +145,11 @@ impl Adapter for NullAdapter {
     }
 
     #[inline]
-    fn submit(&mut self, tx: &TxRequest, _sink: &mut dyn EventSink) -> Result<SubmitAck, AdapterError> {
+    fn submit(
+        &mut self,
+        tx: &TxRequest,
+        _sink: &mut dyn EventSink,
+    ) -> Result<SubmitAck, AdapterError> {
         self.submitted += 1;
         if self.cfg.reject_every > 0 && self.submitted % self.cfg.reject_every == 0 {
             return Ok(SubmitAck::Rejected { reason: Reason::InsufficientBalance });
@@ -135,8 +164,10 @@ impl Adapter for NullAdapter {
         if let Some(wall) = &self.wall {
             let now = wall.now();
             if until > now {
-                let wait = (until - now).min(self.pending.front().map_or(u64::MAX, |p| p.0.saturating_sub(now)));
-                #[allow(clippy::disallowed_methods)] // realtime mode paces on the wall clock by design
+                let wait = (until - now)
+                    .min(self.pending.front().map_or(u64::MAX, |p| p.0.saturating_sub(now)));
+                #[allow(clippy::disallowed_methods)]
+                // realtime mode paces on the wall clock by design
                 std::thread::sleep(std::time::Duration::from_nanos(wait));
             }
         }
@@ -154,7 +185,12 @@ impl Adapter for NullAdapter {
             if self.wall.is_none() {
                 self.now = self.now.max(at);
             }
-            sink.outcome(Outcome { tx: id, status: OutcomeStatus::Committed { height: self.height }, at: self.now.max(at), node: None });
+            sink.outcome(Outcome {
+                tx: id,
+                status: OutcomeStatus::Committed { height: self.height },
+                at: self.now.max(at),
+                node: None,
+            });
             any = true;
             if self.wall.is_none() {
                 // Return at the first outcome time so the engine can react (closed loop).
@@ -193,7 +229,12 @@ impl AdapterFactory for NullFactory {
         "no chain: commits every transaction after a fixed delay (measures the harness itself)"
     }
 
-    fn build(&self, _scenario: &Scenario, _seed: Seed, config: Option<&Path>) -> Result<Box<dyn Adapter>, AdapterError> {
+    fn build(
+        &self,
+        _scenario: &Scenario,
+        _seed: Seed,
+        config: Option<&Path>,
+    ) -> Result<Box<dyn Adapter>, AdapterError> {
         let cfg = match config {
             Some(p) => NullConfig::load(p)?,
             None => NullConfig::default(),

@@ -5,7 +5,11 @@ use touchstone_core::adapter::AdapterFactory;
 
 /// Every adapter factory, the default first.
 pub fn all() -> Vec<Box<dyn AdapterFactory>> {
-    vec![Box::new(touchstone_sim::SimFactory), Box::new(touchstone_null::NullFactory), Box::new(touchstone_ethereum::EthereumFactory)]
+    vec![
+        Box::new(touchstone_sim::SimFactory),
+        Box::new(touchstone_null::NullFactory),
+        Box::new(touchstone_ethereum::EthereumFactory),
+    ]
 }
 
 /// The adapter used when none is named.
@@ -23,7 +27,10 @@ pub fn find(name: &str) -> Result<Box<dyn AdapterFactory>, Failure> {
         Some((score, n)) if score >= 0.6 => format!(" (did you mean `{n}`?)"),
         _ => String::new(),
     };
-    Err(Failure::bad_input(format!("unknown adapter {name:?}{hint}; known adapters: {}", names.join(", "))))
+    Err(Failure::bad_input(format!(
+        "unknown adapter {name:?}{hint}; known adapters: {}",
+        names.join(", ")
+    )))
 }
 
 /// Similarity in [0, 1] from the longest common prefix and length (no extra dependency).

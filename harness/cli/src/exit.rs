@@ -29,7 +29,9 @@ impl Failure {
 impl From<touchstone_core::rundir::RunDirError> for Failure {
     fn from(e: touchstone_core::rundir::RunDirError) -> Self {
         match e {
-            touchstone_core::rundir::RunDirError::Format { .. } => Failure::bad_input(e.to_string()),
+            touchstone_core::rundir::RunDirError::Format { .. } => {
+                Failure::bad_input(e.to_string())
+            }
             touchstone_core::rundir::RunDirError::Io { .. } => Failure::harness(e.to_string()),
         }
     }

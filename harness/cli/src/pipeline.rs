@@ -49,7 +49,12 @@ pub struct RunSummary {
 
 /// The exact command that replays a run.
 pub fn replay_command(p: &RunParams) -> String {
-    let mut s = format!("touchstone run {} --adapter {} --seed {}", p.scenario.display(), p.adapter, p.seed);
+    let mut s = format!(
+        "touchstone run {} --adapter {} --seed {}",
+        p.scenario.display(),
+        p.adapter,
+        p.seed
+    );
     if let Some(c) = &p.adapter_config {
         s.push_str(&format!(" --adapter-config {}", c.display()));
     }
@@ -66,7 +71,9 @@ pub fn load_scenario(path: &Path) -> Result<(Scenario, String), Failure> {
 
 fn adapter_failure(e: AdapterError) -> Failure {
     match e {
-        AdapterError::Config { .. } | AdapterError::Unsupported { .. } => Failure::bad_input(e.to_string()),
+        AdapterError::Config { .. } | AdapterError::Unsupported { .. } => {
+            Failure::bad_input(e.to_string())
+        }
         other => Failure::harness(other.to_string()),
     }
 }
@@ -81,12 +88,20 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     let factory = crate::adapters::find(&p.adapter)?;
     if let Some(c) = &p.adapter_config {
         if !c.is_file() {
-            return Err(Failure::bad_input(format!("{}: adapter configuration file not found", c.display())));
+            return Err(Failure::bad_input(format!(
+                "{}: adapter configuration file not found",
+                c.display()
+            )));
         }
     }
     let meter = CostMeter::start();
-    let mut adapter = factory.build(&scenario, p.seed, p.adapter_config.as_deref()).map_err(adapter_failure)?;
-    let dir_path = p.out.clone().unwrap_or_else(|| PathBuf::from("touchstone-out").join(&scenario.name).join(format!("{}-s{}", p.adapter, p.seed)));
+    let mut adapter =
+        factory.build(&scenario, p.seed, p.adapter_config.as_deref()).map_err(adapter_failure)?;
+    let dir_path = p.out.clone().unwrap_or_else(|| {
+        PathBuf::from("touchstone-out")
+            .join(&scenario.name)
+            .join(format!("{}-s{}", p.adapter, p.seed))
+    });
     let dir = RunDir::create(&dir_path)?;
     dir.write_bytes("scenario.toml", text.as_bytes())?;
     let replay = replay_command(p);
@@ -106,7 +121,10 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
         },
         seed: p.seed.0,
         replay: replay.clone(),
-        adapter: AdapterInfo { system: adapter.system_info(), capabilities: adapter.capabilities() },
+        adapter: AdapterInfo {
+            system: adapter.system_info(),
+            capabilities: adapter.capabilities(),
+        },
         environment: environment::current(),
         status: RunStatus::Running,
         message: None,
@@ -117,30 +135,51 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
         check: None,
         trace: TraceInfo { file: "trace.jsonl".into(), lines: 0, fingerprint: String::new() },
         harness_cost: None,
-        verdict: Verdict { passed: false, exit_code: HARNESS, failed: vec!["run did not finish".into()] },
+        verdict: Verdict {
+            passed: false,
+            exit_code: HARNESS,
+            failed: vec!["run did not finish".into()],
+        },
     };
     dir.write_json("run.json", &record)?;
 
     if !p.quiet {
-        eprintln!("touchstone: {} on {} with seed {} → {}", scenario.name, p.adapter, p.seed, dir_path.display());
+        eprintln!(
+            "touchstone: {} on {} with seed {} → {}",
+            scenario.name,
+            p.adapter,
+            p.seed,
+            dir_path.display()
+        );
     }
     let mut trace = dir.trace_writer()?;
     let mut bar = Bar::new(&scenario.name, scenario.workload.duration(), p.quiet);
-    let opts = RunOptions { progress: bar.as_mut().map(|b| b as &mut dyn engine::ProgressObserver), stop: Some(stop) };
+    let opts = RunOptions {
+        progress: bar.as_mut().map(|b| b as &mut dyn engine::ProgressObserver),
+        stop: Some(stop),
+    };
     let result = engine::run(&scenario, adapter.as_mut(), p.seed, &mut trace, opts);
     if let Some(b) = &bar {
         b.finish();
     }
     let lines = trace.lines();
-    let fingerprint = trace.fingerprint().map_err(|e| Failure::harness(format!("{}: cannot write the trace: {e}", dir.file("trace.jsonl").display())))?;
+    let fingerprint = trace.fingerprint().map_err(|e| {
+        Failure::harness(format!(
+            "{}: cannot write the trace: {e}",
+            dir.file("trace.jsonl").display()
+        ))
+    })?;
     drop(trace);
-    record.trace = TraceInfo { file: "trace.jsonl".into(), lines, fingerprint: fingerprint.clone() };
+    record.trace =
+        TraceInfo { file: "trace.jsonl".into(), lines, fingerprint: fingerprint.clone() };
 
     let result: RunResult = match result {
         Ok(r) => r,
         Err(e) => {
             let (code, msg) = match &e {
-                EngineError::Unsupported { .. } | EngineError::Program(_) => (BAD_INPUT, e.to_string()),
+                EngineError::Unsupported { .. } | EngineError::Program(_) => {
+                    (BAD_INPUT, e.to_string())
+                }
                 EngineError::Adapter(AdapterError::Config { .. }) => (BAD_INPUT, e.to_string()),
                 EngineError::Adapter(_) => (HARNESS, e.to_string()),
             };
@@ -148,7 +187,8 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             record.message = Some(msg.clone());
             record.verdict = Verdict { passed: false, exit_code: code, failed: vec![msg.clone()] };
             dir.write_json("run.json", &record)?;
-            let _ = crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref());
+            let _ =
+                crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref());
             dir.write_manifest(p.seed.0, &fingerprint)?;
             return Err(Failure { code, message: msg });
         }
@@ -163,16 +203,24 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
         EndReason::Interrupted => Some("interrupted: partial results".into()),
         EndReason::AdapterFailed { message } => Some(message.clone()),
     };
-    record.adapter = AdapterInfo { system: result.system.clone(), capabilities: result.capabilities.clone() };
+    record.adapter =
+        AdapterInfo { system: result.system.clone(), capabilities: result.capabilities.clone() };
     record.duration_ns = result.duration_ns;
     record.faults = result.faults.clone();
     record.criteria = criteria::evaluate(&scenario.criteria, &result.metrics);
-    record.harness_cost = Some(meter.finish(result.metrics.measured.committed + result.metrics.phases.iter().filter(|p| p.warmup).map(|p| p.committed).sum::<u64>()));
+    record.harness_cost = Some(meter.finish(
+        result.metrics.measured.committed
+            + result.metrics.phases.iter().filter(|p| p.warmup).map(|p| p.committed).sum::<u64>(),
+    ));
     record.metrics = Some(result.metrics);
     dir.write_json("run.json", &record)?;
 
     // Check the trace (from disk, as any vendor's trace would be).
-    let check_opts = CheckOptions { liveness_bound_ns: scenario.criteria.liveness_bound, replay_command: Some(replay.clone()), ..Default::default() };
+    let check_opts = CheckOptions {
+        liveness_bound_ns: scenario.criteria.liveness_bound,
+        replay_command: Some(replay.clone()),
+        ..Default::default()
+    };
     let check = match touchstone_check::check_path(&dir.file("trace.jsonl"), &check_opts) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -181,7 +229,8 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             None
         }
     };
-    record.check = check.as_ref().map(|c| serde_json::to_value(c).expect("check report serializes"));
+    record.check =
+        check.as_ref().map(|c| serde_json::to_value(c).expect("check report serializes"));
     record.verdict = verdict(&record, &scenario, check.as_ref());
     dir.write_json("run.json", &record)?;
     let report = crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref())?;
@@ -191,10 +240,16 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
 
 /// Gates and criteria → pass / findings / harness failure.
 pub fn verdict(record: &RunRecord, scenario: &Scenario, check: Option<&CheckReport>) -> Verdict {
-    let mut failed: Vec<String> = record.criteria.iter().filter(|c| !c.passed).map(|c: &CriterionResult| format!("criterion {}", c.id)).collect();
+    let mut failed: Vec<String> = record
+        .criteria
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c: &CriterionResult| format!("criterion {}", c.id))
+        .collect();
     // A wrong outcome or reason code in a conformance case is a finding, not a pass.
     if let Some(m) = &record.metrics {
-        let mut by_indicator: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let mut by_indicator: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
         for c in m.conformance.iter().filter(|c| !c.passed) {
             *by_indicator.entry(c.indicator.as_str()).or_default() += 1;
         }
@@ -234,8 +289,21 @@ pub fn summary_text(s: &RunSummary) -> String {
     use touchstone_core::time::Human;
     let r = &s.record;
     let mut out = String::new();
-    let verdict = if r.verdict.passed { "PASS" } else if r.verdict.exit_code == FINDINGS { "FAIL" } else { "ERROR" };
-    let _ = writeln!(out, "{verdict} {} on {} (seed {}) — {}", r.scenario.name, r.adapter.system.adapter, r.seed, s.dir.display());
+    let verdict = if r.verdict.passed {
+        "PASS"
+    } else if r.verdict.exit_code == FINDINGS {
+        "FAIL"
+    } else {
+        "ERROR"
+    };
+    let _ = writeln!(
+        out,
+        "{verdict} {} on {} (seed {}) — {}",
+        r.scenario.name,
+        r.adapter.system.adapter,
+        r.seed,
+        s.dir.display()
+    );
     if let Some(m) = &r.metrics {
         let x = &m.measured;
         let _ = writeln!(
@@ -255,30 +323,75 @@ pub fn summary_text(s: &RunSummary) -> String {
             Human(x.latency.p99_ns),
             Human(x.latency.p999_ns),
             Human(x.latency.max_ns),
-            if m.generator.fell_behind { format!("  (generator fell behind: lag p99 {})", Human(m.generator.p99_ns)) } else { String::new() }
+            if m.generator.fell_behind {
+                format!("  (generator fell behind: lag p99 {})", Human(m.generator.p99_ns))
+            } else {
+                String::new()
+            }
         );
     }
     for c in &r.criteria {
-        let _ = writeln!(out, "  {} {} {} (measured {})", if c.passed { "ok  " } else { "FAIL" }, c.id, c.target, c.measured);
+        let _ = writeln!(
+            out,
+            "  {} {} {} (measured {})",
+            if c.passed { "ok  " } else { "FAIL" },
+            c.id,
+            c.target,
+            c.measured
+        );
     }
     if let Some(m) = r.metrics.as_ref().filter(|m| !m.conformance.is_empty()) {
         let bad: Vec<_> = m.conformance.iter().filter(|c| !c.passed).collect();
-        let _ = writeln!(out, "  conformance ({}): {} cases, {} as expected, {} differ", m.program, m.conformance.len(), m.conformance.len() - bad.len(), bad.len());
+        let _ = writeln!(
+            out,
+            "  conformance ({}): {} cases, {} as expected, {} differ",
+            m.program,
+            m.conformance.len(),
+            m.conformance.len() - bad.len(),
+            bad.len()
+        );
         for c in bad.iter().take(5) {
-            let _ = writeln!(out, "    {} {} {}: expected {:?}, observed {}{}", c.tx, c.indicator, c.label, c.expected, c.observed, c.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "    {} {} {}: expected {:?}, observed {}{}",
+                c.tx,
+                c.indicator,
+                c.label,
+                c.expected,
+                c.observed,
+                c.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
+            );
         }
     }
     if let Some(check) = &s.check {
-        let failed: Vec<&str> = check.properties.iter().filter(|p| p.verdict == PropVerdict::Fail).map(|p| p.id.as_str()).collect();
-        let not_eval = check.properties.iter().filter(|p| p.verdict == PropVerdict::NotEvaluated).count();
+        let failed: Vec<&str> = check
+            .properties
+            .iter()
+            .filter(|p| p.verdict == PropVerdict::Fail)
+            .map(|p| p.id.as_str())
+            .collect();
+        let not_eval =
+            check.properties.iter().filter(|p| p.verdict == PropVerdict::NotEvaluated).count();
         let passed = check.properties.iter().filter(|p| p.verdict == PropVerdict::Pass).count();
-        let _ = writeln!(out, "  properties: {passed} pass, {} fail{}, {not_eval} not evaluated", failed.len(), if failed.is_empty() { String::new() } else { format!(" ({})", failed.join(", ")) });
+        let _ = writeln!(
+            out,
+            "  properties: {passed} pass, {} fail{}, {not_eval} not evaluated",
+            failed.len(),
+            if failed.is_empty() { String::new() } else { format!(" ({})", failed.join(", ")) }
+        );
         for f in check.findings.iter().take(5) {
             let _ = writeln!(out, "  finding {}: {}", f.property, f.message);
         }
     }
     for f in r.faults.iter().filter(|f| f.status != touchstone_core::engine::FaultStatus::Applied) {
-        let _ = writeln!(out, "  fault {} ({}) {:?}: {}", f.id, f.action, f.status, f.message.clone().unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  fault {} ({}) {:?}: {}",
+            f.id,
+            f.action,
+            f.status,
+            f.message.clone().unwrap_or_default()
+        );
     }
     if !r.verdict.passed {
         let _ = writeln!(out, "  replay: {}", r.replay);

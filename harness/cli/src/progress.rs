@@ -19,7 +19,9 @@ impl Bar {
         }
         let bar = ProgressBar::new(total_ns / 1_000_000);
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {percent:>3}% {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "),
+            ProgressStyle::with_template("{prefix} [{bar:30}] {percent:>3}% {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
         Some(Bar { bar })

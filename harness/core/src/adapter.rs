@@ -21,7 +21,7 @@ use crate::reason::Reason;
 use crate::scenario::{AssetSpec, FaultAction, Scenario};
 use crate::seed::Seed;
 use crate::time::Nanos;
-use crate::trace::{TraceEvent, TraceSink, ValidatorInfo, QuorumRule};
+use crate::trace::{QuorumRule, TraceEvent, TraceSink, ValidatorInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,17 +34,38 @@ use std::collections::BTreeMap;
 #[serde(tag = "op", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Operation {
-    Transfer { from: String, to: String, asset: String, amount: u128 },
-    Issue { to: String, asset: String, amount: u128 },
-    Redeem { from: String, asset: String, amount: u128 },
+    Transfer {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+    },
+    Issue {
+        to: String,
+        asset: String,
+        amount: u128,
+    },
+    Redeem {
+        from: String,
+        asset: String,
+        amount: u128,
+    },
     /// An atomic batch signed by every sender: all legs settle or none (DvP: a security leg and
     /// a cash leg; a netting cycle).
-    Batch { legs: Vec<Leg> },
+    Batch {
+        legs: Vec<Leg>,
+    },
     /// A privileged action by `by` (the seed authority, a licensed institution, an issuer's agent).
-    Admin { by: String, action: AdminAction },
+    Admin {
+        by: String,
+        action: AdminAction,
+    },
     /// `inner`, deliberately spoiled: the chain must reject it (`BAD_SIGNATURE` / `MALFORMED`)
     /// and change nothing.
-    Tampered { inner: Box<Operation>, how: Tamper },
+    Tampered {
+        inner: Box<Operation>,
+        how: Tamper,
+    },
 }
 
 /// How a tampered transaction is spoiled.
@@ -80,29 +101,75 @@ pub enum Claim {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AdminAction {
     /// The seed authority licenses an institution to issue claims.
-    AppointInstitution { institution: String },
+    AppointInstitution {
+        institution: String,
+    },
     /// Revoking a licence unverifies every investor whose required claim came only from it.
-    RevokeInstitution { institution: String },
+    RevokeInstitution {
+        institution: String,
+    },
     /// A licensed institution certifies an investor.
-    IssueClaim { investor: String, claim: Claim },
-    RevokeClaim { investor: String, claim: Claim },
+    IssueClaim {
+        investor: String,
+        claim: Claim,
+    },
+    RevokeClaim {
+        investor: String,
+        claim: Claim,
+    },
     /// Freezes the whole account (`amount: None`) or that much of its balance.
-    Freeze { account: String, asset: String, amount: Option<u128> },
-    Unfreeze { account: String, asset: String },
-    Pause { asset: String },
-    Unpause { asset: String },
+    Freeze {
+        account: String,
+        asset: String,
+        amount: Option<u128>,
+    },
+    Unfreeze {
+        account: String,
+        asset: String,
+    },
+    Pause {
+        asset: String,
+    },
+    Unpause {
+        asset: String,
+    },
     /// The issuer's agent moves holdings (court order); the receiver must be verified.
-    ForcedTransfer { from: String, to: String, asset: String, amount: u128 },
+    ForcedTransfer {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+    },
     /// Key recovery: the whole holding of `lost` (which must be exactly `amount`) moves to
     /// `replacement` (verified), with any freeze.
-    Recover { lost: String, replacement: String, asset: String, amount: u128 },
-    Mint { to: String, asset: String, amount: u128 },
-    Burn { from: String, asset: String, amount: u128 },
+    Recover {
+        lost: String,
+        replacement: String,
+        asset: String,
+        amount: u128,
+    },
+    Mint {
+        to: String,
+        asset: String,
+        amount: u128,
+    },
+    Burn {
+        from: String,
+        asset: String,
+        amount: u128,
+    },
     /// The stablecoin issuer attests its reserve; mints may not take supply above it.
-    AttestReserve { asset: String, amount: u128 },
+    AttestReserve {
+        asset: String,
+        amount: u128,
+    },
     /// Tradable-product whitelist.
-    AdmitProduct { asset: String },
-    DelistProduct { asset: String },
+    AdmitProduct {
+        asset: String,
+    },
+    DelistProduct {
+        asset: String,
+    },
 }
 
 impl AdminAction {
@@ -159,7 +226,9 @@ impl Operation {
             Operation::Issue { .. } => None,
             Operation::Batch { legs } => legs.first().map(|l| l.from.as_str()),
             Operation::Admin { action, .. } => match action {
-                AdminAction::ForcedTransfer { from, .. } | AdminAction::Burn { from, .. } => Some(from),
+                AdminAction::ForcedTransfer { from, .. } | AdminAction::Burn { from, .. } => {
+                    Some(from)
+                }
                 AdminAction::Recover { lost, .. } => Some(lost),
                 _ => None,
             },
@@ -184,7 +253,9 @@ impl Operation {
 
     pub fn asset(&self) -> Option<&str> {
         match self {
-            Operation::Transfer { asset, .. } | Operation::Issue { asset, .. } | Operation::Redeem { asset, .. } => Some(asset),
+            Operation::Transfer { asset, .. }
+            | Operation::Issue { asset, .. }
+            | Operation::Redeem { asset, .. } => Some(asset),
             Operation::Batch { legs } => legs.first().map(|l| l.asset.as_str()),
             Operation::Admin { action, .. } => match action {
                 AdminAction::Freeze { asset, .. }
@@ -207,7 +278,9 @@ impl Operation {
     /// The amount that moves (for the trace's single-amount operations).
     pub fn amount(&self) -> Option<u128> {
         match self {
-            Operation::Transfer { amount, .. } | Operation::Issue { amount, .. } | Operation::Redeem { amount, .. } => Some(*amount),
+            Operation::Transfer { amount, .. }
+            | Operation::Issue { amount, .. }
+            | Operation::Redeem { amount, .. } => Some(*amount),
             Operation::Batch { .. } => None,
             Operation::Admin { action, .. } => match action {
                 AdminAction::ForcedTransfer { amount, .. }
@@ -410,7 +483,12 @@ pub enum FaultError {
 pub trait FaultControl {
     /// Applies `action` at time `now`. Trace events describing its effect (beyond the engine's
     /// own `fault.start`/`fault.stop`) go to `sink`.
-    fn apply(&mut self, now: Nanos, action: &FaultAction, sink: &mut dyn EventSink) -> Result<(), FaultError>;
+    fn apply(
+        &mut self,
+        now: Nanos,
+        action: &FaultAction,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), FaultError>;
 }
 
 /// A chain, simulated or real.
@@ -430,7 +508,11 @@ pub trait Adapter {
     fn now(&self) -> Nanos;
 
     /// Submits without waiting for the commit.
-    fn submit(&mut self, tx: &TxRequest, sink: &mut dyn EventSink) -> Result<SubmitAck, AdapterError>;
+    fn submit(
+        &mut self,
+        tx: &TxRequest,
+        sink: &mut dyn EventSink,
+    ) -> Result<SubmitAck, AdapterError>;
 
     /// Lets the chain progress until `until`, or until at least one outcome was reported,
     /// whichever comes first; reports what it observes to `sink`. Returns the new `now()`.

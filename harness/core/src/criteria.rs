@@ -36,7 +36,10 @@ pub fn evaluate(c: &Criteria, m: &RunMetrics) -> Vec<CriterionResult> {
                 value: value as f64,
                 threshold: limit as f64,
                 passed: !empty && value <= limit,
-                note: empty.then(|| "nothing committed in the measured phases: latency cannot meet any bound".to_string()),
+                note: empty.then(|| {
+                    "nothing committed in the measured phases: latency cannot meet any bound"
+                        .to_string()
+                }),
             });
         }
     };
@@ -79,7 +82,9 @@ pub fn evaluate(c: &Criteria, m: &RunMetrics) -> Vec<CriterionResult> {
             value: v.unwrap_or(Nanos::MAX) as f64,
             threshold: limit as f64,
             passed: all_final && v.is_some_and(|v| v <= limit),
-            note: (!all_final).then(|| format!("{} transactions never reached a final outcome", m.measured.unknown)),
+            note: (!all_final).then(|| {
+                format!("{} transactions never reached a final outcome", m.measured.unknown)
+            }),
         });
     }
     out

@@ -19,8 +19,8 @@ pub mod ids;
 pub mod metrics;
 pub mod program;
 pub mod reason;
-pub mod refmodel;
 pub mod record;
+pub mod refmodel;
 pub mod rundir;
 pub mod scenario;
 pub mod seed;
@@ -28,7 +28,10 @@ pub mod time;
 pub mod trace;
 pub mod workload;
 
-pub use adapter::{Adapter, AdapterError, Capabilities, EventSink, FaultControl, Operation, Outcome, OutcomeStatus, SubmitAck, TxRequest};
+pub use adapter::{
+    Adapter, AdapterError, Capabilities, EventSink, FaultControl, Operation, Outcome,
+    OutcomeStatus, SubmitAck, TxRequest,
+};
 pub use ids::TxId;
 pub use reason::Reason;
 pub use scenario::Scenario;

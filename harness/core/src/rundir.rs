@@ -16,7 +16,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const MANIFEST_FORMAT: &str = "touchstone-manifest/1";
 
 /// Files a run directory may hold, in the order they are written.
-pub const ARTEFACTS: &[&str] = &["scenario.toml", "trace.jsonl", "run.json", "report.json", "report.html"];
+pub const ARTEFACTS: &[&str] =
+    &["scenario.toml", "trace.jsonl", "run.json", "report.json", "report.html", "suite.json"];
 
 /// An open run directory.
 #[derive(Debug, Clone)]
@@ -55,7 +56,10 @@ impl RunDir {
     pub fn open(path: impl Into<PathBuf>) -> Result<RunDir, RunDirError> {
         let path = path.into();
         if !path.is_dir() {
-            return Err(RunDirError::Io { path: path.display().to_string(), source: io::Error::new(io::ErrorKind::NotFound, "no such run directory") });
+            return Err(RunDirError::Io {
+                path: path.display().to_string(),
+                source: io::Error::new(io::ErrorKind::NotFound, "no such run directory"),
+            });
         }
         Ok(RunDir { path })
     }
@@ -75,13 +79,21 @@ impl RunDir {
 
     /// Writes a value as pretty JSON, atomically.
     pub fn write_json<T: Serialize>(&self, name: &str, v: &T) -> Result<(), RunDirError> {
-        let mut bytes = serde_json::to_vec_pretty(v).map_err(|e| RunDirError::Format { path: name.into(), what: "JSON value", message: e.to_string() })?;
+        let mut bytes = serde_json::to_vec_pretty(v).map_err(|e| RunDirError::Format {
+            path: name.into(),
+            what: "JSON value",
+            message: e.to_string(),
+        })?;
         bytes.push(b'\n');
         self.write_bytes(name, &bytes)
     }
 
     /// Reads a JSON file of the directory.
-    pub fn read_json<T: for<'de> Deserialize<'de>>(&self, name: &str, what: &'static str) -> Result<T, RunDirError> {
+    pub fn read_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        name: &str,
+        what: &'static str,
+    ) -> Result<T, RunDirError> {
         let p = self.file(name);
         let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
         serde_json::from_str(&text).map_err(|e| RunDirError::Format {
@@ -177,12 +189,20 @@ impl VerifyReport {
 pub fn verify(dir: &RunDir) -> Result<VerifyReport, RunDirError> {
     let m: Manifest = dir.read_json(MANIFEST, "manifest")?;
     if m.format != MANIFEST_FORMAT {
-        return Err(RunDirError::Format { path: dir.file(MANIFEST).display().to_string(), what: "manifest", message: format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format) });
+        return Err(RunDirError::Format {
+            path: dir.file(MANIFEST).display().to_string(),
+            what: "manifest",
+            message: format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format),
+        });
     }
     let mut r = VerifyReport::default();
     for (name, want) in &m.files {
         if name.contains('/') || name.contains("..") {
-            return Err(RunDirError::Format { path: dir.file(MANIFEST).display().to_string(), what: "manifest", message: format!("file name {name:?} escapes the run directory") });
+            return Err(RunDirError::Format {
+                path: dir.file(MANIFEST).display().to_string(),
+                what: "manifest",
+                message: format!("file name {name:?} escapes the run directory"),
+            });
         }
         let p = dir.file(name);
         if !p.exists() {

@@ -73,10 +73,12 @@ mod tests {
     #[test]
     fn streams_replay_and_differ_by_name() {
         let s = Seed(42);
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("a"), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> =
+            (0..4).map(|_| 0).scan(s.stream("a"), |r, _| Some(r.next_u64())).collect();
         let a2: Vec<u64> =
             (0..4).map(|_| 0).scan(s.stream("a"), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("b"), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> =
+            (0..4).map(|_| 0).scan(s.stream("b"), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, a2);
         assert_ne!(a, b);
     }

@@ -70,7 +70,8 @@ pub fn parse_duration(input: &str) -> Result<Nanos, DurationError> {
     if s.is_empty() {
         return Err(err("empty"));
     }
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| err("no unit"))?;
+    let split =
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| err("no unit"))?;
     let (num, unit) = s.split_at(split);
     if num.is_empty() {
         return Err(err("no number"));
@@ -123,7 +124,13 @@ impl fmt::Display for Human {
 
 /// Formats nanoseconds back into the shortest exact duration string that [`parse_duration`] reads.
 pub fn format_duration(ns: Nanos) -> String {
-    for (unit, scale) in [("h", 3600 * NS_PER_S), ("m", 60 * NS_PER_S), ("s", NS_PER_S), ("ms", NS_PER_MS), ("us", 1_000)] {
+    for (unit, scale) in [
+        ("h", 3600 * NS_PER_S),
+        ("m", 60 * NS_PER_S),
+        ("s", NS_PER_S),
+        ("ms", NS_PER_MS),
+        ("us", 1_000),
+    ] {
         if ns != 0 && ns % scale == 0 {
             return format!("{}{unit}", ns / scale);
         }
@@ -154,7 +161,17 @@ mod tests {
 
     #[test]
     fn format_round_trips() {
-        for ns in [0, 1, 999, 1_000, 250 * NS_PER_MS, NS_PER_S, 90 * NS_PER_S, 7_200 * NS_PER_S, 1_234_567] {
+        for ns in [
+            0,
+            1,
+            999,
+            1_000,
+            250 * NS_PER_MS,
+            NS_PER_S,
+            90 * NS_PER_S,
+            7_200 * NS_PER_S,
+            1_234_567,
+        ] {
             assert_eq!(parse_duration(&format_duration(ns)).unwrap(), ns);
         }
     }

@@ -15,7 +15,10 @@ fn run_with(s: &Scenario, cfg: NullConfig, seed: u64) -> (RunResult, MemoryTrace
 }
 
 fn constant(tps: f64, secs: u64) -> Scenario {
-    ScenarioBuilder::new("t", ScenarioKind::Payment).accounts(50).phase("load", secs * NS_PER_S, RateSpec::Constant { tps }).build()
+    ScenarioBuilder::new("t", ScenarioKind::Payment)
+        .accounts(50)
+        .phase("load", secs * NS_PER_S, RateSpec::Constant { tps })
+        .build()
 }
 
 #[test]
@@ -52,7 +55,10 @@ fn trace_is_spec_shaped_and_ordered() {
     let genesis = v.iter().filter(|l| l["kind"] == "tx.submit" && l["client"] == "genesis").count();
     assert_eq!(genesis, 50);
     let submits = v.iter().filter(|l| l["kind"] == "tx.submit" && l["client"] != "genesis").count();
-    let committed = v.iter().filter(|l| l["kind"] == "tx.result" && l["status"] == "committed" && l["height"] != 0).count();
+    let committed = v
+        .iter()
+        .filter(|l| l["kind"] == "tx.result" && l["status"] == "committed" && l["height"] != 0)
+        .count();
     assert_eq!((submits, committed), (100, 100));
 }
 
@@ -88,13 +94,18 @@ fn a_chain_that_never_answers_yields_unknown_after_the_timeout() {
     assert_eq!(r.metrics.measured.unknown, 10);
     assert_eq!(r.metrics.measured.committed, 0);
     assert!(t.values().iter().any(|l| l["status"] == "unknown" && l["reason"] == "TIMEOUT"));
-    let c = criteria::evaluate(&Criteria { latency_p99: Some(NS_PER_S), ..Default::default() }, &r.metrics);
+    let c = criteria::evaluate(
+        &Criteria { latency_p99: Some(NS_PER_S), ..Default::default() },
+        &r.metrics,
+    );
     assert!(!c[0].passed, "nothing committed cannot meet a latency bound");
 }
 
 #[test]
 fn closed_loop_keeps_the_concurrency() {
-    let s = ScenarioBuilder::new("c", ScenarioKind::Payment).phase("load", NS_PER_S, RateSpec::Closed { concurrency: 10 }).build();
+    let s = ScenarioBuilder::new("c", ScenarioKind::Payment)
+        .phase("load", NS_PER_S, RateSpec::Closed { concurrency: 10 })
+        .build();
     let (r, _) = run_with(&s, NullConfig { delay: 10 * NS_PER_MS, ..Default::default() }, 1);
     let n = r.metrics.measured.submitted;
     assert!((990..=1010).contains(&n), "10 outstanding × 100 round trips/s ≈ 1000, got {n}");
@@ -127,7 +138,9 @@ fn faults_the_adapter_cannot_inject_are_not_exercised_and_leave_no_trace() {
 
 #[test]
 fn same_seed_same_fingerprint_and_different_seed_differs() {
-    let s = ScenarioBuilder::new("d", ScenarioKind::Payment).phase("load", NS_PER_S, RateSpec::Poisson { tps: 500.0 }).build();
+    let s = ScenarioBuilder::new("d", ScenarioKind::Payment)
+        .phase("load", NS_PER_S, RateSpec::Poisson { tps: 500.0 })
+        .build();
     let fp = |seed| {
         let mut a = NullAdapter::new(NullConfig { delay: 5 * NS_PER_MS, ..Default::default() });
         let mut w = TraceWriter::new(Vec::new());
@@ -144,14 +157,18 @@ fn a_stop_request_ends_the_run_with_partial_results() {
     let stop = AtomicBool::new(true);
     let mut a = NullAdapter::new(NullConfig::default());
     let mut t = MemoryTrace::default();
-    let r = engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { stop: Some(&stop), progress: None }).unwrap();
+    let r =
+        engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { stop: Some(&stop), progress: None })
+            .unwrap();
     assert_eq!(r.end, EndReason::Interrupted);
     assert_eq!(t.values().last().unwrap()["reason"], "interrupted");
 }
 
 #[test]
 fn ramp_offers_the_area_under_the_rate() {
-    let s = ScenarioBuilder::new("r", ScenarioKind::Clearing).phase("ramp", 4 * NS_PER_S, RateSpec::Ramp { from: 0.0, to: 1000.0 }).build();
+    let s = ScenarioBuilder::new("r", ScenarioKind::Clearing)
+        .phase("ramp", 4 * NS_PER_S, RateSpec::Ramp { from: 0.0, to: 1000.0 })
+        .build();
     let (r, _) = run_with(&s, NullConfig::default(), 1);
     let n = r.metrics.measured.submitted as i64;
     assert!((n - 2000).abs() <= 2, "{n}");
@@ -181,8 +198,18 @@ impl touchstone_core::program::Program for TwoCases {
             2 => Expected::Reject { reasons: vec![touchstone_core::Reason::InvalidReceiver] },
             _ => return Next::Done,
         };
-        let op = touchstone_core::Operation::Transfer { from: "a0".into(), to: "a1".into(), asset: "USD".into(), amount: 1 };
-        Next::Send(Box::new(ProgramTx { op, nonce: Some(self.sent as u64), via: None, case: Some(Case::new("D1.1", format!("case {}", self.sent), expected)) }))
+        let op = touchstone_core::Operation::Transfer {
+            from: "a0".into(),
+            to: "a1".into(),
+            asset: "USD".into(),
+            amount: 1,
+        };
+        Next::Send(Box::new(ProgramTx {
+            op,
+            nonce: Some(self.sent as u64),
+            via: None,
+            case: Some(Case::new("D1.1", format!("case {}", self.sent), expected)),
+        }))
     }
     fn observe(&mut self, tx: touchstone_core::TxId, _status: &touchstone_core::OutcomeStatus) {
         self.observed.push(tx.to_string());
@@ -194,7 +221,15 @@ fn conformance_cases_are_compared_with_what_the_chain_did() {
     let s = constant(10.0, 1);
     let mut a = NullAdapter::new(NullConfig::default());
     let mut t = MemoryTrace::default();
-    let r = engine::run_program(&s, Box::new(TwoCases::default()), &mut a, Seed(1), &mut t, RunOptions::default()).unwrap();
+    let r = engine::run_program(
+        &s,
+        Box::new(TwoCases::default()),
+        &mut a,
+        Seed(1),
+        &mut t,
+        RunOptions::default(),
+    )
+    .unwrap();
     let c = &r.metrics.conformance;
     assert_eq!(c.len(), 2);
     assert!(c[0].passed, "{c:?}");

@@ -24,13 +24,20 @@ pub struct CheckArgs {
 
 pub fn exec(a: CheckArgs) -> CmdResult {
     let liveness_bound_ns = match &a.liveness_bound {
-        Some(s) => Some(parse_duration(s).map_err(|e| Failure::bad_input(format!("--liveness-bound: {e}")))?),
+        Some(s) => Some(
+            parse_duration(s).map_err(|e| Failure::bad_input(format!("--liveness-bound: {e}")))?,
+        ),
         None => None,
     };
-    let opts = CheckOptions { skip_bad_lines: a.skip_bad_lines, liveness_bound_ns, ..Default::default() };
-    let report = touchstone_check::check_path(&a.trace, &opts).map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
+    let opts =
+        CheckOptions { skip_bad_lines: a.skip_bad_lines, liveness_bound_ns, ..Default::default() };
+    let report = touchstone_check::check_path(&a.trace, &opts)
+        .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Failure::harness(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::harness(e.to_string()))?
+        );
     } else {
         print!("{}", report.render_text());
     }

@@ -36,8 +36,17 @@ pub fn exec(a: ListArgs) -> CmdResult {
             files.sort();
             for f in files {
                 match touchstone_core::scenario::load(&f) {
-                    Ok((s, _)) => println!("{:<40} {:<10} {}", f.display(), s.kind.as_str(), s.description.lines().next().unwrap_or("")),
-                    Err(e) => println!("{:<40} INVALID    {}", f.display(), e.to_string().lines().next().unwrap_or("")),
+                    Ok((s, _)) => println!(
+                        "{:<40} {:<10} {}",
+                        f.display(),
+                        s.kind.as_str(),
+                        s.description.lines().next().unwrap_or("")
+                    ),
+                    Err(e) => println!(
+                        "{:<40} INVALID    {}",
+                        f.display(),
+                        e.to_string().lines().next().unwrap_or("")
+                    ),
                 }
             }
         }
@@ -45,12 +54,22 @@ pub fn exec(a: ListArgs) -> CmdResult {
             // The default rubric's tree (reports/rubrics/default.toml), then the derived values.
             let r = touchstone_reports::Rubric::default_rubric();
             for area in &r.areas {
-                let w: Vec<String> = r.profiles.iter().map(|p| format!("{p} {}", r.weight(area, p))).collect();
-                println!("{} {}{}", area.id, area.name, if area.gate { " (gates)".to_string() } else { format!(" ({})", w.join(", ")) });
+                let w: Vec<String> =
+                    r.profiles.iter().map(|p| format!("{p} {}", r.weight(area, p))).collect();
+                println!(
+                    "{} {}{}",
+                    area.id,
+                    area.name,
+                    if area.gate { " (gates)".to_string() } else { format!(" ({})", w.join(", ")) }
+                );
                 for g in &area.groups {
                     println!("  {} {}", g.id, g.name);
                     for i in &g.indicators {
-                        let from = i.metric.clone().or_else(|| i.property.as_ref().map(|p| format!("property {p}"))).unwrap_or_else(|| "conformance cases".into());
+                        let from = i
+                            .metric
+                            .clone()
+                            .or_else(|| i.property.as_ref().map(|p| format!("property {p}")))
+                            .unwrap_or_else(|| "conformance cases".into());
                         println!("    {:<6} {:<34} {from}", i.id, i.name);
                     }
                 }

@@ -46,7 +46,11 @@ pub fn scorer(rubric: Option<&Path>) -> Result<Scorer, Failure> {
 
 /// Scores the run directory `dir` and writes report.json and report.html into it (before the
 /// manifest, which then covers them). Called by the run pipeline.
-pub fn write_run_reports(dir: &Path, profile: &str, rubric: Option<&Path>) -> Result<Report, Failure> {
+pub fn write_run_reports(
+    dir: &Path,
+    profile: &str,
+    rubric: Option<&Path>,
+) -> Result<Report, Failure> {
     let scorer = scorer(rubric)?;
     let report = scorer.score_run_dir(dir, profile).map_err(bad)?;
     touchstone_reports::write_reports(dir, &report).map_err(|e| Failure::harness(e.to_string()))?;
@@ -72,13 +76,22 @@ pub struct SuiteRun {
 pub const SUITE_FORMAT: &str = "touchstone-suite/1";
 
 /// Loads the run directories of a suite index and scores them together.
-pub fn score_suite(scorer: &Scorer, base: &Path, index: &SuiteIndex, profile: &str) -> Result<Report, Failure> {
+pub fn score_suite(
+    scorer: &Scorer,
+    base: &Path,
+    index: &SuiteIndex,
+    profile: &str,
+) -> Result<Report, Failure> {
     let mut inputs = Vec::new();
     for r in &index.runs {
         let mut input = RunInput::load_labelled(&base.join(&r.dir), &r.dir).map_err(bad)?;
         if let Some(re) = &r.rerun {
             let again = RunInput::load_labelled(&base.join(re), re).map_err(bad)?;
-            input.rerun = Some(touchstone_reports::input::Rerun { label: re.clone(), fingerprint: again.record.trace.fingerprint.clone(), failed: again.record.verdict.failed.clone() });
+            input.rerun = Some(touchstone_reports::input::Rerun {
+                label: re.clone(),
+                fingerprint: again.record.trace.fingerprint.clone(),
+                failed: again.record.verdict.failed.clone(),
+            });
         }
         inputs.push(input);
     }
@@ -89,13 +102,20 @@ fn load(scorer: &Scorer, dir: &Path, profile: Option<&str>) -> Result<Report, Fa
     if !dir.is_dir() {
         return Err(Failure::bad_input(format!("{}: no such run directory", dir.display())));
     }
-    let saved = || touchstone_reports::read_report(&dir.join("report.json")).ok().map(|r| r.profile);
+    let saved =
+        || touchstone_reports::read_report(&dir.join("report.json")).ok().map(|r| r.profile);
     let suite = dir.join("suite.json");
     if !dir.join("run.json").exists() && suite.is_file() {
-        let text = std::fs::read_to_string(&suite).map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
-        let index: SuiteIndex = serde_json::from_str(&text).map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
+        let text = std::fs::read_to_string(&suite)
+            .map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
+        let index: SuiteIndex = serde_json::from_str(&text)
+            .map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
         if index.format != SUITE_FORMAT {
-            return Err(Failure::bad_input(format!("{}: format: {:?}, expected {SUITE_FORMAT:?}", suite.display(), index.format)));
+            return Err(Failure::bad_input(format!(
+                "{}: format: {:?}, expected {SUITE_FORMAT:?}",
+                suite.display(),
+                index.format
+            )));
         }
         let profile = profile.map(String::from).unwrap_or_else(|| index.profile.clone());
         return score_suite(scorer, dir, &index, &profile);
@@ -106,10 +126,18 @@ fn load(scorer: &Scorer, dir: &Path, profile: Option<&str>) -> Result<Report, Fa
 
 fn emit(out: Option<&Path>, text: &str) -> Result<(), Failure> {
     match out {
-        Some(p) => std::fs::write(p, text).map_err(|e| Failure::harness(format!("{}: {e}", p.display()))),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| Failure::harness(format!("{}: {e}", p.display())))
+        }
         None => {
-            print!("{text}");
-            Ok(())
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error of the report.
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Failure::harness(format!("stdout: {e}")))
+                }
+                _ => Ok(()),
+            }
         }
     }
 }
@@ -121,12 +149,16 @@ pub fn exec(a: ReportArgs) -> CmdResult {
         let base = load(&scorer, base_dir, Some(&report.profile))?;
         let c = touchstone_reports::compare::compare(&base, &report);
         let text = match a.format.as_str() {
-            "json" => serde_json::to_string_pretty(&c).map_err(|e| Failure::harness(e.to_string()))? + "\n",
+            "json" => {
+                serde_json::to_string_pretty(&c).map_err(|e| Failure::harness(e.to_string()))?
+                    + "\n"
+            }
             "html" => touchstone_reports::html::render_compare(&c),
             _ => touchstone_reports::compare::render_text(&c),
         };
         emit(a.out.as_deref(), &text)?;
-        let regressed = c.overall == touchstone_reports::compare::Change::Regressed || c.rows.iter().any(|r| r.change == touchstone_reports::compare::Change::Regressed);
+        let regressed = c.overall == touchstone_reports::compare::Change::Regressed
+            || c.rows.iter().any(|r| r.change == touchstone_reports::compare::Change::Regressed);
         return Ok(if regressed { FINDINGS } else { PASS });
     }
     let text = match a.format.as_str() {
@@ -140,5 +172,7 @@ pub fn exec(a: ReportArgs) -> CmdResult {
 
 /// Writes the JUnit XML of `reports` to `path` (`--junit FILE` of run and suite).
 pub fn write_junit(path: &Path, reports: &[&Report]) -> Result<(), Failure> {
-    std::fs::write(path, touchstone_reports::junit::render(reports)).map_err(|e| Failure::harness(format!("{}: cannot write the JUnit file: {e}", path.display())))
+    std::fs::write(path, touchstone_reports::junit::render(reports)).map_err(|e| {
+        Failure::harness(format!("{}: cannot write the JUnit file: {e}", path.display()))
+    })
 }

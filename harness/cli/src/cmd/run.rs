@@ -56,7 +56,9 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
         if f.swap(true, Ordering::SeqCst) {
             std::process::exit(crate::exit::HARNESS);
         }
-        eprintln!("\ninterrupted: stopping the run and writing partial results (Ctrl-C again to abort)");
+        eprintln!(
+            "\ninterrupted: stopping the run and writing partial results (Ctrl-C again to abort)"
+        );
     });
     flag
 }
@@ -74,10 +76,26 @@ pub fn exec(a: RunArgs) -> CmdResult {
     for s in &a.scenarios {
         let out = match (&a.out, a.scenarios.len()) {
             (Some(o), 1) => Some(o.clone()),
-            (Some(o), _) => Some(o.join(s.file_stem().map(|x| x.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into()))),
+            (Some(o), _) => Some(
+                o.join(
+                    s.file_stem()
+                        .map(|x| x.to_string_lossy().to_string())
+                        .unwrap_or_else(|| "scenario".into()),
+                ),
+            ),
             (None, _) => None,
         };
-        let params = RunParams { scenario: s.clone(), adapter: a.adapter.clone(), adapter_config: a.adapter_config.clone(), seed: a.seed, out, quiet: a.quiet || a.json, profile: a.profile.clone(), rubric: a.rubric.clone(), quick: a.quick };
+        let params = RunParams {
+            scenario: s.clone(),
+            adapter: a.adapter.clone(),
+            adapter_config: a.adapter_config.clone(),
+            seed: a.seed,
+            out,
+            quiet: a.quiet || a.json,
+            profile: a.profile.clone(),
+            rubric: a.rubric.clone(),
+            quick: a.quick,
+        };
         let summary = pipeline::run_one(&params, &stop)?;
         if !a.json {
             print!("{}", pipeline::summary_text(&summary));
@@ -92,7 +110,8 @@ pub fn exec(a: RunArgs) -> CmdResult {
         }
     }
     if let Some(j) = &a.junit {
-        let reports: Vec<&touchstone_reports::Report> = summaries.iter().filter_map(|s| s.report.as_ref()).collect();
+        let reports: Vec<&touchstone_reports::Report> =
+            summaries.iter().filter_map(|s| s.report.as_ref()).collect();
         super::report::write_junit(j, &reports)?;
     }
     if a.json {
@@ -116,7 +135,10 @@ pub fn exec(a: RunArgs) -> CmdResult {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Failure::harness(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| Failure::harness(e.to_string()))?
+        );
     }
     Ok(worst)
 }

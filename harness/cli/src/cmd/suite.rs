@@ -43,23 +43,39 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
     let rubric = a.rubric.clone().or(suite.rubric.clone());
     let scorer = super::report::scorer(rubric.as_deref())?;
     let profile = a.profile.clone().or(suite.profile.clone()).unwrap_or_else(|| "regulator".into());
-    scorer.rubric.check_profile(&profile).map_err(|e| Failure::bad_input(format!("{}: profile: {e}", a.suite.display())))?;
+    scorer
+        .rubric
+        .check_profile(&profile)
+        .map_err(|e| Failure::bad_input(format!("{}: profile: {e}", a.suite.display())))?;
     // Validate everything before running anything.
     for e in &suite.scenarios {
         pipeline::load_scenario(&e.path)?;
         crate::adapters::find(&e.adapter)?;
     }
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("touchstone-out").join("suites").join(&suite.name));
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("touchstone-out").join("suites").join(&suite.name));
     let stop = super::run::interrupt_flag();
     let mut worst = PASS;
-    let mut index = SuiteIndex { format: SUITE_FORMAT.into(), name: suite.name.clone(), profile: profile.clone(), runs: Vec::new() };
+    let mut index = SuiteIndex {
+        format: SUITE_FORMAT.into(),
+        name: suite.name.clone(),
+        profile: profile.clone(),
+        runs: Vec::new(),
+    };
     'entries: for e in &suite.scenarios {
-        let stem = e.path.file_stem().map(|x| x.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into());
+        let stem = e
+            .path
+            .file_stem()
+            .map(|x| x.to_string_lossy().to_string())
+            .unwrap_or_else(|| "scenario".into());
         for (k, seed) in e.seeds.iter().enumerate() {
             let reruns = if e.reproduce && k == 0 { 2 } else { 1 };
             let mut dirs = Vec::new();
             for r in 0..reruns {
-                let rel = format!("{stem}/{}-s{seed}{}", e.adapter, if r == 1 { "-rerun" } else { "" });
+                let rel =
+                    format!("{stem}/{}-s{seed}{}", e.adapter, if r == 1 { "-rerun" } else { "" });
                 let params = RunParams {
                     scenario: e.path.clone(),
                     adapter: e.adapter.clone(),
@@ -88,8 +104,17 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
     let report = super::report::score_suite(&scorer, &out, &index, &profile)?;
     let dir = RunDir::open(&out)?;
     dir.write_json("suite.json", &index)?;
-    touchstone_reports::write_reports(&out, &report).map_err(|e| Failure::harness(e.to_string()))?;
-    let fingerprint = touchstone_core::rundir::sha256_hex(report.runs.iter().map(|r| r.fingerprint.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
+    touchstone_reports::write_reports(&out, &report)
+        .map_err(|e| Failure::harness(e.to_string()))?;
+    let fingerprint = touchstone_core::rundir::sha256_hex(
+        report
+            .runs
+            .iter()
+            .map(|r| r.fingerprint.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
     dir.write_manifest(0, &fingerprint)?;
     if let Some(j) = &a.junit {
         super::report::write_junit(j, &[&report])?;

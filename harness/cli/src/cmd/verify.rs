@@ -31,7 +31,12 @@ pub fn exec(a: VerifyArgs) -> CmdResult {
         println!("intact: {} artefacts match {}", r.ok.len(), dir.file(rundir::MANIFEST).display());
         Ok(PASS)
     } else {
-        println!("TAMPERED: {} changed, {} missing, {} unlisted", r.changed.len(), r.missing.len(), r.unlisted.len());
+        println!(
+            "TAMPERED: {} changed, {} missing, {} unlisted",
+            r.changed.len(),
+            r.missing.len(),
+            r.unlisted.len()
+        );
         Ok(FINDINGS)
     }
 }

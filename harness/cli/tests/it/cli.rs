@@ -41,12 +41,23 @@ fn run_on_null_writes_a_complete_verifiable_run_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let s = write(tmp.path(), "small.toml", SMALL);
     let out = tmp.path().join("out");
-    let o = run(&["run", s.to_str().unwrap(), "--adapter", "null", "--seed", "5", "--out", out.to_str().unwrap(), "--quiet"]);
+    let o = run(&[
+        "run",
+        s.to_str().unwrap(),
+        "--adapter",
+        "null",
+        "--seed",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     for f in ["scenario.toml", "trace.jsonl", "run.json", "manifest.json"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
-    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(record["status"], "completed");
     assert_eq!(record["seed"], 5);
     assert_eq!(record["metrics"]["measured"]["committed"], 100);
@@ -72,9 +83,21 @@ fn same_seed_gives_the_same_fingerprint() {
     let s = write(tmp.path(), "small.toml", &SMALL.replace("constant", "poisson"));
     let fp = |dir: &str| {
         let out = tmp.path().join(dir);
-        let o = run(&["run", s.to_str().unwrap(), "--adapter", "null", "--seed", "9", "--out", out.to_str().unwrap(), "--quiet"]);
+        let o = run(&[
+            "run",
+            s.to_str().unwrap(),
+            "--adapter",
+            "null",
+            "--seed",
+            "9",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+                .unwrap();
         m["fingerprint"].as_str().unwrap().to_string()
     };
     assert_eq!(fp("a"), fp("b"));
@@ -83,8 +106,20 @@ fn same_seed_gives_the_same_fingerprint() {
 #[test]
 fn failed_criterion_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = write(tmp.path(), "s.toml", &SMALL.replace("latency_p99 = \"1s\"", "throughput_min = 1000"));
-    let o = run(&["run", s.to_str().unwrap(), "--adapter", "null", "--out", tmp.path().join("o").to_str().unwrap(), "--quiet"]);
+    let s = write(
+        tmp.path(),
+        "s.toml",
+        &SMALL.replace("latency_p99 = \"1s\"", "throughput_min = 1000"),
+    );
+    let o = run(&[
+        "run",
+        s.to_str().unwrap(),
+        "--adapter",
+        "null",
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("FAIL throughput_min"), "{}", text(&o));
 }
@@ -97,7 +132,12 @@ fn bad_input_exits_2_with_located_messages_and_writes_nothing() {
     let o = run(&["run", s.to_str().unwrap(), "--adapter", "null", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let t = text(&o);
-    assert!(t.contains("bad.toml:4:1: workload.acounts: unknown key `acounts` (did you mean `accounts`?)"), "{t}");
+    assert!(
+        t.contains(
+            "bad.toml:4:1: workload.acounts: unknown key `acounts` (did you mean `accounts`?)"
+        ),
+        "{t}"
+    );
     assert!(!out.exists(), "nothing half-written");
 
     let o = run(&["validate", s.to_str().unwrap()]);
@@ -133,12 +173,29 @@ fn check_reads_a_trace_and_json_is_stable() {
     let tmp = tempfile::tempdir().unwrap();
     let s = write(tmp.path(), "small.toml", SMALL);
     let out = tmp.path().join("out");
-    assert_eq!(run(&["run", s.to_str().unwrap(), "--adapter", "null", "--out", out.to_str().unwrap(), "-q"]).status.code(), Some(0));
+    assert_eq!(
+        run(&[
+            "run",
+            s.to_str().unwrap(),
+            "--adapter",
+            "null",
+            "--out",
+            out.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
     let o = run(&["check", out.join("trace.jsonl").to_str().unwrap(), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["properties"].as_array().unwrap().len() >= 14);
-    let bad = write(tmp.path(), "bad.jsonl", "{\"kind\":\"run.start\",\"t_ns\":0,\"protocol\":\"pbft\",\"validators\":[]}\nnot json\n");
+    let bad = write(
+        tmp.path(),
+        "bad.jsonl",
+        "{\"kind\":\"run.start\",\"t_ns\":0,\"protocol\":\"pbft\",\"validators\":[]}\nnot json\n",
+    );
     let o = run(&["check", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains('2'), "names the line: {}", text(&o));

@@ -77,7 +77,14 @@ impl FaultTimeline {
                 undone_ns: None,
             })
             .collect();
-        FaultTimeline { specs: specs.to_vec(), steps, next: 0, records, default_link: default_link.clone(), open: Vec::new() }
+        FaultTimeline {
+            specs: specs.to_vec(),
+            steps,
+            next: 0,
+            records,
+            default_link: default_link.clone(),
+            open: Vec::new(),
+        }
     }
 
     /// Adapter time of the next step, if any.
@@ -114,7 +121,11 @@ impl FaultTimeline {
             }
             Err(FaultError::NotSupported(_)) => {
                 rec.status = FaultStatus::NotExercised;
-                rec.message = Some(format!("adapter {} cannot inject {}", adapter.name(), spec.action.name()));
+                rec.message = Some(format!(
+                    "adapter {} cannot inject {}",
+                    adapter.name(),
+                    spec.action.name()
+                ));
             }
             Err(FaultError::Failed(m)) => {
                 rec.status = FaultStatus::Failed;
@@ -129,14 +140,20 @@ impl FaultTimeline {
             // Closing actions stop the open faults they end instead of starting a new one.
             FaultAction::Restart { nodes } | FaultAction::Resume { nodes } => {
                 let closes = |a: &FaultAction| match (a, &spec.action) {
-                    (FaultAction::Crash { nodes: n }, FaultAction::Restart { .. }) => n.iter().any(|x| nodes.contains(x)),
-                    (FaultAction::Pause { nodes: n }, FaultAction::Resume { .. }) => n.iter().any(|x| nodes.contains(x)),
+                    (FaultAction::Crash { nodes: n }, FaultAction::Restart { .. }) => {
+                        n.iter().any(|x| nodes.contains(x))
+                    }
+                    (FaultAction::Pause { nodes: n }, FaultAction::Resume { .. }) => {
+                        n.iter().any(|x| nodes.contains(x))
+                    }
                     _ => false,
                 };
                 self.close_open(now, sink, closes);
             }
             FaultAction::Heal => {
-                self.close_open(now, sink, |a| matches!(a, FaultAction::Partition { .. } | FaultAction::Link { .. }));
+                self.close_open(now, sink, |a| {
+                    matches!(a, FaultAction::Partition { .. } | FaultAction::Link { .. })
+                });
                 sink.trace(now, &TraceEvent::NetHeal);
             }
             action => {
@@ -151,7 +168,15 @@ impl FaultTimeline {
                     _ => {
                         let nodes = action.nodes();
                         let ftype = trace_type(action);
-                        sink.trace(now, &TraceEvent::FaultStart { fault: &spec.id, ftype, targets: Targets::Nodes(&nodes), params: params.as_ref() });
+                        sink.trace(
+                            now,
+                            &TraceEvent::FaultStart {
+                                fault: &spec.id,
+                                ftype,
+                                targets: Targets::Nodes(&nodes),
+                                params: params.as_ref(),
+                            },
+                        );
                         self.open.push(i);
                         return;
                     }
@@ -162,7 +187,12 @@ impl FaultTimeline {
         }
     }
 
-    fn close_open(&mut self, now: Nanos, sink: &mut dyn EventSink, pred: impl Fn(&FaultAction) -> bool) {
+    fn close_open(
+        &mut self,
+        now: Nanos,
+        sink: &mut dyn EventSink,
+        pred: impl Fn(&FaultAction) -> bool,
+    ) {
         let specs = &self.specs;
         let mut still = Vec::new();
         for &j in &self.open {
@@ -219,7 +249,9 @@ fn params_of(a: &FaultAction) -> Option<serde_json::Value> {
     match a {
         FaultAction::Link { to, link, .. } => Some(serde_json::json!({ "to": to, "link": link })),
         FaultAction::ClockSkew { rate, .. } => Some(serde_json::json!({ "rate": rate })),
-        FaultAction::Byzantine { behaviour, .. } => Some(serde_json::to_value(behaviour).unwrap_or_default()),
+        FaultAction::Byzantine { behaviour, .. } => {
+            Some(serde_json::to_value(behaviour).unwrap_or_default())
+        }
         _ => None,
     }
 }

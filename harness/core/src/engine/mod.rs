@@ -11,14 +11,19 @@ mod recorder;
 
 pub use faults::{FaultRecord, FaultStatus, FaultTimeline};
 
-use crate::adapter::{Adapter, AdapterError, Capabilities, EventSink, Setup, SubmitAck, SystemInfo, TxRequest, StateSnapshot};
+use crate::adapter::{
+    Adapter, AdapterError, Capabilities, EventSink, Setup, StateSnapshot, SubmitAck, SystemInfo,
+    TxRequest,
+};
 use crate::ids::TxId;
-use crate::metrics::{LatencyHistogram, LatencySummary, PhaseMetrics, PhaseSummary, SecondStats, SeriesRecorder};
+use crate::metrics::{
+    LatencyHistogram, LatencySummary, PhaseMetrics, PhaseSummary, SecondStats, SeriesRecorder,
+};
+use crate::program::{self, CaseResult};
 use crate::scenario::Scenario;
 use crate::seed::Seed;
 use crate::time::{Nanos, NS_PER_MS, NS_PER_S};
 use crate::trace::{TraceEvent, TraceSink};
-use crate::program::{self, CaseResult};
 use crate::workload::Schedule;
 use recorder::{Recorder, TxState};
 use serde::{Deserialize, Serialize};
@@ -118,7 +123,9 @@ pub struct RunResult {
 /// Errors before the run could start (bad pairing of scenario and adapter, failed preparation).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("scenario {scenario:?} uses operation {op:?}, which adapter {adapter} does not support")]
+    #[error(
+        "scenario {scenario:?} uses operation {op:?}, which adapter {adapter} does not support"
+    )]
     Unsupported { scenario: String, adapter: String, op: String },
     #[error(transparent)]
     Adapter(#[from] AdapterError),
@@ -137,8 +144,12 @@ pub fn run(
     trace: &mut dyn TraceSink,
     opts: RunOptions<'_>,
 ) -> Result<RunResult, EngineError> {
-    let program = program::build(&scenario.workload, seed, scenario.network.validators)
-        .map_err(|errs| EngineError::Program(errs.into_iter().map(|(p, m)| format!("{p}: {m}")).collect::<Vec<_>>().join("; ")))?;
+    let program =
+        program::build(&scenario.workload, seed, scenario.network.validators).map_err(|errs| {
+            EngineError::Program(
+                errs.into_iter().map(|(p, m)| format!("{p}: {m}")).collect::<Vec<_>>().join("; "),
+            )
+        })?;
     run_program(scenario, program, adapter, seed, trace, opts)
 }
 
@@ -185,8 +196,32 @@ pub fn run_program(
         }
         let tx = TxId(next_id);
         next_id += 1;
-        trace.emit(0, &TraceEvent::TxSubmit { tx, client: "genesis", op: "issue", from: None, to: Some(acct), asset: Some(asset), amount: Some(*amount), nonce: None, via: None, intended_ns: None, legs: &[] });
-        trace.emit(0, &TraceEvent::TxResult { tx, status: crate::trace::TxStatus::Committed, height: Some(0), reason: None, node: None });
+        trace.emit(
+            0,
+            &TraceEvent::TxSubmit {
+                tx,
+                client: "genesis",
+                op: "issue",
+                from: None,
+                to: Some(acct),
+                asset: Some(asset),
+                amount: Some(*amount),
+                nonce: None,
+                via: None,
+                intended_ns: None,
+                legs: &[],
+            },
+        );
+        trace.emit(
+            0,
+            &TraceEvent::TxResult {
+                tx,
+                status: crate::trace::TxStatus::Committed,
+                height: Some(0),
+                reason: None,
+                node: None,
+            },
+        );
     }
     let setup = Setup { seed, accounts: accounts.clone(), assets: w.assets.clone(), genesis };
 
@@ -207,7 +242,12 @@ pub fn run_program(
         phases: w
             .phases
             .iter()
-            .map(|p| PhaseMetrics { name: p.name.clone(), warmup: p.warmup, closed_loop: matches!(p.rate, crate::scenario::RateSpec::Closed { .. }), ..Default::default() })
+            .map(|p| PhaseMetrics {
+                name: p.name.clone(),
+                warmup: p.warmup,
+                closed_loop: matches!(p.rate, crate::scenario::RateSpec::Closed { .. }),
+                ..Default::default()
+            })
             .collect(),
         series: SeriesRecorder::new(),
         outstanding: 0,
@@ -239,12 +279,17 @@ pub fn run_program(
         let phase_end = phase_start + phase.duration;
         rec.phases[pi].start = phase_start;
         rec.phases[pi].end = phase_end;
-        let mut sched = Schedule::new(&phase.rate, phase.duration, seed.stream(&format!("workload/phase/{pi}")));
+        let mut sched = Schedule::new(
+            &phase.rate,
+            phase.duration,
+            seed.stream(&format!("workload/phase/{pi}")),
+        );
         let closed = match phase.rate {
             crate::scenario::RateSpec::Closed { concurrency } => Some(concurrency as u64),
             _ => None,
         };
-        let mut next_intended = if closed.is_some() { None } else { sched.next_offset().map(|o| phase_start + o) };
+        let mut next_intended =
+            if closed.is_some() { None } else { sched.next_offset().map(|o| phase_start + o) };
         loop {
             if stopped() {
                 end = EndReason::Interrupted;
@@ -301,7 +346,9 @@ pub fn run_program(
                     program::Next::Skip => {
                         if closed.is_some() {
                             // Closed loop: wait for an outcome (or the phase end) before asking again.
-                            if let Err(e) = adapter.advance((now + NS_PER_MS).min(phase_end).max(now + 1), &mut rec) {
+                            if let Err(e) = adapter
+                                .advance((now + NS_PER_MS).min(phase_end).max(now + 1), &mut rec)
+                            {
                                 end = EndReason::AdapterFailed { message: e.to_string() };
                                 break 'phases;
                             }
@@ -338,7 +385,12 @@ pub fn run_program(
                     }
                     rec.cases.insert(id.0, c);
                 }
-                rec.txs.push(TxState { intended: t, phase: pi as u16, done: false, timed_out: false });
+                rec.txs.push(TxState {
+                    intended: t,
+                    phase: pi as u16,
+                    done: false,
+                    timed_out: false,
+                });
                 rec.outstanding += 1;
                 let m = &mut rec.phases[pi];
                 m.submitted += 1;
@@ -368,7 +420,12 @@ pub fn run_program(
                         rec.series.accepted(now);
                     }
                     Ok(SubmitAck::Rejected { reason }) => {
-                        rec.outcome(crate::adapter::Outcome { tx: id, status: crate::adapter::OutcomeStatus::Rejected { reason }, at: now, node: None });
+                        rec.outcome(crate::adapter::Outcome {
+                            tx: id,
+                            status: crate::adapter::OutcomeStatus::Rejected { reason },
+                            at: now,
+                            node: None,
+                        });
                     }
                     Err(e) => {
                         end = EndReason::AdapterFailed { message: e.to_string() };
@@ -446,7 +503,16 @@ pub fn run_program(
         Vec::new()
     };
     for s in &snapshots {
-        rec.trace.emit(now, &TraceEvent::StateSnapshot { node: &s.node, height: s.height, app_hash: s.app_hash.as_deref(), supply: &s.supply, balances: &s.balances });
+        rec.trace.emit(
+            now,
+            &TraceEvent::StateSnapshot {
+                node: &s.node,
+                height: s.height,
+                app_hash: s.app_hash.as_deref(),
+                supply: &s.supply,
+                balances: &s.balances,
+            },
+        );
     }
     if let Err(e) = adapter.shutdown(&mut rec) {
         if end == EndReason::Completed {
@@ -461,9 +527,16 @@ pub fn run_program(
     rec.trace.emit(adapter.now(), &TraceEvent::RunEnd { reason: Some(&end_reason) });
 
     let lag_s = lag.summary();
-    let any_open = w.phases.iter().any(|p| !matches!(p.rate, crate::scenario::RateSpec::Closed { .. }));
-    let generator = GeneratorLag { p50_ns: lag_s.p50_ns, p99_ns: lag_s.p99_ns, max_ns: lag_s.max_ns, fell_behind: any_open && lag_s.p99_ns > LAG_TOLERANCE };
-    let mut measured = PhaseMetrics { name: "measured".into(), start: Nanos::MAX, ..Default::default() };
+    let any_open =
+        w.phases.iter().any(|p| !matches!(p.rate, crate::scenario::RateSpec::Closed { .. }));
+    let generator = GeneratorLag {
+        p50_ns: lag_s.p50_ns,
+        p99_ns: lag_s.p99_ns,
+        max_ns: lag_s.max_ns,
+        fell_behind: any_open && lag_s.p99_ns > LAG_TOLERANCE,
+    };
+    let mut measured =
+        PhaseMetrics { name: "measured".into(), start: Nanos::MAX, ..Default::default() };
     for m in rec.phases.iter().filter(|m| !m.warmup) {
         if measured.start == Nanos::MAX {
             measured.start = m.start;
@@ -489,7 +562,15 @@ pub fn run_program(
         },
         program_summary: program.summary(),
     };
-    Ok(RunResult { end, system: adapter.system_info(), capabilities: caps, metrics, faults: timeline.records, duration_ns: now, snapshots })
+    Ok(RunResult {
+        end,
+        system: adapter.system_info(),
+        capabilities: caps,
+        metrics,
+        faults: timeline.records,
+        duration_ns: now,
+        snapshots,
+    })
 }
 
 /// Hands the program the outcomes of its transactions observed since the last call.

@@ -107,14 +107,22 @@ impl Recorder<'_> {
         self.series.unknown(now);
         self.trace.emit(
             now,
-            &TraceEvent::TxResult { tx: TxId(self.first_id + i as u64), status: TxStatus::Unknown, height: None, reason, node: None },
+            &TraceEvent::TxResult {
+                tx: TxId(self.first_id + i as u64),
+                status: TxStatus::Unknown,
+                height: None,
+                reason,
+                node: None,
+            },
         );
     }
 }
 
 impl EventSink for Recorder<'_> {
     fn outcome(&mut self, o: Outcome) {
-        let Some(idx) = o.tx.0.checked_sub(self.first_id).map(|i| i as usize).filter(|&i| i < self.txs.len()) else {
+        let Some(idx) =
+            o.tx.0.checked_sub(self.first_id).map(|i| i as usize).filter(|&i| i < self.txs.len())
+        else {
             self.foreign_outcomes += 1;
             return;
         };
@@ -129,7 +137,16 @@ impl EventSink for Recorder<'_> {
                 // The spec allows a transaction declared unknown to appear once, later.
                 self.phases[st.phase as usize].late += 1;
                 self.txs[idx].timed_out = false;
-                self.trace.emit(o.at, &TraceEvent::TxResult { tx: o.tx, status, height, reason: reason.map(|r| r.code()), node: o.node.as_deref() });
+                self.trace.emit(
+                    o.at,
+                    &TraceEvent::TxResult {
+                        tx: o.tx,
+                        status,
+                        height,
+                        reason: reason.map(|r| r.code()),
+                        node: o.node.as_deref(),
+                    },
+                );
             } else {
                 self.duplicate_outcomes += 1;
             }
@@ -163,7 +180,16 @@ impl EventSink for Recorder<'_> {
                 self.series.unknown(o.at);
             }
         }
-        self.trace.emit(o.at, &TraceEvent::TxResult { tx: o.tx, status, height, reason: reason.map(|r| r.code()), node: o.node.as_deref() });
+        self.trace.emit(
+            o.at,
+            &TraceEvent::TxResult {
+                tx: o.tx,
+                status,
+                height,
+                reason: reason.map(|r| r.code()),
+                node: o.node.as_deref(),
+            },
+        );
     }
 
     fn trace(&mut self, t: Nanos, ev: &TraceEvent<'_>) {

@@ -75,7 +75,11 @@ impl PhaseMetrics {
             late: self.late,
             offered_tps: rate(self.submitted),
             committed_tps: rate(self.committed),
-            success_rate: if self.submitted > 0 { self.committed as f64 / self.submitted as f64 } else { 0.0 },
+            success_rate: if self.submitted > 0 {
+                self.committed as f64 / self.submitted as f64
+            } else {
+                0.0
+            },
             latency: self.latency.summary(),
             rejection_notice: self.rejection_notice.summary(),
             reasons: self.reasons.iter().map(|(r, n)| (r.code().to_string(), *n)).collect(),

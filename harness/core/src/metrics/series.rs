@@ -41,7 +41,8 @@ impl SeriesRecorder {
         let s = (t / NS_PER_S) as usize;
         if s >= self.seconds.len() {
             let from = self.seconds.len();
-            self.seconds.extend((from..=s).map(|i| SecondStats { t_s: i as u64, ..Default::default() }));
+            self.seconds
+                .extend((from..=s).map(|i| SecondStats { t_s: i as u64, ..Default::default() }));
         }
         &mut self.seconds[s]
     }

@@ -90,7 +90,9 @@ impl Genesis {
 pub enum Expected {
     Commit,
     /// Rejected with one of these reason codes (usually one).
-    Reject { reasons: Vec<Reason> },
+    Reject {
+        reasons: Vec<Reason>,
+    },
 }
 
 impl Expected {
@@ -105,7 +107,9 @@ impl Expected {
     pub fn matches(&self, status: &OutcomeStatus) -> bool {
         match (self, status) {
             (Expected::Commit, OutcomeStatus::Committed { .. }) => true,
-            (Expected::Reject { reasons }, OutcomeStatus::Rejected { reason }) => reasons.contains(reason),
+            (Expected::Reject { reasons }, OutcomeStatus::Rejected { reason }) => {
+                reasons.contains(reason)
+            }
             _ => false,
         }
     }
@@ -212,10 +216,24 @@ pub enum Next {
 pub type ParamError = (FieldPath, String);
 
 /// Programs this build knows, for validation and `touchstone list`.
-pub const PROGRAMS: &[&str] = &["payments", "dividend", "rebalance", "netting", "double_spend", "rollback", "compliance", "kyc_revocation", "reserve"];
+pub const PROGRAMS: &[&str] = &[
+    "payments",
+    "dividend",
+    "rebalance",
+    "netting",
+    "double_spend",
+    "rollback",
+    "compliance",
+    "kyc_revocation",
+    "reserve",
+];
 
 /// Builds the program a workload names; `validators` is the network's size (for `via` routing).
-pub fn build(w: &WorkloadSpec, seed: Seed, validators: usize) -> Result<Box<dyn Program>, Vec<ParamError>> {
+pub fn build(
+    w: &WorkloadSpec,
+    seed: Seed,
+    validators: usize,
+) -> Result<Box<dyn Program>, Vec<ParamError>> {
     use params::read;
     let p = &w.params;
     Ok(match w.program.as_str() {
@@ -226,14 +244,37 @@ pub fn build(w: &WorkloadSpec, seed: Seed, validators: usize) -> Result<Box<dyn 
             }
             Box::new(PaymentsProgram::new(w, seed))
         }
-        "dividend" => Box::new(DividendProgram::new(read("dividend", p, dividend::DividendConfig::read)?, seed)),
-        "rebalance" => Box::new(RebalanceProgram::new(read("rebalance", p, rebalance::RebalanceConfig::read)?, seed)),
-        "netting" => Box::new(NettingProgram::new(read("netting", p, netting::NettingConfig::read)?, seed)),
-        "double_spend" => Box::new(DoubleSpendProgram::new(read("double_spend", p, double_spend::DoubleSpendConfig::read)?, validators, seed)),
-        "rollback" => Box::new(RollbackProgram::new(read("rollback", p, rollback::RollbackConfig::read)?, seed)),
-        "compliance" => Box::new(ComplianceProgram::new(read("compliance", p, compliance::ComplianceConfig::read)?, seed)),
-        "kyc_revocation" => Box::new(KycRevocationProgram::new(read("kyc_revocation", p, kyc_revocation::KycRevocationConfig::read)?, seed)),
-        "reserve" => Box::new(ReserveProgram::new(read("reserve", p, reserve::ReserveConfig::read)?, seed)),
+        "dividend" => Box::new(DividendProgram::new(
+            read("dividend", p, dividend::DividendConfig::read)?,
+            seed,
+        )),
+        "rebalance" => Box::new(RebalanceProgram::new(
+            read("rebalance", p, rebalance::RebalanceConfig::read)?,
+            seed,
+        )),
+        "netting" => {
+            Box::new(NettingProgram::new(read("netting", p, netting::NettingConfig::read)?, seed))
+        }
+        "double_spend" => Box::new(DoubleSpendProgram::new(
+            read("double_spend", p, double_spend::DoubleSpendConfig::read)?,
+            validators,
+            seed,
+        )),
+        "rollback" => Box::new(RollbackProgram::new(
+            read("rollback", p, rollback::RollbackConfig::read)?,
+            seed,
+        )),
+        "compliance" => Box::new(ComplianceProgram::new(
+            read("compliance", p, compliance::ComplianceConfig::read)?,
+            seed,
+        )),
+        "kyc_revocation" => Box::new(KycRevocationProgram::new(
+            read("kyc_revocation", p, kyc_revocation::KycRevocationConfig::read)?,
+            seed,
+        )),
+        "reserve" => {
+            Box::new(ReserveProgram::new(read("reserve", p, reserve::ReserveConfig::read)?, seed))
+        }
         other => {
             let mut msg = format!("unknown program {other:?}; known: {}", PROGRAMS.join(", "));
             if let Some(s) = crate::scenario::suggest(other, PROGRAMS) {

@@ -16,7 +16,10 @@ pub struct PaymentsProgram {
 impl PaymentsProgram {
     pub fn new(w: &WorkloadSpec, seed: Seed) -> Self {
         let gen = OpGenerator::new(w, seed);
-        let mut genesis = Genesis { assets: w.assets.iter().map(|a| (a.id.clone(), None)).collect(), ..Default::default() };
+        let mut genesis = Genesis {
+            assets: w.assets.iter().map(|a| (a.id.clone(), None)).collect(),
+            ..Default::default()
+        };
         for asset in &w.assets {
             if asset.initial_balance > 0 {
                 for acct in gen.account_names() {
@@ -25,11 +28,12 @@ impl PaymentsProgram {
             }
         }
         use crate::adapter::OpKind;
-        let ops = [("transfer", OpKind::Transfer), ("issue", OpKind::Issue), ("redeem", OpKind::Redeem)]
-            .into_iter()
-            .filter(|(k, _)| w.mix.get(*k).is_some_and(|w| *w > 0.0))
-            .map(|(_, o)| o)
-            .collect();
+        let ops =
+            [("transfer", OpKind::Transfer), ("issue", OpKind::Issue), ("redeem", OpKind::Redeem)]
+                .into_iter()
+                .filter(|(k, _)| w.mix.get(*k).is_some_and(|w| *w > 0.0))
+                .map(|(_, o)| o)
+                .collect();
         PaymentsProgram { gen, genesis, ops }
     }
 }

@@ -35,12 +35,22 @@ pub struct AssetPolicy {
 impl AssetPolicy {
     /// A KYC-gated security token.
     pub fn security(issuer: &str) -> Self {
-        AssetPolicy { kind: AssetKind::Security, issuer: issuer.into(), required_claims: vec![Claim::Kyc], ..Default::default() }
+        AssetPolicy {
+            kind: AssetKind::Security,
+            issuer: issuer.into(),
+            required_claims: vec![Claim::Kyc],
+            ..Default::default()
+        }
     }
 
     /// An open, reserve-backed stablecoin.
     pub fn stablecoin(issuer: &str) -> Self {
-        AssetPolicy { kind: AssetKind::Stablecoin, issuer: issuer.into(), reserve_backed: true, ..Default::default() }
+        AssetPolicy {
+            kind: AssetKind::Stablecoin,
+            issuer: issuer.into(),
+            reserve_backed: true,
+            ..Default::default()
+        }
     }
 
     pub fn kyc_gated(&self) -> bool {

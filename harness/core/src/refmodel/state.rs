@@ -51,7 +51,12 @@ impl LedgerModel {
     pub fn load_identity(&mut self, institutions: &[String], claims: &[(String, String, Claim)]) {
         self.institutions.extend(institutions.iter().cloned());
         for (inst, investor, claim) in claims {
-            self.claims.entry(investor.clone()).or_default().entry(claim.clone()).or_default().insert(inst.clone());
+            self.claims
+                .entry(investor.clone())
+                .or_default()
+                .entry(claim.clone())
+                .or_default()
+                .insert(inst.clone());
         }
     }
 
@@ -93,14 +98,25 @@ impl LedgerModel {
 
     /// Whether `investor` may hold `asset` (holds every required claim from a licensed institution).
     pub fn verified(&self, investor: &str, asset: &str) -> bool {
-        let Some(policy) = self.assets.get(asset).and_then(|a| a.policy.as_ref()) else { return true };
+        let Some(policy) = self.assets.get(asset).and_then(|a| a.policy.as_ref()) else {
+            return true;
+        };
         policy.required_claims.iter().all(|c| {
-            self.claims.get(investor).and_then(|m| m.get(c)).is_some_and(|issuers| issuers.iter().any(|i| self.institutions.contains(i)))
+            self.claims
+                .get(investor)
+                .and_then(|m| m.get(c))
+                .is_some_and(|issuers| issuers.iter().any(|i| self.institutions.contains(i)))
         })
     }
 
     /// Predicts a transfer's outcome without changing anything (`can_transfer`).
-    pub fn can_transfer(&self, from: &str, to: &str, asset: &str, amount: u128) -> Result<(), Reason> {
+    pub fn can_transfer(
+        &self,
+        from: &str,
+        to: &str,
+        asset: &str,
+        amount: u128,
+    ) -> Result<(), Reason> {
         self.check_leg(from, to, asset, amount, &BTreeMap::new())
     }
 
@@ -127,7 +143,12 @@ impl LedgerModel {
         }
     }
 
-    fn validate(&self, op: &Operation, nonce: Option<u64>, signer: Option<&str>) -> Result<(), Reason> {
+    fn validate(
+        &self,
+        op: &Operation,
+        nonce: Option<u64>,
+        signer: Option<&str>,
+    ) -> Result<(), Reason> {
         match op {
             Operation::Transfer { from, to, asset, amount } => {
                 self.malformed(from, to, asset, *amount)?;
@@ -150,7 +171,8 @@ impl LedgerModel {
                 let mut delta: BTreeMap<Key, i128> = BTreeMap::new();
                 for l in legs {
                     self.check_leg(&l.from, &l.to, &l.asset, l.amount, &delta)?;
-                    *delta.entry((l.from.clone(), l.asset.clone())).or_default() -= l.amount as i128;
+                    *delta.entry((l.from.clone(), l.asset.clone())).or_default() -=
+                        l.amount as i128;
                     *delta.entry((l.to.clone(), l.asset.clone())).or_default() += l.amount as i128;
                 }
                 Ok(())
@@ -196,7 +218,12 @@ impl LedgerModel {
     }
 
     fn malformed(&self, from: &str, to: &str, asset: &str, amount: u128) -> Result<(), Reason> {
-        if !self.assets.contains_key(asset) || amount == 0 || from == to || from.is_empty() || to.is_empty() {
+        if !self.assets.contains_key(asset)
+            || amount == 0
+            || from == to
+            || from.is_empty()
+            || to.is_empty()
+        {
             return Err(Reason::Malformed);
         }
         Ok(())
@@ -204,11 +231,20 @@ impl LedgerModel {
 
     fn free_balance(&self, account: &str, asset: &str, delta: &BTreeMap<Key, i128>) -> u128 {
         let k = (account.to_string(), asset.to_string());
-        let bal = (self.balances.get(&k).copied().unwrap_or(0) as i128 + delta.get(&k).copied().unwrap_or(0)).max(0) as u128;
+        let bal = (self.balances.get(&k).copied().unwrap_or(0) as i128
+            + delta.get(&k).copied().unwrap_or(0))
+        .max(0) as u128;
         bal.saturating_sub(self.frozen_amount.get(&k).copied().unwrap_or(0))
     }
 
-    fn check_leg(&self, from: &str, to: &str, asset: &str, amount: u128, delta: &BTreeMap<Key, i128>) -> Result<(), Reason> {
+    fn check_leg(
+        &self,
+        from: &str,
+        to: &str,
+        asset: &str,
+        amount: u128,
+        delta: &BTreeMap<Key, i128>,
+    ) -> Result<(), Reason> {
         let a = self.assets.get(asset).ok_or(Reason::Malformed)?;
         if a.paused {
             return Err(Reason::Paused);
@@ -239,11 +275,20 @@ impl LedgerModel {
     }
 
     /// Per-investor cap and maximum holders for `to` receiving `amount`.
-    fn receiver_limits(&self, to: &str, asset: &str, amount: u128, leaving: Option<(&str, u128)>, delta: &BTreeMap<Key, i128>) -> Result<(), Reason> {
+    fn receiver_limits(
+        &self,
+        to: &str,
+        asset: &str,
+        amount: u128,
+        leaving: Option<(&str, u128)>,
+        delta: &BTreeMap<Key, i128>,
+    ) -> Result<(), Reason> {
         let Some(p) = self.assets.get(asset).and_then(|a| a.policy.as_ref()) else { return Ok(()) };
         let bal = |acct: &str| {
             let k = (acct.to_string(), asset.to_string());
-            (self.balances.get(&k).copied().unwrap_or(0) as i128 + delta.get(&k).copied().unwrap_or(0)).max(0) as u128
+            (self.balances.get(&k).copied().unwrap_or(0) as i128
+                + delta.get(&k).copied().unwrap_or(0))
+            .max(0) as u128
         };
         let to_bal = bal(to);
         if p.max_per_investor.is_some_and(|cap| to_bal + amount > cap) {
@@ -283,7 +328,8 @@ impl LedgerModel {
             Ok(p)
         };
         match action {
-            AdminAction::AppointInstitution { institution } | AdminAction::RevokeInstitution { institution } => {
+            AdminAction::AppointInstitution { institution }
+            | AdminAction::RevokeInstitution { institution } => {
                 if by != AUTHORITY {
                     return Err(Reason::Unauthorized);
                 }
@@ -298,7 +344,8 @@ impl LedgerModel {
                 }
                 self.assets.get(asset).map(|_| ()).ok_or(Reason::Malformed)
             }
-            AdminAction::IssueClaim { investor, .. } | AdminAction::RevokeClaim { investor, .. } => {
+            AdminAction::IssueClaim { investor, .. }
+            | AdminAction::RevokeClaim { investor, .. } => {
                 if !self.institutions.contains(by) {
                     return Err(Reason::Unauthorized);
                 }
@@ -314,9 +361,10 @@ impl LedgerModel {
                 }
                 Ok(())
             }
-            AdminAction::Unfreeze { asset, .. } | AdminAction::Pause { asset } | AdminAction::Unpause { asset } | AdminAction::AttestReserve { asset, .. } => {
-                issuer_of(asset).map(|_| ())
-            }
+            AdminAction::Unfreeze { asset, .. }
+            | AdminAction::Pause { asset }
+            | AdminAction::Unpause { asset }
+            | AdminAction::AttestReserve { asset, .. } => issuer_of(asset).map(|_| ()),
             AdminAction::ForcedTransfer { from, to, asset, amount } => {
                 issuer_of(asset)?;
                 self.malformed(from, to, asset, *amount)?;
@@ -330,7 +378,11 @@ impl LedgerModel {
             }
             AdminAction::Recover { lost, replacement, asset, amount } => {
                 issuer_of(asset)?;
-                if lost == replacement || lost.is_empty() || replacement.is_empty() || *amount != self.balance(lost, asset) {
+                if lost == replacement
+                    || lost.is_empty()
+                    || replacement.is_empty()
+                    || *amount != self.balance(lost, asset)
+                {
                     return Err(Reason::Malformed);
                 }
                 if !self.verified(replacement, asset) {
@@ -423,7 +475,12 @@ impl LedgerModel {
                 self.institutions.remove(institution);
             }
             AdminAction::IssueClaim { investor, claim } => {
-                self.claims.entry(investor.clone()).or_default().entry(claim.clone()).or_default().insert(by.to_string());
+                self.claims
+                    .entry(investor.clone())
+                    .or_default()
+                    .entry(claim.clone())
+                    .or_default()
+                    .insert(by.to_string());
             }
             AdminAction::RevokeClaim { investor, claim } => {
                 if let Some(set) = self.claims.get_mut(investor).and_then(|m| m.get_mut(claim)) {
@@ -446,11 +503,21 @@ impl LedgerModel {
                 self.frozen.remove(&k);
                 self.frozen_amount.remove(&k);
             }
-            AdminAction::Pause { asset } => self.assets.get_mut(asset).expect("validated").paused = true,
-            AdminAction::Unpause { asset } => self.assets.get_mut(asset).expect("validated").paused = false,
-            AdminAction::AdmitProduct { asset } => self.assets.get_mut(asset).expect("validated").admitted = true,
-            AdminAction::DelistProduct { asset } => self.assets.get_mut(asset).expect("validated").admitted = false,
-            AdminAction::AttestReserve { asset, amount } => self.assets.get_mut(asset).expect("validated").reserve = *amount,
+            AdminAction::Pause { asset } => {
+                self.assets.get_mut(asset).expect("validated").paused = true
+            }
+            AdminAction::Unpause { asset } => {
+                self.assets.get_mut(asset).expect("validated").paused = false
+            }
+            AdminAction::AdmitProduct { asset } => {
+                self.assets.get_mut(asset).expect("validated").admitted = true
+            }
+            AdminAction::DelistProduct { asset } => {
+                self.assets.get_mut(asset).expect("validated").admitted = false
+            }
+            AdminAction::AttestReserve { asset, amount } => {
+                self.assets.get_mut(asset).expect("validated").reserve = *amount
+            }
             AdminAction::ForcedTransfer { from, to, asset, amount } => {
                 self.debit(from, asset, *amount);
                 self.credit(to, asset, *amount);

@@ -76,7 +76,10 @@ fn identity_gating_and_revocation_cascade() {
     assert!(!t.m.verified("a0", "BOND"));
     assert!(t.m.verified("a1", "BOND"));
     t.err(tr("a1", "a0", "BOND", 1), Reason::InvalidReceiver);
-    t.err(admin("bank", A::IssueClaim { investor: "a2".into(), claim: Claim::Kyc }), Reason::Unauthorized);
+    t.err(
+        admin("bank", A::IssueClaim { investor: "a2".into(), claim: Claim::Kyc }),
+        Reason::Unauthorized,
+    );
 }
 
 #[test]
@@ -88,7 +91,10 @@ fn freeze_whole_and_partial() {
     t.ok(admin("ag", A::Freeze { account: "a1".into(), asset: "BOND".into(), amount: None }));
     t.err(tr("a1", "a0", "BOND", 1), Reason::FrozenSender);
     t.err(tr("a0", "a1", "BOND", 1), Reason::FrozenReceiver);
-    t.err(admin("a0", A::Unfreeze { account: "a1".into(), asset: "BOND".into() }), Reason::Unauthorized);
+    t.err(
+        admin("a0", A::Unfreeze { account: "a1".into(), asset: "BOND".into() }),
+        Reason::Unauthorized,
+    );
     t.ok(admin("ag", A::Unfreeze { account: "a1".into(), asset: "BOND".into() }));
     t.ok(tr("a1", "a0", "BOND", 1));
 }
@@ -116,7 +122,10 @@ fn holding_limits() {
         t.ok(admin("bank", A::IssueClaim { investor: a.into(), claim: Claim::Kyc }));
     }
     t.ok(admin("ag", A::Mint { to: "a0".into(), asset: "EQ".into(), amount: 60 }));
-    t.err(admin("ag", A::Mint { to: "a0".into(), asset: "EQ".into(), amount: 1 }), Reason::LimitExceeded);
+    t.err(
+        admin("ag", A::Mint { to: "a0".into(), asset: "EQ".into(), amount: 1 }),
+        Reason::LimitExceeded,
+    );
     t.err(tr("a0", "a1", "EQ", 51), Reason::LimitExceeded);
     t.ok(tr("a0", "a1", "EQ", 30));
     t.err(tr("a0", "a2", "EQ", 10), Reason::LimitExceeded); // a third holder
@@ -127,24 +136,85 @@ fn holding_limits() {
 #[test]
 fn issuer_powers_need_the_agent_and_a_verified_receiver() {
     let mut t = T::new();
-    t.err(admin("a1", A::ForcedTransfer { from: "a0".into(), to: "a1".into(), asset: "BOND".into(), amount: 10 }), Reason::Unauthorized);
-    t.err(admin("ag", A::ForcedTransfer { from: "a0".into(), to: "a2".into(), asset: "BOND".into(), amount: 10 }), Reason::InvalidReceiver);
+    t.err(
+        admin(
+            "a1",
+            A::ForcedTransfer {
+                from: "a0".into(),
+                to: "a1".into(),
+                asset: "BOND".into(),
+                amount: 10,
+            },
+        ),
+        Reason::Unauthorized,
+    );
+    t.err(
+        admin(
+            "ag",
+            A::ForcedTransfer {
+                from: "a0".into(),
+                to: "a2".into(),
+                asset: "BOND".into(),
+                amount: 10,
+            },
+        ),
+        Reason::InvalidReceiver,
+    );
     t.ok(admin("ag", A::Freeze { account: "a0".into(), asset: "BOND".into(), amount: None }));
-    t.ok(admin("ag", A::ForcedTransfer { from: "a0".into(), to: "a1".into(), asset: "BOND".into(), amount: 10 }));
-    t.err(admin("ag", A::Recover { lost: "a0".into(), replacement: "a1".into(), asset: "BOND".into(), amount: 89 }), Reason::Malformed);
-    t.ok(admin("ag", A::Recover { lost: "a0".into(), replacement: "a1".into(), asset: "BOND".into(), amount: 90 }));
+    t.ok(admin(
+        "ag",
+        A::ForcedTransfer { from: "a0".into(), to: "a1".into(), asset: "BOND".into(), amount: 10 },
+    ));
+    t.err(
+        admin(
+            "ag",
+            A::Recover {
+                lost: "a0".into(),
+                replacement: "a1".into(),
+                asset: "BOND".into(),
+                amount: 89,
+            },
+        ),
+        Reason::Malformed,
+    );
+    t.ok(admin(
+        "ag",
+        A::Recover {
+            lost: "a0".into(),
+            replacement: "a1".into(),
+            asset: "BOND".into(),
+            amount: 90,
+        },
+    ));
     assert_eq!(t.m.balance("a1", "BOND"), 100);
     t.err(tr("a1", "a0", "BOND", 1), Reason::FrozenSender); // the freeze follows the holding
-    t.err(admin("ag", A::Recover { lost: "a1".into(), replacement: "a3".into(), asset: "BOND".into(), amount: 100 }), Reason::InvalidReceiver);
+    t.err(
+        admin(
+            "ag",
+            A::Recover {
+                lost: "a1".into(),
+                replacement: "a3".into(),
+                asset: "BOND".into(),
+                amount: 100,
+            },
+        ),
+        Reason::InvalidReceiver,
+    );
 }
 
 #[test]
 fn reserve_bounds_stablecoin_supply() {
     let mut t = T::new();
-    t.err(admin("ag", A::Mint { to: "a2".into(), asset: "STB".into(), amount: 1 }), Reason::ReserveExceeded);
+    t.err(
+        admin("ag", A::Mint { to: "a2".into(), asset: "STB".into(), amount: 1 }),
+        Reason::ReserveExceeded,
+    );
     t.ok(admin("ag", A::AttestReserve { asset: "STB".into(), amount: 500 }));
     t.ok(admin("ag", A::Mint { to: "a2".into(), asset: "STB".into(), amount: 500 }));
-    t.err(admin("ag", A::Mint { to: "a3".into(), asset: "STB".into(), amount: 1 }), Reason::ReserveExceeded);
+    t.err(
+        admin("ag", A::Mint { to: "a3".into(), asset: "STB".into(), amount: 1 }),
+        Reason::ReserveExceeded,
+    );
     t.ok(Operation::Redeem { from: "a2".into(), asset: "STB".into(), amount: 200 });
     assert_eq!(t.m.supply("STB"), 300);
     t.ok(tr("a2", "a3", "STB", 100)); // open stablecoin: anyone may hold it

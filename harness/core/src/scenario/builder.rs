@@ -61,7 +61,12 @@ impl ScenarioBuilder {
     }
 
     pub fn phase(mut self, name: &str, duration: Nanos, rate: RateSpec) -> Self {
-        self.s.workload.phases.push(Phase { name: name.to_string(), duration, warmup: false, rate });
+        self.s.workload.phases.push(Phase {
+            name: name.to_string(),
+            duration,
+            warmup: false,
+            rate,
+        });
         self
     }
 
@@ -146,7 +151,12 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             links: n
                 .links
                 .iter()
-                .map(|l| RawLinkOverride { from: l.from.clone(), to: l.to.clone(), symmetric: Some(l.symmetric), link: Some(raw_link(&l.link)) })
+                .map(|l| RawLinkOverride {
+                    from: l.from.clone(),
+                    to: l.to.clone(),
+                    symmetric: Some(l.symmetric),
+                    link: Some(raw_link(&l.link)),
+                })
                 .collect(),
             byzantine: n
                 .byzantine
@@ -178,9 +188,22 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
                     duration: d(p.duration),
                     warmup: Some(p.warmup),
                     rate: Some(match &p.rate {
-                        RateSpec::Constant { tps } => RawRate { kind: Some("constant".into()), tps: Some(*tps), ..Default::default() },
-                        RateSpec::Poisson { tps } => RawRate { kind: Some("poisson".into()), tps: Some(*tps), ..Default::default() },
-                        RateSpec::Ramp { from, to } => RawRate { kind: Some("ramp".into()), from: Some(*from), to: Some(*to), ..Default::default() },
+                        RateSpec::Constant { tps } => RawRate {
+                            kind: Some("constant".into()),
+                            tps: Some(*tps),
+                            ..Default::default()
+                        },
+                        RateSpec::Poisson { tps } => RawRate {
+                            kind: Some("poisson".into()),
+                            tps: Some(*tps),
+                            ..Default::default()
+                        },
+                        RateSpec::Ramp { from, to } => RawRate {
+                            kind: Some("ramp".into()),
+                            from: Some(*from),
+                            to: Some(*to),
+                            ..Default::default()
+                        },
                         RateSpec::Burst { count, at, within } => RawRate {
                             kind: Some("burst".into()),
                             count: Some(*count as i64),
@@ -188,9 +211,11 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
                             within: d(*within),
                             ..Default::default()
                         },
-                        RateSpec::Closed { concurrency } => {
-                            RawRate { kind: Some("closed".into()), concurrency: Some(*concurrency as i64), ..Default::default() }
-                        }
+                        RateSpec::Closed { concurrency } => RawRate {
+                            kind: Some("closed".into()),
+                            concurrency: Some(*concurrency as i64),
+                            ..Default::default()
+                        },
                     }),
                 })
                 .collect(),
@@ -207,9 +232,10 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
                     ..Default::default()
                 };
                 match &f.action {
-                    FaultAction::Crash { nodes } | FaultAction::Restart { nodes } | FaultAction::Pause { nodes } | FaultAction::Resume { nodes } => {
-                        r.nodes = Some(nodes.clone())
-                    }
+                    FaultAction::Crash { nodes }
+                    | FaultAction::Restart { nodes }
+                    | FaultAction::Pause { nodes }
+                    | FaultAction::Resume { nodes } => r.nodes = Some(nodes.clone()),
                     FaultAction::Partition { groups } => r.groups = Some(groups.clone()),
                     FaultAction::Heal => {}
                     FaultAction::Link { nodes, to, link } => {

@@ -30,7 +30,8 @@ pub enum ScenarioKind {
 }
 
 impl ScenarioKind {
-    pub const NAMES: &'static [&'static str] = &["payment", "clearing", "byzantine", "compliance", "mixed"];
+    pub const NAMES: &'static [&'static str] =
+        &["payment", "clearing", "byzantine", "compliance", "mixed"];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -86,11 +87,22 @@ pub struct ConsensusParams {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "snake_case")]
 pub enum LatencyDist {
-    Fixed { latency: Nanos },
+    Fixed {
+        latency: Nanos,
+    },
     /// Uniform in `[latency - spread, latency + spread]`.
-    Uniform { latency: Nanos, spread: Nanos },
-    Normal { latency: Nanos, spread: Nanos },
-    LogNormal { latency: Nanos, spread: Nanos },
+    Uniform {
+        latency: Nanos,
+        spread: Nanos,
+    },
+    Normal {
+        latency: Nanos,
+        spread: Nanos,
+    },
+    LogNormal {
+        latency: Nanos,
+        spread: Nanos,
+    },
 }
 
 impl LatencyDist {
@@ -297,22 +309,51 @@ pub struct FaultSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum FaultAction {
-    Crash { nodes: Vec<String> },
-    Restart { nodes: Vec<String> },
-    Pause { nodes: Vec<String> },
-    Resume { nodes: Vec<String> },
-    Partition { groups: Vec<Vec<String>> },
+    Crash {
+        nodes: Vec<String>,
+    },
+    Restart {
+        nodes: Vec<String>,
+    },
+    Pause {
+        nodes: Vec<String>,
+    },
+    Resume {
+        nodes: Vec<String>,
+    },
+    Partition {
+        groups: Vec<Vec<String>>,
+    },
     Heal,
     /// Changes the link model from `nodes` to `to` (both directions unless given `to`).
-    Link { nodes: Vec<String>, to: Vec<String>, link: LinkSpec },
+    Link {
+        nodes: Vec<String>,
+        to: Vec<String>,
+        link: LinkSpec,
+    },
     /// The node's timers run at `rate` × real speed.
-    ClockSkew { nodes: Vec<String>, rate: f64 },
-    Byzantine { nodes: Vec<String>, behaviour: Behaviour },
+    ClockSkew {
+        nodes: Vec<String>,
+        rate: f64,
+    },
+    Byzantine {
+        nodes: Vec<String>,
+        behaviour: Behaviour,
+    },
 }
 
 impl FaultAction {
-    pub const NAMES: &'static [&'static str] =
-        &["crash", "restart", "pause", "resume", "partition", "heal", "link", "clock_skew", "byzantine"];
+    pub const NAMES: &'static [&'static str] = &[
+        "crash",
+        "restart",
+        "pause",
+        "resume",
+        "partition",
+        "heal",
+        "link",
+        "clock_skew",
+        "byzantine",
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -349,11 +390,17 @@ impl FaultAction {
             FaultAction::Crash { nodes } => FaultAction::Restart { nodes: nodes.clone() },
             FaultAction::Pause { nodes } => FaultAction::Resume { nodes: nodes.clone() },
             FaultAction::Partition { .. } => FaultAction::Heal,
-            FaultAction::Link { nodes, to, .. } => {
-                FaultAction::Link { nodes: nodes.clone(), to: to.clone(), link: default_link.clone() }
+            FaultAction::Link { nodes, to, .. } => FaultAction::Link {
+                nodes: nodes.clone(),
+                to: to.clone(),
+                link: default_link.clone(),
+            },
+            FaultAction::ClockSkew { nodes, .. } => {
+                FaultAction::ClockSkew { nodes: nodes.clone(), rate: 1.0 }
             }
-            FaultAction::ClockSkew { nodes, .. } => FaultAction::ClockSkew { nodes: nodes.clone(), rate: 1.0 },
-            FaultAction::Restart { .. } | FaultAction::Resume { .. } | FaultAction::Heal => return None,
+            FaultAction::Restart { .. } | FaultAction::Resume { .. } | FaultAction::Heal => {
+                return None
+            }
             FaultAction::Byzantine { .. } => return None,
         })
     }

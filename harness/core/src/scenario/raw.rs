@@ -211,32 +211,83 @@ pub struct RawCriteria {
     pub gates: Option<Vec<String>>,
 }
 
-const LINK_KEYS: &[&str] =
-    &["latency", "distribution", "spread", "jitter", "loss", "duplicate", "reorder", "bandwidth_mbps"];
+const LINK_KEYS: &[&str] = &[
+    "latency",
+    "distribution",
+    "spread",
+    "jitter",
+    "loss",
+    "duplicate",
+    "reorder",
+    "bandwidth_mbps",
+];
 
 /// Keys allowed at each table path (array indices removed), for unknown-key suggestions.
 pub fn known_keys(path: &str) -> Vec<&'static str> {
     let v: &[&str] = match path {
         "" => &["name", "description", "kind", "network", "workload", "faults", "criteria"],
         "network" => &[
-            "validators", "protocol", "variant", "powers", "block_size", "block_interval", "timeout",
-            "msg_cost", "tx_cost", "trace_messages", "snapshot_every", "link", "links", "byzantine",
+            "validators",
+            "protocol",
+            "variant",
+            "powers",
+            "block_size",
+            "block_interval",
+            "timeout",
+            "msg_cost",
+            "tx_cost",
+            "trace_messages",
+            "snapshot_every",
+            "link",
+            "links",
+            "byzantine",
         ],
         "network.link" | "faults.link" | "network.links.link" => LINK_KEYS,
         "network.links" => &["from", "to", "symmetric", "link"],
         "network.byzantine" => &["node", "behaviour", "delay"],
         "workload" => &[
-            "program", "params", "accounts", "assets", "initial_balance", "amount_min", "amount_max", "mix",
-            "skew", "clients", "timeout", "drain", "phases",
+            "program",
+            "params",
+            "accounts",
+            "assets",
+            "initial_balance",
+            "amount_min",
+            "amount_max",
+            "mix",
+            "skew",
+            "clients",
+            "timeout",
+            "drain",
+            "phases",
         ],
         "workload.phases" => &["name", "duration", "warmup", "rate"],
-        "workload.phases.rate" => &["type", "tps", "from", "to", "count", "at", "within", "concurrency"],
+        "workload.phases.rate" => {
+            &["type", "tps", "from", "to", "count", "at", "within", "concurrency"]
+        }
         "faults" => &[
-            "id", "at", "action", "nodes", "groups", "to", "duration", "rate", "behaviour", "delay", "link",
+            "id",
+            "at",
+            "action",
+            "nodes",
+            "groups",
+            "to",
+            "duration",
+            "rate",
+            "behaviour",
+            "delay",
+            "link",
         ],
         "criteria" => &[
-            "latency_p50", "latency_p90", "latency_p99", "latency_p999", "latency_max", "throughput_min",
-            "success_rate_min", "completion_max", "liveness_bound", "gates",
+            "latency_p50",
+            "latency_p90",
+            "latency_p99",
+            "latency_p999",
+            "latency_max",
+            "throughput_min",
+            "success_rate_min",
+            "completion_max",
+            "liveness_bound",
+            "gates",
         ],
         _ => &[],
     };

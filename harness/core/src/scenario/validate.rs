@@ -30,20 +30,33 @@ pub const MIX_OPS: &[&str] = &["transfer", "issue", "redeem"];
 /// Parses and validates a scenario script. `file` names it in diagnostics.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let doc = toml_edit::ImDocument::parse(text);
-    let diag_at = |path: &FieldPath, span: Option<std::ops::Range<usize>>, message: String, suggestion| {
-        let (line, column) = match span {
-            Some(r) => line_col(text, r.start),
-            None => (1, 1),
+    let diag_at =
+        |path: &FieldPath, span: Option<std::ops::Range<usize>>, message: String, suggestion| {
+            let (line, column) = match span {
+                Some(r) => line_col(text, r.start),
+                None => (1, 1),
+            };
+            Diagnostic {
+                file: file.to_string(),
+                line,
+                column,
+                field: path.to_string(),
+                message,
+                suggestion,
+            }
         };
-        Diagnostic { file: file.to_string(), line, column, field: path.to_string(), message, suggestion }
-    };
     let doc = match doc {
         Ok(d) => d,
         Err(e) => {
             let span = e.span();
             return Err(ScenarioError::Invalid {
                 path: file.to_string(),
-                diagnostics: vec![diag_at(&FieldPath::root(), span, format!("not valid TOML: {}", e.message().trim()), None)],
+                diagnostics: vec![diag_at(
+                    &FieldPath::root(),
+                    span,
+                    format!("not valid TOML: {}", e.message().trim()),
+                    None,
+                )],
             });
         }
     };
@@ -51,20 +64,27 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     // Types and unknown keys.
     let mut unknown: Vec<FieldPath> = Vec::new();
     let de = toml::Deserializer::new(text);
-    let raw: Result<RawScenario, _> = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
+    let raw: Result<RawScenario, _> =
+        serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
     let raw = match raw {
         Ok(r) => r,
         Err(e) => {
             let msg = e.message().trim().to_string();
             return Err(ScenarioError::Invalid {
                 path: file.to_string(),
-                diagnostics: vec![diag_at(&FieldPath::root(), e.span(), format!("wrong type: {msg}"), None)]
-                    .into_iter()
-                    .map(|mut d| {
-                        d.field = field_from_span(&doc, e.span()).unwrap_or_else(|| "(document)".into());
-                        d
-                    })
-                    .collect(),
+                diagnostics: vec![diag_at(
+                    &FieldPath::root(),
+                    e.span(),
+                    format!("wrong type: {msg}"),
+                    None,
+                )]
+                .into_iter()
+                .map(|mut d| {
+                    d.field =
+                        field_from_span(&doc, e.span()).unwrap_or_else(|| "(document)".into());
+                    d
+                })
+                .collect(),
             });
         }
     };
@@ -93,7 +113,8 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 /// Reads and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<(Scenario, String), ScenarioError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: name.clone(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Io { path: name.clone(), source })?;
     let s = parse(&text, &name)?;
     Ok((s, text))
 }
@@ -111,7 +132,9 @@ fn ignored_path(p: &serde_ignored::Path<'_>) -> FieldPath {
                 walk(parent, out);
                 out.push(Seg::Key(key.clone()));
             }
-            Some { parent } | NewtypeStruct { parent } | NewtypeVariant { parent } => walk(parent, out),
+            Some { parent } | NewtypeStruct { parent } | NewtypeVariant { parent } => {
+                walk(parent, out)
+            }
         }
     }
     let mut v = Vec::new();
@@ -132,7 +155,10 @@ fn split_last_key(p: &FieldPath) -> (FieldPath, String) {
 }
 
 /// Best-effort: the dotted key whose value contains `span` (for type errors).
-fn field_from_span(doc: &toml_edit::ImDocument<&str>, span: Option<std::ops::Range<usize>>) -> Option<String> {
+fn field_from_span(
+    doc: &toml_edit::ImDocument<&str>,
+    span: Option<std::ops::Range<usize>>,
+) -> Option<String> {
     let span = span?;
     fn search(t: &toml_edit::Table, prefix: &str, at: usize, best: &mut Option<String>) {
         for (k, item) in t.iter() {
@@ -205,7 +231,11 @@ impl Validator {
             true
         } else {
             let sugg = suggest(v, names);
-            self.err_sugg(path, format!("unknown value {v:?}; expected one of: {}", names.join(", ")), sugg);
+            self.err_sugg(
+                path,
+                format!("unknown value {v:?}; expected one of: {}", names.join(", ")),
+                sugg,
+            );
             false
         }
     }
@@ -239,7 +269,10 @@ impl Validator {
                 self.err(root.key("name"), "missing: every scenario needs a `name`");
                 String::new()
             }
-            Some(n) if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
+            Some(n)
+                if n.is_empty()
+                    || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
                 self.err(root.key("name"), format!("{n:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output folder)"));
                 n.clone()
             }
@@ -247,7 +280,10 @@ impl Validator {
         };
         let kind = match &r.kind {
             None => {
-                self.err(root.key("kind"), format!("missing: one of {}", ScenarioKind::NAMES.join(", ")));
+                self.err(
+                    root.key("kind"),
+                    format!("missing: one of {}", ScenarioKind::NAMES.join(", ")),
+                );
                 None
             }
             Some(k) => {
@@ -261,13 +297,17 @@ impl Validator {
         let network = self.network(&r.network.clone().unwrap_or_default(), &root.key("network"));
         let workload = match &r.workload {
             None => {
-                self.err(root.key("workload"), "missing: a scenario needs a [workload] with at least one [[workload.phases]]");
+                self.err(
+                    root.key("workload"),
+                    "missing: a scenario needs a [workload] with at least one [[workload.phases]]",
+                );
                 None
             }
             Some(w) => self.workload(w, &root.key("workload")),
         };
         let nodes: BTreeSet<String> = network.node_ids().into_iter().collect();
-        let (run_end, drain) = workload.as_ref().map(|w| (w.duration(), w.drain)).unwrap_or((Nanos::MAX, 0));
+        let (run_end, drain) =
+            workload.as_ref().map(|w| (w.duration(), w.drain)).unwrap_or((Nanos::MAX, 0));
         let mut faults = Vec::new();
         let mut ids = BTreeSet::new();
         for (i, f) in r.faults.iter().enumerate() {
@@ -280,7 +320,8 @@ impl Validator {
             }
         }
         faults.sort_by_key(|f| f.at);
-        let criteria = self.criteria(&r.criteria.clone().unwrap_or_default(), &root.key("criteria"));
+        let criteria =
+            self.criteria(&r.criteria.clone().unwrap_or_default(), &root.key("criteria"));
         Some(Scenario {
             name,
             description: r.description.clone().unwrap_or_default(),
@@ -296,19 +337,29 @@ impl Validator {
         let latency = self.duration(p.key("latency"), &r.latency, base.latency.mean());
         let spread = self.duration(p.key("spread"), &r.spread, base.latency.spread());
         let dist_name = r.distribution.clone().unwrap_or_else(|| {
-            if r.latency.is_some() && r.spread.is_none() { "fixed".into() } else { base.latency.name().into() }
+            if r.latency.is_some() && r.spread.is_none() {
+                "fixed".into()
+            } else {
+                base.latency.name().into()
+            }
         });
         let dist = if self.name_in(p.key("distribution"), &dist_name, LatencyDist::NAMES) {
             match dist_name.as_str() {
                 "fixed" => {
                     if r.spread.is_some() {
-                        self.err(p.key("spread"), "`spread` needs a distribution other than \"fixed\"");
+                        self.err(
+                            p.key("spread"),
+                            "`spread` needs a distribution other than \"fixed\"",
+                        );
                     }
                     LatencyDist::Fixed { latency }
                 }
                 "uniform" => {
                     if spread > latency {
-                        self.err(p.key("spread"), "uniform spread larger than the latency would make negative delays");
+                        self.err(
+                            p.key("spread"),
+                            "uniform spread larger than the latency would make negative delays",
+                        );
                     }
                     LatencyDist::Uniform { latency, spread }
                 }
@@ -325,7 +376,10 @@ impl Validator {
         };
         let bandwidth_mbps = match r.bandwidth_mbps {
             Some(b) if !(b > 0.0 && b.is_finite()) => {
-                self.err(p.key("bandwidth_mbps"), format!("must be a positive number of megabits per second, got {b}"));
+                self.err(
+                    p.key("bandwidth_mbps"),
+                    format!("must be a positive number of megabits per second, got {b}"),
+                );
                 None
             }
             Some(b) => Some(b),
@@ -334,9 +388,21 @@ impl Validator {
         LinkSpec {
             latency: dist,
             jitter: self.duration(p.key("jitter"), &r.jitter, base.jitter),
-            loss: if r.loss.is_some() { self.probability(p.key("loss"), r.loss) } else { base.loss },
-            duplicate: if r.duplicate.is_some() { self.probability(p.key("duplicate"), r.duplicate) } else { base.duplicate },
-            reorder: if r.reorder.is_some() { self.probability(p.key("reorder"), r.reorder) } else { base.reorder },
+            loss: if r.loss.is_some() {
+                self.probability(p.key("loss"), r.loss)
+            } else {
+                base.loss
+            },
+            duplicate: if r.duplicate.is_some() {
+                self.probability(p.key("duplicate"), r.duplicate)
+            } else {
+                base.duplicate
+            },
+            reorder: if r.reorder.is_some() {
+                self.probability(p.key("reorder"), r.reorder)
+            } else {
+                base.reorder
+            },
             bandwidth_mbps,
         }
     }
@@ -346,7 +412,11 @@ impl Validator {
         for (i, n) in list.iter().enumerate() {
             if !nodes.contains(n) {
                 let sugg = suggest(n, &known);
-                self.err_sugg(p.index(i), format!("no validator {n:?} (this network has {})", describe_nodes(&known)), sugg);
+                self.err_sugg(
+                    p.index(i),
+                    format!("no validator {n:?} (this network has {})", describe_nodes(&known)),
+                    sugg,
+                );
             }
         }
     }
@@ -359,13 +429,19 @@ impl Validator {
             None => vec![1; validators],
             Some(ps) => {
                 if ps.len() != validators {
-                    self.err(p.key("powers"), format!("{} powers given for {validators} validators", ps.len()));
+                    self.err(
+                        p.key("powers"),
+                        format!("{} powers given for {validators} validators", ps.len()),
+                    );
                 }
                 ps.iter()
                     .enumerate()
                     .map(|(i, &w)| {
                         if w < 1 {
-                            self.err(p.key("powers").index(i), format!("voting power must be at least 1, got {w}"));
+                            self.err(
+                                p.key("powers").index(i),
+                                format!("voting power must be at least 1, got {w}"),
+                            );
                         }
                         w.max(1) as u64
                     })
@@ -373,8 +449,13 @@ impl Validator {
             }
         };
         let consensus = ConsensusParams {
-            block_size: self.positive_int(p.key("block_size"), r.block_size, 2000, 1_000_000) as usize,
-            block_interval: self.duration(p.key("block_interval"), &r.block_interval, 20 * NS_PER_MS),
+            block_size: self.positive_int(p.key("block_size"), r.block_size, 2000, 1_000_000)
+                as usize,
+            block_interval: self.duration(
+                p.key("block_interval"),
+                &r.block_interval,
+                20 * NS_PER_MS,
+            ),
             timeout: self.duration(p.key("timeout"), &r.timeout, NS_PER_S),
             msg_cost: self.duration(p.key("msg_cost"), &r.msg_cost, 20_000),
             tx_cost: self.duration(p.key("tx_cost"), &r.tx_cost, 2_000),
@@ -382,7 +463,8 @@ impl Validator {
         if consensus.timeout == 0 {
             self.err(p.key("timeout"), "must be above zero");
         }
-        let link = self.link(&r.link.clone().unwrap_or_default(), &p.key("link"), &LinkSpec::default());
+        let link =
+            self.link(&r.link.clone().unwrap_or_default(), &p.key("link"), &LinkSpec::default());
         let ids: BTreeSet<String> = (0..validators).map(crate::ids::node_name).collect();
         let mut links = Vec::new();
         for (i, l) in r.links.iter().enumerate() {
@@ -396,7 +478,12 @@ impl Validator {
             self.node_list(lp.key("from"), &l.from, &ids);
             self.node_list(lp.key("to"), &l.to, &ids);
             let spec = self.link(&l.link.clone().unwrap_or_default(), &lp.key("link"), &link);
-            links.push(LinkOverride { from: l.from.clone(), to: l.to.clone(), symmetric: l.symmetric.unwrap_or(true), link: spec });
+            links.push(LinkOverride {
+                from: l.from.clone(),
+                to: l.to.clone(),
+                symmetric: l.symmetric.unwrap_or(true),
+                link: spec,
+            });
         }
         let mut byzantine = Vec::new();
         let mut seen = BTreeSet::new();
@@ -428,7 +515,12 @@ impl Validator {
                 None => 0,
                 Some(n) if n >= 0 => n as u64,
                 Some(n) => {
-                    self.err(p.key("snapshot_every"), format!("must be 0 (only at the end) or a positive number of heights, got {n}"));
+                    self.err(
+                        p.key("snapshot_every"),
+                        format!(
+                            "must be 0 (only at the end) or a positive number of heights, got {n}"
+                        ),
+                    );
                     0
                 }
             },
@@ -438,9 +530,17 @@ impl Validator {
         }
     }
 
-    fn behaviour(&mut self, p: &FieldPath, name: &Option<String>, delay: &Option<String>) -> Option<Behaviour> {
+    fn behaviour(
+        &mut self,
+        p: &FieldPath,
+        name: &Option<String>,
+        delay: &Option<String>,
+    ) -> Option<Behaviour> {
         let Some(name) = name else {
-            self.err(p.key("behaviour"), format!("missing: one of {}", Behaviour::NAMES.join(", ")));
+            self.err(
+                p.key("behaviour"),
+                format!("missing: one of {}", Behaviour::NAMES.join(", ")),
+            );
             return None;
         };
         if !self.name_in(p.key("behaviour"), name, Behaviour::NAMES) {
@@ -475,17 +575,29 @@ impl Validator {
         }
         let mut seen = BTreeSet::new();
         for (i, a) in asset_ids.iter().enumerate() {
-            if a.is_empty() || !a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                self.err(p.key("assets").index(i), format!("asset id {a:?} must be letters, digits, '-' or '_'"));
+            if a.is_empty() || !a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                self.err(
+                    p.key("assets").index(i),
+                    format!("asset id {a:?} must be letters, digits, '-' or '_'"),
+                );
             }
             if !seen.insert(a) {
                 self.err(p.key("assets").index(i), format!("duplicate asset {a:?}"));
             }
         }
         let amount_min = self.positive_int(p.key("amount_min"), r.amount_min, 1, i64::MAX) as u128;
-        let amount_max = self.positive_int(p.key("amount_max"), r.amount_max, 100.max(amount_min as i64), i64::MAX) as u128;
+        let amount_max = self.positive_int(
+            p.key("amount_max"),
+            r.amount_max,
+            100.max(amount_min as i64),
+            i64::MAX,
+        ) as u128;
         if amount_min > amount_max {
-            self.err(p.key("amount_max"), format!("amount_max {amount_max} is below amount_min {amount_min}"));
+            self.err(
+                p.key("amount_max"),
+                format!("amount_max {amount_max} is below amount_min {amount_min}"),
+            );
         }
         let mix = r.mix.clone().unwrap_or_else(|| BTreeMap::from([("transfer".to_string(), 1.0)]));
         for (op, w) in &mix {
@@ -533,7 +645,10 @@ impl Validator {
             }
             let rate = match &ph.rate {
                 None => {
-                    self.err(pp.key("rate"), "missing: e.g. rate = { type = \"constant\", tps = 100 }");
+                    self.err(
+                        pp.key("rate"),
+                        "missing: e.g. rate = { type = \"constant\", tps = 100 }",
+                    );
                     None
                 }
                 Some(rr) => self.rate(rr, &pp.key("rate"), duration),
@@ -556,7 +671,10 @@ impl Validator {
             program,
             params,
             accounts,
-            assets: asset_ids.into_iter().map(|id| AssetSpec { id, initial_balance: initial }).collect(),
+            assets: asset_ids
+                .into_iter()
+                .map(|id| AssetSpec { id, initial_balance: initial })
+                .collect(),
             amount_min,
             amount_max,
             mix,
@@ -593,18 +711,36 @@ impl Validator {
         ];
         for (k, here) in present {
             if here && !allowed.contains(&k) {
-                self.err(p.key(k), format!("`{k}` does not apply to rate type {kind:?} (it takes: {})", allowed.join(", ")));
+                self.err(
+                    p.key(k),
+                    format!(
+                        "`{k}` does not apply to rate type {kind:?} (it takes: {})",
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
         let rate = |this: &mut Self, key: &str, v: Option<f64>, zero_ok: bool| -> f64 {
             match v {
                 None => {
-                    this.err(p.key(key), format!("missing: rate type {kind:?} needs `{key}` (transactions per second)"));
+                    this.err(
+                        p.key(key),
+                        format!(
+                            "missing: rate type {kind:?} needs `{key}` (transactions per second)"
+                        ),
+                    );
                     0.0
                 }
-                Some(x) if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) && x <= 10_000_000.0 => x,
+                Some(x)
+                    if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) && x <= 10_000_000.0 =>
+                {
+                    x
+                }
                 Some(x) => {
-                    this.err(p.key(key), format!("must be a positive rate up to 10,000,000 tx/s, got {x}"));
+                    this.err(
+                        p.key(key),
+                        format!("must be a positive rate up to 10,000,000 tx/s, got {x}"),
+                    );
                     0.0
                 }
             }
@@ -640,7 +776,12 @@ impl Validator {
                 RateSpec::Burst { count, at, within }
             }
             _ => RateSpec::Closed {
-                concurrency: self.positive_int(p.key("concurrency"), r.concurrency.or(Some(0)), 1, 1_000_000) as u32,
+                concurrency: self.positive_int(
+                    p.key("concurrency"),
+                    r.concurrency.or(Some(0)),
+                    1,
+                    1_000_000,
+                ) as u32,
             },
         })
     }
@@ -664,12 +805,22 @@ impl Validator {
             Some(_) => self.duration(p.key("at"), &f.at, 0),
         };
         if at >= run_end && run_end != Nanos::MAX {
-            self.err(p.key("at"), format!("starts after the load ends ({}): it would never be exercised", crate::time::format_duration(run_end)));
+            self.err(
+                p.key("at"),
+                format!(
+                    "starts after the load ends ({}): it would never be exercised",
+                    crate::time::format_duration(run_end)
+                ),
+            );
         }
-        let duration = f.duration.as_ref().map(|_| self.duration(p.key("duration"), &f.duration, 0));
+        let duration =
+            f.duration.as_ref().map(|_| self.duration(p.key("duration"), &f.duration, 0));
         if let Some(d) = duration {
             if d == 0 {
-                self.err(p.key("duration"), "must be above zero (leave it out for a fault that lasts)");
+                self.err(
+                    p.key("duration"),
+                    "must be above zero (leave it out for a fault that lasts)",
+                );
             } else if at.saturating_add(d) > run_end.saturating_add(drain) {
                 self.err(p.key("duration"), "the fault would end after the run does");
             }
@@ -709,7 +860,10 @@ impl Validator {
                     list.clone()
                 }
                 _ => {
-                    this.err(p.key("nodes"), format!("action {action:?} needs at least one node in `nodes`"));
+                    this.err(
+                        p.key("nodes"),
+                        format!("action {action:?} needs at least one node in `nodes`"),
+                    );
                     Vec::new()
                 }
             }
@@ -742,7 +896,10 @@ impl Validator {
                 self.node_list(p.key("to"), &to, nodes);
                 let link = match &f.link {
                     None => {
-                        self.err(p.key("link"), "missing: the new link model, e.g. link = { latency = \"200ms\" }");
+                        self.err(
+                            p.key("link"),
+                            "missing: the new link model, e.g. link = { latency = \"200ms\" }",
+                        );
                         base_link.clone()
                     }
                     Some(l) => self.link(l, &p.key("link"), base_link),
@@ -753,7 +910,10 @@ impl Validator {
                 let nodes = need_nodes(self);
                 let rate = match f.rate {
                     None => {
-                        self.err(p.key("rate"), "missing: the clock's speed, e.g. rate = 1.5 (timers 50% fast)");
+                        self.err(
+                            p.key("rate"),
+                            "missing: the clock's speed, e.g. rate = 1.5 (timers 50% fast)",
+                        );
                         1.0
                     }
                     Some(r) if r > 0.0 && r.is_finite() && r <= 100.0 => r,
@@ -771,13 +931,23 @@ impl Validator {
             }
         };
         if duration.is_some() && act.undo(base_link).is_none() {
-            self.err(p.key("duration"), format!("action {action:?} cannot be undone after a duration"));
+            self.err(
+                p.key("duration"),
+                format!("action {action:?} cannot be undone after a duration"),
+            );
         }
-        Some(FaultSpec { id: f.id.clone().unwrap_or_else(|| format!("f{}", index + 1)), at, duration, action: act })
+        Some(FaultSpec {
+            id: f.id.clone().unwrap_or_else(|| format!("f{}", index + 1)),
+            at,
+            duration,
+            action: act,
+        })
     }
 
     fn criteria(&mut self, r: &RawCriteria, p: &FieldPath) -> Criteria {
-        let opt = |this: &mut Self, key: &str, v: &Option<String>| v.as_ref().map(|_| this.duration(p.key(key), v, 0));
+        let opt = |this: &mut Self, key: &str, v: &Option<String>| {
+            v.as_ref().map(|_| this.duration(p.key(key), v, 0))
+        };
         let c = Criteria {
             latency_p50: opt(self, "latency_p50", &r.latency_p50),
             latency_p90: opt(self, "latency_p90", &r.latency_p90),
@@ -792,12 +962,18 @@ impl Validator {
         };
         if let Some(t) = c.throughput_min {
             if !(t > 0.0 && t.is_finite()) {
-                self.err(p.key("throughput_min"), format!("must be a positive number of tx/s, got {t}"));
+                self.err(
+                    p.key("throughput_min"),
+                    format!("must be a positive number of tx/s, got {t}"),
+                );
             }
         }
         if let Some(s) = c.success_rate_min {
             if !(s > 0.0 && s <= 1.0) {
-                self.err(p.key("success_rate_min"), format!("a share between 0 and 1 (e.g. 0.999), got {s}"));
+                self.err(
+                    p.key("success_rate_min"),
+                    format!("a share between 0 and 1 (e.g. 0.999), got {s}"),
+                );
             }
         }
         if let Some(gates) = &c.gates {

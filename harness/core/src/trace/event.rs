@@ -58,18 +58,68 @@ pub enum TraceEvent<'a> {
         scenario: Option<&'a str>,
         adapter: Option<&'a str>,
     },
-    NodeRole { node: &'a str, byzantine: bool, behaviour: Option<&'a str> },
-    ValsetChange { height: u64, validators: &'a [ValidatorInfo] },
-    RunEnd { reason: Option<&'a str> },
-    FaultStart { fault: &'a str, ftype: &'a str, targets: Targets<'a>, params: Option<&'a serde_json::Value> },
-    FaultStop { fault: &'a str },
+    NodeRole {
+        node: &'a str,
+        byzantine: bool,
+        behaviour: Option<&'a str>,
+    },
+    ValsetChange {
+        height: u64,
+        validators: &'a [ValidatorInfo],
+    },
+    RunEnd {
+        reason: Option<&'a str>,
+    },
+    FaultStart {
+        fault: &'a str,
+        ftype: &'a str,
+        targets: Targets<'a>,
+        params: Option<&'a serde_json::Value>,
+    },
+    FaultStop {
+        fault: &'a str,
+    },
     NetHeal,
-    MsgSend { node: &'a str, to: &'a str, msg: u64, mtype: &'a str, height: Option<u64>, round: Option<u64>, bytes: Option<u64> },
-    MsgRecv { node: &'a str, from: &'a str, msg: u64 },
-    MsgDrop { msg: u64, reason: &'a str },
-    ConsStep { node: &'a str, height: u64, round: u64, step: &'a str },
-    ConsPropose { node: &'a str, height: u64, round: u64, block: &'a str, parent: Option<&'a str>, txs: &'a [TxId] },
-    ConsVote { node: &'a str, height: u64, round: u64, vtype: &'a str, block: Option<&'a str>, signature: Option<&'a str> },
+    MsgSend {
+        node: &'a str,
+        to: &'a str,
+        msg: u64,
+        mtype: &'a str,
+        height: Option<u64>,
+        round: Option<u64>,
+        bytes: Option<u64>,
+    },
+    MsgRecv {
+        node: &'a str,
+        from: &'a str,
+        msg: u64,
+    },
+    MsgDrop {
+        msg: u64,
+        reason: &'a str,
+    },
+    ConsStep {
+        node: &'a str,
+        height: u64,
+        round: u64,
+        step: &'a str,
+    },
+    ConsPropose {
+        node: &'a str,
+        height: u64,
+        round: u64,
+        block: &'a str,
+        parent: Option<&'a str>,
+        txs: &'a [TxId],
+    },
+    ConsVote {
+        node: &'a str,
+        height: u64,
+        round: u64,
+        vtype: &'a str,
+        block: Option<&'a str>,
+        signature: Option<&'a str>,
+    },
     ConsDecide {
         node: &'a str,
         height: u64,
@@ -80,7 +130,13 @@ pub enum TraceEvent<'a> {
         txs: &'a [TxId],
         signers: &'a [&'a str],
     },
-    EvidenceDetect { node: &'a str, etype: &'a str, accused: &'a [&'a str], height: u64, round: u64 },
+    EvidenceDetect {
+        node: &'a str,
+        etype: &'a str,
+        accused: &'a [&'a str],
+        height: u64,
+        round: u64,
+    },
     TxSubmit {
         tx: TxId,
         client: &'a str,
@@ -97,7 +153,13 @@ pub enum TraceEvent<'a> {
         /// `{"from","to","asset","amount"}`; all settle or none.
         legs: &'a [crate::adapter::Leg],
     },
-    TxResult { tx: TxId, status: TxStatus, height: Option<u64>, reason: Option<&'a str>, node: Option<&'a str> },
+    TxResult {
+        tx: TxId,
+        status: TxStatus,
+        height: Option<u64>,
+        reason: Option<&'a str>,
+        node: Option<&'a str>,
+    },
     StateSnapshot {
         node: &'a str,
         height: u64,
@@ -179,7 +241,10 @@ impl TraceEvent<'_> {
                     }
                 }
                 if let Some(p) = params {
-                    o.raw("params", serde_json::to_string(p).unwrap_or_else(|_| "{}".into()).as_bytes());
+                    o.raw(
+                        "params",
+                        serde_json::to_string(p).unwrap_or_else(|_| "{}".into()).as_bytes(),
+                    );
                 }
             }
             FaultStop { fault } => {
@@ -240,7 +305,10 @@ impl TraceEvent<'_> {
                             b.push(b',');
                         }
                         let mut lo = Obj::new(b);
-                        lo.str("from", &l.from).str("to", &l.to).str("asset", &l.asset).u128("amount", l.amount);
+                        lo.str("from", &l.from)
+                            .str("to", &l.to)
+                            .str("asset", &l.asset)
+                            .u128("amount", l.amount);
                         lo.end();
                     }
                     b.push(b']');
@@ -248,7 +316,9 @@ impl TraceEvent<'_> {
             }
             TxResult { tx, status, height, reason, node } => {
                 tx_field(&mut o, tx);
-                o.str("status", status.as_str()).opt_u64("height", height).opt_str("reason", reason);
+                o.str("status", status.as_str())
+                    .opt_u64("height", height)
+                    .opt_str("reason", reason);
                 o.opt_str("node", node);
             }
             StateSnapshot { node, height, app_hash, supply, balances } => {

@@ -28,7 +28,8 @@ impl OpGenerator {
         let (t, i, r) = (weight("transfer"), weight("issue"), weight("redeem"));
         let total = t + i + r;
         let cum = [t / total, (t + i) / total, 1.0];
-        let zipf = (w.skew > 0.0 && w.accounts > 1).then(|| Zipf::new(w.accounts as u64, w.skew).expect("validated skew"));
+        let zipf = (w.skew > 0.0 && w.accounts > 1)
+            .then(|| Zipf::new(w.accounts as u64, w.skew).expect("validated skew"));
         OpGenerator {
             rng: seed.stream("workload/ops"),
             accounts: w.accounts,
@@ -60,7 +61,8 @@ impl OpGenerator {
     #[inline]
     pub fn draw(&mut self) -> (Operation, Option<u64>) {
         let u: f64 = self.rng.gen();
-        let asset = if self.assets.len() == 1 { 0 } else { self.rng.gen_range(0..self.assets.len()) };
+        let asset =
+            if self.assets.len() == 1 { 0 } else { self.rng.gen_range(0..self.assets.len()) };
         let amount = if self.amount_min == self.amount_max {
             self.amount_min
         } else {
@@ -89,7 +91,14 @@ impl OpGenerator {
             let from = self.account();
             let nonce = self.nonces[from as usize];
             self.nonces[from as usize] += 1;
-            (Operation::Redeem { from: self.account_names[from as usize].clone(), asset, amount }, Some(nonce))
+            (
+                Operation::Redeem {
+                    from: self.account_names[from as usize].clone(),
+                    asset,
+                    amount,
+                },
+                Some(nonce),
+            )
         }
     }
 }

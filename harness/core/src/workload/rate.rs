@@ -11,21 +11,48 @@ use rand::Rng as _;
 /// The intended send times of an open-loop phase, as offsets from the phase start.
 #[derive(Debug)]
 pub enum Schedule {
-    Constant { interval: f64, next: u64, len: Nanos },
-    Poisson { tps: f64, t: f64, len: Nanos, rng: Box<Rng> },
+    Constant {
+        interval: f64,
+        next: u64,
+        len: Nanos,
+    },
+    Poisson {
+        tps: f64,
+        t: f64,
+        len: Nanos,
+        rng: Box<Rng>,
+    },
     /// Linear ramp: the n-th send time solves from·t + (to−from)·t²/(2L) = n.
-    Ramp { from: f64, to: f64, len_s: f64, n: u64, len: Nanos },
-    Burst { count: u64, at: Nanos, within: Nanos, i: u64 },
+    Ramp {
+        from: f64,
+        to: f64,
+        len_s: f64,
+        n: u64,
+        len: Nanos,
+    },
+    Burst {
+        count: u64,
+        at: Nanos,
+        within: Nanos,
+        i: u64,
+    },
     /// Closed loop: no schedule; the engine keeps `concurrency` outstanding until `len`.
-    Closed { concurrency: u32, len: Nanos },
+    Closed {
+        concurrency: u32,
+        len: Nanos,
+    },
 }
 
 impl Schedule {
     pub fn new(rate: &RateSpec, len: Nanos, rng: Rng) -> Schedule {
         match *rate {
-            RateSpec::Constant { tps } => Schedule::Constant { interval: NS_PER_S as f64 / tps, next: 0, len },
+            RateSpec::Constant { tps } => {
+                Schedule::Constant { interval: NS_PER_S as f64 / tps, next: 0, len }
+            }
             RateSpec::Poisson { tps } => Schedule::Poisson { tps, t: 0.0, len, rng: Box::new(rng) },
-            RateSpec::Ramp { from, to } => Schedule::Ramp { from, to, len_s: len as f64 / 1e9, n: 0, len },
+            RateSpec::Ramp { from, to } => {
+                Schedule::Ramp { from, to, len_s: len as f64 / 1e9, n: 0, len }
+            }
             RateSpec::Burst { count, at, within } => Schedule::Burst { count, at, within, i: 0 },
             RateSpec::Closed { concurrency } => Schedule::Closed { concurrency, len },
         }
@@ -154,11 +181,13 @@ mod tests {
     #[test]
     fn poisson_replays_from_seed() {
         let a: Vec<_> = {
-            let mut s = Schedule::new(&RateSpec::Poisson { tps: 100.0 }, NS_PER_S, Seed(9).stream("r"));
+            let mut s =
+                Schedule::new(&RateSpec::Poisson { tps: 100.0 }, NS_PER_S, Seed(9).stream("r"));
             std::iter::from_fn(|| s.next_offset()).collect()
         };
         let b: Vec<_> = {
-            let mut s = Schedule::new(&RateSpec::Poisson { tps: 100.0 }, NS_PER_S, Seed(9).stream("r"));
+            let mut s =
+                Schedule::new(&RateSpec::Poisson { tps: 100.0 }, NS_PER_S, Seed(9).stream("r"));
             std::iter::from_fn(|| s.next_offset()).collect()
         };
         assert_eq!(a, b);

@@ -45,7 +45,9 @@ fn wrong_type_names_the_field() {
 
 #[test]
 fn unknown_keys_are_all_reported_with_suggestions() {
-    let text = GOOD.replace("accounts = 10", "acounts = 10").replace("duration = \"1s\"", "duraton = \"1s\"\nduration = \"1s\"");
+    let text = GOOD
+        .replace("accounts = 10", "acounts = 10")
+        .replace("duration = \"1s\"", "duraton = \"1s\"\nduration = \"1s\"");
     let d = diags(&text);
     assert_eq!(d.len(), 2, "{d:#?}");
     assert_eq!(d[0].field, "workload.acounts");
@@ -82,13 +84,19 @@ fn impossible_values_are_rejected() {
     let cases = [
         (GOOD.replace("tps = 10", "tps = -5"), "workload.phases[0].rate.tps"),
         (GOOD.replace("tps = 10", "tps = 0"), "workload.phases[0].rate.tps"),
-        (GOOD.replace("duration = \"1s\"", "duration = \"1 parsec\""), "workload.phases[0].duration"),
+        (
+            GOOD.replace("duration = \"1s\"", "duration = \"1 parsec\""),
+            "workload.phases[0].duration",
+        ),
         (GOOD.replace("accounts = 10", "accounts = 0"), "workload.accounts"),
         (format!("{GOOD}[network]\nvalidators = 4\npowers = [1, 1]\n"), "network.powers"),
         (format!("{GOOD}[criteria]\nsuccess_rate_min = 1.5\n"), "criteria.success_rate_min"),
         (format!("{GOOD}[criteria]\ngates = [\"agreemnt\"]\n"), "criteria.gates[0]"),
         (format!("{GOOD}[network.link]\nloss = 2.0\n"), "network.link.loss"),
-        (GOOD.replace("type = \"constant\", tps = 10", "type = \"burst\", tps = 10, count = 5"), "workload.phases[0].rate.tps"),
+        (
+            GOOD.replace("type = \"constant\", tps = 10", "type = \"burst\", tps = 10, count = 5"),
+            "workload.phases[0].rate.tps",
+        ),
     ];
     for (text, field) in cases {
         let d = diags(&text);
@@ -99,14 +107,17 @@ fn impossible_values_are_rejected() {
 #[test]
 fn fault_checks_nodes_times_and_fields() {
     let base = format!("{GOOD}[network]\nvalidators = 4\n");
-    let d = one(&format!("{base}[[faults]]\nat = \"0.5s\"\naction = \"crash\"\nnodes = [\"n9\"]\n"));
+    let d =
+        one(&format!("{base}[[faults]]\nat = \"0.5s\"\naction = \"crash\"\nnodes = [\"n9\"]\n"));
     assert_eq!(d.field, "faults[0].nodes[0]");
     assert!(d.message.contains("no validator \"n9\""), "{}", d.message);
     let d = one(&format!("{base}[[faults]]\nat = \"5s\"\naction = \"crash\"\nnodes = [\"n1\"]\n"));
     assert_eq!(d.field, "faults[0].at");
     let d = one(&format!("{base}[[faults]]\nat = \"0.5s\"\naction = \"partition\"\ngroups = [[\"n0\", \"n1\"], [\"n1\", \"n2\"]]\n"));
     assert!(d.message.contains("two groups"), "{}", d.message);
-    let d = one(&format!("{base}[[faults]]\nat = \"0.5s\"\naction = \"crash\"\nnodes = [\"n1\"]\nrate = 2.0\n"));
+    let d = one(&format!(
+        "{base}[[faults]]\nat = \"0.5s\"\naction = \"crash\"\nnodes = [\"n1\"]\nrate = 2.0\n"
+    ));
     assert_eq!(d.field, "faults[0].rate");
     let d = one(&format!("{base}[[faults]]\nat = \"0.5s\"\naction = \"crsh\"\nnodes = [\"n1\"]\n"));
     assert_eq!(d.suggestion.as_deref(), Some("crash"));
@@ -118,7 +129,11 @@ fn byzantine_count_is_checked_against_validators() {
         "{GOOD}[network]\nvalidators = 2\n[[network.byzantine]]\nnode = \"n0\"\nbehaviour = \"silent\"\n[[network.byzantine]]\nnode = \"n1\"\nbehaviour = \"equivocate\"\n"
     );
     let d = diags(&text);
-    assert!(d.iter().any(|x| x.field == "network.byzantine" && x.message.contains("at least one must be correct")), "{d:#?}");
+    assert!(
+        d.iter().any(|x| x.field == "network.byzantine"
+            && x.message.contains("at least one must be correct")),
+        "{d:#?}"
+    );
 }
 
 #[test]

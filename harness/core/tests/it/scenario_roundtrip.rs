@@ -9,7 +9,11 @@ fn rate() -> impl Strategy<Value = RateSpec> {
         (1u32..100_000).prop_map(|t| RateSpec::Constant { tps: t as f64 }),
         (1u32..100_000).prop_map(|t| RateSpec::Poisson { tps: t as f64 / 4.0 }),
         (0u32..1000, 1u32..1000).prop_map(|(a, b)| RateSpec::Ramp { from: a as f64, to: b as f64 }),
-        (1u64..100_000, 0u64..500).prop_map(|(c, w)| RateSpec::Burst { count: c, at: 0, within: w * NS_PER_MS }),
+        (1u64..100_000, 0u64..500).prop_map(|(c, w)| RateSpec::Burst {
+            count: c,
+            at: 0,
+            within: w * NS_PER_MS
+        }),
         (1u32..1000).prop_map(|c| RateSpec::Closed { concurrency: c }),
     ]
 }
@@ -23,7 +27,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         0u64..50,
     )
         .prop_map(|(phases, n, proto, accounts, latency_ms)| {
-            let mut b = ScenarioBuilder::new("prop", ScenarioKind::Mixed).validators(n).protocol(proto).accounts(accounts);
+            let mut b = ScenarioBuilder::new("prop", ScenarioKind::Mixed)
+                .validators(n)
+                .protocol(proto)
+                .accounts(accounts);
             for (i, (r, ms, warm)) in phases.into_iter().enumerate() {
                 b = b.phase(&format!("p{i}"), ms * NS_PER_MS, r);
                 if warm && i == 0 {
@@ -32,13 +39,18 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             }
             let with_fault = n >= 2;
             b = b.with(|s| {
-                s.network.link.latency = LatencyDist::Normal { latency: latency_ms * NS_PER_MS, spread: NS_PER_MS };
+                s.network.link.latency =
+                    LatencyDist::Normal { latency: latency_ms * NS_PER_MS, spread: NS_PER_MS };
                 s.criteria.latency_p99 = Some(1_000 * NS_PER_MS);
                 s.criteria.success_rate_min = Some(0.999);
                 s.workload.phases.last_mut().unwrap().warmup = false;
             });
             if with_fault {
-                b = b.fault(0, None, FaultAction::Partition { groups: vec![vec!["n0".into()], vec!["n1".into()]] });
+                b = b.fault(
+                    0,
+                    None,
+                    FaultAction::Partition { groups: vec![vec!["n0".into()], vec!["n1".into()]] },
+                );
             }
             b.build()
         })

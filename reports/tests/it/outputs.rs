@@ -1,0 +1,104 @@
+//! JUnit XML, compare, suite files, text summary.
+
+use super::html::check_well_formed;
+use super::support::*;
+use touchstone_reports::compare::{compare, Change};
+use touchstone_reports::suite::Suite;
+use touchstone_reports::synth::Synth;
+
+#[test]
+fn junit_is_well_formed_with_a_testcase_per_gate_and_criterion() {
+    let (_t, dir) = synth_run(&Synth { fork_at: Some(5), ..Synth::small() });
+    let mut r = score_dir(&dir, "vendor");
+    r.title = "payments <&> \"quoted\" 'x'".into();
+    let x = touchstone_reports::junit::render(&[&r]);
+    assert!(x.starts_with("<?xml"));
+    check_well_formed(&x).unwrap_or_else(|e| panic!("malformed XML: {e}\n{x}"));
+    assert_eq!(x.matches("<testcase ").count(), r.gates.len() + r.criteria.len());
+    assert!(x.contains("payments &lt;&amp;&gt; &quot;quoted&quot; &apos;x&apos;"));
+    assert!(x.contains("<failure message=\"run: n1 decided B5x but n0 decided B5"), "{x}");
+    assert!(x.contains("replay: touchstone run"));
+    assert!(x.contains("<skipped message=\"not evaluated"));
+}
+
+#[test]
+fn compare_marks_regressions_improvements_and_noise() {
+    let (_a, base) = synth_run(&Synth { fork_at: None, ..Synth::small() });
+    let (_b, same) = synth_run(&Synth { fork_at: None, ..Synth::small() });
+    let (_c, worse) = synth_run(&Synth { fork_at: Some(5), reject_every: 5, ..Synth::small() });
+    let (ra, rb, rc) =
+        (score_dir(&base, "vendor"), score_dir(&same, "vendor"), score_dir(&worse, "vendor"));
+    let c = compare(&ra, &rb);
+    assert_eq!(c.overall, Change::NoChange);
+    assert!(c.rows.iter().all(|r| matches!(r.change, Change::NoChange | Change::NotComparable)));
+    let c = compare(&ra, &rc);
+    assert_eq!(c.overall, Change::Regressed);
+    let agreement = c.rows.iter().find(|r| r.id == "A1.1").unwrap();
+    assert_eq!(agreement.change, Change::Regressed);
+    let success = c.rows.iter().find(|r| r.id == "B3.1").unwrap();
+    assert_eq!(success.change, Change::Regressed, "{success:?}");
+    let back = compare(&rc, &ra);
+    assert_eq!(back.rows.iter().find(|r| r.id == "A1.1").unwrap().change, Change::Improved);
+    let text = touchstone_reports::compare::render_text(&c);
+    assert!(text.starts_with("REGRESSED"), "{text}");
+}
+
+#[test]
+fn suite_file_unknown_key_names_file_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.toml"), "").unwrap();
+    let p = tmp.path().join("s.toml");
+    let text = "name = \"s\"\n\n[[scenarios]]\npath = \"a.toml\"\nseed = [1]\n";
+    let e = Suite::parse(text, &p).unwrap_err().to_string();
+    assert!(e.contains("s.toml:5: seed: unknown field `seed`"), "{e}");
+    let e = Suite::parse("name = \"s\"\n[[scenarios]]\npath = \"missing.toml\"\n", &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("s.toml:3: path: ") && e.contains("not found"), "{e}");
+    let ok = Suite::parse("name = \"s\"\nprofile = \"regulator\"\n[[scenarios]]\npath = \"a.toml\"\nseeds = [1, 2]\nreproduce = true\n", &p).unwrap();
+    assert_eq!(ok.scenarios[0].seeds, vec![1, 2]);
+    assert_eq!(ok.scenarios[0].adapter, "sim");
+}
+
+#[test]
+fn shipped_admission_suite_parses() {
+    let p = data_dir().join("../../scenarios/suites/admission.toml");
+    let s = Suite::load(&p).unwrap();
+    assert_eq!(s.profile.as_deref(), Some("regulator"));
+    assert!(s.scenarios.len() >= 2);
+}
+
+#[test]
+fn suite_scores_runs_together_each_indicator_from_its_kind() {
+    let (_a, a) = synth_run(&Synth { fork_at: None, ..Synth::small() });
+    let (_b, b) = synth_run(&Synth { fork_at: None, seconds: 8, ..Synth::small() });
+    let mut ra = touchstone_reports::RunInput::load_labelled(&a, "a").unwrap();
+    let rb = touchstone_reports::RunInput::load_labelled(&b, "b").unwrap();
+    ra.rerun = Some(touchstone_reports::input::Rerun {
+        label: "a-rerun".into(),
+        fingerprint: ra.record.trace.fingerprint.clone(),
+        failed: vec![],
+    });
+    let r = touchstone_reports::Scorer::new(None)
+        .unwrap()
+        .score("regulator", "suite", "s", &[ra, rb])
+        .unwrap();
+    assert_eq!(r.runs.len(), 2);
+    assert_eq!(r.charts.len(), 2);
+    let f21 = r
+        .areas
+        .iter()
+        .flat_map(|a| &a.groups)
+        .flat_map(|g| &g.indicators)
+        .find(|i| i.id == "F2.1")
+        .unwrap();
+    assert_eq!(f21.score, Some(1.0), "{f21:?}");
+    let b21 = r
+        .areas
+        .iter()
+        .flat_map(|a| &a.groups)
+        .flat_map(|g| &g.indicators)
+        .find(|i| i.id == "B2.1")
+        .unwrap();
+    assert!(b21.run.is_some(), "the worst run is named");
+}
