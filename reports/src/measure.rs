@@ -358,6 +358,17 @@ fn recovery(run: &RunInput) -> Measure {
 
 fn availability(run: &RunInput) -> Measure {
     let m = run.record.metrics.as_ref().expect("checked");
+    // Rejections the scenario provokes on purpose are not unavailability; the per-second series
+    // cannot tell them apart, so such runs do not measure availability.
+    if m.conformance
+        .iter()
+        .any(|c| matches!(c.expected, touchstone_core::program::Expected::Reject { .. }))
+    {
+        return Measure::Not(format!(
+            "program {:?} sends transactions that must be rejected: availability is measured on runs without provoked rejections",
+            m.program
+        ));
+    }
     let measured: Vec<_> = m.phases.iter().filter(|p| !p.warmup).collect();
     let (a, b) = (
         measured.iter().map(|p| p.start_ns).min().unwrap_or(0) / NS_PER_S,
