@@ -22,20 +22,11 @@ pub fn find(name: &str) -> Result<Box<dyn AdapterFactory>, Failure> {
     if let Some(i) = names.iter().position(|n| *n == name) {
         return Ok(all.into_iter().nth(i).expect("index from position"));
     }
-    let best = names.iter().map(|n| (strsim_ratio(name, n), *n)).max_by(|a, b| a.0.total_cmp(&b.0));
-    let hint = match best {
-        Some((score, n)) if score >= 0.6 => format!(" (did you mean `{n}`?)"),
-        _ => String::new(),
-    };
+    let hint = touchstone_core::scenario::suggest(name, &names)
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
     Err(Failure::bad_input(format!(
         "unknown adapter {name:?}{hint}; known adapters: {}",
         names.join(", ")
     )))
-}
-
-/// Similarity in [0, 1] from the longest common prefix and length (no extra dependency).
-fn strsim_ratio(a: &str, b: &str) -> f64 {
-    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    let shared = a.chars().filter(|c| b.contains(*c)).count();
-    (common as f64 + shared as f64) / (a.len().max(b.len()) as f64 * 2.0)
 }

@@ -26,7 +26,7 @@ pub mod raw;
 mod validate;
 
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
-pub(crate) use diag::suggest;
+pub use diag::suggest;
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
 pub use model::*;
 pub use quick::{QUICK_MAX_FACTOR, QUICK_TARGET_TXS};
