@@ -5,13 +5,15 @@
 //! at the end — also when the run is interrupted or the adapter fails, so nothing measured is lost.
 
 use crate::environment::{self, CostMeter};
-use crate::exit::{Failure, BAD_INPUT, FINDINGS, HARNESS, PASS};
+use crate::exit::{Failure, HARNESS};
 use crate::progress::Bar;
+use crate::scoring::write_run_reports;
+use crate::verdict::{adapter_failure, engine_error_code, verdict};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use touchstone_check::{CheckOptions, CheckReport, Verdict as PropVerdict};
-use touchstone_core::adapter::AdapterError;
-use touchstone_core::criteria::{self, CriterionResult};
+use touchstone_check::{CheckOptions, CheckReport};
+use touchstone_core::adapter::Adapter;
+use touchstone_core::criteria;
 use touchstone_core::engine::{self, EndReason, EngineError, RunOptions, RunResult};
 use touchstone_core::record::*;
 use touchstone_core::rundir::{self, RunDir};
@@ -69,21 +71,12 @@ pub fn load_scenario(path: &Path) -> Result<(Scenario, String), Failure> {
     scenario::load(path).map_err(Failure::from)
 }
 
-fn adapter_failure(e: AdapterError) -> Failure {
-    match e {
-        AdapterError::Config { .. } | AdapterError::Unsupported { .. } => {
-            Failure::bad_input(e.to_string())
-        }
-        other => Failure::harness(other.to_string()),
-    }
-}
-
 /// Runs one scenario and writes its run directory.
 pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> {
     let (mut scenario, mut text) = load_scenario(&p.scenario)?;
     if p.quick {
         scenario = scenario.quick();
-        text = touchstone_core::scenario::to_toml(&scenario);
+        text = scenario::to_toml(&scenario);
     }
     let factory = crate::adapters::find(&p.adapter)?;
     if let Some(c) = &p.adapter_config {
@@ -104,8 +97,45 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     });
     let dir = RunDir::create(&dir_path)?;
     dir.write_bytes("scenario.toml", text.as_bytes())?;
-    let replay = replay_command(p);
-    let mut record = RunRecord {
+    let mut record = started_record(p, &scenario, &text, adapter.as_ref());
+    dir.write_json("run.json", &record)?;
+    if !p.quiet {
+        eprintln!(
+            "touchstone: {} on {} with seed {} → {}",
+            scenario.name,
+            p.adapter,
+            p.seed,
+            dir_path.display()
+        );
+    }
+
+    let (result, trace) = drive(p, &scenario, adapter.as_mut(), &dir, stop)?;
+    let fingerprint = trace.fingerprint.clone();
+    record.trace = trace;
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return Err(record_engine_error(p, &dir, &mut record, &e)?),
+    };
+    record_result(&mut record, &scenario, result, &meter);
+    dir.write_json("run.json", &record)?;
+
+    let check = check_trace(&dir, &scenario, &mut record);
+    record.verdict = verdict(&record, &scenario, check.as_ref());
+    dir.write_json("run.json", &record)?;
+    let report = write_run_reports(&dir.path, &p.profile, p.rubric.as_deref())?;
+    dir.write_manifest(p.seed.0, &fingerprint)?;
+    Ok(RunSummary { dir: dir_path, record, check, report: Some(report) })
+}
+
+/// The record written before the first transaction: status `running`, and a verdict that says
+/// the run did not finish (what a reader finds if the harness dies mid-run).
+fn started_record(
+    p: &RunParams,
+    scenario: &Scenario,
+    text: &str,
+    adapter: &dyn Adapter,
+) -> RunRecord {
+    RunRecord {
         format: RUN_FORMAT.into(),
         harness: HarnessInfo::current(),
         scenario: ScenarioInfo {
@@ -120,7 +150,7 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             load_ns: scenario.workload.duration(),
         },
         seed: p.seed.0,
-        replay: replay.clone(),
+        replay: replay_command(p),
         adapter: AdapterInfo {
             system: adapter.system_info(),
             capabilities: adapter.capabilities(),
@@ -140,25 +170,25 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             exit_code: HARNESS,
             failed: vec!["run did not finish".into()],
         },
-    };
-    dir.write_json("run.json", &record)?;
-
-    if !p.quiet {
-        eprintln!(
-            "touchstone: {} on {} with seed {} → {}",
-            scenario.name,
-            p.adapter,
-            p.seed,
-            dir_path.display()
-        );
     }
+}
+
+/// Drives the engine, writing the trace into the run directory (with a progress bar on a
+/// terminal); returns the engine's result and the finished trace's line count and fingerprint.
+fn drive(
+    p: &RunParams,
+    scenario: &Scenario,
+    adapter: &mut dyn Adapter,
+    dir: &RunDir,
+    stop: &AtomicBool,
+) -> Result<(Result<RunResult, EngineError>, TraceInfo), Failure> {
     let mut trace = dir.trace_writer()?;
     let mut bar = Bar::new(&scenario.name, scenario.workload.duration(), p.quiet);
     let opts = RunOptions {
         progress: bar.as_mut().map(|b| b as &mut dyn engine::ProgressObserver),
         stop: Some(stop),
     };
-    let result = engine::run(&scenario, adapter.as_mut(), p.seed, &mut trace, opts);
+    let result = engine::run(scenario, adapter, p.seed, &mut trace, opts);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -169,59 +199,59 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
             dir.file("trace.jsonl").display()
         ))
     })?;
-    drop(trace);
-    record.trace =
-        TraceInfo { file: "trace.jsonl".into(), lines, fingerprint: fingerprint.clone() };
+    Ok((result, TraceInfo { file: "trace.jsonl".into(), lines, fingerprint }))
+}
 
-    let result: RunResult = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let (code, msg) = match &e {
-                EngineError::Unsupported { .. } | EngineError::Program(_) => {
-                    (BAD_INPUT, e.to_string())
-                }
-                EngineError::Adapter(AdapterError::Config { .. }) => (BAD_INPUT, e.to_string()),
-                EngineError::Adapter(_) => (HARNESS, e.to_string()),
-            };
-            record.status = RunStatus::AdapterFailed;
-            record.message = Some(msg.clone());
-            record.verdict = Verdict { passed: false, exit_code: code, failed: vec![msg.clone()] };
-            dir.write_json("run.json", &record)?;
-            let _ =
-                crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref());
-            dir.write_manifest(p.seed.0, &fingerprint)?;
-            return Err(Failure { code, message: msg });
-        }
-    };
-    record.status = match &result.end {
+/// The run stopped before its first transaction: the record says why, the reports and the
+/// manifest still cover what was written. Returns the failure the run exits with.
+fn record_engine_error(
+    p: &RunParams,
+    dir: &RunDir,
+    record: &mut RunRecord,
+    e: &EngineError,
+) -> Result<Failure, Failure> {
+    let (code, msg) = (engine_error_code(e), e.to_string());
+    record.status = RunStatus::AdapterFailed;
+    record.message = Some(msg.clone());
+    record.verdict = Verdict { passed: false, exit_code: code, failed: vec![msg.clone()] };
+    dir.write_json("run.json", record)?;
+    let _ = write_run_reports(&dir.path, &p.profile, p.rubric.as_deref());
+    dir.write_manifest(p.seed.0, &record.trace.fingerprint)?;
+    Ok(Failure { code, message: msg })
+}
+
+/// How the run ended and what it measured, into the record (criteria judged on the metrics).
+fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, meter: &CostMeter) {
+    record.status = match &r.end {
         EndReason::Completed => RunStatus::Completed,
         EndReason::Interrupted => RunStatus::Interrupted,
         EndReason::AdapterFailed { .. } => RunStatus::AdapterFailed,
     };
-    record.message = match &result.end {
+    record.message = match &r.end {
         EndReason::Completed => None,
         EndReason::Interrupted => Some("interrupted: partial results".into()),
         EndReason::AdapterFailed { message } => Some(message.clone()),
     };
-    record.adapter =
-        AdapterInfo { system: result.system.clone(), capabilities: result.capabilities.clone() };
-    record.duration_ns = result.duration_ns;
-    record.faults = result.faults.clone();
-    record.criteria = criteria::evaluate(&scenario.criteria, &result.metrics);
+    record.adapter = AdapterInfo { system: r.system, capabilities: r.capabilities };
+    record.duration_ns = r.duration_ns;
+    record.faults = r.faults;
+    record.criteria = criteria::evaluate(&scenario.criteria, &r.metrics);
     record.harness_cost = Some(meter.finish(
-        result.metrics.measured.committed
-            + result.metrics.phases.iter().filter(|p| p.warmup).map(|p| p.committed).sum::<u64>(),
+        r.metrics.measured.committed
+            + r.metrics.phases.iter().filter(|p| p.warmup).map(|p| p.committed).sum::<u64>(),
     ));
-    record.metrics = Some(result.metrics);
-    dir.write_json("run.json", &record)?;
+    record.metrics = Some(r.metrics);
+}
 
-    // Check the trace (from disk, as any vendor's trace would be).
-    let check_opts = CheckOptions {
+/// Checks the run's trace from disk, as any vendor's trace would be, and puts the report into
+/// the record.
+fn check_trace(dir: &RunDir, scenario: &Scenario, record: &mut RunRecord) -> Option<CheckReport> {
+    let opts = CheckOptions {
         liveness_bound_ns: scenario.criteria.liveness_bound,
-        replay_command: Some(replay.clone()),
+        replay_command: Some(record.replay.clone()),
         ..Default::default()
     };
-    let check = match touchstone_check::check_path(&dir.file("trace.jsonl"), &check_opts) {
+    let check = match touchstone_check::check_path(&dir.file("trace.jsonl"), &opts) {
         Ok(r) => Some(r),
         Err(e) => {
             // The harness wrote this trace: a bad line here is a harness bug, not bad input.
@@ -231,170 +261,5 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     };
     record.check =
         check.as_ref().map(|c| serde_json::to_value(c).expect("check report serializes"));
-    record.verdict = verdict(&record, &scenario, check.as_ref());
-    dir.write_json("run.json", &record)?;
-    let report = crate::cmd::report::write_run_reports(&dir_path, &p.profile, p.rubric.as_deref())?;
-    dir.write_manifest(p.seed.0, &fingerprint)?;
-    Ok(RunSummary { dir: dir_path, record, check, report: Some(report) })
-}
-
-/// Gates and criteria → pass / findings / harness failure.
-pub fn verdict(record: &RunRecord, scenario: &Scenario, check: Option<&CheckReport>) -> Verdict {
-    let mut failed: Vec<String> = record
-        .criteria
-        .iter()
-        .filter(|c| !c.passed)
-        .map(|c: &CriterionResult| format!("criterion {}", c.id))
-        .collect();
-    // A wrong outcome or reason code in a conformance case is a finding, not a pass.
-    if let Some(m) = &record.metrics {
-        let mut by_indicator: std::collections::BTreeMap<&str, usize> =
-            std::collections::BTreeMap::new();
-        for c in m.conformance.iter().filter(|c| !c.passed) {
-            *by_indicator.entry(c.indicator.as_str()).or_default() += 1;
-        }
-        for (ind, n) in by_indicator {
-            failed.push(format!("conformance {ind}: {n} case(s) differ from the reference model"));
-        }
-    }
-    if let Some(check) = check {
-        for prop in &check.properties {
-            let gate = match &scenario.criteria.gates {
-                Some(gates) => gates.iter().any(|g| g == &prop.id),
-                None => prop.is_gate,
-            };
-            if gate && prop.verdict == PropVerdict::Fail {
-                failed.push(format!("gate {}", prop.id));
-            }
-        }
-    } else {
-        failed.push("trace not checked".into());
-    }
-    let exit_code = match record.status {
-        RunStatus::Completed if failed.is_empty() => PASS,
-        RunStatus::Completed => FINDINGS,
-        _ => HARNESS,
-    };
-    if let Some(m) = &record.message {
-        if record.status != RunStatus::Completed {
-            failed.push(m.clone());
-        }
-    }
-    Verdict { passed: exit_code == PASS, exit_code, failed }
-}
-
-/// A short, judgemental summary of a run for the terminal.
-pub fn summary_text(s: &RunSummary) -> String {
-    use std::fmt::Write;
-    use touchstone_core::time::Human;
-    let r = &s.record;
-    let mut out = String::new();
-    let verdict = if r.verdict.passed {
-        "PASS"
-    } else if r.verdict.exit_code == FINDINGS {
-        "FAIL"
-    } else {
-        "ERROR"
-    };
-    let _ = writeln!(
-        out,
-        "{verdict} {} on {} (seed {}) — {}",
-        r.scenario.name,
-        r.adapter.system.adapter,
-        r.seed,
-        s.dir.display()
-    );
-    if let Some(m) = &r.metrics {
-        let x = &m.measured;
-        let _ = writeln!(
-            out,
-            "  submitted {}  committed {}  rejected {}  unknown {}  committed {:.1} tx/s  success {:.3}%",
-            x.submitted,
-            x.committed,
-            x.rejected,
-            x.unknown,
-            x.committed_tps,
-            x.success_rate * 100.0
-        );
-        let _ = writeln!(
-            out,
-            "  latency p50 {}  p99 {}  p99.9 {}  max {}{}",
-            Human(x.latency.p50_ns),
-            Human(x.latency.p99_ns),
-            Human(x.latency.p999_ns),
-            Human(x.latency.max_ns),
-            if m.generator.fell_behind {
-                format!("  (generator fell behind: lag p99 {})", Human(m.generator.p99_ns))
-            } else {
-                String::new()
-            }
-        );
-    }
-    for c in &r.criteria {
-        let _ = writeln!(
-            out,
-            "  {} {} {} (measured {})",
-            if c.passed { "ok  " } else { "FAIL" },
-            c.id,
-            c.target,
-            c.measured
-        );
-    }
-    if let Some(m) = r.metrics.as_ref().filter(|m| !m.conformance.is_empty()) {
-        let bad: Vec<_> = m.conformance.iter().filter(|c| !c.passed).collect();
-        let _ = writeln!(
-            out,
-            "  conformance ({}): {} cases, {} as expected, {} differ",
-            m.program,
-            m.conformance.len(),
-            m.conformance.len() - bad.len(),
-            bad.len()
-        );
-        for c in bad.iter().take(5) {
-            let _ = writeln!(
-                out,
-                "    {} {} {}: expected {:?}, observed {}{}",
-                c.tx,
-                c.indicator,
-                c.label,
-                c.expected,
-                c.observed,
-                c.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
-            );
-        }
-    }
-    if let Some(check) = &s.check {
-        let failed: Vec<&str> = check
-            .properties
-            .iter()
-            .filter(|p| p.verdict == PropVerdict::Fail)
-            .map(|p| p.id.as_str())
-            .collect();
-        let not_eval =
-            check.properties.iter().filter(|p| p.verdict == PropVerdict::NotEvaluated).count();
-        let passed = check.properties.iter().filter(|p| p.verdict == PropVerdict::Pass).count();
-        let _ = writeln!(
-            out,
-            "  properties: {passed} pass, {} fail{}, {not_eval} not evaluated",
-            failed.len(),
-            if failed.is_empty() { String::new() } else { format!(" ({})", failed.join(", ")) }
-        );
-        for f in check.findings.iter().take(5) {
-            let _ = writeln!(out, "  finding {}: {}", f.property, f.message);
-        }
-    }
-    for f in r.faults.iter().filter(|f| f.status != touchstone_core::engine::FaultStatus::Applied) {
-        let _ = writeln!(
-            out,
-            "  fault {} ({}) {:?}: {}",
-            f.id,
-            f.action,
-            f.status,
-            f.message.clone().unwrap_or_default()
-        );
-    }
-    if !r.verdict.passed {
-        let _ = writeln!(out, "  replay: {}", r.replay);
-    }
-    out
+    check
 }
