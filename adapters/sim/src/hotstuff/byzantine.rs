@@ -7,7 +7,10 @@
 //! - `amnesia`: on a restart, forgets its lock and its last voted view.
 //!
 //! `invalid_proposal` is [`crate::byzantine::invalid_proposal`], where blocks are made; `silent`
-//! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too.
+//! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too. The
+//! behaviour is the one the replica was configured with at start ([`crate::protocol::NodeConfig`]),
+//! so a `byzantine` fault at run time marks it Byzantine without changing what it does here
+//! (PBFT and Raft read the current configuration).
 
 use super::msg::{HsBlock, HsMsg, Qc};
 use super::HotStuff;

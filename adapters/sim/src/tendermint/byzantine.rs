@@ -6,7 +6,10 @@
 //! - `amnesia`: on a restart, forgets its lock, valid value and votes.
 //!
 //! `invalid_proposal` is [`crate::byzantine::invalid_proposal`], where blocks are made; `silent`
-//! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too.
+//! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too. The
+//! behaviour is the one the node was configured with at start ([`crate::protocol::NodeConfig`]),
+//! so a `byzantine` fault at run time marks it Byzantine without changing what it does here
+//! (PBFT and Raft read the current configuration).
 
 use super::msg::{TmMsg, Vote};
 use super::Tendermint;
