@@ -195,4 +195,6 @@ pub trait Protocol {
 pub mod testkit;
 
 #[cfg(test)]
+pub(crate) mod multinode;
+#[cfg(test)]
 pub(crate) mod scenario_check;
