@@ -29,7 +29,9 @@
 //! - [`protocol`]: the sans-IO contract (`on_message`, `on_timer`, `on_client_tx` → [`protocol::Env`]);
 //! - [`sim`]: the discrete-event loop, node runtime (virtual CPU, mempool, timers, clock skew,
 //!   crash / pause), finality; [`net`]: links, partitions, bandwidth; [`ledger`]: the application;
-//! - [`pbft`], [`raft`], [`tendermint`], [`hotstuff`]: the protocols; [`registry`]: selection by name;
+//! - [`pbft`], [`raft`], [`tendermint`], [`hotstuff`]: the protocols, each with its Byzantine
+//!   behaviours in a file of their own; [`byzantine`]: what those share; [`registry`]: selection
+//!   by name;
 //! - [`SimAdapter`] / [`SimFactory`]: the [`touchstone_core::Adapter`] contract.
 //!
 //! ## Determinism
@@ -65,7 +67,8 @@
 //! clock skew (timers run fast or slow), and Byzantine behaviour switched on at run time.
 //! Byzantine behaviours: `silent` and `delay` act on the node's outgoing messages in the
 //! simulator; `equivocate`, `double_vote`, `invalid_proposal` and `amnesia` are implemented by
-//! each protocol. Every Byzantine node is written to the trace as `node.role`.
+//! each protocol, in a `byzantine.rs` beside its honest code (see [`byzantine`]). Every Byzantine
+//! node is written to the trace as `node.role`.
 //!
 //! ## Broken variants (deliberately BROKEN, to prove the checkers can fail)
 //! - `pbft` `variant = "small_quorum"`: quorums of f + 1 instead of 2f + 1
@@ -74,6 +77,7 @@
 //! - `hotstuff` `variant = "two_chain"`: commits on a two-chain.
 
 pub mod adapter;
+pub mod byzantine;
 pub mod hotstuff;
 pub mod ledger;
 pub mod net;

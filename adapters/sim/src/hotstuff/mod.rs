@@ -22,10 +22,8 @@
 //! locked QC and the last voted view (so a restarted correct replica never votes twice in a
 //! view). An `amnesia` replica forgets its lock and last voted view.
 //!
-//! Byzantine behaviours: `equivocate` — as leader, a fork (a block extending the parent of its
-//! `highQC` block) to the larger half of its peers and the honest proposal to the others; as voter,
-//! also a vote for the other proposal it knows of in that view; `double_vote` — as voter, votes
-//! for both proposals it knows of in a view; `invalid_proposal`; `amnesia`. Correct replicas
+//! Byzantine behaviours (from [`NodeConfig::behaviour`]) live in [`byzantine`], beside this
+//! honest code: `equivocate`, `double_vote`, `amnesia`, and `invalid_proposal`. Correct replicas
 //! report `duplicate_vote` (two votes of one voter in one view reaching a leader) and
 //! `conflicting_proposal` (two proposals of one leader in one view).
 //!
@@ -35,6 +33,7 @@
 //! as soon as it is locked (`b'' → b'` direct), so a fork justified by an older certificate can
 //! later be committed by others. See `scenarios/byzantine-hotstuff-twochain.toml`.
 
+pub mod byzantine;
 mod chain;
 pub mod msg;
 mod pacemaker;
@@ -86,7 +85,7 @@ pub struct HotStuff {
     vote_of: BTreeMap<(u64, NodeIdx), BlockId>,
     new_views: BTreeMap<u64, BTreeSet<NodeIdx>>,
     seen_proposal: BTreeMap<u64, BlockId>,
-    /// Proposals received (view, block) by this equivocating leader's alternative, by view.
+    /// The fork this replica proposed, by view, if it equivocates ([`byzantine`]).
     alt_proposal: BTreeMap<u64, BlockId>,
     waiting: Vec<(NodeIdx, Arc<HsBlock>)>,
     fetching: BTreeMap<BlockId, Nanos>,
@@ -209,10 +208,7 @@ impl Protocol for HotStuff {
         self.seen_proposal.clear();
         self.waiting.clear();
         self.fetching.clear();
-        if self.cfg.behaviour == Some(Behaviour::Amnesia) {
-            self.locked_qc = Qc::genesis();
-            self.last_voted_view = 0;
-        }
+        self.byzantine_restart();
         let v = self.view.max(1);
         self.view = 0;
         self.enter_view(v, env);

@@ -2,9 +2,9 @@
 
 use super::msg::{HsBlock, HsMsg, Qc};
 use super::{HotStuff, T_PROPOSE_DELAY, T_VIEW};
+use crate::byzantine::invalid_proposal;
 use crate::protocol::{Block, Env, NodeIdx, Timer};
 use std::sync::Arc;
-use touchstone_core::scenario::Behaviour;
 
 impl HotStuff {
     /// Moves to view `v` (never back) and arms its timer.
@@ -92,36 +92,23 @@ impl HotStuff {
         self.proposed_view = v;
         let honest = Arc::new(self.make_block(self.high_qc.clone(), 0, env));
         env.trace_step(honest.block.height, v, "propose");
-        if self.behaviour() == Some(Behaviour::Equivocate) {
-            let fork_qc = self
-                .blocks
-                .get(&self.high_qc.block)
-                .map(|b| b.justify.clone())
-                .unwrap_or_else(Qc::genesis);
-            let fork = Arc::new(self.make_block(fork_qc, 1, env));
-            let n = self.cfg.n();
-            for j in (0..n).filter(|&j| j != me) {
-                let first = crate::tendermint::in_first_half(me, n, j, v);
-                env.send(j, HsMsg::Proposal(if first { fork.clone() } else { honest.clone() }));
-            }
-            env.trace_propose(&honest.block);
-            env.trace_propose(&fork.block);
-            self.alt_proposal.insert(v, fork.id());
-            self.blocks.insert(fork.id(), fork);
-        } else {
+        if !self.byzantine_propose(&honest, env) {
             env.broadcast(HsMsg::Proposal(honest.clone()));
             env.trace_propose(&honest.block);
         }
         self.on_proposal(me, honest, env);
     }
 
-    fn make_block(&mut self, justify: Qc, salt: u64, env: &mut dyn Env<HsMsg>) -> HsBlock {
+    pub(super) fn make_block(
+        &mut self,
+        justify: Qc,
+        salt: u64,
+        env: &mut dyn Env<HsMsg>,
+    ) -> HsBlock {
         let (v, me) = (self.view, self.cfg.me);
         let parent = justify.block;
         let mut txs = env.take_txs(parent, self.cfg.block_size);
-        if self.behaviour() == Some(Behaviour::InvalidProposal) {
-            txs.push(env.invalid_tx());
-        }
+        invalid_proposal(self.behaviour(), &mut txs, env);
         let height = justify.height + 1;
         let id = env.block_id(height, v, parent, &txs, ((me as u64) << 8) | salt);
         HsBlock {

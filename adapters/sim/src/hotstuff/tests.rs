@@ -1,9 +1,13 @@
 //! HotStuff rule tests on hand-built blocks, and multi-node tests on the testkit.
 
+use super::msg::{HsBlock, HsMsg, Qc};
 use super::HotStuff;
-use crate::protocol::testkit::{TestNet, MS};
-
-const S: u64 = 1_000 * MS;
+use crate::protocol::multinode::{self, byzantine_n3, fault_bounds};
+use crate::protocol::scenario_check::assert_broken_variant_loses_agreement;
+use crate::protocol::testkit::{configs, default_config, TestNet, Verdict, MS, S};
+use crate::protocol::{Block, BlockId};
+use std::sync::Arc;
+use touchstone_core::scenario::Behaviour;
 
 fn net(n: usize, seed: u64) -> TestNet<HotStuff> {
     TestNet::new(n, seed, HotStuff::new)
@@ -19,12 +23,6 @@ fn n4_commits_without_faults() {
     assert!(net.min_correct_height() >= 10, "height {}", net.min_correct_height());
 }
 
-use super::msg::{HsBlock, HsMsg, Qc};
-use crate::protocol::testkit::{default_config, Verdict};
-use crate::protocol::{Block, BlockId, NodeConfig};
-use std::sync::Arc;
-use touchstone_core::scenario::Behaviour;
-
 /// n = 4 with `byz` equivocating and `slow`'s messages 2 s late from `start` for 3 s.
 fn attack_net(
     variant: Option<&str>,
@@ -33,13 +31,7 @@ fn attack_net(
     start: u64,
     seed: u64,
 ) -> TestNet<HotStuff> {
-    let cfgs: Vec<NodeConfig> = (0..4)
-        .map(|i| NodeConfig {
-            variant: variant.map(String::from),
-            behaviour: (i == byz).then_some(Behaviour::Equivocate),
-            ..default_config(4, i)
-        })
-        .collect();
+    let cfgs = configs(4, variant, &[(byz, Behaviour::Equivocate)]);
     let mut net = TestNet::with_configs(cfgs, seed, HotStuff::new);
     net.set_filter(move |now, from, _, _| {
         if from == slow && now >= start && now < start + 3 * S {
@@ -76,12 +68,7 @@ fn chain(k: u64) -> Vec<Arc<HsBlock>> {
 }
 
 fn lone(variant: Option<&str>) -> TestNet<HotStuff> {
-    let cfgs = (0..4)
-        .map(|i| NodeConfig { variant: variant.map(String::from), ..default_config(4, i) })
-        .collect();
-    let mut net = TestNet::with_configs(cfgs, 0, HotStuff::new);
-    net.start_node(0);
-    net
+    multinode::lone(HotStuff::new, variant)
 }
 
 #[test]
@@ -195,14 +182,7 @@ fn view_timeouts_double_up_to_a_cap() {
 }
 
 fn run_with_crashes(n: usize, crashed: &[usize], seed: u64) -> TestNet<HotStuff> {
-    let mut net = net(n, seed);
-    for &c in crashed {
-        net.crash(c);
-    }
-    net.start();
-    net.submit_txs(20);
-    net.run_until(30 * S);
-    net
+    multinode::run_with_crashes(HotStuff::new, n, crashed, seed, 30 * S)
 }
 
 #[test]
@@ -240,17 +220,7 @@ fn byzantine_replicas_do_not_break_agreement() {
         Behaviour::Equivocate,
         Behaviour::Amnesia,
     ] {
-        let cfgs = (0..4)
-            .map(|i| NodeConfig { behaviour: (i == 3).then_some(beh), ..default_config(4, i) })
-            .collect();
-        let mut net = TestNet::with_configs(cfgs, 6, HotStuff::new);
-        net.start();
-        net.run_until(20 * S);
-        net.assert_agreement();
-        assert!(net.min_correct_height() >= 3, "{beh:?}: height {}", net.min_correct_height());
-        for (reporter, _, accused) in net.evidence() {
-            assert!(net.is_correct(reporter) && accused == vec![3], "{beh:?}: only n3 is accused");
-        }
+        byzantine_n3(HotStuff::new, beh, 6, 20 * S);
     }
 }
 
@@ -282,17 +252,7 @@ fn two_chain_search_finds_a_disagreement() {
 
 #[test]
 fn scenario_twochain_loses_agreement_on_the_simulator() {
-    use crate::protocol::scenario_check::run_scenario;
-    let (found, decides) = run_scenario("byzantine-hotstuff-twochain.toml", 1);
-    assert!(decides > 0);
-    assert!(found.is_some(), "no disagreement under the shipped seed");
-    let (found, decides) = crate::protocol::scenario_check::run_scenario_variant(
-        "byzantine-hotstuff-twochain.toml",
-        1,
-        Some(None),
-    );
-    assert!(decides > 0);
-    assert!(found.is_none(), "the correct protocol lost agreement: {found:?}");
+    assert_broken_variant_loses_agreement("byzantine-hotstuff-twochain.toml");
 }
 
 mod proptests {
@@ -304,27 +264,8 @@ mod proptests {
         /// Within the fault bound (f crashed for a while, then a partition), agreement holds and
         /// every correct replica decides again within 20 s of healing.
         #[test]
-        fn agreement_and_liveness_within_the_bound(seed in 0u64..1000, n in proptest::sample::select(vec![4usize, 7]), crash_at in 0u64..3000, down_for in 0u64..4000, cut in 1usize..3, part_at in 0u64..3000) {
-            let f = (n - 1) / 3;
-            let mut net = net(n, seed);
-            net.start();
-            net.submit_txs(5);
-            net.run_until(crash_at * MS);
-            for i in 0..f { net.crash(i); }
-            net.run_for(down_for * MS);
-            for i in 0..f { net.restart(i); }
-            net.run_for(part_at * MS);
-            let (a, b): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| i < cut);
-            net.partition(&[&a, &b]);
-            net.run_for(2 * S);
-            net.heal();
-            let healed = net.now();
-            let before = (0..n).map(|i| net.height(i)).collect::<Vec<_>>();
-            net.run_until(healed + 20 * S);
-            net.assert_agreement();
-            for (i, b) in before.iter().enumerate() {
-                prop_assert!(net.height(i) > *b, "n{} stuck at {}", i, b);
-            }
+        fn agreement_and_liveness_within_the_bound(faults in fault_bounds()) {
+            faults.check(HotStuff::new, 20 * S)?;
         }
     }
 }

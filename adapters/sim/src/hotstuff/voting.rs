@@ -4,7 +4,6 @@ use super::msg::{HsBlock, HsMsg, Qc};
 use super::HotStuff;
 use crate::protocol::{BlockId, Env, NodeIdx};
 use std::sync::Arc;
-use touchstone_core::scenario::Behaviour;
 
 /// Proposals kept while their ancestors are fetched.
 const WAITING_CAP: usize = 64;
@@ -27,7 +26,7 @@ impl HotStuff {
         }
         match self.seen_proposal.get(&v) {
             Some(&id) if id != b.id() => {
-                if self.alt_proposal.get(&v) != Some(&b.id())
+                if !self.own_alternative(v, b.id())
                     && self.evidence.insert((v, b.block.proposer, 1))
                 {
                     env.trace_evidence(
@@ -78,10 +77,7 @@ impl HotStuff {
         self.last_voted_view = v;
         let to = Self::leader(&self.cfg, v + 1);
         let mut ids = vec![b.id()];
-        if matches!(self.behaviour(), Some(Behaviour::Equivocate | Behaviour::DoubleVote)) {
-            let alt = self.alt_proposal.get(&v).copied().or_else(|| self.conflicting_block(b));
-            ids.extend(alt.filter(|a| *a != b.id()));
-        }
+        ids.extend(self.byzantine_second_vote(b));
         for id in ids {
             let height = self.blocks.get(&id).map_or(b.block.height, |x| x.block.height);
             env.trace_vote(height, v, "vote", Some(id));
@@ -92,11 +88,6 @@ impl HotStuff {
                 env.send(to, msg);
             }
         }
-    }
-
-    /// Another proposal of this view that a Byzantine voter knows of.
-    fn conflicting_block(&self, b: &HsBlock) -> Option<BlockId> {
-        self.blocks.values().find(|x| x.view() == b.view() && x.id() != b.id()).map(|x| x.id())
     }
 
     pub(super) fn on_vote(

@@ -21,16 +21,18 @@
 //!   the stable checkpoint).
 //! - Durable across a restart: view, decided log, prepared certificates and own votes.
 //!
-//! Byzantine behaviours: `equivocate` (as primary: two blocks to two halves of the replicas,
-//! with matching commits; as backup: conflicting votes to the two halves), `double_vote` (votes
-//! for the block and for another one to everyone), `invalid_proposal` (an invalid transaction in
-//! its blocks), `amnesia` (forgets prepared certificates and votes on restart).
+//! Byzantine behaviours (from the node's configuration) live in [`byzantine`], beside this honest
+//! code: `equivocate` (as primary: two blocks to two halves of the replicas, with matching
+//! commits; as backup: conflicting votes to the two halves), `double_vote` (votes for the block
+//! and for another one to everyone), `amnesia` (forgets prepared certificates and votes on
+//! restart), and `invalid_proposal` (an invalid transaction in its blocks).
 //!
 //! **Broken variant `small_quorum`** (deliberately BROKEN): every quorum is f + 1 (power > 1/3)
 //! instead of 2f + 1, so two quorums need not share a correct replica; an equivocating primary
 //! makes two correct replicas decide different blocks at one height
 //! (`scenarios/byzantine-pbft-small-quorum.toml`).
 
+pub mod byzantine;
 mod catchup;
 mod msg;
 #[cfg(test)]
@@ -39,6 +41,7 @@ mod viewchange;
 
 pub use msg::{PbftMsg, ViewChange};
 
+use crate::byzantine::invalid_proposal;
 use crate::protocol::{Block, BlockId, Env, NodeConfig, NodeIdx, Protocol, Timer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -57,6 +60,24 @@ const WINDOW: u64 = 4;
 enum Kind {
     Prepare,
     Commit,
+}
+
+impl Kind {
+    /// The vote type in the trace.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Prepare => "prepare",
+            Kind::Commit => "commit",
+        }
+    }
+}
+
+/// A vote of `kind` for `block` at (view, seq).
+fn vote_msg(kind: Kind, view: u64, seq: u64, block: BlockId) -> PbftMsg {
+    match kind {
+        Kind::Prepare => PbftMsg::Prepare { view, seq, block },
+        Kind::Commit => PbftMsg::Commit { view, seq, block },
+    }
 }
 
 /// Votes and proposal at one (view, sequence number).
@@ -190,10 +211,7 @@ impl Pbft {
         }
         let (seq, view, parent) = (self.decided + 1, self.view, self.last_id);
         let mut txs = env.take_txs(parent, self.cfg.block_size);
-        let beh = Self::behaviour(env);
-        if beh == Some(Behaviour::InvalidProposal) {
-            txs.push(env.invalid_tx());
-        }
+        invalid_proposal(Self::behaviour(env), &mut txs, env);
         let id = env.block_id(seq, view, parent, &txs, 0);
         let block =
             Block { id, height: seq, round: view, parent, proposer: self.me(), txs: txs.into() };
@@ -201,27 +219,10 @@ impl Pbft {
         self.last_propose = Some(env.now());
         env.trace_propose(&block);
         env.trace_vote(seq, view, "prepare", Some(id));
-        if beh == Some(Behaviour::Equivocate) {
-            self.equivocate_proposal(&block, env);
-        } else {
+        if !self.byzantine_propose(&block, env) {
             env.broadcast(PbftMsg::PrePrepare { view, block: block.clone() });
         }
         self.on_preprepare(self.me(), view, block, env);
-    }
-
-    /// Byzantine primary: a second block for the even-numbered replicas, with its commit.
-    fn equivocate_proposal(&mut self, block: &Block, env: &mut dyn Env<PbftMsg>) {
-        let txs: Vec<_> = block.txs.iter().rev().copied().collect();
-        let id2 = env.block_id(block.height, block.round, block.parent, &txs, 1);
-        let other = Block { id: id2, txs: txs.into(), ..block.clone() };
-        env.trace_propose(&other);
-        env.trace_vote(block.height, block.round, "commit", Some(block.id));
-        env.trace_vote(block.height, block.round, "commit", Some(id2));
-        for p in (0..self.cfg.n()).filter(|&p| p != self.me()) {
-            let b = if p % 2 == 1 { block } else { &other };
-            env.send(p, PbftMsg::PrePrepare { view: block.round, block: b.clone() });
-            env.send(p, PbftMsg::Commit { view: block.round, seq: block.height, block: b.id });
-        }
     }
 
     fn on_preprepare(
@@ -277,27 +278,9 @@ impl Pbft {
             return;
         }
         self.my_votes.insert((view, seq, kind), id);
-        let vtype = if kind == Kind::Prepare { "prepare" } else { "commit" };
-        let msg = |b| match kind {
-            Kind::Prepare => PbftMsg::Prepare { view, seq, block: b },
-            Kind::Commit => PbftMsg::Commit { view, seq, block: b },
-        };
-        env.trace_vote(seq, view, vtype, Some(id));
-        match Self::behaviour(env) {
-            Some(Behaviour::DoubleVote) => {
-                let fake = BlockId(id.0 ^ 0x5eed_5eed_5eed_5eed);
-                env.trace_vote(seq, view, vtype, Some(fake));
-                env.broadcast(msg(id));
-                env.broadcast(msg(fake));
-            }
-            Some(Behaviour::Equivocate) if self.primary(view) != self.me() => {
-                let fake = BlockId(id.0 ^ 0x5eed_5eed_5eed_5eed);
-                env.trace_vote(seq, view, vtype, Some(fake));
-                for p in (0..self.cfg.n()).filter(|&p| p != self.me()) {
-                    env.send(p, msg(if p % 2 == 1 { id } else { fake }));
-                }
-            }
-            _ => env.broadcast(msg(id)),
+        env.trace_vote(seq, view, kind.name(), Some(id));
+        if !self.byzantine_vote(kind, view, seq, id, env) {
+            env.broadcast(vote_msg(kind, view, seq, id));
         }
         let slot = self.slots.entry((view, seq)).or_default();
         let votes = if kind == Kind::Prepare { &mut slot.prepares } else { &mut slot.commits };
@@ -442,10 +425,7 @@ impl Protocol for Pbft {
     }
 
     fn on_restart(&mut self, env: &mut dyn Env<PbftMsg>) {
-        if Self::behaviour(env) == Some(Behaviour::Amnesia) {
-            self.prepared.clear();
-            self.my_votes.clear();
-        }
+        self.byzantine_restart(env);
         self.slots.clear();
         self.ready.clear();
         self.in_view_change = false;

@@ -3,12 +3,10 @@
 use super::msg::{PbftMsg, ViewChange};
 use super::viewchange::select;
 use super::Pbft;
-use crate::protocol::testkit::{default_config, TestNet, MS};
-use crate::protocol::{Block, BlockId, NodeConfig};
+use crate::protocol::testkit::{configs, TestNet, MS, S};
+use crate::protocol::{Block, BlockId};
 use touchstone_core::scenario::Behaviour;
 use touchstone_core::TxId;
-
-const S: u64 = 1_000 * MS;
 
 fn block(id: u64, height: u64, view: u64, parent: BlockId) -> Block {
     Block {
@@ -22,10 +20,7 @@ fn block(id: u64, height: u64, view: u64, parent: BlockId) -> Block {
 }
 
 fn net(n: usize, seed: u64, variant: Option<&str>) -> TestNet<Pbft> {
-    let cfgs = (0..n)
-        .map(|i| NodeConfig { variant: variant.map(String::from), ..default_config(n, i) })
-        .collect();
-    TestNet::with_configs(cfgs, seed, Pbft::new)
+    TestNet::with_configs(configs(n, variant, &[]), seed, Pbft::new)
 }
 
 #[test]
@@ -155,12 +150,7 @@ fn restarted_replica_catches_up() {
 
 #[test]
 fn an_invalid_proposal_is_refused_and_the_primary_replaced() {
-    let cfgs = (0..4)
-        .map(|i| NodeConfig {
-            behaviour: (i == 0).then_some(Behaviour::InvalidProposal),
-            ..default_config(4, i)
-        })
-        .collect();
+    let cfgs = configs(4, None, &[(0, Behaviour::InvalidProposal)]);
     let mut net = TestNet::with_configs(cfgs, 9, Pbft::new);
     net.start();
     net.submit_txs(5);

@@ -7,8 +7,9 @@
 //! validate, decisions, and the consensus trace events of `shared/spec/trace-format.md`.
 //!
 //! Byzantine behaviour that is protocol-specific (equivocation, double votes, invalid proposals,
-//! amnesia) is implemented by the protocol from [`NodeConfig::behaviour`]; network-level behaviour
-//! (silent, delay) is applied by the simulator to the node's outgoing messages.
+//! amnesia) is implemented by each protocol from [`NodeConfig::behaviour`], in its own
+//! `byzantine.rs`; network-level behaviour (silent, delay) is applied by the simulator to the
+//! node's outgoing messages (see [`crate::byzantine`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -193,5 +194,7 @@ pub trait Protocol {
 /// A deterministic in-memory multi-node harness for protocol tests.
 pub mod testkit;
 
+#[cfg(test)]
+pub(crate) mod multinode;
 #[cfg(test)]
 pub(crate) mod scenario_check;

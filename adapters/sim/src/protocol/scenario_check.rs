@@ -8,6 +8,17 @@ use touchstone_core::{engine, scenario, trace::MemoryTrace, Seed};
 /// `cons.decide` events of correct nodes.
 pub type Disagreement = (u64, String, String, String, String);
 
+/// The shipped scenario `name` of a broken variant loses agreement under seed 1, and the correct
+/// protocol, run the same way, does not.
+pub fn assert_broken_variant_loses_agreement(name: &str) {
+    let (found, decides) = run_scenario(name, 1);
+    assert!(decides > 0);
+    assert!(found.is_some(), "no disagreement under the shipped seed");
+    let (found, decides) = run_scenario_variant(name, 1, Some(None));
+    assert!(decides > 0);
+    assert!(found.is_none(), "the correct protocol lost agreement: {found:?}");
+}
+
 /// Runs `scenarios/<name>` (relative to the workspace root) with `seed`.
 pub fn run_scenario(name: &str, seed: u64) -> (Option<Disagreement>, usize) {
     run_scenario_variant(name, seed, None)

@@ -12,17 +12,19 @@
 //! index, term). Roles are `cons.step` `follower` / `candidate` / `leader`.
 //!
 //! Raft does not tolerate Byzantine nodes. Only the network-level behaviours (silent, delay)
-//! apply to it, and `amnesia`, which forgets the vote of the current term on restart.
+//! apply to it, `invalid_proposal`, and `amnesia`, which forgets the vote of the current term on
+//! restart (see [`byzantine`]).
 
+pub mod byzantine;
 mod msg;
 #[cfg(test)]
 mod tests;
 
 pub use msg::{Entry, RaftMsg};
 
+use crate::byzantine::invalid_proposal;
 use crate::protocol::{Block, BlockId, Env, NodeConfig, NodeIdx, Protocol, Timer};
 use std::sync::Arc;
-use touchstone_core::scenario::Behaviour;
 use touchstone_core::Nanos;
 
 const ELECTION: Timer = Timer { kind: 1, height: 0, round: 0 };
@@ -168,9 +170,7 @@ impl Raft {
     fn append_block(&mut self, mut txs: Vec<touchstone_core::TxId>, env: &mut dyn Env<RaftMsg>) {
         let height = self.last_index() + 1;
         let parent = self.block_at(self.last_index());
-        if env.config().behaviour == Some(Behaviour::InvalidProposal) {
-            txs.push(env.invalid_tx());
-        }
+        invalid_proposal(env.config().behaviour, &mut txs, env);
         let id = env.block_id(height, self.term, parent, &txs, 0);
         let block =
             Block { id, height, round: self.term, parent, proposer: self.cfg.me, txs: txs.into() };
@@ -422,9 +422,7 @@ impl Protocol for Raft {
     }
 
     fn on_restart(&mut self, env: &mut dyn Env<RaftMsg>) {
-        if env.config().behaviour == Some(Behaviour::Amnesia) {
-            self.voted_for = None;
-        }
+        self.byzantine_restart(env);
         self.role = Role::Follower;
         self.commit = self.applied;
         self.votes.clear();

@@ -1,11 +1,10 @@
 //! Raft rules on hand-built message sequences, and multi-node runs on the testkit.
 
 use super::{Entry, Raft, RaftMsg};
-use crate::protocol::testkit::{default_config, TestNet, MS};
+use crate::protocol::testkit::{default_config, TestNet, S};
 use crate::protocol::{Block, BlockId, NodeConfig, Timer};
 use std::sync::Arc;
 
-const S: u64 = 1_000 * MS;
 const ELECTION: Timer = Timer { kind: 1, height: 0, round: 0 };
 
 fn net(n: usize, seed: u64) -> TestNet<Raft> {

@@ -10,7 +10,7 @@ use crate::net::{Network, Route};
 use crate::protocol::{BlockId, NodeConfig, NodeIdx, WireMessage};
 use std::sync::Arc;
 use touchstone_core::adapter::{EventSink, Outcome, OutcomeStatus};
-use touchstone_core::scenario::{Behaviour, ConsensusParams};
+use touchstone_core::scenario::ConsensusParams;
 use touchstone_core::trace::TraceEvent;
 use touchstone_core::{Nanos, Reason, TxId};
 
@@ -145,17 +145,10 @@ impl<M: WireMessage> Core<M> {
         from: NodeIdx,
         to: NodeIdx,
         payload: Payload<M>,
-        mut depart: Nanos,
+        depart: Nanos,
         sink: &mut dyn EventSink,
     ) {
-        let silent = match self.cfgs[from].behaviour {
-            Some(Behaviour::Silent) => true,
-            Some(Behaviour::Delay { delay }) => {
-                depart += delay;
-                false
-            }
-            _ => false,
-        };
+        let departure = crate::byzantine::departure(self.cfgs[from].behaviour, depart);
         let id = self.next_msg;
         self.next_msg += 1;
         self.stats.sent += 1;
@@ -175,12 +168,10 @@ impl<M: WireMessage> Core<M> {
                 },
             );
         }
-        let route = if silent {
-            Route::Drop("silent")
-        } else if from == to {
-            Route::Deliver { at: depart, dup: None }
-        } else {
-            self.net.route(from, to, bytes, depart)
+        let route = match departure {
+            None => Route::Drop("silent"),
+            Some(at) if from == to => Route::Deliver { at, dup: None },
+            Some(at) => self.net.route(from, to, bytes, at),
         };
         match route {
             Route::Drop(reason) => {

@@ -11,9 +11,9 @@
 //! node's inbox. So throughput saturates and latency grows under load.
 //!
 //! **Client transactions** enter the mempool of their entry node, which gossips them in batches
-//! (after [`core::GOSSIP_DELAY`]) to its peers over the same network (partitions, loss and latency
+//! (after `core::GOSSIP_DELAY`) to its peers over the same network (partitions, loss and latency
 //! apply), so any leader can propose them; it sends those still pending again every
-//! [`core::REGOSSIP_EVERY`].
+//! `core::REGOSSIP_EVERY`.
 
 mod chain;
 mod conflicts;

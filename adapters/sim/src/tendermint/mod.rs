@@ -20,28 +20,24 @@
 //! the lock and valid value, and this node's own votes, so a restarted correct node re-sends its
 //! earlier vote instead of casting a different one. An `amnesia` node forgets lock and votes.
 //!
-//! Byzantine behaviours (from [`NodeConfig::behaviour`]): `equivocate` — as proposer, two
-//! different blocks to the two halves of its peers; as voter, its vote to one half and a
-//! conflicting one (the other proposal it knows, or nil) to the other (the halves rotate with the
-//! round); `double_vote` — both votes to everyone; `invalid_proposal` — an invalid transaction in
-//! every block it proposes; `amnesia` — see above. Every vote cast is traced, conflicting ones too.
-//! Correct nodes report `duplicate_vote` and `conflicting_proposal` evidence when they hold
-//! both signed messages.
+//! Byzantine behaviours (from [`NodeConfig::behaviour`]) live in [`byzantine`], beside this
+//! honest code: `equivocate`, `double_vote`, `amnesia`, and `invalid_proposal` (an invalid
+//! transaction in every block it proposes). Correct nodes report `duplicate_vote` and
+//! `conflicting_proposal` evidence when they hold both signed messages.
 //!
 //! **Broken variant** `no_lock` (deliberately unsafe, for testing the checkers): nodes never lock
 //! and proposers never re-propose their valid value, so a block decided by some correct nodes in
 //! one round can be replaced by another block in a later round. See
 //! `scenarios/byzantine-tendermint-nolock.toml`.
 
-mod byz;
+pub mod byzantine;
+mod cast;
 pub mod msg;
 mod rules;
 mod sync;
 #[cfg(test)]
 mod tests;
 pub mod votes;
-
-pub use byz::in_first_half;
 
 use crate::protocol::{Block, BlockId, Env, NodeConfig, NodeIdx, Protocol, Timer};
 use msg::{CommitCert, TmMsg, VoteType};
@@ -97,7 +93,7 @@ pub struct Tendermint {
     round_senders: BTreeMap<u64, BTreeSet<NodeIdx>>,
     /// Once-per-round rule flags: (round, flag).
     done: BTreeSet<(u64, u8)>,
-    /// A conflicting proposal this (equivocating) node made, by round.
+    /// The second proposal this node made, by round, if it equivocates ([`byzantine`]).
     alt_proposal: BTreeMap<u64, BlockId>,
     future: Vec<(NodeIdx, TmMsg)>,
     pending_certs: BTreeMap<u64, CommitCert>,
@@ -237,11 +233,7 @@ impl Protocol for Tendermint {
         self.pending_certs.clear();
         self.last_status_at = None;
         self.helped.clear();
-        if self.cfg.behaviour == Some(Behaviour::Amnesia) {
-            self.locked = None;
-            self.valid = None;
-            self.my_votes.clear();
-        }
+        self.byzantine_restart();
         env.broadcast(TmMsg::Status { next: self.height });
         self.start_round(self.round, env);
     }

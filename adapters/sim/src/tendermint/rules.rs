@@ -150,7 +150,7 @@ impl Tendermint {
             return;
         }
         if let Some(held) = self.proposals.get(&r) {
-            if held.block.id != block.id && self.alt_proposal.get(&r) != Some(&block.id) {
+            if held.block.id != block.id && !self.own_alternative(r, block.id) {
                 let key = (r, 100u8);
                 if self.done.insert(key) {
                     env.trace_evidence("conflicting_proposal", &[block.proposer], self.height, r);

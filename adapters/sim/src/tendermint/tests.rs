@@ -2,11 +2,11 @@
 
 use super::msg::{TmMsg, Vote, VoteType};
 use super::{Step, Tendermint};
-use crate::protocol::testkit::{default_config, TestNet, Verdict, MS};
+use crate::protocol::multinode::{self, byzantine_n3, fault_bounds};
+use crate::protocol::scenario_check::assert_broken_variant_loses_agreement;
+use crate::protocol::testkit::{configs, default_config, TestNet, Verdict, S};
 use crate::protocol::{Block, BlockId, NodeConfig};
 use touchstone_core::scenario::Behaviour;
-
-const S: u64 = 1_000 * MS;
 
 fn net(n: usize, seed: u64) -> TestNet<Tendermint> {
     TestNet::new(n, seed, Tendermint::new)
@@ -26,13 +26,7 @@ fn n4_commits_without_faults() {
 
 /// n = 4 with `byz` equivocating and every message from `slow` delayed by 2 s.
 fn attack_net(variant: Option<&str>, byz: usize, slow: usize, seed: u64) -> TestNet<Tendermint> {
-    let cfgs: Vec<NodeConfig> = (0..4)
-        .map(|i| NodeConfig {
-            variant: variant.map(String::from),
-            behaviour: (i == byz).then_some(Behaviour::Equivocate),
-            ..default_config(4, i)
-        })
-        .collect();
+    let cfgs = configs(4, variant, &[(byz, Behaviour::Equivocate)]);
     let mut net = TestNet::with_configs(cfgs, seed, Tendermint::new);
     net.set_filter(
         move |_, from, _, _| if from == slow { Verdict::Delay(2 * S) } else { Verdict::Pass },
@@ -57,12 +51,7 @@ fn vote(vtype: VoteType, round: u64, b: Option<u64>, voter: usize) -> TmMsg {
 
 /// A lone node 0 of 4 (the others never run): messages are injected by hand.
 fn lone(variant: Option<&str>) -> TestNet<Tendermint> {
-    let cfgs = (0..4)
-        .map(|i| NodeConfig { variant: variant.map(String::from), ..default_config(4, i) })
-        .collect();
-    let mut net = TestNet::with_configs(cfgs, 0, Tendermint::new);
-    net.start_node(0);
-    net
+    multinode::lone(Tendermint::new, variant)
 }
 
 /// Node 0 locks A in round 0, then sees round 1 with proposal B (no proof of lock).
@@ -205,14 +194,7 @@ fn restart_keeps_votes_and_amnesia_forgets_them() {
 }
 
 fn run_with_crashes(n: usize, crashed: &[usize], seed: u64) -> TestNet<Tendermint> {
-    let mut net = net(n, seed);
-    for &c in crashed {
-        net.crash(c);
-    }
-    net.start();
-    net.submit_txs(20);
-    net.run_until(20 * S);
-    net
+    multinode::run_with_crashes(Tendermint::new, n, crashed, seed, 20 * S)
 }
 
 #[test]
@@ -250,17 +232,7 @@ fn double_voter_is_accused_and_invalid_proposals_are_never_decided() {
         Behaviour::Equivocate,
         Behaviour::Amnesia,
     ] {
-        let cfgs = (0..4)
-            .map(|i| NodeConfig { behaviour: (i == 3).then_some(beh), ..default_config(4, i) })
-            .collect();
-        let mut net = TestNet::with_configs(cfgs, 6, Tendermint::new);
-        net.start();
-        net.run_until(10 * S);
-        net.assert_agreement();
-        assert!(net.min_correct_height() >= 3, "{beh:?}: height {}", net.min_correct_height());
-        for (reporter, _, accused) in net.evidence() {
-            assert!(net.is_correct(reporter) && accused == vec![3], "{beh:?}: only n3 is accused");
-        }
+        let net = byzantine_n3(Tendermint::new, beh, 6, 10 * S);
         if beh == Behaviour::DoubleVote {
             assert!(!net.evidence().is_empty());
         }
@@ -299,17 +271,7 @@ fn no_lock_seed_search_finds_a_disagreement() {
 
 #[test]
 fn scenario_nolock_loses_agreement_on_the_simulator() {
-    use crate::protocol::scenario_check::run_scenario;
-    let (found, decides) = run_scenario("byzantine-tendermint-nolock.toml", 1);
-    assert!(decides > 0);
-    assert!(found.is_some(), "no disagreement under the shipped seed");
-    let (found, decides) = crate::protocol::scenario_check::run_scenario_variant(
-        "byzantine-tendermint-nolock.toml",
-        1,
-        Some(None),
-    );
-    assert!(decides > 0);
-    assert!(found.is_none(), "the correct protocol lost agreement: {found:?}");
+    assert_broken_variant_loses_agreement("byzantine-tendermint-nolock.toml");
 }
 
 mod proptests {
@@ -321,27 +283,8 @@ mod proptests {
         /// Within the fault bound (f crashed for a while, then a partition), agreement holds and
         /// every correct node decides again within 15 s of healing.
         #[test]
-        fn agreement_and_liveness_within_the_bound(seed in 0u64..1000, n in proptest::sample::select(vec![4usize, 7]), crash_at in 0u64..3000, down_for in 0u64..4000, cut in 1usize..3, part_at in 0u64..3000) {
-            let f = (n - 1) / 3;
-            let mut net = net(n, seed);
-            net.start();
-            net.submit_txs(5);
-            net.run_until(crash_at * MS);
-            for i in 0..f { net.crash(i); }
-            net.run_for(down_for * MS);
-            for i in 0..f { net.restart(i); }
-            net.run_for(part_at * MS);
-            let (a, b): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| i < cut);
-            net.partition(&[&a, &b]);
-            net.run_for(2 * S);
-            net.heal();
-            let healed = net.now();
-            let before = (0..n).map(|i| net.height(i)).collect::<Vec<_>>();
-            net.run_until(healed + 15 * S);
-            net.assert_agreement();
-            for (i, b) in before.iter().enumerate() {
-                prop_assert!(net.height(i) > *b, "n{} stuck at {}", i, b);
-            }
+        fn agreement_and_liveness_within_the_bound(faults in fault_bounds()) {
+            faults.check(Tendermint::new, 15 * S)?;
         }
     }
 }

@@ -1,16 +1,10 @@
-//! `touchstone`: the command-line front of the harness. Thin: every subcommand lives in its own
-//! file under `cmd/`, the libraries do the work, and this file maps outcomes to exit codes:
-//! 0 pass, 1 findings, 2 bad input or usage, 3 harness or adapter failure.
-
-mod adapters;
-mod cmd;
-mod environment;
-mod exit;
-mod pipeline;
-mod progress;
+//! `touchstone`: the command-line front of the harness. Thin: it parses the command line,
+//! dispatches to the subcommand of the `touchstone` library, and exits with its code
+//! (0 pass, 1 findings, 2 bad input or usage, 3 harness or adapter failure).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use touchstone::cmd;
 
 /// A regulatory sandbox test harness for blockchains.
 #[derive(Debug, Parser)]

@@ -7,15 +7,16 @@
 //! manifest over them. Exit code: the worst of the runs and the suite's verdict.
 
 use crate::exit::{CmdResult, Failure, PASS};
+use crate::interrupt::interrupt_flag;
 use crate::pipeline::{self, RunParams};
+use crate::scoring::{score_suite, scorer, write_junit, SuiteIndex, SuiteRun, SUITE_FORMAT};
+use crate::summary::summary_text;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use touchstone_core::rundir::RunDir;
 use touchstone_core::Seed;
 use touchstone_reports::suite::Suite;
-
-use super::report::{SuiteIndex, SuiteRun, SUITE_FORMAT};
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
@@ -41,7 +42,7 @@ pub struct SuiteArgs {
 pub fn exec(a: SuiteArgs) -> CmdResult {
     let suite = Suite::load(&a.suite).map_err(|e| Failure::bad_input(e.to_string()))?;
     let rubric = a.rubric.clone().or(suite.rubric.clone());
-    let scorer = super::report::scorer(rubric.as_deref())?;
+    let scorer = scorer(rubric.as_deref())?;
     let profile = a.profile.clone().or(suite.profile.clone()).unwrap_or_else(|| "regulator".into());
     scorer
         .rubric
@@ -56,7 +57,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("touchstone-out").join("suites").join(&suite.name));
-    let stop = super::run::interrupt_flag();
+    let stop = interrupt_flag();
     let mut worst = PASS;
     let mut index = SuiteIndex {
         format: SUITE_FORMAT.into(),
@@ -89,7 +90,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
                 };
                 let s = pipeline::run_one(&params, &stop)?;
                 if !a.quiet {
-                    print!("{}", pipeline::summary_text(&s));
+                    print!("{}", summary_text(&s));
                 }
                 worst = worst.max(s.record.verdict.exit_code);
                 dirs.push(rel);
@@ -101,7 +102,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
             index.runs.push(SuiteRun { dir: dirs[0].clone(), rerun: dirs.get(1).cloned() });
         }
     }
-    let report = super::report::score_suite(&scorer, &out, &index, &profile)?;
+    let report = score_suite(&scorer, &out, &index, &profile)?;
     let dir = RunDir::open(&out)?;
     dir.write_json("suite.json", &index)?;
     touchstone_reports::write_reports(&out, &report)
@@ -117,7 +118,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
     );
     dir.write_manifest(0, &fingerprint)?;
     if let Some(j) = &a.junit {
-        super::report::write_junit(j, &[&report])?;
+        write_junit(j, &[&report])?;
     }
     println!("suite {} → {}", suite.name, out.display());
     print!("{}", touchstone_reports::text::summary(&report));

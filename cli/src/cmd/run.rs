@@ -1,11 +1,13 @@
 //! `touchstone run SCENARIO... [--adapter NAME] [--adapter-config FILE] [--seed N] [--out DIR] [--profile P] [--rubric FILE] [--junit FILE] [--quick]`
 
 use crate::exit::{CmdResult, Failure, PASS};
+use crate::interrupt::interrupt_flag;
 use crate::pipeline::{self, RunParams};
+use crate::scoring::{scorer, write_junit};
+use crate::summary::summary_text;
 use clap::Args;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use touchstone_core::Seed;
 
 #[derive(Debug, Args)]
@@ -47,29 +49,13 @@ pub struct RunArgs {
     pub quick: bool,
 }
 
-/// Ctrl-C sets a flag the engine polls: the run stops and writes partial results.
-pub fn interrupt_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    // A second handler registration (several runs in one process) is harmless to ignore.
-    let _ = ctrlc::set_handler(move || {
-        if f.swap(true, Ordering::SeqCst) {
-            std::process::exit(crate::exit::HARNESS);
-        }
-        eprintln!(
-            "\ninterrupted: stopping the run and writing partial results (Ctrl-C again to abort)"
-        );
-    });
-    flag
-}
-
 pub fn exec(a: RunArgs) -> CmdResult {
     // Validate every script before running any, so bad input leaves nothing half-written.
     for s in &a.scenarios {
         pipeline::load_scenario(s)?;
     }
     crate::adapters::find(&a.adapter)?;
-    super::report::scorer(a.rubric.as_deref())?;
+    scorer(a.rubric.as_deref())?;
     let stop = interrupt_flag();
     let mut worst = PASS;
     let mut summaries = Vec::new();
@@ -98,7 +84,7 @@ pub fn exec(a: RunArgs) -> CmdResult {
         };
         let summary = pipeline::run_one(&params, &stop)?;
         if !a.json {
-            print!("{}", pipeline::summary_text(&summary));
+            print!("{}", summary_text(&summary));
             if let Some(r) = &summary.report {
                 print!("{}", touchstone_reports::text::summary(r));
             }
@@ -112,7 +98,7 @@ pub fn exec(a: RunArgs) -> CmdResult {
     if let Some(j) = &a.junit {
         let reports: Vec<&touchstone_reports::Report> =
             summaries.iter().filter_map(|s| s.report.as_ref()).collect();
-        super::report::write_junit(j, &reports)?;
+        write_junit(j, &reports)?;
     }
     if a.json {
         let doc: Vec<serde_json::Value> = summaries

@@ -1,10 +1,10 @@
 //! A small deterministic in-memory harness for protocol tests.
 //!
-//! [`TestNet`] runs `n` instances of one [`Protocol`] in virtual time, implementing [`Env`] for
+//! [`TestNet`](crate::protocol::testkit::TestNet) runs `n` instances of one [`Protocol`] in virtual time, implementing [`Env`](crate::protocol::Env) for
 //! each: a fixed base latency plus seeded jitter per message, timers (a timer set again replaces
 //! the pending one), crash and restart, blocked links (partitions), an optional message filter
 //! that can drop or delay chosen messages, a trivial mempool of synthetic transactions (all valid
-//! except those made by [`Env::invalid_tx`]), a decision log per node and a log of the trace
+//! except those made by [`Env::invalid_tx`](crate::protocol::Env::invalid_tx)), a decision log per node and a log of the trace
 //! events. It is the protocols' unit-test bench; the real simulator lives in `sim/`.
 //!
 //! Determinism: the only randomness is a ChaCha8 stream seeded by the caller; events at one
@@ -20,24 +20,25 @@
 //! # }
 //! ```
 
-use super::{Block, BlockId, Env, NodeConfig, NodeIdx, Protocol, Timer, WireMessage};
+mod env;
+
+pub use env::{mix64, TestEnv};
+
+use super::{BlockId, NodeConfig, NodeIdx, Protocol, Timer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use touchstone_core::scenario::Behaviour;
 use touchstone_core::{Nanos, TxId};
 
 /// Milliseconds in nanoseconds (test shorthand).
 pub const MS: Nanos = 1_000_000;
-
-/// Ids of transactions made invalid start here.
-const INVALID_BASE: u64 = 1 << 62;
+/// Seconds in nanoseconds (test shorthand).
+pub const S: Nanos = 1_000 * MS;
 
 /// Two correct nodes' different decisions at one height: `(height, (node, block), (node, block))`.
 pub type Split = (u64, (NodeIdx, BlockId), (NodeIdx, BlockId));
-
-/// A timer set (`true`, after a delay) or cancelled (`false`).
-type TimerOp = (Nanos, Timer, bool);
 
 /// A decision out of order: (node, height, block).
 pub type Misdecision = (NodeIdx, u64, BlockId);
@@ -137,6 +138,22 @@ pub fn default_config(n: usize, me: NodeIdx) -> NodeConfig {
         variant: None,
         behaviour: None,
     }
+}
+
+/// Configs of `n` equal validators ([`default_config`]) running `variant` (`None`: the correct
+/// protocol), with the nodes of `byzantine` given their behaviours.
+pub fn configs(
+    n: usize,
+    variant: Option<&str>,
+    byzantine: &[(NodeIdx, Behaviour)],
+) -> Vec<NodeConfig> {
+    (0..n)
+        .map(|i| NodeConfig {
+            variant: variant.map(String::from),
+            behaviour: byzantine.iter().find(|(j, _)| *j == i).map(|(_, b)| *b),
+            ..default_config(n, i)
+        })
+        .collect()
 }
 
 impl<P: Protocol> TestNet<P> {
@@ -471,138 +488,5 @@ impl<P: Protocol> TestNet<P> {
                 _ => None,
             })
             .collect()
-    }
-}
-
-/// The [`Env`] one node sees during one callback.
-#[derive(Debug)]
-pub struct TestEnv<'a, M> {
-    cfg: &'a NodeConfig,
-    now: Nanos,
-    outbox: &'a mut Vec<(NodeIdx, M)>,
-    timer_ops: &'a mut Vec<TimerOp>,
-    pending: &'a mut BTreeSet<TxId>,
-    next_invalid: &'a mut u64,
-    decisions: &'a mut BTreeMap<u64, Decision>,
-    misdecisions: &'a mut Vec<Misdecision>,
-    trace: &'a mut Vec<TraceEvent>,
-}
-
-impl<M> TestEnv<'_, M> {
-    fn log(&mut self, kind: TraceKind) {
-        self.trace.push(TraceEvent { t: self.now, node: self.cfg.me, kind });
-    }
-}
-
-/// A deterministic 64-bit mix (splitmix64 finaliser).
-pub fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-impl<M: WireMessage> Env<M> for TestEnv<'_, M> {
-    fn config(&self) -> &NodeConfig {
-        self.cfg
-    }
-
-    fn now(&self) -> Nanos {
-        self.now
-    }
-
-    fn send(&mut self, to: NodeIdx, msg: M) {
-        self.outbox.push((to, msg));
-    }
-
-    fn broadcast(&mut self, msg: M) {
-        for to in (0..self.cfg.n()).filter(|&j| j != self.cfg.me) {
-            self.outbox.push((to, msg.clone()));
-        }
-    }
-
-    fn set_timer(&mut self, after: Nanos, timer: Timer) {
-        self.timer_ops.push((after, timer, true));
-    }
-
-    fn cancel_timer(&mut self, timer: Timer) {
-        self.timer_ops.push((0, timer, false));
-    }
-
-    fn take_txs(&mut self, _parent: BlockId, max: usize) -> Vec<TxId> {
-        self.pending.iter().take(max).copied().collect()
-    }
-
-    fn invalid_tx(&mut self) -> TxId {
-        *self.next_invalid += 1;
-        TxId(INVALID_BASE + *self.next_invalid)
-    }
-
-    fn validate(&mut self, block: &Block) -> bool {
-        block.txs.iter().all(|t| t.0 < INVALID_BASE)
-    }
-
-    fn has_pending_txs(&self) -> bool {
-        !self.pending.is_empty()
-    }
-
-    fn block_id(
-        &mut self,
-        height: u64,
-        round: u64,
-        parent: BlockId,
-        txs: &[TxId],
-        salt: u64,
-    ) -> BlockId {
-        let mut h = mix64(height ^ mix64(round ^ mix64(parent.0 ^ mix64(salt))));
-        for t in txs {
-            h = mix64(h ^ t.0);
-        }
-        BlockId(h.max(1))
-    }
-
-    fn decide(&mut self, block: &Block, signers: &[NodeIdx]) {
-        let last = self.decisions.keys().next_back().copied().unwrap_or(0);
-        if block.height != last + 1 {
-            self.misdecisions.push((self.cfg.me, block.height, block.id));
-            return;
-        }
-        for t in block.txs.iter() {
-            self.pending.remove(t);
-        }
-        self.decisions.insert(
-            block.height,
-            Decision {
-                block: block.id,
-                round: block.round,
-                parent: block.parent,
-                signers: signers.to_vec(),
-                txs: block.txs.to_vec(),
-                at: self.now,
-            },
-        );
-        self.log(TraceKind::Decide { height: block.height, round: block.round, block: block.id });
-    }
-
-    fn trace_step(&mut self, height: u64, round: u64, step: &'static str) {
-        self.log(TraceKind::Step { height, round, step });
-    }
-
-    fn trace_propose(&mut self, block: &Block) {
-        self.log(TraceKind::Propose { height: block.height, round: block.round, block: block.id });
-    }
-
-    fn trace_vote(&mut self, height: u64, round: u64, vtype: &'static str, block: Option<BlockId>) {
-        self.log(TraceKind::Vote { height, round, vtype, block });
-    }
-
-    fn trace_evidence(
-        &mut self,
-        etype: &'static str,
-        accused: &[NodeIdx],
-        height: u64,
-        round: u64,
-    ) {
-        self.log(TraceKind::Evidence { etype, accused: accused.to_vec(), height, round });
     }
 }

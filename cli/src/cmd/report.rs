@@ -7,9 +7,10 @@
 //! the exit code is then 1 if anything regressed.
 
 use crate::exit::{CmdResult, Failure, FINDINGS, PASS};
+use crate::scoring::{read_suite_index, score_run_dir, score_suite, scorer};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use touchstone_reports::{Report, RunInput, Scorer};
+use touchstone_reports::{Report, Scorer};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -31,73 +32,6 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 }
 
-fn bad(e: touchstone_reports::ReportError) -> Failure {
-    if e.is_bad_input() {
-        Failure::bad_input(e.to_string())
-    } else {
-        Failure::harness(e.to_string())
-    }
-}
-
-/// The scorer for `--rubric` (exit 2 on a bad rubric).
-pub fn scorer(rubric: Option<&Path>) -> Result<Scorer, Failure> {
-    Scorer::new(rubric).map_err(bad)
-}
-
-/// Scores the run directory `dir` and writes report.json and report.html into it (before the
-/// manifest, which then covers them). Called by the run pipeline.
-pub fn write_run_reports(
-    dir: &Path,
-    profile: &str,
-    rubric: Option<&Path>,
-) -> Result<Report, Failure> {
-    let scorer = scorer(rubric)?;
-    let report = scorer.score_run_dir(dir, profile).map_err(bad)?;
-    touchstone_reports::write_reports(dir, &report).map_err(|e| Failure::harness(e.to_string()))?;
-    Ok(report)
-}
-
-/// `suite.json` in a suite directory: the runs scored together, so `report` can re-render it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct SuiteIndex {
-    pub format: String,
-    pub name: String,
-    pub profile: String,
-    /// Run directories relative to the suite directory, each with its rerun (if any).
-    pub runs: Vec<SuiteRun>,
-}
-
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct SuiteRun {
-    pub dir: String,
-    pub rerun: Option<String>,
-}
-
-pub const SUITE_FORMAT: &str = "touchstone-suite/1";
-
-/// Loads the run directories of a suite index and scores them together.
-pub fn score_suite(
-    scorer: &Scorer,
-    base: &Path,
-    index: &SuiteIndex,
-    profile: &str,
-) -> Result<Report, Failure> {
-    let mut inputs = Vec::new();
-    for r in &index.runs {
-        let mut input = RunInput::load_labelled(&base.join(&r.dir), &r.dir).map_err(bad)?;
-        if let Some(re) = &r.rerun {
-            let again = RunInput::load_labelled(&base.join(re), re).map_err(bad)?;
-            input.rerun = Some(touchstone_reports::input::Rerun {
-                label: re.clone(),
-                fingerprint: again.record.trace.fingerprint.clone(),
-                failed: again.record.verdict.failed.clone(),
-            });
-        }
-        inputs.push(input);
-    }
-    scorer.score(profile, "suite", &index.name, &inputs).map_err(bad)
-}
-
 fn load(scorer: &Scorer, dir: &Path, profile: Option<&str>) -> Result<Report, Failure> {
     if !dir.is_dir() {
         return Err(Failure::bad_input(format!("{}: no such run directory", dir.display())));
@@ -106,22 +40,12 @@ fn load(scorer: &Scorer, dir: &Path, profile: Option<&str>) -> Result<Report, Fa
         || touchstone_reports::read_report(&dir.join("report.json")).ok().map(|r| r.profile);
     let suite = dir.join("suite.json");
     if !dir.join("run.json").exists() && suite.is_file() {
-        let text = std::fs::read_to_string(&suite)
-            .map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
-        let index: SuiteIndex = serde_json::from_str(&text)
-            .map_err(|e| Failure::bad_input(format!("{}: {e}", suite.display())))?;
-        if index.format != SUITE_FORMAT {
-            return Err(Failure::bad_input(format!(
-                "{}: format: {:?}, expected {SUITE_FORMAT:?}",
-                suite.display(),
-                index.format
-            )));
-        }
+        let index = read_suite_index(&suite)?;
         let profile = profile.map(String::from).unwrap_or_else(|| index.profile.clone());
         return score_suite(scorer, dir, &index, &profile);
     }
     let profile = profile.map(String::from).or_else(saved).unwrap_or_else(|| "vendor".into());
-    scorer.score_run_dir(dir, &profile).map_err(bad)
+    score_run_dir(scorer, dir, &profile)
 }
 
 fn emit(out: Option<&Path>, text: &str) -> Result<(), Failure> {
@@ -168,11 +92,4 @@ pub fn exec(a: ReportArgs) -> CmdResult {
     };
     emit(a.out.as_deref(), &text)?;
     Ok(report.verdict.exit_code)
-}
-
-/// Writes the JUnit XML of `reports` to `path` (`--junit FILE` of run and suite).
-pub fn write_junit(path: &Path, reports: &[&Report]) -> Result<(), Failure> {
-    std::fs::write(path, touchstone_reports::junit::render(reports)).map_err(|e| {
-        Failure::harness(format!("{}: cannot write the JUnit file: {e}", path.display()))
-    })
 }

@@ -1,0 +1,13 @@
+//! One file per subcommand.
+
+// clap turns the argument structs' doc comments into `--help` text, where `<name>` is a
+// placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
+pub mod check;
+pub mod list;
+pub mod report;
+pub mod run;
+pub mod suite;
+pub mod validate;
+pub mod verify;

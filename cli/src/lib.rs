@@ -1,0 +1,60 @@
+//! # touchstone: the command line, on top of every other crate
+//!
+//! The composition root of the harness: it picks an adapter by name (every adapter crate is a
+//! dependency), runs scenarios through the engine of `touchstone-core`, checks the trace with
+//! `touchstone-check`, scores the run with `touchstone-reports`, and maps the outcome to an exit
+//! code. The `touchstone` binary only parses the command line and dispatches to [`cmd`]; what it
+//! runs lives here, so it can be tested without spawning a process.
+//!
+//! ```
+//! use std::sync::atomic::AtomicBool;
+//! use touchstone::pipeline::{run_one, RunParams};
+//! use touchstone_core::Seed;
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let script = tmp.path().join("small.toml");
+//! std::fs::write(&script, r#"name = "small"
+//! kind = "payment"
+//! [workload]
+//! [[workload.phases]]
+//! duration = "1s"
+//! rate = { type = "constant", tps = 20 }
+//! "#).unwrap();
+//! let params = RunParams {
+//!     scenario: script,
+//!     adapter: "null".into(),
+//!     adapter_config: None,
+//!     seed: Seed(1),
+//!     out: Some(tmp.path().join("run")),
+//!     quiet: true,
+//!     profile: "vendor".into(),
+//!     rubric: None,
+//!     quick: false,
+//! };
+//! let run = run_one(&params, &AtomicBool::new(false)).unwrap();
+//! assert_eq!(run.record.verdict.exit_code, touchstone::exit::PASS);
+//! assert!(run.dir.join("manifest.json").is_file());
+//! ```
+//!
+//! ## Layout
+//! - [`pipeline`]: one run end to end, writing its run directory incrementally;
+//! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
+//! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
+//! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
+//!   [`summary`]: disclosure, the progress bar, Ctrl-C, the terminal summary;
+//! - [`cmd`]: one file per subcommand (its clap arguments and what it does).
+//!
+//! ## Exit codes
+//! 0 every gate and criterion met · 1 findings (a gate, criterion or conformance case failed) ·
+//! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven).
+
+pub mod adapters;
+pub mod cmd;
+pub mod environment;
+pub mod exit;
+pub mod interrupt;
+pub mod pipeline;
+pub mod progress;
+pub mod scoring;
+pub mod summary;
+pub mod verdict;
