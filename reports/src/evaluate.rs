@@ -12,6 +12,7 @@ use crate::score;
 use touchstone_check::Verdict;
 use touchstone_core::record::RunStatus;
 use touchstone_core::time::Human;
+use touchstone_spec::Property;
 
 /// Builds the full report of `runs` under `rubric` and `profile` (checked by the caller).
 pub fn evaluate(
@@ -229,7 +230,10 @@ fn gate_in_run(
         };
         let reason = match status {
             GateStatus::Fail => Some(format!("{} finding(s)", pr.findings)),
-            GateStatus::ExpectedFail => Some("over budget: this safety property may legitimately fail; accountability is the gate".into()),
+            GateStatus::ExpectedFail => Some(format!(
+                "over budget: this safety property may legitimately fail; {} is the gate",
+                Property::Accountability
+            )),
             _ => pr.reason.clone(),
         };
         return (status, reason, evidence, None);

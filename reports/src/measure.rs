@@ -8,6 +8,7 @@ use crate::rubric::lookup;
 use touchstone_check::Verdict;
 use touchstone_core::engine::{FaultRecord, FaultStatus};
 use touchstone_core::time::NS_PER_S;
+use touchstone_spec::Property;
 
 /// A measured value, or why there is none.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,7 +266,7 @@ fn accountability(run: &RunInput) -> Measure {
     if !c.over_budget {
         return Measure::Not("run in budget: no over-budget fork to attribute".into());
     }
-    match c.properties.iter().find(|p| p.id == "accountability") {
+    match c.properties.iter().find(|p| p.id == Property::Accountability.id()) {
         Some(p) if p.verdict == Verdict::Pass => {
             value(1.0, format!("{}/run.json#check.properties.accountability: pass", run.label))
         }

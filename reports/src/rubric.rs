@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use touchstone_core::time::parse_duration;
+use touchstone_spec::Property;
 
 /// The rubric shipped with Touchstone (`reports/rubrics/default.toml`).
 pub const DEFAULT_RUBRIC: &str = include_str!("../rubrics/default.toml");
@@ -262,7 +263,6 @@ impl Rubric {
         let mut ids = BTreeSet::new();
         let mut sums: BTreeMap<&str, f64> =
             self.profiles.iter().map(|p| (p.as_str(), 0.0)).collect();
-        let props: BTreeSet<&str> = touchstone_check::PROPERTIES.iter().map(|p| p.0).collect();
         for (ai, a) in self.areas.iter().enumerate() {
             let af = format!("areas[{ai}]");
             if !ids.insert(a.id.clone()) {
@@ -308,7 +308,7 @@ impl Rubric {
                     if !ind.id.starts_with(&format!("{}.", g.id)) || !ids.insert(ind.id.clone()) {
                         return err(format!("{f}.id"), format!("indicator id {:?} is unknown in group {} (ids are unique and start with \"{}.\")", ind.id, g.id, g.id));
                     }
-                    self.validate_indicator(ind, &f, &props)?;
+                    self.validate_indicator(ind, &f)?;
                 }
             }
         }
@@ -326,12 +326,7 @@ impl Rubric {
         Ok(())
     }
 
-    fn validate_indicator(
-        &self,
-        ind: &Indicator,
-        f: &str,
-        props: &BTreeSet<&str>,
-    ) -> Result<(), ReportError> {
+    fn validate_indicator(&self, ind: &Indicator, f: &str) -> Result<(), ReportError> {
         let err = |field: &str, msg: String| {
             Err(ReportError::rubric(self.path.clone(), format!("{f}.{field}"), msg))
         };
@@ -360,7 +355,7 @@ impl Rubric {
             }
         }
         if let Some(p) = &ind.property {
-            if !props.contains(p.as_str()) {
+            if Property::from_id(p).is_none() {
                 return err(
                     "property",
                     format!("unknown property {p:?} (see `touchstone list properties`)"),

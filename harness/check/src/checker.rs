@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalogue::Findings;
 use crate::consensus::Decision;
 use crate::error::CheckError;
 use crate::event::{bad, req_u64, Ctx, LineError};
 use crate::fast::Fast;
+use crate::findings::Findings;
 use crate::height::Heights;
 use crate::intern::{IdCache, Interner};
 use crate::ledger::Ledger;

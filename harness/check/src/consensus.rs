@@ -1,10 +1,11 @@
 //! Consensus events (`cons.propose`, `cons.vote`, `cons.decide`) into the open-height window.
 
-use crate::catalogue::{RawFinding, P};
 use crate::checker::{Checker, NodeChain, RawEquiv, R};
 use crate::event::{bad, members, req_u64, Fields};
+use crate::findings::RawFinding;
 use crate::height::{FirstVote, HeightState, NIL, VTYPES};
 use crate::json::Val;
+use touchstone_spec::Property;
 
 impl Checker<'_> {
     /// The open state of height `h` (creating it, bounded).
@@ -370,7 +371,7 @@ impl Checker<'_> {
             let prev = a.block_name(da.block);
             if parent != prev {
                 found.push(RawFinding {
-                    prop: P::Chain,
+                    prop: Property::Chain,
                     nodes: vec![n],
                     height: Some(hi),
                     round: Some(db.round),
@@ -401,7 +402,7 @@ impl Checker<'_> {
         if crate::height::fingerprint(block) != fp {
             let rname = self.model.name(rn);
             self.findings.add(RawFinding {
-                prop: P::Agreement,
+                prop: Property::Agreement,
                 nodes: vec![n, rn],
                 height: Some(h),
                 round: None,

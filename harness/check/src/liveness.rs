@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalogue::{Findings, RawFinding, P};
+use crate::findings::{Findings, RawFinding};
 use crate::model::Model;
 use crate::report::{LivenessStats, Verdict};
+use touchstone_spec::Property;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -153,7 +154,7 @@ impl Liveness {
                         in_bound += 1;
                     } else {
                         findings.add(RawFinding {
-                            prop: P::Liveness,
+                            prop: Property::Liveness,
                             nodes: vec![n],
                             height: None,
                             round: None,
@@ -171,7 +172,7 @@ impl Liveness {
                     all = None;
                     if last_t.saturating_sub(start) >= bound {
                         findings.add(RawFinding {
-                            prop: P::Liveness,
+                            prop: Property::Liveness,
                             nodes: vec![n],
                             height: Some(next),
                             round: None,
@@ -197,7 +198,7 @@ impl Liveness {
             time_to_first_decision_ns: first,
             time_to_all_decided_ns: all,
         };
-        if findings.count(P::Liveness) > 0 {
+        if findings.count(Property::Liveness) > 0 {
             return (Verdict::Fail, None, Some(stats));
         }
         if !pending.is_empty() {

@@ -1,12 +1,13 @@
 //! End of trace: flush the window, judge the ledger and liveness, build the report.
 
-use crate::catalogue::{publish, RawFinding, N_PROPS, P, PROPERTIES};
 use crate::checker::Checker;
 use crate::error::CheckError;
+use crate::findings::{publish, RawFinding};
 use crate::options::DEFAULT_LIVENESS_BOUND_NS;
 use crate::report::{
     CheckReport, Equivocation, PropertyResult, QuorumInfo, ValidatorInfo, Verdict,
 };
+use touchstone_spec::Property;
 
 type V = (Verdict, Option<String>);
 
@@ -44,9 +45,9 @@ impl Checker<'_> {
             &mut self.findings,
         );
         let acc = self.judge_accountability();
-        let mut verdicts: Vec<V> = (0..N_PROPS).map(|_| (Verdict::Pass, None)).collect();
-        verdicts[P::Liveness as usize] = (lv, lr);
-        verdicts[P::Accountability as usize] = acc;
+        let mut verdicts: Vec<V> = (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
+        verdicts[Property::Liveness.index()] = (lv, lr);
+        verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
         self.build(verdicts, byz, total, over, lstats)
     }
@@ -60,7 +61,7 @@ impl Checker<'_> {
             }
             for &(a, b, line) in &nc.gaps {
                 self.findings.add(RawFinding {
-                    prop: P::Chain,
+                    prop: Property::Chain,
                     nodes: vec![n],
                     height: Some(a),
                     round: None,
@@ -77,7 +78,7 @@ impl Checker<'_> {
         for u in &l.phantom_unsubmitted {
             if l.info[u.tx as usize].submitted.is_none() {
                 out.push(RawFinding {
-                    prop: P::NoPhantomTx,
+                    prop: Property::NoPhantomTx,
                     nodes: vec![u.node],
                     height: Some(u.height),
                     round: None,
@@ -92,7 +93,7 @@ impl Checker<'_> {
         for u in &l.validity_unsubmitted {
             if l.info[u.tx as usize].submitted.is_none() && l.submits > 0 {
                 out.push(RawFinding {
-                    prop: P::Validity,
+                    prop: Property::Validity,
                     nodes: vec![u.node],
                     height: Some(u.height),
                     round: None,
@@ -108,7 +109,7 @@ impl Checker<'_> {
             let name = l.txs.name(t as u32);
             if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at) {
                 out.push(RawFinding {
-                    prop: P::NoPhantomTx,
+                    prop: Property::NoPhantomTx,
                     nodes: vec![],
                     height: Some(h),
                     round: None,
@@ -127,7 +128,7 @@ impl Checker<'_> {
                     format!("tx {name} appears {} times in the decided chain", i.occurrences)
                 };
                 out.push(RawFinding {
-                    prop: P::NoLostTx,
+                    prop: Property::NoLostTx,
                     nodes: node.into_iter().collect(),
                     height,
                     round: None,
@@ -146,7 +147,7 @@ impl Checker<'_> {
         for e in &self.equivs {
             if self.model.is_correct(e.node) {
                 out.push(RawFinding {
-                    prop: P::Equivocation,
+                    prop: Property::Equivocation,
                     nodes: vec![e.node],
                     height: Some(e.height),
                     round: Some(e.round),
@@ -161,7 +162,7 @@ impl Checker<'_> {
         for &(reporter, accused, h, r, line) in &self.evidence {
             if self.model.is_correct(accused) && !self.equivocators.contains(&accused) {
                 out.push(RawFinding {
-                    prop: P::Equivocation,
+                    prop: Property::Equivocation,
                     nodes: vec![accused],
                     height: Some(h),
                     round: Some(r),
@@ -203,7 +204,7 @@ impl Checker<'_> {
         }
         let total = vs.total;
         self.findings.add(RawFinding {
-            prop: P::Accountability,
+            prop: Property::Accountability,
             nodes: culprits,
             height: Some(h),
             round: None,
@@ -220,77 +221,101 @@ impl Checker<'_> {
         let l = &self.ledger;
         let no_dec = s.decides == 0;
         let no_cdec = s.correct_decisions == 0;
-        let set = |v: &mut [V], p: P, x: V| v[p as usize] = x;
+        let set = |v: &mut [V], p: Property, x: V| v[p.index()] = x;
         if no_dec {
-            set(v, P::Agreement, ne("no cons.decide in the trace"));
+            set(v, Property::Agreement, ne("no cons.decide in the trace"));
         } else if s.agreement_compared == 0 && s.late_decides == 0 {
-            set(v, P::Agreement, ne("no height was decided by two correct nodes"));
+            set(v, Property::Agreement, ne("no height was decided by two correct nodes"));
         }
-        for p in [P::Integrity, P::Chain] {
+        for p in [Property::Integrity, Property::Chain] {
             if no_cdec {
                 set(v, p, ne("no cons.decide by a correct node"));
             }
         }
         if !no_cdec && s.parents_checked == 0 {
-            set(v, P::Chain, (Verdict::Pass, Some("contiguity only: no parent fields".into())));
+            set(
+                v,
+                Property::Chain,
+                (Verdict::Pass, Some("contiguity only: no parent fields".into())),
+            );
         }
         if no_cdec {
-            set(v, P::Validity, ne("no cons.decide by a correct node"));
-            set(v, P::Quorum, ne("no cons.decide by a correct node"));
+            set(v, Property::Validity, ne("no cons.decide by a correct node"));
+            set(v, Property::Quorum, ne("no cons.decide by a correct node"));
         } else {
             if s.validity_judged == 0 && l.submits == 0 {
-                set(v, P::Validity, ne("no cons.propose and no tx.submit in the trace"));
+                set(v, Property::Validity, ne("no cons.propose and no tx.submit in the trace"));
             } else if s.validity_judged == 0 {
-                set(v, P::Validity, (Verdict::Pass, Some("txs only: no cons.propose".into())));
+                set(
+                    v,
+                    Property::Validity,
+                    (Verdict::Pass, Some("txs only: no cons.propose".into())),
+                );
             } else if l.submits == 0 {
-                set(v, P::Validity, (Verdict::Pass, Some("proposals only: no tx.submit".into())));
+                set(
+                    v,
+                    Property::Validity,
+                    (Verdict::Pass, Some("proposals only: no tx.submit".into())),
+                );
             }
             if s.quorum_unverifiable == s.quorum_judged {
-                set(v, P::Quorum, ne("decisions carry no cert and the trace has no cons.vote"));
+                set(
+                    v,
+                    Property::Quorum,
+                    ne("decisions carry no cert and the trace has no cons.vote"),
+                );
             } else if s.quorum_unverifiable > 0 {
                 let r = format!(
                     "{} decisions without cert or votes not checked",
                     s.quorum_unverifiable
                 );
-                set(v, P::Quorum, (Verdict::Pass, Some(r)));
+                set(v, Property::Quorum, (Verdict::Pass, Some(r)));
             }
         }
         if s.votes == 0 {
-            set(v, P::NoConflictingQuorums, ne("no cons.vote in the trace"));
+            set(v, Property::NoConflictingQuorums, ne("no cons.vote in the trace"));
         }
         if s.app_hash_compared == 0 {
-            set(v, P::StateAgreement, ne("no height with an app_hash from two correct nodes"));
+            set(
+                v,
+                Property::StateAgreement,
+                ne("no height with an app_hash from two correct nodes"),
+            );
         }
         if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
-            set(v, P::Equivocation, ne("no cons.vote or cons.propose in the trace"));
+            set(v, Property::Equivocation, ne("no cons.vote or cons.propose in the trace"));
         } else if self.equivs_total > 0 {
             let r = format!("{} equivocations attributed", self.equivs_total);
-            set(v, P::Equivocation, (Verdict::Pass, Some(r)));
+            set(v, Property::Equivocation, (Verdict::Pass, Some(r)));
         }
         if l.applied_with_effect == 0 {
             set(
                 v,
-                P::NoDoubleSpend,
+                Property::NoDoubleSpend,
                 ne("no decided tx with ledger details (tx.submit op, accounts, amount)"),
             );
         }
         if l.uncertain > 0 {
             let r =
                 format!("{} decided txs lack the details needed to replay balances", l.uncertain);
-            set(v, P::Conservation, ne(r));
+            set(v, Property::Conservation, ne(r));
         } else if l.snapshots_checked == 0 {
             set(
                 v,
-                P::Conservation,
+                Property::Conservation,
                 ne("no state.snapshot with supply or balances at a decided height"),
             );
         }
         let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
-            set(v, P::NoLostTx, ne("no committed tx.result (outside genesis) and decided chain"));
+            set(
+                v,
+                Property::NoLostTx,
+                ne("no committed tx.result (outside genesis) and decided chain"),
+            );
         }
         if l.submits == 0 || l.applied == 0 {
-            set(v, P::NoPhantomTx, ne("no tx.submit or no decided tx in the trace"));
+            set(v, Property::NoPhantomTx, ne("no tx.submit or no decided tx in the trace"));
         }
     }
 }
@@ -310,47 +335,47 @@ impl Checker<'_> {
                 _ => None,
             });
         // Drop findings about nodes finally known to be Byzantine (roles are run-wide truth).
-        let subject_correct =
-            |p: P| !matches!(p, P::NoConflictingQuorums | P::Accountability | P::NoLostTx);
         let model = &self.model;
         let mut kept: Vec<RawFinding> = std::mem::take(&mut self.findings.kept)
             .into_iter()
-            .filter(|f| !subject_correct(f.prop) || f.nodes.iter().all(|&n| model.is_correct(n)))
+            .filter(|f| {
+                !about_correct_nodes(f.prop) || f.nodes.iter().all(|&n| model.is_correct(n))
+            })
             .collect();
-        let mut counts = [0usize; N_PROPS];
+        let mut counts = [0usize; Property::COUNT];
         for (i, c) in counts.iter_mut().enumerate() {
-            let listed = kept.iter().filter(|f| f.prop as usize == i).count();
+            let listed = kept.iter().filter(|f| f.prop.index() == i).count();
             *c = listed
                 + self.findings.counts[i]
                     .saturating_sub(self.opts.limits.max_findings_per_property);
         }
-        if verdicts[P::Conservation as usize].0 == Verdict::NotEvaluated {
-            kept.retain(|f| f.prop != P::Conservation);
-            counts[P::Conservation as usize] = 0;
+        if verdicts[Property::Conservation.index()].0 == Verdict::NotEvaluated {
+            kept.retain(|f| f.prop != Property::Conservation);
+            counts[Property::Conservation.index()] = 0;
         }
         kept.sort_by(|a, b| {
             (a.prop, a.height, a.round, &a.nodes, &a.lines)
                 .cmp(&(b.prop, b.height, b.round, &b.nodes, &b.lines))
         });
-        let mut properties = Vec::with_capacity(N_PROPS);
-        for (i, (id, name, _)) in PROPERTIES.iter().enumerate() {
-            let p = all_props()[i];
+        let mut properties = Vec::with_capacity(Property::COUNT);
+        for p in Property::ALL {
+            let i = p.index();
             if counts[i] > 0 && verdicts[i].0 != Verdict::NotEvaluated {
                 verdicts[i].0 = Verdict::Fail;
             }
             properties.push(PropertyResult {
-                id: id.to_string(),
-                name: name.to_string(),
+                id: p.id().to_string(),
+                name: p.name().to_string(),
                 verdict: verdicts[i].0,
                 reason: verdicts[i].1.clone(),
                 expected_to_fail: over && p.is_safety(),
-                is_gate: if over { p == P::Accountability } else { p != P::Liveness },
+                is_gate: p.is_gate(over),
                 findings: if verdicts[i].0 == Verdict::NotEvaluated { 0 } else { counts[i] },
             });
         }
         let findings = kept
             .iter()
-            .filter(|f| verdicts[f.prop as usize].0 != Verdict::NotEvaluated)
+            .filter(|f| verdicts[f.prop.index()].0 != Verdict::NotEvaluated)
             .map(|f| publish(f, |n| model.name(n), &replay))
             .collect();
         let equivocations = self
@@ -419,22 +444,22 @@ impl Checker<'_> {
     }
 }
 
-fn all_props() -> [P; N_PROPS] {
-    use P::*;
-    [
-        Agreement,
-        Integrity,
-        Chain,
-        Validity,
-        Quorum,
-        NoConflictingQuorums,
-        StateAgreement,
-        Liveness,
-        Equivocation,
-        Accountability,
-        NoDoubleSpend,
-        Conservation,
-        NoLostTx,
-        NoPhantomTx,
-    ]
+/// Whether a property's findings are about correct nodes, so that a finding naming a node
+/// known to be Byzantine is dropped. A conflicting quorum, a lack of accountability and a lost
+/// tx are faults of the run as a whole, whoever they name.
+fn about_correct_nodes(p: Property) -> bool {
+    match p {
+        Property::NoConflictingQuorums | Property::Accountability | Property::NoLostTx => false,
+        Property::Agreement
+        | Property::Integrity
+        | Property::Chain
+        | Property::Validity
+        | Property::Quorum
+        | Property::StateAgreement
+        | Property::Liveness
+        | Property::Equivocation
+        | Property::NoDoubleSpend
+        | Property::Conservation
+        | Property::NoPhantomTx => true,
+    }
 }
