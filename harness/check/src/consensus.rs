@@ -1,6 +1,6 @@
 //! Consensus events (`cons.propose`, `cons.vote`, `cons.decide`) into the open-height window.
 
-use crate::checker::{Checker, NodeChain, RawEquiv, R};
+use crate::checker::{Checker, EventResult, NodeChain, RawEquiv};
 use crate::event::{bad, members, req_u64, Fields};
 use crate::findings::RawFinding;
 use crate::height::{FirstVote, HeightState, NIL, VTYPES};
@@ -10,7 +10,7 @@ use touchstone_spec::Property;
 impl Checker<'_> {
     /// The open state of height `h` (creating it, bounded).
     #[inline]
-    pub(crate) fn open(&mut self, h: u64) -> R<&mut HeightState> {
+    pub(crate) fn open(&mut self, h: u64) -> EventResult<&mut HeightState> {
         let max = self.opts.limits.max_open_heights;
         if self.heights.get_or_insert(h, max).is_none() {
             return Err(self.limit("number of open heights", max));
@@ -18,7 +18,7 @@ impl Checker<'_> {
         Ok(self.heights.get_mut(&h).expect("opened above"))
     }
 
-    fn block_in(&mut self, h: u64, block: &[u8]) -> R<u16> {
+    fn block_in(&mut self, h: u64, block: &[u8]) -> EventResult<u16> {
         let limit = self.opts.limits.max_blocks_per_height;
         match self.open(h)?.block_bytes(block, limit) {
             Some(b) => Ok(b),
@@ -27,7 +27,7 @@ impl Checker<'_> {
     }
 
     #[inline]
-    fn vtype(&mut self, v: &[u8]) -> R<u8> {
+    fn vtype(&mut self, v: &[u8]) -> EventResult<u8> {
         // The commonest first, compared as words.
         if v.len() == 7 && crate::fast::same_bytes(v, b"prevote") {
             return Ok(0);
@@ -69,7 +69,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn on_propose(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_propose(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let h = req_u64("height", f.height)?;
         let r = req_u64("round", f.round)?;
@@ -80,7 +80,7 @@ impl Checker<'_> {
     }
 
     /// A proposal whose fields were read and validated (strings as bytes of valid UTF-8).
-    pub(crate) fn propose(&mut self, node: &[u8], h: u64, r: u64, block: &[u8]) -> R<()> {
+    pub(crate) fn propose(&mut self, node: &[u8], h: u64, r: u64, block: &[u8]) -> EventResult<()> {
         let n = self.node_bytes(node)?;
         self.stats.proposes += 1;
         if h < self.pruned_below {
@@ -112,7 +112,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_vote(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_vote(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let h = req_u64("height", f.height)?;
         let r = req_u64("round", f.round)?;
@@ -131,7 +131,7 @@ impl Checker<'_> {
         r: u64,
         vtype: &[u8],
         block: Option<&[u8]>,
-    ) -> R<()> {
+    ) -> EventResult<()> {
         let n = self.node_bytes(node)?;
         let vt = self.vtype(vtype)?;
         self.stats.votes += 1;
@@ -194,7 +194,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_decide(&mut self, f: &Fields<'_>, t: u64) -> R<()> {
+    pub(crate) fn on_decide(&mut self, f: &Fields<'_>, t: u64) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let h = req_u64("height", f.height)?;
         let r = req_u64("round", f.round)?;
@@ -244,7 +244,7 @@ impl Checker<'_> {
         signers_raw: Option<&[u8]>,
         txs: impl Iterator<Item = &'s [u8]>,
         t: u64,
-    ) -> R<()> {
+    ) -> EventResult<()> {
         let (h, r) = (d.height, d.round);
         let n = self.node_bytes(d.node)?;
         let has_cert = signers.is_some();
@@ -302,7 +302,7 @@ impl Checker<'_> {
         cert: Option<&[u32]>,
         tx_ids: &[u32],
         t: u64,
-    ) -> R<()> {
+    ) -> EventResult<()> {
         self.stats.decides += 1;
         self.live.decide(n, h, t);
         let line = self.line;

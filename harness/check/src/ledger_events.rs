@@ -1,12 +1,12 @@
 //! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
 
-use crate::checker::{Checker, R};
+use crate::checker::{Checker, EventResult};
 use crate::event::{as_i128, bad, elements, members, opt_u64, req_u64, Fields};
 use crate::json::Val;
 use crate::ledger::{Op, Snap};
 
 impl Checker<'_> {
-    fn tx_index(&mut self, id: &str) -> R<u32> {
+    fn tx_index(&mut self, id: &str) -> EventResult<u32> {
         let limit = self.opts.limits.max_txs;
         match self.ledger.tx(id, limit) {
             Some(t) => Ok(t),
@@ -14,7 +14,7 @@ impl Checker<'_> {
         }
     }
 
-    fn account(&mut self, id: &str, asset: bool) -> R<u32> {
+    fn account(&mut self, id: &str, asset: bool) -> EventResult<u32> {
         let limit = self.opts.limits.max_accounts;
         let table = if asset { &mut self.ledger.assets } else { &mut self.ledger.accounts };
         match table.intern(id, limit) {
@@ -23,7 +23,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let tx = self.ctx.req_str("tx", f.tx)?;
         self.ctx.req_str("client", f.client)?;
         let op = Op::parse(&self.ctx.req_str("op", f.op)?);
@@ -109,7 +109,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_result(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_result(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let tx = self.ctx.req_str("tx", f.tx)?;
         let status = self.ctx.req_str("status", f.status)?;
         let height = opt_u64("height", f.height)?;
@@ -146,7 +146,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_snapshot(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_snapshot(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let h = req_u64("height", f.height)?;
         let app_hash = self.ctx.opt_str("app_hash", f.app_hash)?;

@@ -101,6 +101,7 @@
 
 mod checker;
 mod consensus;
+mod dispatch;
 mod error;
 mod event;
 mod fast;

@@ -9,9 +9,10 @@ use crate::report::{
 };
 use touchstone_spec::Property;
 
-type V = (Verdict, Option<String>);
+/// A property's verdict and the reason given with it.
+type Judgement = (Verdict, Option<String>);
 
-fn ne(r: impl Into<String>) -> V {
+fn not_evaluated(r: impl Into<String>) -> Judgement {
     (Verdict::NotEvaluated, Some(r.into()))
 }
 
@@ -45,7 +46,8 @@ impl Checker<'_> {
             &mut self.findings,
         );
         let acc = self.judge_accountability();
-        let mut verdicts: Vec<V> = (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
+        let mut verdicts: Vec<Judgement> =
+            (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
         verdicts[Property::Liveness.index()] = (lv, lr);
         verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
@@ -180,12 +182,12 @@ impl Checker<'_> {
         }
     }
 
-    fn judge_accountability(&mut self) -> V {
+    fn judge_accountability(&mut self) -> Judgement {
         let Some(h) = self.first_disagreement else {
             return if self.stats.agreement_compared > 0 {
                 (Verdict::Pass, Some("agreement held".into()))
             } else {
-                ne("agreement was not evaluated")
+                not_evaluated("agreement was not evaluated")
             };
         };
         let vs = self.model.valset(h);
@@ -216,20 +218,24 @@ impl Checker<'_> {
         (Verdict::Fail, None)
     }
 
-    fn fill_verdicts(&self, v: &mut [V]) {
+    fn fill_verdicts(&self, v: &mut [Judgement]) {
         let s = &self.stats;
         let l = &self.ledger;
         let no_dec = s.decides == 0;
         let no_cdec = s.correct_decisions == 0;
-        let set = |v: &mut [V], p: Property, x: V| v[p.index()] = x;
+        let set = |v: &mut [Judgement], p: Property, x: Judgement| v[p.index()] = x;
         if no_dec {
-            set(v, Property::Agreement, ne("no cons.decide in the trace"));
+            set(v, Property::Agreement, not_evaluated("no cons.decide in the trace"));
         } else if s.agreement_compared == 0 && s.late_decides == 0 {
-            set(v, Property::Agreement, ne("no height was decided by two correct nodes"));
+            set(
+                v,
+                Property::Agreement,
+                not_evaluated("no height was decided by two correct nodes"),
+            );
         }
         for p in [Property::Integrity, Property::Chain] {
             if no_cdec {
-                set(v, p, ne("no cons.decide by a correct node"));
+                set(v, p, not_evaluated("no cons.decide by a correct node"));
             }
         }
         if !no_cdec && s.parents_checked == 0 {
@@ -240,11 +246,15 @@ impl Checker<'_> {
             );
         }
         if no_cdec {
-            set(v, Property::Validity, ne("no cons.decide by a correct node"));
-            set(v, Property::Quorum, ne("no cons.decide by a correct node"));
+            set(v, Property::Validity, not_evaluated("no cons.decide by a correct node"));
+            set(v, Property::Quorum, not_evaluated("no cons.decide by a correct node"));
         } else {
             if s.validity_judged == 0 && l.submits == 0 {
-                set(v, Property::Validity, ne("no cons.propose and no tx.submit in the trace"));
+                set(
+                    v,
+                    Property::Validity,
+                    not_evaluated("no cons.propose and no tx.submit in the trace"),
+                );
             } else if s.validity_judged == 0 {
                 set(
                     v,
@@ -262,7 +272,7 @@ impl Checker<'_> {
                 set(
                     v,
                     Property::Quorum,
-                    ne("decisions carry no cert and the trace has no cons.vote"),
+                    not_evaluated("decisions carry no cert and the trace has no cons.vote"),
                 );
             } else if s.quorum_unverifiable > 0 {
                 let r = format!(
@@ -273,17 +283,21 @@ impl Checker<'_> {
             }
         }
         if s.votes == 0 {
-            set(v, Property::NoConflictingQuorums, ne("no cons.vote in the trace"));
+            set(v, Property::NoConflictingQuorums, not_evaluated("no cons.vote in the trace"));
         }
         if s.app_hash_compared == 0 {
             set(
                 v,
                 Property::StateAgreement,
-                ne("no height with an app_hash from two correct nodes"),
+                not_evaluated("no height with an app_hash from two correct nodes"),
             );
         }
         if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
-            set(v, Property::Equivocation, ne("no cons.vote or cons.propose in the trace"));
+            set(
+                v,
+                Property::Equivocation,
+                not_evaluated("no cons.vote or cons.propose in the trace"),
+            );
         } else if self.equivs_total > 0 {
             let r = format!("{} equivocations attributed", self.equivs_total);
             set(v, Property::Equivocation, (Verdict::Pass, Some(r)));
@@ -292,18 +306,18 @@ impl Checker<'_> {
             set(
                 v,
                 Property::NoDoubleSpend,
-                ne("no decided tx with ledger details (tx.submit op, accounts, amount)"),
+                not_evaluated("no decided tx with ledger details (tx.submit op, accounts, amount)"),
             );
         }
         if l.uncertain > 0 {
             let r =
                 format!("{} decided txs lack the details needed to replay balances", l.uncertain);
-            set(v, Property::Conservation, ne(r));
+            set(v, Property::Conservation, not_evaluated(r));
         } else if l.snapshots_checked == 0 {
             set(
                 v,
                 Property::Conservation,
-                ne("no state.snapshot with supply or balances at a decided height"),
+                not_evaluated("no state.snapshot with supply or balances at a decided height"),
             );
         }
         let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
@@ -311,11 +325,15 @@ impl Checker<'_> {
             set(
                 v,
                 Property::NoLostTx,
-                ne("no committed tx.result (outside genesis) and decided chain"),
+                not_evaluated("no committed tx.result (outside genesis) and decided chain"),
             );
         }
         if l.submits == 0 || l.applied == 0 {
-            set(v, Property::NoPhantomTx, ne("no tx.submit or no decided tx in the trace"));
+            set(
+                v,
+                Property::NoPhantomTx,
+                not_evaluated("no tx.submit or no decided tx in the trace"),
+            );
         }
     }
 }
@@ -323,7 +341,7 @@ impl Checker<'_> {
 impl Checker<'_> {
     fn build(
         mut self,
-        mut verdicts: Vec<V>,
+        mut verdicts: Vec<Judgement>,
         byz: u128,
         total: u128,
         over: bool,
