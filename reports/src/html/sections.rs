@@ -2,7 +2,7 @@
 
 use super::charts;
 use super::e;
-use crate::evaluate::display;
+use crate::display::display;
 use crate::model::*;
 use std::fmt::Write;
 use touchstone_core::time::Human;
