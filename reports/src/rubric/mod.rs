@@ -4,15 +4,18 @@
 //! weights that do not add up to 100 per profile, ids that do not sit in their group, unknown
 //! metric paths, properties or profiles are errors naming the file and the field.
 
+mod validate;
+
+pub use validate::check_metric_path;
+
 use crate::error::ReportError;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use touchstone_core::time::parse_duration;
-use touchstone_spec::Property;
 
 /// The rubric shipped with Touchstone (`reports/rubrics/default.toml`).
-pub const DEFAULT_RUBRIC: &str = include_str!("../rubrics/default.toml");
+pub const DEFAULT_RUBRIC: &str = include_str!("../../rubrics/default.toml");
 /// The `format` every rubric declares.
 pub const RUBRIC_FORMAT: &str = "touchstone-rubric/1";
 
@@ -33,9 +36,6 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("wan_p99_delta", "suite: relative p99 increase of a payment run with a ≥ 100 ms one-way link override vs one without"),
     ("spam_throughput_drop", "honest committed-throughput drop under an invalid-tx flood (no flood scenario kind yet)"),
 ];
-
-const TARGET_FROM: &[&str] = &["scenario.completion_max", "block_interval*3", "block_interval*10"];
-const KINDS: &[&str] = touchstone_core::scenario::ScenarioKind::NAMES;
 
 /// A whole rubric.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -250,202 +250,6 @@ impl Rubric {
         Ok(r)
     }
 
-    /// Checks the rubric's consistency.
-    pub fn validate(&self) -> Result<(), ReportError> {
-        let err =
-            |field: String, msg: String| Err(ReportError::rubric(self.path.clone(), field, msg));
-        if self.format != RUBRIC_FORMAT {
-            return err("format".into(), format!("{:?}, expected {RUBRIC_FORMAT:?}", self.format));
-        }
-        if self.profiles.is_empty() {
-            return err("profiles".into(), "at least one profile is needed".into());
-        }
-        let mut ids = BTreeSet::new();
-        let mut sums: BTreeMap<&str, f64> =
-            self.profiles.iter().map(|p| (p.as_str(), 0.0)).collect();
-        for (ai, a) in self.areas.iter().enumerate() {
-            let af = format!("areas[{ai}]");
-            if !ids.insert(a.id.clone()) {
-                return err(format!("{af}.id"), format!("duplicate id {:?}", a.id));
-            }
-            if a.gate && !a.weights.is_empty() {
-                return err(format!("{af}.weights"), "a gate area has no weights".into());
-            }
-            if !a.gate {
-                for p in &self.profiles {
-                    match a.weights.get(p) {
-                        Some(w) if *w >= 0.0 && w.is_finite() => {
-                            *sums.get_mut(p.as_str()).expect("profile") += w
-                        }
-                        Some(w) => {
-                            return err(format!("{af}.weights.{p}"), format!("{w} is not a weight"))
-                        }
-                        None => {
-                            return err(
-                                format!("{af}.weights.{p}"),
-                                format!("area {} has no weight for profile {p}", a.id),
-                            )
-                        }
-                    }
-                }
-                if let Some(k) = a.weights.keys().find(|k| !self.profiles.contains(k)) {
-                    return err(
-                        format!("{af}.weights.{k}"),
-                        format!("unknown profile {k:?} (profiles: {})", self.profiles.join(", ")),
-                    );
-                }
-            }
-            for (gi, g) in a.groups.iter().enumerate() {
-                let gf = format!("{af}.groups[{gi}]");
-                if !g.id.starts_with(&a.id) || !ids.insert(g.id.clone()) {
-                    return err(format!("{gf}.id"), format!("group id {:?} is unknown in area {} (ids are unique and start with the area's)", g.id, a.id));
-                }
-                if !g.weight.is_finite() || g.weight <= 0.0 {
-                    return err(format!("{gf}.weight"), "must be > 0".into());
-                }
-                for (ii, ind) in g.indicators.iter().enumerate() {
-                    let f = format!("{gf}.indicators[{ii}]");
-                    if !ind.id.starts_with(&format!("{}.", g.id)) || !ids.insert(ind.id.clone()) {
-                        return err(format!("{f}.id"), format!("indicator id {:?} is unknown in group {} (ids are unique and start with \"{}.\")", ind.id, g.id, g.id));
-                    }
-                    self.validate_indicator(ind, &f)?;
-                }
-            }
-        }
-        for (p, s) in sums {
-            if (s - 100.0).abs() > 1e-6 {
-                return err(
-                    format!("areas[*].weights.{p}"),
-                    format!("weights of profile {p} add up to {s}, not 100"),
-                );
-            }
-        }
-        if self.grades.a < self.grades.b || self.grades.b < self.grades.c {
-            return err("grades".into(), "need A ≥ B ≥ C".into());
-        }
-        Ok(())
-    }
-
-    fn validate_indicator(&self, ind: &Indicator, f: &str) -> Result<(), ReportError> {
-        let err = |field: &str, msg: String| {
-            Err(ReportError::rubric(self.path.clone(), format!("{f}.{field}"), msg))
-        };
-        let sources =
-            ind.metric.is_some() as u8 + ind.property.is_some() as u8 + ind.conformance as u8;
-        if sources != 1 {
-            return err(
-                "metric",
-                format!(
-                    "indicator {} needs exactly one of metric, property, conformance = true",
-                    ind.id
-                ),
-            );
-        }
-        if let Some(m) = &ind.metric {
-            if let Err(msg) = check_metric_path(m) {
-                return err("metric", msg);
-            }
-        }
-        if let Some(c) = &ind.cap {
-            if let Err(msg) = check_metric_path(&c.metric) {
-                return err("cap.metric", msg);
-            }
-            if let Err(msg) = threshold_value(&c.max, ind.unit) {
-                return err("cap.max", msg);
-            }
-        }
-        if let Some(p) = &ind.property {
-            if Property::from_id(p).is_none() {
-                return err(
-                    "property",
-                    format!("unknown property {p:?} (see `touchstone list properties`)"),
-                );
-            }
-            return Ok(());
-        }
-        for k in &ind.kinds {
-            if !KINDS.contains(&k.as_str()) {
-                return err(
-                    "kinds",
-                    format!("unknown scenario kind {k:?} (kinds: {})", KINDS.join(", ")),
-                );
-            }
-        }
-        for p in ind.minimum_by_profile.keys() {
-            if !self.profiles.contains(p) {
-                return err(&format!("minimum_by_profile.{p}"), format!("unknown profile {p:?}"));
-            }
-        }
-        for (name, v) in [("target_from", &ind.target_from), ("minimum_from", &ind.minimum_from)] {
-            if let Some(v) = v {
-                if !TARGET_FROM.contains(&v.as_str()) {
-                    return err(name, format!("unknown {v:?} (one of {})", TARGET_FROM.join(", ")));
-                }
-            }
-        }
-        if ind.unit == Unit::Pass {
-            return Ok(());
-        }
-        let Some(better) = ind.better else {
-            return err(
-                "better",
-                format!("indicator {} needs better = \"higher\" or \"lower\"", ind.id),
-            );
-        };
-        if let Some(tiers) = &ind.tiers {
-            let tier = self.tier.clone().unwrap_or_default();
-            if !tiers.contains_key(&tier) {
-                return err("tiers", format!("no entry for the rubric's tier {tier:?}"));
-            }
-            for (t, [target, min]) in tiers {
-                if !ordered(better, *target, *min) {
-                    return err(
-                        &format!("tiers.{t}"),
-                        format!(
-                            "target {target} is worse than minimum {min} for better = {better:?}"
-                        ),
-                    );
-                }
-            }
-            return Ok(());
-        }
-        let target = match (&ind.target, &ind.target_from) {
-            (Some(t), None) => match threshold_value(t, ind.unit) {
-                Ok(v) => Some(v),
-                Err(m) => return err("target", m),
-            },
-            (None, Some(_)) => None,
-            _ => {
-                return err(
-                    "target",
-                    format!("indicator {} needs exactly one of target, target_from", ind.id),
-                )
-            }
-        };
-        let minimum = match (&ind.minimum, &ind.minimum_from) {
-            (Some(t), None) => match threshold_value(t, ind.unit) {
-                Ok(v) => Some(v),
-                Err(m) => return err("minimum", m),
-            },
-            (None, Some(_)) => None,
-            _ => {
-                return err(
-                    "minimum",
-                    format!("indicator {} needs exactly one of minimum, minimum_from", ind.id),
-                )
-            }
-        };
-        if let (Some(t), Some(m)) = (target, minimum) {
-            if !ordered(better, t, m) {
-                return err(
-                    "target",
-                    format!("target {t} is worse than minimum {m} for better = {better:?}"),
-                );
-            }
-        }
-        Ok(())
-    }
-
     /// Weight of area `a` under `profile` (0 for gates).
     pub fn weight(&self, a: &Area, profile: &str) -> f64 {
         a.weights.get(profile).copied().unwrap_or(0.0)
@@ -470,41 +274,8 @@ impl Rubric {
     }
 }
 
-fn ordered(better: Better, target: f64, minimum: f64) -> bool {
-    match better {
-        Better::Higher => target >= minimum,
-        Better::Lower => target <= minimum,
-    }
-}
-
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
-}
-
-/// Validates a `measured.<path>` or `derived.<name>` metric path.
-pub fn check_metric_path(m: &str) -> Result<(), String> {
-    if let Some(name) = m.strip_prefix("derived.") {
-        if DERIVED.iter().any(|(n, _)| *n == name) {
-            return Ok(());
-        }
-        return Err(format!(
-            "unknown derived value {name:?} (known: {})",
-            DERIVED.iter().map(|d| d.0).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    if let Some(path) = m.strip_prefix("measured.") {
-        if path.starts_with("reasons.") && path.len() > 8 {
-            return Ok(());
-        }
-        let template =
-            serde_json::to_value(touchstone_core::metrics::PhaseMetrics::default().summary())
-                .expect("summary serializes");
-        return match lookup(&template, path) {
-            Some(v) if v.is_number() || v.is_null() => Ok(()),
-            _ => Err(format!("unknown metric path {m:?} (a numeric field of run.json metrics.measured, e.g. measured.latency.p99_ns)")),
-        };
-    }
-    Err(format!("unknown metric {m:?}: it starts with measured. or derived."))
 }
 
 /// A dotted path into a JSON value.
