@@ -99,6 +99,7 @@
 //! Output depends only on the trace and options: findings are sorted by property (spec order),
 //! height, round, nodes and lines; maps that reach output are ordered.
 
+mod assemble;
 mod checker;
 mod consensus;
 mod dispatch;

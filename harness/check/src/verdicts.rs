@@ -1,16 +1,15 @@
-//! End of trace: flush the window, judge the ledger and liveness, build the report.
+//! End of trace: flush the window, judge the ledger, liveness and accountability, and give
+//! each property its verdict (or the reason it is not evaluated).
 
 use crate::checker::Checker;
 use crate::error::CheckError;
-use crate::findings::{publish, RawFinding};
+use crate::findings::RawFinding;
 use crate::options::DEFAULT_LIVENESS_BOUND_NS;
-use crate::report::{
-    CheckReport, Equivocation, PropertyResult, QuorumInfo, ValidatorInfo, Verdict,
-};
+use crate::report::{CheckReport, Verdict};
 use touchstone_spec::Property;
 
 /// A property's verdict and the reason given with it.
-type Judgement = (Verdict, Option<String>);
+pub(crate) type Judgement = (Verdict, Option<String>);
 
 fn not_evaluated(r: impl Into<String>) -> Judgement {
     (Verdict::NotEvaluated, Some(r.into()))
@@ -335,149 +334,5 @@ impl Checker<'_> {
                 not_evaluated("no tx.submit or no decided tx in the trace"),
             );
         }
-    }
-}
-
-impl Checker<'_> {
-    fn build(
-        mut self,
-        mut verdicts: Vec<Judgement>,
-        byz: u128,
-        total: u128,
-        over: bool,
-        liveness: Option<crate::report::LivenessStats>,
-    ) -> Result<CheckReport, CheckError> {
-        let replay =
-            self.opts.replay_command.clone().or_else(|| match (&self.scenario, &self.seed) {
-                (Some(s), Some(seed)) => Some(format!("touchstone run {s} --seed {seed}")),
-                _ => None,
-            });
-        // Drop findings about nodes finally known to be Byzantine (roles are run-wide truth).
-        let model = &self.model;
-        let mut kept: Vec<RawFinding> = std::mem::take(&mut self.findings.kept)
-            .into_iter()
-            .filter(|f| {
-                !about_correct_nodes(f.prop) || f.nodes.iter().all(|&n| model.is_correct(n))
-            })
-            .collect();
-        let mut counts = [0usize; Property::COUNT];
-        for (i, c) in counts.iter_mut().enumerate() {
-            let listed = kept.iter().filter(|f| f.prop.index() == i).count();
-            *c = listed
-                + self.findings.counts[i]
-                    .saturating_sub(self.opts.limits.max_findings_per_property);
-        }
-        if verdicts[Property::Conservation.index()].0 == Verdict::NotEvaluated {
-            kept.retain(|f| f.prop != Property::Conservation);
-            counts[Property::Conservation.index()] = 0;
-        }
-        kept.sort_by(|a, b| {
-            (a.prop, a.height, a.round, &a.nodes, &a.lines)
-                .cmp(&(b.prop, b.height, b.round, &b.nodes, &b.lines))
-        });
-        let mut properties = Vec::with_capacity(Property::COUNT);
-        for p in Property::ALL {
-            let i = p.index();
-            if counts[i] > 0 && verdicts[i].0 != Verdict::NotEvaluated {
-                verdicts[i].0 = Verdict::Fail;
-            }
-            properties.push(PropertyResult {
-                id: p.id().to_string(),
-                name: p.name().to_string(),
-                verdict: verdicts[i].0,
-                reason: verdicts[i].1.clone(),
-                expected_to_fail: over && p.is_safety(),
-                is_gate: p.is_gate(over),
-                findings: if verdicts[i].0 == Verdict::NotEvaluated { 0 } else { counts[i] },
-            });
-        }
-        let findings = kept
-            .iter()
-            .filter(|f| verdicts[f.prop.index()].0 != Verdict::NotEvaluated)
-            .map(|f| publish(f, |n| model.name(n), &replay))
-            .collect();
-        let equivocations = self
-            .equivs
-            .iter()
-            .map(|e| Equivocation {
-                node: model.name(e.node),
-                byzantine: model.is_byzantine(e.node),
-                height: e.height,
-                round: e.round,
-                what: e.what.clone(),
-                blocks: e.blocks.clone(),
-                lines: e.lines,
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if self.stats.late_events + self.stats.late_decides > 0 {
-            notes.push(format!(
-                "{} events and {} decisions arrived for heights older than the {}-height window and were only partly checked",
-                self.stats.late_events, self.stats.late_decides, self.opts.limits.window_heights
-            ));
-        }
-        if self.ledger.snapshots_unchecked > 0 {
-            notes.push(format!(
-                "{} snapshots could not be checked (height not reached or not kept)",
-                self.ledger.snapshots_unchecked
-            ));
-        }
-        if self.stats.validity_unverifiable > 0 && self.stats.proposes == 0 {
-            notes.push("no cons.propose in the trace: proposals were not checked".into());
-        }
-        Ok(CheckReport {
-            format_version: 1,
-            source: self.source.clone(),
-            lines: self.line,
-            events: self.events,
-            bad_lines: self.bad.clone(),
-            unknown_kinds: self.unknown_kinds.clone(),
-            protocol: self.protocol.clone(),
-            validators: self
-                .run_validators
-                .iter()
-                .map(|(id, power)| ValidatorInfo { id: id.clone(), power: *power })
-                .collect(),
-            quorum: QuorumInfo { num: model.num, den: model.den },
-            seed: self.seed.clone(),
-            scenario: self.scenario.clone(),
-            byzantine: model
-                .byzantine_nodes()
-                .into_iter()
-                .map(|n| model.name(n))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-            byzantine_power: u64::try_from(byz).unwrap_or(u64::MAX),
-            total_power: u64::try_from(total).unwrap_or(u64::MAX),
-            over_budget: over,
-            properties,
-            findings,
-            equivocations,
-            replay,
-            liveness,
-            heights_decided: self.stats.heights_decided,
-            notes,
-        })
-    }
-}
-
-/// Whether a property's findings are about correct nodes, so that a finding naming a node
-/// known to be Byzantine is dropped. A conflicting quorum, a lack of accountability and a lost
-/// tx are faults of the run as a whole, whoever they name.
-fn about_correct_nodes(p: Property) -> bool {
-    match p {
-        Property::NoConflictingQuorums | Property::Accountability | Property::NoLostTx => false,
-        Property::Agreement
-        | Property::Integrity
-        | Property::Chain
-        | Property::Validity
-        | Property::Quorum
-        | Property::StateAgreement
-        | Property::Liveness
-        | Property::Equivocation
-        | Property::NoDoubleSpend
-        | Property::Conservation
-        | Property::NoPhantomTx => true,
     }
 }
