@@ -2,7 +2,7 @@
 //! first, time and `seq` in order), and the dispatch of an event to its handler by kind.
 
 use crate::checker::{Checker, EventError, EventResult};
-use crate::consensus::Decision;
+use crate::decision::Decision;
 use crate::error::CheckError;
 use crate::event::{bad, req_u64, LineError};
 use crate::fast::Fast;

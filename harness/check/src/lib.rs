@@ -102,6 +102,7 @@
 mod assemble;
 mod checker;
 mod consensus;
+mod decision;
 mod dispatch;
 mod error;
 mod event;
