@@ -217,122 +217,104 @@ impl Checker<'_> {
         (Verdict::Fail, None)
     }
 
+    /// The verdicts that are not a plain pass: not evaluated for want of events, or passed with
+    /// a remark on what could be checked. Failures come from the findings afterwards.
     fn fill_verdicts(&self, v: &mut [Judgement]) {
+        self.fill_decision_verdicts(v);
+        self.fill_vote_verdicts(v);
+        self.fill_ledger_verdicts(v);
+    }
+
+    /// Agreement, integrity, chain, validity and quorum: they need decisions of correct nodes.
+    fn fill_decision_verdicts(&self, v: &mut [Judgement]) {
         let s = &self.stats;
-        let l = &self.ledger;
-        let no_dec = s.decides == 0;
-        let no_cdec = s.correct_decisions == 0;
-        let set = |v: &mut [Judgement], p: Property, x: Judgement| v[p.index()] = x;
-        if no_dec {
+        let submits = self.ledger.submits;
+        let no_correct_decision = s.correct_decisions == 0;
+        if s.decides == 0 {
             set(v, Property::Agreement, not_evaluated("no cons.decide in the trace"));
         } else if s.agreement_compared == 0 && s.late_decides == 0 {
-            set(
-                v,
-                Property::Agreement,
-                not_evaluated("no height was decided by two correct nodes"),
-            );
+            let r = "no height was decided by two correct nodes";
+            set(v, Property::Agreement, not_evaluated(r));
         }
-        for p in [Property::Integrity, Property::Chain] {
-            if no_cdec {
-                set(v, p, not_evaluated("no cons.decide by a correct node"));
+        if no_correct_decision {
+            let r = "no cons.decide by a correct node";
+            for p in [Property::Integrity, Property::Chain, Property::Validity, Property::Quorum] {
+                set(v, p, not_evaluated(r));
             }
+            return;
         }
-        if !no_cdec && s.parents_checked == 0 {
-            set(
-                v,
-                Property::Chain,
-                (Verdict::Pass, Some("contiguity only: no parent fields".into())),
-            );
+        if s.parents_checked == 0 {
+            set(v, Property::Chain, passed_with("contiguity only: no parent fields"));
         }
-        if no_cdec {
-            set(v, Property::Validity, not_evaluated("no cons.decide by a correct node"));
-            set(v, Property::Quorum, not_evaluated("no cons.decide by a correct node"));
-        } else {
-            if s.validity_judged == 0 && l.submits == 0 {
-                set(
-                    v,
-                    Property::Validity,
-                    not_evaluated("no cons.propose and no tx.submit in the trace"),
-                );
-            } else if s.validity_judged == 0 {
-                set(
-                    v,
-                    Property::Validity,
-                    (Verdict::Pass, Some("txs only: no cons.propose".into())),
-                );
-            } else if l.submits == 0 {
-                set(
-                    v,
-                    Property::Validity,
-                    (Verdict::Pass, Some("proposals only: no tx.submit".into())),
-                );
-            }
-            if s.quorum_unverifiable == s.quorum_judged {
-                set(
-                    v,
-                    Property::Quorum,
-                    not_evaluated("decisions carry no cert and the trace has no cons.vote"),
-                );
-            } else if s.quorum_unverifiable > 0 {
-                let r = format!(
-                    "{} decisions without cert or votes not checked",
-                    s.quorum_unverifiable
-                );
-                set(v, Property::Quorum, (Verdict::Pass, Some(r)));
-            }
+        if s.validity_judged == 0 && submits == 0 {
+            let r = "no cons.propose and no tx.submit in the trace";
+            set(v, Property::Validity, not_evaluated(r));
+        } else if s.validity_judged == 0 {
+            set(v, Property::Validity, passed_with("txs only: no cons.propose"));
+        } else if submits == 0 {
+            set(v, Property::Validity, passed_with("proposals only: no tx.submit"));
         }
+        if s.quorum_unverifiable == s.quorum_judged {
+            let r = "decisions carry no cert and the trace has no cons.vote";
+            set(v, Property::Quorum, not_evaluated(r));
+        } else if s.quorum_unverifiable > 0 {
+            let r =
+                format!("{} decisions without cert or votes not checked", s.quorum_unverifiable);
+            set(v, Property::Quorum, passed_with(r));
+        }
+    }
+
+    /// No conflicting quorums, state agreement and equivocation: they need votes, app hashes,
+    /// proposals or evidence.
+    fn fill_vote_verdicts(&self, v: &mut [Judgement]) {
+        let s = &self.stats;
         if s.votes == 0 {
             set(v, Property::NoConflictingQuorums, not_evaluated("no cons.vote in the trace"));
         }
         if s.app_hash_compared == 0 {
-            set(
-                v,
-                Property::StateAgreement,
-                not_evaluated("no height with an app_hash from two correct nodes"),
-            );
+            let r = "no height with an app_hash from two correct nodes";
+            set(v, Property::StateAgreement, not_evaluated(r));
         }
         if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
-            set(
-                v,
-                Property::Equivocation,
-                not_evaluated("no cons.vote or cons.propose in the trace"),
-            );
+            let r = "no cons.vote or cons.propose in the trace";
+            set(v, Property::Equivocation, not_evaluated(r));
         } else if self.equivs_total > 0 {
             let r = format!("{} equivocations attributed", self.equivs_total);
-            set(v, Property::Equivocation, (Verdict::Pass, Some(r)));
+            set(v, Property::Equivocation, passed_with(r));
         }
+    }
+
+    /// The ledger properties: they need decided txs with their details, snapshots, results.
+    fn fill_ledger_verdicts(&self, v: &mut [Judgement]) {
+        let l = &self.ledger;
         if l.applied_with_effect == 0 {
-            set(
-                v,
-                Property::NoDoubleSpend,
-                not_evaluated("no decided tx with ledger details (tx.submit op, accounts, amount)"),
-            );
+            let r = "no decided tx with ledger details (tx.submit op, accounts, amount)";
+            set(v, Property::NoDoubleSpend, not_evaluated(r));
         }
         if l.uncertain > 0 {
             let r =
                 format!("{} decided txs lack the details needed to replay balances", l.uncertain);
             set(v, Property::Conservation, not_evaluated(r));
         } else if l.snapshots_checked == 0 {
-            set(
-                v,
-                Property::Conservation,
-                not_evaluated("no state.snapshot with supply or balances at a decided height"),
-            );
+            let r = "no state.snapshot with supply or balances at a decided height";
+            set(v, Property::Conservation, not_evaluated(r));
         }
         let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
-            set(
-                v,
-                Property::NoLostTx,
-                not_evaluated("no committed tx.result (outside genesis) and decided chain"),
-            );
+            let r = "no committed tx.result (outside genesis) and decided chain";
+            set(v, Property::NoLostTx, not_evaluated(r));
         }
         if l.submits == 0 || l.applied == 0 {
-            set(
-                v,
-                Property::NoPhantomTx,
-                not_evaluated("no tx.submit or no decided tx in the trace"),
-            );
+            let r = "no tx.submit or no decided tx in the trace";
+            set(v, Property::NoPhantomTx, not_evaluated(r));
         }
     }
+}
+
+fn set(v: &mut [Judgement], p: Property, j: Judgement) {
+    v[p.index()] = j;
+}
+
+fn passed_with(r: impl Into<String>) -> Judgement {
+    (Verdict::Pass, Some(r.into()))
 }
