@@ -243,7 +243,7 @@ impl<'a> Chain<'a> {
                     tx,
                     status: TxStatus::Rejected,
                     height: None,
-                    reason: Some("INSUFFICIENT_BALANCE"),
+                    reason: Some(Reason::InsufficientBalance.code()),
                     node: Some("n0"),
                 },
             );
