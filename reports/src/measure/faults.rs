@@ -2,7 +2,7 @@
 //! after a restart, progress under a Byzantine minority, after a heal and after a recovery from
 //! a lost quorum, and accountability when over budget.
 
-use super::{value, Measure};
+use super::value::{value, Measure};
 use crate::input::RunInput;
 use touchstone_check::Verdict;
 use touchstone_core::engine::{FaultRecord, FaultStatus};

@@ -4,27 +4,15 @@
 //! A value Touchstone cannot obtain is [`Measure::Not`] with the reason — never a made-up number.
 
 mod faults;
+mod value;
+
+pub use value::Measure;
 
 use crate::input::RunInput;
 use crate::rubric::lookup;
 use faults::{accountability, byzantine_gap, catch_up, crash_tolerance, heal_progress, recovery};
 use touchstone_core::time::NS_PER_S;
-
-/// A measured value, or why there is none.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Measure {
-    Value {
-        v: f64,
-        evidence: Vec<String>,
-        /// The value fails outright (e.g. never caught up): score 0 with this reason.
-        zero: Option<String>,
-    },
-    Not(String),
-}
-
-fn value(v: f64, evidence: String) -> Measure {
-    Measure::Value { v, evidence: vec![evidence], zero: None }
-}
+use value::value;
 
 /// The value of `metric` (validated by the rubric) in `run`.
 pub fn measure(run: &RunInput, metric: &str) -> Measure {

@@ -1,8 +1,9 @@
 //! A rubric's consistency, checked completely before anything is scored: the first problem
 //! found is an error naming the file and the field.
 
-use super::{
-    threshold_value, Area, Better, Group, Indicator, Rubric, Unit, DERIVED, RUBRIC_FORMAT,
+use super::model::{
+    lookup, threshold_value, Area, Better, Group, Indicator, Rubric, Threshold, Unit, DERIVED,
+    RUBRIC_FORMAT,
 };
 use crate::error::ReportError;
 use std::collections::{BTreeMap, BTreeSet};
@@ -255,7 +256,7 @@ fn source(ind: &Indicator) -> Checked {
 fn one_threshold(
     ind: &Indicator,
     name: &str,
-    fixed: &Option<super::Threshold>,
+    fixed: &Option<Threshold>,
     from: &Option<String>,
 ) -> Result<Option<f64>, Problem> {
     match (fixed, from) {
@@ -295,7 +296,7 @@ pub fn check_metric_path(m: &str) -> Result<(), String> {
         let template =
             serde_json::to_value(touchstone_core::metrics::PhaseMetrics::default().summary())
                 .expect("summary serializes");
-        return match super::lookup(&template, path) {
+        return match lookup(&template, path) {
             Some(v) if v.is_number() || v.is_null() => Ok(()),
             _ => Err(format!("unknown metric path {m:?} (a numeric field of run.json metrics.measured, e.g. measured.latency.p99_ns)")),
         };

@@ -1,8 +1,8 @@
 //! The synthetic run's record (`run.json`): metrics and faults from the trace's writing, the
 //! checker's verdict on the trace, a fixed adapter and environment, and the run's own verdict.
 
+use super::shape::Synth;
 use super::trace::Timeline;
-use super::Synth;
 use std::collections::BTreeMap;
 use std::path::Path;
 use touchstone_check::{CheckOptions, CheckReport};

@@ -3,7 +3,7 @@
 //! validator (node 1 forking where asked), the restarted node catching up, and the commits.
 //! The phase metrics and time series are recorded as the events are written.
 
-use super::Synth;
+use super::shape::Synth;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;

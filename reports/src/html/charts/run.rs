@@ -1,7 +1,7 @@
 //! Charts of one run over time: throughput, latency over time, latency CDF with reference
 //! lines, and the consensus timeline.
 
-use super::{
+use super::draw::{
     legend, mesh, shade_faults, svg, title, Line, FONT, GREY, GRID, HEIGHT, INK, PALETTE, WIDTH,
 };
 use crate::model::{ConsensusTimeline, RunCharts};

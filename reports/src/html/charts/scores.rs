@@ -1,6 +1,6 @@
 //! Charts of the scores: the L1 radar and the L2 bars.
 
-use super::{svg, FONT, GREY, GRID, INK, PALETTE};
+use super::draw::{svg, FONT, GREY, GRID, INK, PALETTE};
 use crate::model::AreaResult;
 use plotters::prelude::*;
 
