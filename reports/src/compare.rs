@@ -7,7 +7,7 @@
 //! indicator's better/worse direction. Below both, it is `no change`. The overall score uses
 //! the same 2-point threshold. An indicator evaluated on one side only is `not comparable`.
 
-use crate::evaluate::display;
+use crate::display::display;
 use crate::model::{GateStatus, IndicatorResult, Report};
 use crate::rubric::Better;
 use serde::{Deserialize, Serialize};

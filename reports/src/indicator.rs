@@ -1,6 +1,6 @@
 //! One L3 indicator across the runs of an evaluation: value, thresholds, score, evidence.
 
-use crate::evaluate::display;
+use crate::display::display;
 use crate::input::RunInput;
 use crate::measure::{measure, Measure};
 use crate::model::IndicatorResult;
@@ -60,90 +60,17 @@ pub fn indicator(
         }
         return out;
     }
-    let mut reasons: Vec<String> = Vec::new();
-    let mut scored: Vec<Scored> = Vec::new();
+    let mut scoring = Scoring { rubric, ind, profile, scored: Vec::new(), reasons: Vec::new() };
     let suite_level =
         matches!(ind.metric.as_deref(), Some("derived.scale_p99_ratio" | "derived.wan_p99_delta"));
     if ind.conformance {
-        let cases: Vec<_> = candidates
-            .iter()
-            .flat_map(|(_, r)| r.conformance.iter())
-            .filter(|c| c.indicator == ind.id)
-            .collect();
-        if cases.is_empty() {
-            reasons.push(format!(
-                "no compliance case for {} ran (a compliance scenario exercises it)",
-                ind.id
-            ));
-        } else {
-            let ok = cases.iter().filter(|c| c.passed).count();
-            let ev = cases
-                .iter()
-                .filter(|c| !c.passed)
-                .take(10)
-                .map(|c| {
-                    format!(
-                        "{}: case {} expected {}, observed {}",
-                        c.run, c.case, c.expected, c.observed
-                    )
-                })
-                .collect();
-            push(
-                rubric,
-                ind,
-                profile,
-                None,
-                ok as f64 / cases.len() as f64,
-                ev,
-                None,
-                None,
-                &mut scored,
-                &mut reasons,
-            );
-        }
+        scoring.conformance(&candidates);
     } else if suite_level {
-        match suite_value(ind.metric.as_deref().unwrap_or_default(), &candidates) {
-            Ok((v, ev)) => {
-                push(rubric, ind, profile, None, v, vec![ev], None, None, &mut scored, &mut reasons)
-            }
-            Err(r) => reasons.push(r),
-        }
+        scoring.suite(&candidates);
     } else {
-        for (i, r) in &candidates {
-            let m = match &ind.property {
-                Some(p) => property_value(r, p),
-                None => measure(r, ind.metric.as_deref().unwrap_or_default()),
-            };
-            match m {
-                Measure::Not(why) => {
-                    if !reasons.contains(&why) {
-                        reasons.push(why)
-                    }
-                }
-                Measure::Value { v, evidence, zero } => {
-                    let unsafe_run =
-                        (ind.requires_safety && !gate_fails[*i].is_empty()).then(|| {
-                            format!(
-                                "safety gate(s) failed in this run: {}",
-                                gate_fails[*i].join(", ")
-                            )
-                        });
-                    push(
-                        rubric,
-                        ind,
-                        profile,
-                        Some(r),
-                        v,
-                        evidence,
-                        zero.or(unsafe_run),
-                        cap(ind, r),
-                        &mut scored,
-                        &mut reasons,
-                    );
-                }
-            }
-        }
+        scoring.per_run(&candidates, gate_fails);
     }
+    let Scoring { scored, reasons, .. } = scoring;
     let worst = scored.into_iter().min_by(|a, b| a.score.total_cmp(&b.score));
     match worst {
         Some(s) => {
@@ -167,46 +94,121 @@ pub fn indicator(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push(
-    rubric: &Rubric,
-    ind: &Indicator,
-    profile: &str,
-    run: Option<&RunInput>,
-    v: f64,
-    evidence: Vec<String>,
-    zero: Option<String>,
-    cap: Option<String>,
-    scored: &mut Vec<Scored>,
-    reasons: &mut Vec<String>,
-) {
-    let (target, minimum) = if ind.unit == Unit::Pass {
-        (1.0, 0.0)
-    } else {
-        match thresholds(rubric, ind, profile, run) {
-            Ok(x) => x,
-            Err(why) => {
-                reasons.push(why);
-                return;
+/// One indicator being scored: the candidate values found so far, and why others were not.
+struct Scoring<'a> {
+    rubric: &'a Rubric,
+    ind: &'a Indicator,
+    profile: &'a str,
+    scored: Vec<Scored>,
+    reasons: Vec<String>,
+}
+
+impl Scoring<'_> {
+    /// The share of the compliance cases tagged with the indicator that passed.
+    fn conformance(&mut self, candidates: &[(usize, &RunInput)]) {
+        let ind = self.ind;
+        let cases: Vec<_> = candidates
+            .iter()
+            .flat_map(|(_, r)| r.conformance.iter())
+            .filter(|c| c.indicator == ind.id)
+            .collect();
+        if cases.is_empty() {
+            self.reasons.push(format!(
+                "no compliance case for {} ran (a compliance scenario exercises it)",
+                ind.id
+            ));
+            return;
+        }
+        let ok = cases.iter().filter(|c| c.passed).count();
+        let ev = cases
+            .iter()
+            .filter(|c| !c.passed)
+            .take(10)
+            .map(|c| {
+                format!(
+                    "{}: case {} expected {}, observed {}",
+                    c.run, c.case, c.expected, c.observed
+                )
+            })
+            .collect();
+        self.push(None, ok as f64 / cases.len() as f64, ev, None, None);
+    }
+
+    /// A value over several runs of the suite together.
+    fn suite(&mut self, candidates: &[(usize, &RunInput)]) {
+        match suite_value(self.ind.metric.as_deref().unwrap_or_default(), candidates) {
+            Ok((v, ev)) => self.push(None, v, vec![ev], None, None),
+            Err(r) => self.reasons.push(r),
+        }
+    }
+
+    /// A value from each run: its property verdict or its metric.
+    fn per_run(&mut self, candidates: &[(usize, &RunInput)], gate_fails: &[Vec<String>]) {
+        let ind = self.ind;
+        for (i, r) in candidates {
+            let m = match &ind.property {
+                Some(p) => property_value(r, p),
+                None => measure(r, ind.metric.as_deref().unwrap_or_default()),
+            };
+            match m {
+                Measure::Not(why) => {
+                    if !self.reasons.contains(&why) {
+                        self.reasons.push(why)
+                    }
+                }
+                Measure::Value { v, evidence, zero } => {
+                    let unsafe_run =
+                        (ind.requires_safety && !gate_fails[*i].is_empty()).then(|| {
+                            format!(
+                                "safety gate(s) failed in this run: {}",
+                                gate_fails[*i].join(", ")
+                            )
+                        });
+                    self.push(Some(r), v, evidence, zero.or(unsafe_run), cap(ind, r));
+                }
             }
         }
-    };
-    let base = if ind.unit == Unit::Pass {
-        v.clamp(0.0, 1.0)
-    } else {
-        score::linear(v, target, minimum, ind.better.expect("validated"))
-    };
-    let reason = zero.or(cap);
-    let score = if reason.is_some() { 0.0 } else { base };
-    scored.push(Scored {
-        run: run.map(|r| r.label.clone()),
-        v,
-        target: Some(target),
-        minimum: Some(minimum),
-        score,
-        reason,
-        evidence,
-    });
+    }
+
+    /// Scores value `v` (from `run`, or the suite) against its thresholds; `zero` or `cap`
+    /// (the reason) makes the score 0.
+    fn push(
+        &mut self,
+        run: Option<&RunInput>,
+        v: f64,
+        evidence: Vec<String>,
+        zero: Option<String>,
+        cap: Option<String>,
+    ) {
+        let ind = self.ind;
+        let (target, minimum) = if ind.unit == Unit::Pass {
+            (1.0, 0.0)
+        } else {
+            match thresholds(self.rubric, ind, self.profile, run) {
+                Ok(x) => x,
+                Err(why) => {
+                    self.reasons.push(why);
+                    return;
+                }
+            }
+        };
+        let base = if ind.unit == Unit::Pass {
+            v.clamp(0.0, 1.0)
+        } else {
+            score::linear(v, target, minimum, ind.better.expect("validated"))
+        };
+        let reason = zero.or(cap);
+        let score = if reason.is_some() { 0.0 } else { base };
+        self.scored.push(Scored {
+            run: run.map(|r| r.label.clone()),
+            v,
+            target: Some(target),
+            minimum: Some(minimum),
+            score,
+            reason,
+            evidence,
+        });
+    }
 }
 
 /// Score 0 when the cap metric exceeds its maximum.

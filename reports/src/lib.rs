@@ -42,8 +42,10 @@
 
 pub mod compare;
 mod disclose;
+pub mod display;
 pub mod error;
 pub mod evaluate;
+mod gate;
 pub mod html;
 mod indicator;
 pub mod input;

@@ -54,8 +54,8 @@ struct Role<'a> {
 
 /// The `kind` of a line: fast path for lines that start with `{"kind":"`, JSON otherwise.
 fn kind_of(line: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
-    const P: &[u8] = br#"{"kind":""#;
-    if let Some(rest) = line.strip_prefix(P) {
+    const KIND_FIRST: &[u8] = br#"{"kind":""#;
+    if let Some(rest) = line.strip_prefix(KIND_FIRST) {
         let end = rest.iter().position(|b| *b == b'"')?;
         return std::str::from_utf8(&rest[..end]).ok().map(std::borrow::Cow::Borrowed);
     }

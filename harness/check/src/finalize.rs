@@ -1,10 +1,11 @@
 //! Judging a height when it leaves the window: agreement, integrity, quorum, validity,
 //! conflicting quorums, state agreement; then the ledger applies its reference block.
 
-use crate::catalogue::{RawFinding, P};
 use crate::checker::Checker;
+use crate::findings::RawFinding;
 use crate::height::{fingerprint, Dec, HeightState, NIL};
 use crate::ledger::Unsubmitted;
+use touchstone_spec::Property;
 
 impl Checker<'_> {
     pub(crate) fn finalize(&mut self, h: u64, hs: Box<HeightState>) {
@@ -115,7 +116,7 @@ impl Checker<'_> {
             }
             parts.dedup();
             self.findings.add(RawFinding {
-                prop: P::Agreement,
+                prop: Property::Agreement,
                 nodes,
                 height: Some(h),
                 round: None,
@@ -133,7 +134,7 @@ impl Checker<'_> {
         for f in &firsts {
             if let Some(other) = correct.iter().find(|d| d.node == f.node && d.block != f.block) {
                 self.findings.add(RawFinding {
-                    prop: P::Integrity,
+                    prop: Property::Integrity,
                     nodes: vec![f.node],
                     height: Some(h),
                     round: Some(other.round),
@@ -215,7 +216,7 @@ impl Checker<'_> {
         }
         if !problems.is_empty() {
             self.findings.add(RawFinding {
-                prop: P::Quorum,
+                prop: Property::Quorum,
                 nodes: vec![d.node],
                 height: Some(h),
                 round: Some(d.round),
@@ -231,7 +232,7 @@ impl Checker<'_> {
         } else if self.stats.proposes > 0 {
             self.stats.validity_judged += 1;
             self.findings.add(RawFinding {
-                prop: P::Validity,
+                prop: Property::Validity,
                 nodes: vec![d.node],
                 height: Some(h),
                 round: Some(d.round),
@@ -274,7 +275,7 @@ impl Checker<'_> {
                 let both: Vec<u32> =
                     a.1.voters.iter().copied().filter(|v| b.1.voters.contains(v)).collect();
                 self.findings.add(RawFinding {
-                    prop: P::NoConflictingQuorums,
+                    prop: Property::NoConflictingQuorums,
                     nodes: both,
                     height: Some(h),
                     round: Some(r),
@@ -337,7 +338,7 @@ fn hash_finding<'a, I: Iterator<Item = (u32, &'a str, u64)>>(
         lines.push(d.2);
     }
     Some(RawFinding {
-        prop: P::StateAgreement,
+        prop: Property::StateAgreement,
         nodes,
         height: Some(h),
         round: None,

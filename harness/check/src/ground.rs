@@ -1,12 +1,12 @@
 //! Run and ground-truth events: `run.start`, `node.role`, `valset.change`, `evidence.detect`.
 
-use crate::checker::{Checker, R};
+use crate::checker::{Checker, EventResult};
 use crate::event::{bad, members, req_u64, validators, Fields};
 use crate::json::Val;
 use crate::model::Valset;
 
 impl Checker<'_> {
-    fn valset_from(&mut self, v: Option<Val<'_>>) -> R<Valset> {
+    fn valset_from(&mut self, v: Option<Val<'_>>) -> EventResult<Valset> {
         let list = validators(&self.ctx, v, self.opts.limits.max_power)?;
         let max = self.opts.limits.max_validators;
         if list.len() > max {
@@ -23,7 +23,7 @@ impl Checker<'_> {
         Ok(Valset::new(members))
     }
 
-    pub(crate) fn on_run_start(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_run_start(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let protocol = self.ctx.req_str("protocol", f.protocol)?.into_owned();
         let raft = protocol == "raft";
         let (mut num, mut den) = if raft { (1, 2) } else { (2, 3) };
@@ -67,7 +67,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_role(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_role(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let role = self.ctx.req_str("role", f.role)?;
         let byz = match &*role {
@@ -85,14 +85,14 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_valset(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_valset(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let h = req_u64("height", f.height)?;
         let vs = self.valset_from(f.validators)?;
         self.model.valsets.insert(h, vs);
         Ok(())
     }
 
-    pub(crate) fn on_evidence(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_evidence(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         self.ctx.req_str("etype", f.etype)?;
         let Some(acc) = f.accused else { return bad("accused", "missing required field")? };

@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalogue::{Findings, RawFinding, P};
+use crate::findings::{Findings, RawFinding};
 use crate::intern::{FxMap, Interner};
 use crate::model::Model;
+use touchstone_spec::Property;
 
 /// Operation of a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -264,7 +265,7 @@ impl Ledger {
                 let first = info.first_at.map_or(line, |a| a.1);
                 let name = self.txs.name(t).to_string();
                 f.add(RawFinding {
-                    prop: P::NoPhantomTx,
+                    prop: Property::NoPhantomTx,
                     nodes: vec![node],
                     height: Some(h),
                     round: None,
@@ -285,7 +286,7 @@ impl Ledger {
             if let Some(msg) = self.apply(t) {
                 let submit = self.info[t as usize].submitted;
                 f.add(RawFinding {
-                    prop: P::NoDoubleSpend,
+                    prop: Property::NoDoubleSpend,
                     nodes: vec![node],
                     height: Some(h),
                     round: None,
@@ -392,7 +393,7 @@ impl Ledger {
                 msg.push_str(&format!("; and {more} more"));
             }
             f.add(RawFinding {
-                prop: P::Conservation,
+                prop: Property::Conservation,
                 nodes: vec![s.node],
                 height: Some(h),
                 round: None,

@@ -1,12 +1,16 @@
 //! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
 
-use crate::checker::{Checker, R};
+use crate::checker::{Checker, EventResult};
 use crate::event::{as_i128, bad, elements, members, opt_u64, req_u64, Fields};
 use crate::json::Val;
 use crate::ledger::{Op, Snap};
+use std::borrow::Cow;
+
+/// A leg as read, before its accounts are interned: (from, to, asset, amount).
+type RawLeg<'v> = (Cow<'v, str>, Cow<'v, str>, Cow<'v, str>, i128);
 
 impl Checker<'_> {
-    fn tx_index(&mut self, id: &str) -> R<u32> {
+    fn tx_index(&mut self, id: &str) -> EventResult<u32> {
         let limit = self.opts.limits.max_txs;
         match self.ledger.tx(id, limit) {
             Some(t) => Ok(t),
@@ -14,7 +18,7 @@ impl Checker<'_> {
         }
     }
 
-    fn account(&mut self, id: &str, asset: bool) -> R<u32> {
+    fn account(&mut self, id: &str, asset: bool) -> EventResult<u32> {
         let limit = self.opts.limits.max_accounts;
         let table = if asset { &mut self.ledger.assets } else { &mut self.ledger.accounts };
         match table.intern(id, limit) {
@@ -23,7 +27,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let tx = self.ctx.req_str("tx", f.tx)?;
         self.ctx.req_str("client", f.client)?;
         let op = Op::parse(&self.ctx.req_str("op", f.op)?);
@@ -40,45 +44,11 @@ impl Checker<'_> {
                 Some(a)
             }
         };
-        let nonce = match f.nonce {
-            None | Some(Val::Null) => None,
-            Some(Val::Num(_)) => opt_u64("nonce", f.nonce)?,
-            Some(v @ Val::Str { .. }) => {
-                let s = self.ctx.req_str("nonce", Some(v))?;
-                Some(crate::height::fingerprint(&s) | 1 << 63)
-            }
-            Some(v) => {
-                return bad(
-                    "nonce",
-                    format!("expected an integer or string, found {}", v.type_name()),
-                )?
-            }
+        let nonce = self.nonce(f.nonce)?;
+        let legs_raw = match f.legs.filter(|v| !matches!(v, Val::Null)) {
+            Some(v) => self.legs(v)?,
+            None => Vec::new(),
         };
-        let mut legs_raw = Vec::new();
-        if let Some(v) = f.legs.filter(|v| !matches!(v, Val::Null)) {
-            for (i, e) in elements(&self.ctx, "legs", v)?.into_iter().enumerate() {
-                let (mut lf, mut lt, mut la, mut lm) = (None, None, None, None);
-                for (k, v) in members(&self.ctx, "legs", e)? {
-                    match &*k {
-                        "from" => lf = Some(v),
-                        "to" => lt = Some(v),
-                        "asset" => la = Some(v),
-                        "amount" => lm = Some(v),
-                        _ => {}
-                    }
-                }
-                let from = self.ctx.req_str(&format!("legs[{i}].from"), lf)?;
-                let to = self.ctx.req_str(&format!("legs[{i}].to"), lt)?;
-                let asset = self.ctx.req_str(&format!("legs[{i}].asset"), la)?;
-                let name = format!("legs[{i}].amount");
-                let Some(lm) = lm else { return bad(&name, "missing required field")? };
-                let amount = as_i128(&name, lm)?;
-                if amount < 0 {
-                    return bad(&name, "must not be negative")?;
-                }
-                legs_raw.push((from, to, asset, amount));
-            }
-        }
         let t = self.tx_index(&tx)?;
         let from = from.map(|a| self.account(&a, false)).transpose()?;
         let to = to.map(|a| self.account(&a, false)).transpose()?;
@@ -109,7 +79,51 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_result(&mut self, f: &Fields<'_>) -> R<()> {
+    /// A `nonce`: an integer, or a string (fingerprinted, with the top bit set so that it never
+    /// equals an integer nonce).
+    fn nonce(&self, v: Option<Val<'_>>) -> EventResult<Option<u64>> {
+        match v {
+            None | Some(Val::Null) => Ok(None),
+            Some(Val::Num(_)) => Ok(opt_u64("nonce", v)?),
+            Some(v @ Val::Str { .. }) => {
+                let s = self.ctx.req_str("nonce", Some(v))?;
+                Ok(Some(crate::height::fingerprint(&s) | 1 << 63))
+            }
+            Some(v) => {
+                bad("nonce", format!("expected an integer or string, found {}", v.type_name()))?
+            }
+        }
+    }
+
+    /// A batch's `legs`: (from, to, asset, amount) each, every member required.
+    fn legs<'v>(&self, v: Val<'v>) -> EventResult<Vec<RawLeg<'v>>> {
+        let mut legs = Vec::new();
+        for (i, e) in elements(&self.ctx, "legs", v)?.into_iter().enumerate() {
+            let (mut lf, mut lt, mut la, mut lm) = (None, None, None, None);
+            for (k, v) in members(&self.ctx, "legs", e)? {
+                match &*k {
+                    "from" => lf = Some(v),
+                    "to" => lt = Some(v),
+                    "asset" => la = Some(v),
+                    "amount" => lm = Some(v),
+                    _ => {}
+                }
+            }
+            let from = self.ctx.req_str(&format!("legs[{i}].from"), lf)?;
+            let to = self.ctx.req_str(&format!("legs[{i}].to"), lt)?;
+            let asset = self.ctx.req_str(&format!("legs[{i}].asset"), la)?;
+            let name = format!("legs[{i}].amount");
+            let Some(lm) = lm else { return bad(&name, "missing required field")? };
+            let amount = as_i128(&name, lm)?;
+            if amount < 0 {
+                return bad(&name, "must not be negative")?;
+            }
+            legs.push((from, to, asset, amount));
+        }
+        Ok(legs)
+    }
+
+    pub(crate) fn on_result(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let tx = self.ctx.req_str("tx", f.tx)?;
         let status = self.ctx.req_str("status", f.status)?;
         let height = opt_u64("height", f.height)?;
@@ -146,7 +160,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    pub(crate) fn on_snapshot(&mut self, f: &Fields<'_>) -> R<()> {
+    pub(crate) fn on_snapshot(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let node = self.ctx.req_str("node", f.node)?;
         let h = req_u64("height", f.height)?;
         let app_hash = self.ctx.opt_str("app_hash", f.app_hash)?;

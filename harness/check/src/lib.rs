@@ -1,8 +1,8 @@
 //! # touchstone-check
 //!
 //! The consensus and ledger checker behind `touchstone check`: it reads any trace in the public
-//! Touchstone trace format (`shared/spec/trace-format.md`, version 1), whoever wrote it, and
-//! gives a verdict on each of the spec's 14 properties (see [`PROPERTIES`]): pass, fail with
+//! Touchstone trace format (docs/trace-format.md, version 1), whoever wrote it, and
+//! gives a verdict on each of the format's 14 properties (see [`Property`]): pass, fail with
 //! findings that name the nodes, height, round and evidence lines, or *not evaluated* with the
 //! reason. It never says "pass" for what the trace does not let it check.
 //!
@@ -99,13 +99,16 @@
 //! Output depends only on the trace and options: findings are sorted by property (spec order),
 //! height, round, nodes and lines; maps that reach output are ordered.
 
-mod catalogue;
+mod assemble;
 mod checker;
 mod consensus;
+mod decision;
+mod dispatch;
 mod error;
 mod event;
 mod fast;
 mod finalize;
+mod findings;
 mod ground;
 mod height;
 mod intern;
@@ -123,13 +126,28 @@ mod verdicts;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-pub use catalogue::PROPERTIES;
 pub use error::CheckError;
 pub use options::{CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS};
 pub use report::{
     BadLine, BadLines, CheckReport, Equivocation, Finding, LivenessStats, PropertyResult,
     QuorumInfo, ValidatorInfo, Verdict,
 };
+pub use touchstone_spec::Property;
+
+/// Every property as `(id, name, description)`, in the trace format's order: [`Property::ALL`]
+/// as a table, for callers that print it.
+pub const PROPERTIES: &[(&str, &str, &str)] = &property_table();
+
+const fn property_table() -> [(&'static str, &'static str, &'static str); Property::COUNT] {
+    let mut table = [("", "", ""); Property::COUNT];
+    let mut i = 0;
+    while i < Property::COUNT {
+        let p = Property::ALL[i];
+        table[i] = (p.id(), p.name(), p.description());
+        i += 1;
+    }
+    table
+}
 
 /// Checks a trace file: `.jsonl`, `.jsonl.gz` (gzip is recognised by its magic bytes whatever
 /// the name), or `-` for standard input.

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalogue::{Findings, RawFinding, P};
+use crate::findings::{Findings, RawFinding};
 use crate::model::Model;
 use crate::report::{LivenessStats, Verdict};
+use touchstone_spec::Property;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -125,83 +126,27 @@ impl Liveness {
             return ne("a network fault is still active at the end of the trace");
         }
         let (start, start_line) = self.window.map_or((0, None), |(t, l)| (t, Some(l)));
-        let top = self.max_decided.iter().flatten().max().copied().unwrap_or(0);
-        let nodes: Vec<u32> = model
-            .valset(top)
-            .members
-            .iter()
-            .map(|m| m.0)
-            .filter(|&n| model.is_correct(n) && self.down.get(n as usize).is_none_or(|&d| d == 0))
-            .collect();
+        let nodes = self.expected_to_decide(model);
         if nodes.is_empty() {
             return ne("no running correct validator at the end of the trace");
         }
-        let mut in_bound = 0;
-        let mut pending = Vec::new();
-        let mut first: Option<u64> = None;
-        let mut all: Option<u64> = Some(0);
-        let evidence = start_line.unwrap_or(run_start_line);
-        for &n in &nodes {
-            let got = self.first_new.get(n as usize).copied().flatten();
-            let next = self.max_decided.get(n as usize).copied().flatten().map_or(0, |h| h + 1);
-            match got {
-                Some(t) => {
-                    let d = t - start.min(t);
-                    first = Some(first.map_or(d, |f| f.min(d)));
-                    all = all.map(|a| a.max(d));
-                    if d <= bound {
-                        in_bound += 1;
-                    } else {
-                        findings.add(RawFinding {
-                            prop: P::Liveness,
-                            nodes: vec![n],
-                            height: None,
-                            round: None,
-                            lines: vec![evidence],
-                            message: format!(
-                                "first new decision {:.3} s after the window start at {:.3} s, bound {:.3} s",
-                                secs(d),
-                                secs(start),
-                                secs(bound)
-                            ),
-                        });
-                    }
-                }
-                None => {
-                    all = None;
-                    if last_t.saturating_sub(start) >= bound {
-                        findings.add(RawFinding {
-                            prop: P::Liveness,
-                            nodes: vec![n],
-                            height: Some(next),
-                            round: None,
-                            lines: vec![evidence],
-                            message: format!(
-                                "decided no new height within {:.3} s of the window start at {:.3} s",
-                                secs(bound),
-                                secs(start)
-                            ),
-                        });
-                    } else {
-                        pending.push(n);
-                    }
-                }
-            }
-        }
+        let window =
+            Window { start, bound, last_t, evidence: start_line.unwrap_or(run_start_line) };
+        let judged = self.judge_nodes(&nodes, &window, findings);
         let stats = LivenessStats {
             window_start_ns: start,
             window_start_line: start_line,
             bound_ns: bound,
             nodes_expected: nodes.len(),
-            nodes_decided_in_bound: in_bound,
-            time_to_first_decision_ns: first,
-            time_to_all_decided_ns: all,
+            nodes_decided_in_bound: judged.in_bound,
+            time_to_first_decision_ns: judged.first,
+            time_to_all_decided_ns: judged.all,
         };
-        if findings.count(P::Liveness) > 0 {
+        if findings.count(Property::Liveness) > 0 {
             return (Verdict::Fail, None, Some(stats));
         }
-        if !pending.is_empty() {
-            let names: Vec<String> = pending.iter().map(|&n| model.name(n)).collect();
+        if !judged.pending.is_empty() {
+            let names: Vec<String> = judged.pending.iter().map(|&n| model.name(n)).collect();
             let r = format!(
                 "trace ends {:.3} s after the window start, before the {:.3} s bound, and {} have not decided yet",
                 secs(last_t.saturating_sub(start)),
@@ -214,6 +159,91 @@ impl Liveness {
             if start_line.is_some() { "the last heal" } else { "run start (no heal in trace)" };
         (Verdict::Pass, Some(format!("window from {from}")), Some(stats))
     }
+
+    /// The running correct validators of the set in force at the highest decided height.
+    fn expected_to_decide(&self, model: &Model) -> Vec<u32> {
+        let top = self.max_decided.iter().flatten().max().copied().unwrap_or(0);
+        model
+            .valset(top)
+            .members
+            .iter()
+            .map(|m| m.0)
+            .filter(|&n| model.is_correct(n) && self.down.get(n as usize).is_none_or(|&d| d == 0))
+            .collect()
+    }
+
+    /// Whether each of `nodes` decided a new height within the bound: a finding for each that
+    /// did so late, or not at all once the bound has passed; pending when the trace ended first.
+    fn judge_nodes(&self, nodes: &[u32], w: &Window, findings: &mut Findings) -> JudgedNodes {
+        let mut judged =
+            JudgedNodes { in_bound: 0, pending: Vec::new(), first: None, all: Some(0) };
+        for &n in nodes {
+            let got = self.first_new.get(n as usize).copied().flatten();
+            let next = self.max_decided.get(n as usize).copied().flatten().map_or(0, |h| h + 1);
+            match got {
+                Some(t) => {
+                    let d = t - w.start.min(t);
+                    judged.first = Some(judged.first.map_or(d, |f| f.min(d)));
+                    judged.all = judged.all.map(|a| a.max(d));
+                    if d <= w.bound {
+                        judged.in_bound += 1;
+                    } else {
+                        findings.add(RawFinding {
+                            prop: Property::Liveness,
+                            nodes: vec![n],
+                            height: None,
+                            round: None,
+                            lines: vec![w.evidence],
+                            message: format!(
+                                "first new decision {:.3} s after the window start at {:.3} s, bound {:.3} s",
+                                secs(d),
+                                secs(w.start),
+                                secs(w.bound)
+                            ),
+                        });
+                    }
+                }
+                None => {
+                    judged.all = None;
+                    if w.last_t.saturating_sub(w.start) >= w.bound {
+                        findings.add(RawFinding {
+                            prop: Property::Liveness,
+                            nodes: vec![n],
+                            height: Some(next),
+                            round: None,
+                            lines: vec![w.evidence],
+                            message: format!(
+                                "decided no new height within {:.3} s of the window start at {:.3} s",
+                                secs(w.bound),
+                                secs(w.start)
+                            ),
+                        });
+                    } else {
+                        judged.pending.push(n);
+                    }
+                }
+            }
+        }
+        judged
+    }
+}
+
+/// The liveness window: its start, the bound, the end of the trace, and the line cited as
+/// evidence (the last heal, or `run.start`).
+struct Window {
+    start: u64,
+    bound: u64,
+    last_t: u64,
+    evidence: u64,
+}
+
+/// The nodes judged: how many decided in the bound, which may still decide, and the times to
+/// the first and to every node's new decision (`None` when one has not decided).
+struct JudgedNodes {
+    in_bound: usize,
+    pending: Vec<u32>,
+    first: Option<u64>,
+    all: Option<u64>,
 }
 
 fn secs(ns: u64) -> f64 {

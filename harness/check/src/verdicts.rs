@@ -1,16 +1,17 @@
-//! End of trace: flush the window, judge the ledger and liveness, build the report.
+//! End of trace: flush the window, judge the ledger, liveness and accountability, and give
+//! each property its verdict (or the reason it is not evaluated).
 
-use crate::catalogue::{publish, RawFinding, N_PROPS, P, PROPERTIES};
 use crate::checker::Checker;
 use crate::error::CheckError;
+use crate::findings::RawFinding;
 use crate::options::DEFAULT_LIVENESS_BOUND_NS;
-use crate::report::{
-    CheckReport, Equivocation, PropertyResult, QuorumInfo, ValidatorInfo, Verdict,
-};
+use crate::report::{CheckReport, Verdict};
+use touchstone_spec::Property;
 
-type V = (Verdict, Option<String>);
+/// A property's verdict and the reason given with it.
+pub(crate) type Judgement = (Verdict, Option<String>);
 
-fn ne(r: impl Into<String>) -> V {
+fn not_evaluated(r: impl Into<String>) -> Judgement {
     (Verdict::NotEvaluated, Some(r.into()))
 }
 
@@ -44,9 +45,10 @@ impl Checker<'_> {
             &mut self.findings,
         );
         let acc = self.judge_accountability();
-        let mut verdicts: Vec<V> = (0..N_PROPS).map(|_| (Verdict::Pass, None)).collect();
-        verdicts[P::Liveness as usize] = (lv, lr);
-        verdicts[P::Accountability as usize] = acc;
+        let mut verdicts: Vec<Judgement> =
+            (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
+        verdicts[Property::Liveness.index()] = (lv, lr);
+        verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
         self.build(verdicts, byz, total, over, lstats)
     }
@@ -60,7 +62,7 @@ impl Checker<'_> {
             }
             for &(a, b, line) in &nc.gaps {
                 self.findings.add(RawFinding {
-                    prop: P::Chain,
+                    prop: Property::Chain,
                     nodes: vec![n],
                     height: Some(a),
                     round: None,
@@ -77,7 +79,7 @@ impl Checker<'_> {
         for u in &l.phantom_unsubmitted {
             if l.info[u.tx as usize].submitted.is_none() {
                 out.push(RawFinding {
-                    prop: P::NoPhantomTx,
+                    prop: Property::NoPhantomTx,
                     nodes: vec![u.node],
                     height: Some(u.height),
                     round: None,
@@ -92,7 +94,7 @@ impl Checker<'_> {
         for u in &l.validity_unsubmitted {
             if l.info[u.tx as usize].submitted.is_none() && l.submits > 0 {
                 out.push(RawFinding {
-                    prop: P::Validity,
+                    prop: Property::Validity,
                     nodes: vec![u.node],
                     height: Some(u.height),
                     round: None,
@@ -108,7 +110,7 @@ impl Checker<'_> {
             let name = l.txs.name(t as u32);
             if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at) {
                 out.push(RawFinding {
-                    prop: P::NoPhantomTx,
+                    prop: Property::NoPhantomTx,
                     nodes: vec![],
                     height: Some(h),
                     round: None,
@@ -127,7 +129,7 @@ impl Checker<'_> {
                     format!("tx {name} appears {} times in the decided chain", i.occurrences)
                 };
                 out.push(RawFinding {
-                    prop: P::NoLostTx,
+                    prop: Property::NoLostTx,
                     nodes: node.into_iter().collect(),
                     height,
                     round: None,
@@ -146,7 +148,7 @@ impl Checker<'_> {
         for e in &self.equivs {
             if self.model.is_correct(e.node) {
                 out.push(RawFinding {
-                    prop: P::Equivocation,
+                    prop: Property::Equivocation,
                     nodes: vec![e.node],
                     height: Some(e.height),
                     round: Some(e.round),
@@ -161,7 +163,7 @@ impl Checker<'_> {
         for &(reporter, accused, h, r, line) in &self.evidence {
             if self.model.is_correct(accused) && !self.equivocators.contains(&accused) {
                 out.push(RawFinding {
-                    prop: P::Equivocation,
+                    prop: Property::Equivocation,
                     nodes: vec![accused],
                     height: Some(h),
                     round: Some(r),
@@ -179,12 +181,12 @@ impl Checker<'_> {
         }
     }
 
-    fn judge_accountability(&mut self) -> V {
+    fn judge_accountability(&mut self) -> Judgement {
         let Some(h) = self.first_disagreement else {
             return if self.stats.agreement_compared > 0 {
                 (Verdict::Pass, Some("agreement held".into()))
             } else {
-                ne("agreement was not evaluated")
+                not_evaluated("agreement was not evaluated")
             };
         };
         let vs = self.model.valset(h);
@@ -203,7 +205,7 @@ impl Checker<'_> {
         }
         let total = vs.total;
         self.findings.add(RawFinding {
-            prop: P::Accountability,
+            prop: Property::Accountability,
             nodes: culprits,
             height: Some(h),
             round: None,
@@ -215,226 +217,104 @@ impl Checker<'_> {
         (Verdict::Fail, None)
     }
 
-    fn fill_verdicts(&self, v: &mut [V]) {
+    /// The verdicts that are not a plain pass: not evaluated for want of events, or passed with
+    /// a remark on what could be checked. Failures come from the findings afterwards.
+    fn fill_verdicts(&self, v: &mut [Judgement]) {
+        self.fill_decision_verdicts(v);
+        self.fill_vote_verdicts(v);
+        self.fill_ledger_verdicts(v);
+    }
+
+    /// Agreement, integrity, chain, validity and quorum: they need decisions of correct nodes.
+    fn fill_decision_verdicts(&self, v: &mut [Judgement]) {
         let s = &self.stats;
-        let l = &self.ledger;
-        let no_dec = s.decides == 0;
-        let no_cdec = s.correct_decisions == 0;
-        let set = |v: &mut [V], p: P, x: V| v[p as usize] = x;
-        if no_dec {
-            set(v, P::Agreement, ne("no cons.decide in the trace"));
+        let submits = self.ledger.submits;
+        let no_correct_decision = s.correct_decisions == 0;
+        if s.decides == 0 {
+            set(v, Property::Agreement, not_evaluated("no cons.decide in the trace"));
         } else if s.agreement_compared == 0 && s.late_decides == 0 {
-            set(v, P::Agreement, ne("no height was decided by two correct nodes"));
+            let r = "no height was decided by two correct nodes";
+            set(v, Property::Agreement, not_evaluated(r));
         }
-        for p in [P::Integrity, P::Chain] {
-            if no_cdec {
-                set(v, p, ne("no cons.decide by a correct node"));
+        if no_correct_decision {
+            let r = "no cons.decide by a correct node";
+            for p in [Property::Integrity, Property::Chain, Property::Validity, Property::Quorum] {
+                set(v, p, not_evaluated(r));
             }
+            return;
         }
-        if !no_cdec && s.parents_checked == 0 {
-            set(v, P::Chain, (Verdict::Pass, Some("contiguity only: no parent fields".into())));
+        if s.parents_checked == 0 {
+            set(v, Property::Chain, passed_with("contiguity only: no parent fields"));
         }
-        if no_cdec {
-            set(v, P::Validity, ne("no cons.decide by a correct node"));
-            set(v, P::Quorum, ne("no cons.decide by a correct node"));
-        } else {
-            if s.validity_judged == 0 && l.submits == 0 {
-                set(v, P::Validity, ne("no cons.propose and no tx.submit in the trace"));
-            } else if s.validity_judged == 0 {
-                set(v, P::Validity, (Verdict::Pass, Some("txs only: no cons.propose".into())));
-            } else if l.submits == 0 {
-                set(v, P::Validity, (Verdict::Pass, Some("proposals only: no tx.submit".into())));
-            }
-            if s.quorum_unverifiable == s.quorum_judged {
-                set(v, P::Quorum, ne("decisions carry no cert and the trace has no cons.vote"));
-            } else if s.quorum_unverifiable > 0 {
-                let r = format!(
-                    "{} decisions without cert or votes not checked",
-                    s.quorum_unverifiable
-                );
-                set(v, P::Quorum, (Verdict::Pass, Some(r)));
-            }
+        if s.validity_judged == 0 && submits == 0 {
+            let r = "no cons.propose and no tx.submit in the trace";
+            set(v, Property::Validity, not_evaluated(r));
+        } else if s.validity_judged == 0 {
+            set(v, Property::Validity, passed_with("txs only: no cons.propose"));
+        } else if submits == 0 {
+            set(v, Property::Validity, passed_with("proposals only: no tx.submit"));
         }
+        if s.quorum_unverifiable == s.quorum_judged {
+            let r = "decisions carry no cert and the trace has no cons.vote";
+            set(v, Property::Quorum, not_evaluated(r));
+        } else if s.quorum_unverifiable > 0 {
+            let r =
+                format!("{} decisions without cert or votes not checked", s.quorum_unverifiable);
+            set(v, Property::Quorum, passed_with(r));
+        }
+    }
+
+    /// No conflicting quorums, state agreement and equivocation: they need votes, app hashes,
+    /// proposals or evidence.
+    fn fill_vote_verdicts(&self, v: &mut [Judgement]) {
+        let s = &self.stats;
         if s.votes == 0 {
-            set(v, P::NoConflictingQuorums, ne("no cons.vote in the trace"));
+            set(v, Property::NoConflictingQuorums, not_evaluated("no cons.vote in the trace"));
         }
         if s.app_hash_compared == 0 {
-            set(v, P::StateAgreement, ne("no height with an app_hash from two correct nodes"));
+            let r = "no height with an app_hash from two correct nodes";
+            set(v, Property::StateAgreement, not_evaluated(r));
         }
         if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
-            set(v, P::Equivocation, ne("no cons.vote or cons.propose in the trace"));
+            let r = "no cons.vote or cons.propose in the trace";
+            set(v, Property::Equivocation, not_evaluated(r));
         } else if self.equivs_total > 0 {
             let r = format!("{} equivocations attributed", self.equivs_total);
-            set(v, P::Equivocation, (Verdict::Pass, Some(r)));
+            set(v, Property::Equivocation, passed_with(r));
         }
+    }
+
+    /// The ledger properties: they need decided txs with their details, snapshots, results.
+    fn fill_ledger_verdicts(&self, v: &mut [Judgement]) {
+        let l = &self.ledger;
         if l.applied_with_effect == 0 {
-            set(
-                v,
-                P::NoDoubleSpend,
-                ne("no decided tx with ledger details (tx.submit op, accounts, amount)"),
-            );
+            let r = "no decided tx with ledger details (tx.submit op, accounts, amount)";
+            set(v, Property::NoDoubleSpend, not_evaluated(r));
         }
         if l.uncertain > 0 {
             let r =
                 format!("{} decided txs lack the details needed to replay balances", l.uncertain);
-            set(v, P::Conservation, ne(r));
+            set(v, Property::Conservation, not_evaluated(r));
         } else if l.snapshots_checked == 0 {
-            set(
-                v,
-                P::Conservation,
-                ne("no state.snapshot with supply or balances at a decided height"),
-            );
+            let r = "no state.snapshot with supply or balances at a decided height";
+            set(v, Property::Conservation, not_evaluated(r));
         }
         let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
-            set(v, P::NoLostTx, ne("no committed tx.result (outside genesis) and decided chain"));
+            let r = "no committed tx.result (outside genesis) and decided chain";
+            set(v, Property::NoLostTx, not_evaluated(r));
         }
         if l.submits == 0 || l.applied == 0 {
-            set(v, P::NoPhantomTx, ne("no tx.submit or no decided tx in the trace"));
+            let r = "no tx.submit or no decided tx in the trace";
+            set(v, Property::NoPhantomTx, not_evaluated(r));
         }
     }
 }
 
-impl Checker<'_> {
-    fn build(
-        mut self,
-        mut verdicts: Vec<V>,
-        byz: u128,
-        total: u128,
-        over: bool,
-        liveness: Option<crate::report::LivenessStats>,
-    ) -> Result<CheckReport, CheckError> {
-        let replay =
-            self.opts.replay_command.clone().or_else(|| match (&self.scenario, &self.seed) {
-                (Some(s), Some(seed)) => Some(format!("touchstone run {s} --seed {seed}")),
-                _ => None,
-            });
-        // Drop findings about nodes finally known to be Byzantine (roles are run-wide truth).
-        let subject_correct =
-            |p: P| !matches!(p, P::NoConflictingQuorums | P::Accountability | P::NoLostTx);
-        let model = &self.model;
-        let mut kept: Vec<RawFinding> = std::mem::take(&mut self.findings.kept)
-            .into_iter()
-            .filter(|f| !subject_correct(f.prop) || f.nodes.iter().all(|&n| model.is_correct(n)))
-            .collect();
-        let mut counts = [0usize; N_PROPS];
-        for (i, c) in counts.iter_mut().enumerate() {
-            let listed = kept.iter().filter(|f| f.prop as usize == i).count();
-            *c = listed
-                + self.findings.counts[i]
-                    .saturating_sub(self.opts.limits.max_findings_per_property);
-        }
-        if verdicts[P::Conservation as usize].0 == Verdict::NotEvaluated {
-            kept.retain(|f| f.prop != P::Conservation);
-            counts[P::Conservation as usize] = 0;
-        }
-        kept.sort_by(|a, b| {
-            (a.prop, a.height, a.round, &a.nodes, &a.lines)
-                .cmp(&(b.prop, b.height, b.round, &b.nodes, &b.lines))
-        });
-        let mut properties = Vec::with_capacity(N_PROPS);
-        for (i, (id, name, _)) in PROPERTIES.iter().enumerate() {
-            let p = all_props()[i];
-            if counts[i] > 0 && verdicts[i].0 != Verdict::NotEvaluated {
-                verdicts[i].0 = Verdict::Fail;
-            }
-            properties.push(PropertyResult {
-                id: id.to_string(),
-                name: name.to_string(),
-                verdict: verdicts[i].0,
-                reason: verdicts[i].1.clone(),
-                expected_to_fail: over && p.is_safety(),
-                is_gate: if over { p == P::Accountability } else { p != P::Liveness },
-                findings: if verdicts[i].0 == Verdict::NotEvaluated { 0 } else { counts[i] },
-            });
-        }
-        let findings = kept
-            .iter()
-            .filter(|f| verdicts[f.prop as usize].0 != Verdict::NotEvaluated)
-            .map(|f| publish(f, |n| model.name(n), &replay))
-            .collect();
-        let equivocations = self
-            .equivs
-            .iter()
-            .map(|e| Equivocation {
-                node: model.name(e.node),
-                byzantine: model.is_byzantine(e.node),
-                height: e.height,
-                round: e.round,
-                what: e.what.clone(),
-                blocks: e.blocks.clone(),
-                lines: e.lines,
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if self.stats.late_events + self.stats.late_decides > 0 {
-            notes.push(format!(
-                "{} events and {} decisions arrived for heights older than the {}-height window and were only partly checked",
-                self.stats.late_events, self.stats.late_decides, self.opts.limits.window_heights
-            ));
-        }
-        if self.ledger.snapshots_unchecked > 0 {
-            notes.push(format!(
-                "{} snapshots could not be checked (height not reached or not kept)",
-                self.ledger.snapshots_unchecked
-            ));
-        }
-        if self.stats.validity_unverifiable > 0 && self.stats.proposes == 0 {
-            notes.push("no cons.propose in the trace: proposals were not checked".into());
-        }
-        Ok(CheckReport {
-            format_version: 1,
-            source: self.source.clone(),
-            lines: self.line,
-            events: self.events,
-            bad_lines: self.bad.clone(),
-            unknown_kinds: self.unknown_kinds.clone(),
-            protocol: self.protocol.clone(),
-            validators: self
-                .run_validators
-                .iter()
-                .map(|(id, power)| ValidatorInfo { id: id.clone(), power: *power })
-                .collect(),
-            quorum: QuorumInfo { num: model.num, den: model.den },
-            seed: self.seed.clone(),
-            scenario: self.scenario.clone(),
-            byzantine: model
-                .byzantine_nodes()
-                .into_iter()
-                .map(|n| model.name(n))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-            byzantine_power: u64::try_from(byz).unwrap_or(u64::MAX),
-            total_power: u64::try_from(total).unwrap_or(u64::MAX),
-            over_budget: over,
-            properties,
-            findings,
-            equivocations,
-            replay,
-            liveness,
-            heights_decided: self.stats.heights_decided,
-            notes,
-        })
-    }
+fn set(v: &mut [Judgement], p: Property, j: Judgement) {
+    v[p.index()] = j;
 }
 
-fn all_props() -> [P; N_PROPS] {
-    use P::*;
-    [
-        Agreement,
-        Integrity,
-        Chain,
-        Validity,
-        Quorum,
-        NoConflictingQuorums,
-        StateAgreement,
-        Liveness,
-        Equivocation,
-        Accountability,
-        NoDoubleSpend,
-        Conservation,
-        NoLostTx,
-        NoPhantomTx,
-    ]
+fn passed_with(r: impl Into<String>) -> Judgement {
+    (Verdict::Pass, Some(r.into()))
 }

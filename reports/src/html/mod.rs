@@ -10,14 +10,9 @@ pub mod charts;
 pub mod css;
 mod sections;
 
-use crate::junit::escape;
 use crate::model::Report;
+use sections::e;
 use std::fmt::Write;
-
-/// HTML-escapes text.
-pub(crate) fn e(s: &str) -> String {
-    escape(s)
-}
 
 /// Renders the whole report.
 pub fn render(r: &Report) -> String {

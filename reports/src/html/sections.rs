@@ -1,11 +1,16 @@
 //! The sections of `report.html`.
 
 use super::charts;
-use super::e;
-use crate::evaluate::display;
+use crate::display::display;
+use crate::junit::escape;
 use crate::model::*;
 use std::fmt::Write;
 use touchstone_core::time::Human;
+
+/// HTML-escapes text.
+pub(super) fn e(s: &str) -> String {
+    escape(s)
+}
 
 fn status_label(s: GateStatus) -> &'static str {
     match s {

@@ -5,6 +5,7 @@ use touchstone_reports::model::GateStatus;
 use touchstone_reports::rubric::{Better, Rubric, DEFAULT_RUBRIC};
 use touchstone_reports::score::{self, linear};
 use touchstone_reports::synth::Synth;
+use touchstone_spec::Property;
 
 #[test]
 fn score_is_one_at_target_zero_at_minimum_linear_between() {
@@ -152,4 +153,24 @@ fn default_rubric_covers_indicators_md() {
         assert_eq!(sum, 100.0, "{p}");
     }
     assert!(Rubric::default_rubric().check_profile("auditor").is_err());
+}
+
+#[test]
+fn default_rubric_gates_only_properties_the_trace_format_makes_gates() {
+    let r = Rubric::default_rubric();
+    let mut gated = 0;
+    for a in r.areas.iter().filter(|a| a.gate) {
+        for ind in a.groups.iter().flat_map(|g| &g.indicators) {
+            let Some(id) = &ind.property else { continue };
+            let p = Property::from_id(id).expect("the rubric validated its property ids");
+            assert!(
+                p.is_gate(ind.only_over_budget),
+                "{} gates {p}, which is not a gate when over_budget = {}",
+                ind.id,
+                ind.only_over_budget
+            );
+            gated += 1;
+        }
+    }
+    assert!(gated > 0, "the default rubric's gate area names checker properties");
 }

@@ -1,0 +1,302 @@
+//! One line in: the fast paths or the general scanner, the envelope checks (`run.start`
+//! first, time and `seq` in order), and the dispatch of an event to its handler by kind.
+
+use crate::checker::{Checker, EventError, EventResult};
+use crate::decision::Decision;
+use crate::error::CheckError;
+use crate::event::{bad, req_u64, LineError};
+use crate::fast::Fast;
+use crate::report::BadLine;
+
+impl Checker<'_> {
+    /// Handles one raw line (without its newline).
+    pub(crate) fn line(&mut self, raw: &[u8]) -> Result<(), CheckError> {
+        self.line += 1;
+        let res = match crate::fast::parse(raw, self.ctx.max_id) {
+            Some(f) => self.fast(f),
+            None => self.general(raw),
+        };
+        self.line_done(res)
+    }
+
+    /// Handles the line at the start of `buf` if a fast path takes it and it ends (with `\n`
+    /// or `\r\n`) inside `buf`: the number of bytes consumed, newline included. `None`: the
+    /// caller must find the line's end and call [`Checker::line`].
+    #[inline]
+    pub(crate) fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError> {
+        let known = if self.cert_raw_valid { &self.cert_raw[..] } else { b"" };
+        let Some((f, end)) = crate::fast::parse_prefix(buf, self.ctx.max_id, known) else {
+            return Ok(None);
+        };
+        let consumed = match buf.get(end) {
+            Some(b'\n') => end + 1,
+            Some(b'\r') if buf.get(end + 1) == Some(&b'\n') => end + 2,
+            _ => return Ok(None),
+        };
+        if end > self.opts.limits.max_line_bytes {
+            return Ok(None);
+        }
+        self.line += 1;
+        let res = self.fast(f);
+        self.line_done(res)?;
+        Ok(Some(consumed))
+    }
+
+    #[inline]
+    fn fast(&mut self, f: Fast<'_>) -> EventResult<()> {
+        match f {
+            Fast::Vote(v) => self.fast_vote(v),
+            Fast::Decide(d) => self.fast_decide(d),
+            Fast::Propose(p) => self.fast_propose(p),
+        }
+    }
+
+    #[inline]
+    fn line_done(&mut self, res: EventResult<()>) -> Result<(), CheckError> {
+        match res {
+            Ok(()) => {
+                self.events += 1;
+                Ok(())
+            }
+            Err(EventError::Fatal(e)) => Err(e),
+            Err(EventError::Line(e)) => self.bad_line(e),
+        }
+    }
+
+    /// A line through the general scanner.
+    fn general(&mut self, raw: &[u8]) -> EventResult<()> {
+        match std::str::from_utf8(raw) {
+            Ok(s) => self.event(s),
+            Err(e) => Err(EventError::Line(LineError::Bad {
+                field: "<line>".into(),
+                message: format!("not UTF-8 at byte {}", e.valid_up_to() + 1),
+            })),
+        }
+    }
+
+    /// Records (or raises) a bad line.
+    pub(crate) fn bad_line(&mut self, e: LineError) -> Result<(), CheckError> {
+        let (field, message, limit) = match e {
+            LineError::Bad { field, message } => (field, message, None),
+            LineError::Limit { what, limit } => (
+                "<limit>".to_string(),
+                format!("{what} exceeds the limit of {limit}"),
+                Some((what, limit)),
+            ),
+        };
+        if !self.opts.skip_bad_lines {
+            return Err(match limit {
+                Some((what, limit)) => CheckError::LimitExceeded {
+                    source_name: self.source.clone(),
+                    line: self.line,
+                    what,
+                    limit,
+                },
+                None => CheckError::BadLine {
+                    source_name: self.source.clone(),
+                    line: self.line,
+                    field,
+                    message,
+                },
+            });
+        }
+        self.bad.count += 1;
+        if self.bad.first.len() < self.opts.limits.max_bad_lines_reported {
+            self.bad.first.push(BadLine { line: self.line, field, message });
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, s: &str) -> EventResult<()> {
+        let mut f = crate::event::Fields::default();
+        self.ctx.fields(s, &mut f)?;
+        let kind = self.ctx.req_str("kind", f.kind)?;
+        let t = req_u64("t_ns", f.t_ns)?;
+        let seq = crate::event::opt_u64("seq", f.seq)?;
+        self.envelope(&kind, t, seq)?;
+        self.dispatch(&kind, &f, t)?;
+        self.envelope_done(t, seq);
+        Ok(())
+    }
+
+    /// A `cons.vote` read by the fast path.
+    #[inline]
+    fn fast_vote(&mut self, v: crate::fast::Vote<'_>) -> EventResult<()> {
+        self.envelope_of(false, "cons.vote", v.t, v.seq)?;
+        self.vote(v.node, v.height, v.round, v.vtype, v.block)?;
+        self.envelope_done(v.t, v.seq);
+        Ok(())
+    }
+
+    /// A `cons.propose` read by the fast path.
+    fn fast_propose(&mut self, p: crate::fast::Propose<'_>) -> EventResult<()> {
+        self.envelope_of(false, "cons.propose", p.t, p.seq)?;
+        self.propose(p.node, p.height, p.round, p.block)?;
+        self.envelope_done(p.t, p.seq);
+        Ok(())
+    }
+
+    /// A `cons.decide` read by the fast path.
+    fn fast_decide(&mut self, d: crate::fast::Decide<'_>) -> EventResult<()> {
+        self.envelope_of(false, "cons.decide", d.t, d.seq)?;
+        let dec = Decision {
+            node: d.node,
+            height: d.height,
+            round: d.round,
+            block: d.block,
+            parent: d.parent,
+            app_hash: d.app_hash,
+        };
+        self.decide(dec, Some(d.signers.iter()), Some(d.signers.raw()), d.txs.iter(), d.t)?;
+        self.envelope_done(d.t, d.seq);
+        Ok(())
+    }
+
+    /// Checks a line's envelope against the trace so far: `run.start` first and once,
+    /// `t_ns` non-decreasing, `seq` increasing.
+    #[inline]
+    fn envelope(&mut self, kind: &str, t: u64, seq: Option<u64>) -> EventResult<()> {
+        self.envelope_of(kind == "run.start", kind, t, seq)
+    }
+
+    /// [`Checker::envelope`] with the kind already compared with `run.start`.
+    #[inline]
+    fn envelope_of(
+        &mut self,
+        run_start: bool,
+        kind: &str,
+        t: u64,
+        seq: Option<u64>,
+    ) -> EventResult<()> {
+        let line = self.line;
+        if run_start {
+            if let Some(first) = self.run_start_line {
+                return Err(EventError::Fatal(CheckError::DuplicateRunStart {
+                    source_name: self.source.clone(),
+                    line,
+                    first_line: first,
+                }));
+            }
+        } else if self.run_start_line.is_none() {
+            return Err(EventError::Fatal(CheckError::BeforeRunStart {
+                source_name: self.source.clone(),
+                line,
+                kind: crate::event::clip(kind),
+            }));
+        }
+        if t < self.last_t.0 {
+            return Err(EventError::Fatal(CheckError::Order {
+                source_name: self.source.clone(),
+                line,
+                t_ns: t,
+                previous: self.last_t.0,
+                previous_line: self.last_t.1,
+            }));
+        }
+        if let (Some(seq), Some((prev, prev_line))) = (seq, self.last_seq) {
+            if seq <= prev {
+                return Err(EventError::Fatal(CheckError::SeqOrder {
+                    source_name: self.source.clone(),
+                    line,
+                    seq,
+                    previous: prev,
+                    previous_line: prev_line,
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the envelope of a line that was handled.
+    #[inline]
+    fn envelope_done(&mut self, t: u64, seq: Option<u64>) {
+        self.last_t = (t, self.line);
+        if let Some(seq) = seq {
+            self.last_seq = Some((seq, self.line));
+        }
+    }
+
+    fn dispatch(&mut self, kind: &str, f: &crate::event::Fields<'_>, t: u64) -> EventResult<()> {
+        match kind {
+            "cons.vote" => self.on_vote(f),
+            "cons.decide" => self.on_decide(f, t),
+            "cons.propose" => self.on_propose(f),
+            "cons.step" => {
+                self.ctx.req_str("node", f.node)?;
+                req_u64("height", f.height)?;
+                req_u64("round", f.round)?;
+                self.ctx.req_str("step", f.step)?;
+                Ok(())
+            }
+            "msg.send" => {
+                for (name, v) in
+                    [("node", f.node), ("to", f.to), ("msg", f.msg), ("mtype", f.mtype)]
+                {
+                    self.ctx.req_str(name, v)?;
+                }
+                Ok(())
+            }
+            "msg.recv" => {
+                for (name, v) in [("node", f.node), ("from", f.from), ("msg", f.msg)] {
+                    self.ctx.req_str(name, v)?;
+                }
+                Ok(())
+            }
+            "msg.drop" => {
+                self.ctx.req_str("msg", f.msg)?;
+                self.ctx.req_str("reason", f.reason)?;
+                Ok(())
+            }
+            "run.start" => self.on_run_start(f),
+            "node.role" => self.on_role(f),
+            "valset.change" => self.on_valset(f),
+            "run.end" => Ok(()),
+            "fault.start" => self.on_fault_start(f),
+            "fault.stop" => {
+                let id = self.ctx.req_str("fault", f.fault)?;
+                self.live.fault_stop(&id, t, self.line);
+                Ok(())
+            }
+            "net.heal" => {
+                self.live.heal(t, self.line);
+                Ok(())
+            }
+            "evidence.detect" => self.on_evidence(f),
+            "tx.submit" => self.on_submit(f),
+            "tx.result" => self.on_result(f),
+            "state.snapshot" => self.on_snapshot(f),
+            other => {
+                if let Some(c) = self.unknown_kinds.get_mut(other) {
+                    *c += 1;
+                } else if self.unknown_kinds.len() < self.opts.limits.max_unknown_kinds {
+                    self.unknown_kinds.insert(other.to_string(), 1);
+                } else {
+                    *self.unknown_kinds.entry("<other>".to_string()).or_insert(0) += 1;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn on_fault_start(&mut self, f: &crate::event::Fields<'_>) -> EventResult<()> {
+        let id = self.ctx.req_str("fault", f.fault)?;
+        let ftype = self.ctx.req_str("type", f.ftype)?;
+        let Some(tv) = f.targets else { return bad("targets", "missing required field")? };
+        let mut names = Vec::new();
+        for e in crate::event::elements(&self.ctx, "targets", tv)? {
+            match e {
+                crate::json::Val::Arr(_) => names.extend(self.ctx.str_list("targets", e)?),
+                _ => names.push(self.ctx.req_str("targets", Some(e))?),
+            }
+        }
+        let mut targets = Vec::with_capacity(names.len());
+        for n in names {
+            targets.push(self.node(&n)?);
+        }
+        if self.live.active_faults() >= self.opts.limits.max_nodes {
+            return Err(self.limit("number of active faults", self.opts.limits.max_nodes));
+        }
+        self.live.fault_start(&id, &ftype, targets);
+        Ok(())
+    }
+}

@@ -1,0 +1,259 @@
+//! The trace format's properties: what a checker judges in a trace (docs/trace-format.md).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A property of the trace format, judged on a whole trace. Its [`id`](Property::id) is the
+/// name used in traces' reports, scenario gates (`criteria.gates`) and rubrics.
+///
+/// The variants are in the trace format's order, which is also the order of a checker's
+/// report and of its sorted findings (`Ord` follows it).
+///
+/// ```
+/// use touchstone_spec::Property;
+///
+/// let p = Property::from_id("no_double_spend").unwrap();
+/// assert_eq!(p, Property::NoDoubleSpend);
+/// assert_eq!(p.to_string(), "no_double_spend");
+/// assert!(p.is_safety() && p.is_gate(false) && !p.is_gate(true));
+/// assert_eq!(Property::ALL.len(), 14);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    Agreement,
+    Integrity,
+    Chain,
+    Validity,
+    Quorum,
+    NoConflictingQuorums,
+    StateAgreement,
+    Liveness,
+    Equivocation,
+    Accountability,
+    NoDoubleSpend,
+    Conservation,
+    NoLostTx,
+    NoPhantomTx,
+}
+
+impl Property {
+    /// Number of properties.
+    pub const COUNT: usize = 14;
+
+    /// Every property, in the trace format's order.
+    pub const ALL: [Property; Property::COUNT] = [
+        Property::Agreement,
+        Property::Integrity,
+        Property::Chain,
+        Property::Validity,
+        Property::Quorum,
+        Property::NoConflictingQuorums,
+        Property::StateAgreement,
+        Property::Liveness,
+        Property::Equivocation,
+        Property::Accountability,
+        Property::NoDoubleSpend,
+        Property::Conservation,
+        Property::NoLostTx,
+        Property::NoPhantomTx,
+    ];
+
+    /// The id, e.g. `no_double_spend`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Property::Agreement => "agreement",
+            Property::Integrity => "integrity",
+            Property::Chain => "chain",
+            Property::Validity => "validity",
+            Property::Quorum => "quorum",
+            Property::NoConflictingQuorums => "no_conflicting_quorums",
+            Property::StateAgreement => "state_agreement",
+            Property::Liveness => "liveness",
+            Property::Equivocation => "equivocation",
+            Property::Accountability => "accountability",
+            Property::NoDoubleSpend => "no_double_spend",
+            Property::Conservation => "conservation",
+            Property::NoLostTx => "no_lost_tx",
+            Property::NoPhantomTx => "no_phantom_tx",
+        }
+    }
+
+    /// The name a reader sees, e.g. `No double spend`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Property::Agreement => "Agreement",
+            Property::Integrity => "Integrity",
+            Property::Chain => "Chain well-formed",
+            Property::Validity => "Validity",
+            Property::Quorum => "Quorum justification",
+            Property::NoConflictingQuorums => "No conflicting quorums",
+            Property::StateAgreement => "State agreement",
+            Property::Liveness => "Bounded liveness",
+            Property::Equivocation => "Equivocation found and attributed",
+            Property::Accountability => "Accountable safety",
+            Property::NoDoubleSpend => "No double spend",
+            Property::Conservation => "Conservation",
+            Property::NoLostTx => "Nothing lost",
+            Property::NoPhantomTx => "No phantom or duplicate",
+        }
+    }
+
+    /// What the property demands, in one line.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Property::Agreement => "all correct nodes that decide a height decide the same block",
+            Property::Integrity => {
+                "no correct node decides two different blocks at one height, even after a restart"
+            }
+            Property::Chain => {
+                "decided parents link to the previous decided block; each correct node's decided heights are contiguous"
+            }
+            Property::Validity => {
+                "every block decided by a correct node was proposed, and every tx in it was submitted"
+            }
+            Property::Quorum => {
+                "every decision of a correct node is justified by a quorum of distinct validators of the set (cert or votes)"
+            }
+            Property::NoConflictingQuorums => {
+                "at no (height, round, vtype) do votes for two different blocks each reach a quorum"
+            }
+            Property::StateAgreement => {
+                "correct nodes reporting an app_hash for a height report the same one"
+            }
+            Property::Liveness => {
+                "after the last heal, every running correct node decides a new height within the bound"
+            }
+            Property::Equivocation => {
+                "validators casting two different votes or proposals in one slot are named; a correct one is a finding"
+            }
+            Property::Accountability => {
+                "when agreement fails, proven equivocators hold at least 1/3 of the power"
+            }
+            Property::NoDoubleSpend => {
+                "no (account, nonce) or balance is spent twice on the decided chain; no balance goes negative"
+            }
+            Property::Conservation => {
+                "in every snapshot, supply = issued - redeemed and balances sum to supply"
+            }
+            Property::NoLostTx => {
+                "every tx with a committed result appears exactly once in the decided chain"
+            }
+            Property::NoPhantomTx => {
+                "every decided tx was submitted, appears once, and was not rejected"
+            }
+        }
+    }
+
+    /// The property with this id, if the trace format defines it.
+    pub fn from_id(id: &str) -> Option<Property> {
+        Property::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// The position in [`Property::ALL`] (for tables indexed by property).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// A safety property: something bad never happens. When Byzantine power is over the
+    /// protocol's budget, safety may legitimately be lost, so a failure is *expected*.
+    /// `liveness` is not safety; `equivocation` and `accountability` are what still hold
+    /// over budget (the culprits are named and hold enough power).
+    pub const fn is_safety(self) -> bool {
+        match self {
+            Property::Liveness | Property::Equivocation | Property::Accountability => false,
+            Property::Agreement
+            | Property::Integrity
+            | Property::Chain
+            | Property::Validity
+            | Property::Quorum
+            | Property::NoConflictingQuorums
+            | Property::StateAgreement
+            | Property::NoDoubleSpend
+            | Property::Conservation
+            | Property::NoLostTx
+            | Property::NoPhantomTx => true,
+        }
+    }
+
+    /// A gate: one failure fails the run whatever the scores. In budget every property but
+    /// `liveness` is a gate; over budget only `accountability` is.
+    pub const fn is_gate(self, over_budget: bool) -> bool {
+        if over_budget {
+            matches!(self, Property::Accountability)
+        } else {
+            !matches!(self, Property::Liveness)
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// An id that names no property of the trace format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownProperty(pub String);
+
+impl fmt::Display for UnknownProperty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown property {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownProperty {}
+
+impl FromStr for Property {
+    type Err = UnknownProperty;
+
+    fn from_str(s: &str) -> Result<Property, UnknownProperty> {
+        Property::from_id(s).ok_or_else(|| UnknownProperty(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_match_serde() {
+        for p in Property::ALL {
+            assert_eq!(Property::from_id(p.id()), Some(p));
+            assert_eq!(p.id().parse::<Property>(), Ok(p));
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.id()));
+            assert_eq!(serde_json::from_str::<Property>(&format!("\"{p}\"")).unwrap(), p);
+        }
+        assert_eq!(Property::from_id("Agreement"), None);
+        assert!("nothing".parse::<Property>().is_err());
+    }
+
+    #[test]
+    fn all_lists_each_property_once_in_index_order() {
+        for (i, p) in Property::ALL.into_iter().enumerate() {
+            assert_eq!(p.index(), i);
+        }
+        assert!(Property::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn over_budget_only_accountability_is_a_gate_and_in_budget_all_but_liveness() {
+        let gates =
+            |over| Property::ALL.into_iter().filter(|p| p.is_gate(over)).collect::<Vec<_>>();
+        assert_eq!(gates(true), [Property::Accountability]);
+        assert_eq!(gates(false).len(), Property::COUNT - 1);
+        assert!(!gates(false).contains(&Property::Liveness));
+    }
+
+    #[test]
+    fn safety_excludes_liveness_and_what_still_holds_over_budget() {
+        let not_safety: Vec<Property> =
+            Property::ALL.into_iter().filter(|p| !p.is_safety()).collect();
+        assert_eq!(
+            not_safety,
+            [Property::Liveness, Property::Equivocation, Property::Accountability]
+        );
+    }
+}
