@@ -4,8 +4,9 @@
 
 use std::io::Write;
 use std::path::Path;
-use touchstone_core::adapter::{Capabilities, FinalityRule, OpKind, SystemInfo};
+use touchstone_core::adapter::{Capabilities, FinalityRule, SystemInfo};
 use touchstone_core::engine::{FaultRecord, FaultStatus, GeneratorLag, RunMetrics};
+use touchstone_core::ledger::OpKind;
 use touchstone_core::metrics::{PhaseMetrics, SeriesRecorder};
 use touchstone_core::record::*;
 use touchstone_core::scenario::{Criteria, FaultAction, RateSpec, ScenarioBuilder, ScenarioKind};

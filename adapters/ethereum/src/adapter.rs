@@ -16,10 +16,12 @@ use std::sync::mpsc::{RecvTimeoutError, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use touchstone_core::adapter::{
-    Adapter, AdapterError, Capabilities, EventSink, FaultControl, FaultError, FaultKind,
-    FinalityRule, OpKind, Setup, StateSnapshot, SubmitAck, SystemInfo, TxRequest,
+    Adapter, AdapterError, Capabilities, EventSink, FaultControl, FaultError, FinalityRule, Setup,
+    StateSnapshot, SubmitAck, SystemInfo, TxRequest,
 };
+use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::FaultAction;
+use touchstone_core::scenario::FaultKind;
 use touchstone_core::time::{Clock, Nanos, WallClock};
 use touchstone_core::trace::ValidatorInfo;
 use touchstone_core::{Operation, Reason};

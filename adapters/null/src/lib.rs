@@ -27,6 +27,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use touchstone_core::adapter::*;
+use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::Scenario;
 use touchstone_core::time::{parse_duration, Clock, WallClock};
 use touchstone_core::{Nanos, Reason, Seed};

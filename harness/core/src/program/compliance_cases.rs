@@ -8,8 +8,7 @@ pub use super::compliance_world::{
 };
 
 use super::common::{AGENT, INST};
-use super::Genesis;
-use crate::adapter::{AdminAction as A, Claim, Operation};
+use crate::ledger::{AdminAction as A, Claim, Genesis, Operation};
 use crate::reason::Reason;
 use crate::refmodel::AUTHORITY;
 use crate::seed::Rng;

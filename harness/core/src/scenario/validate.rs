@@ -1,6 +1,7 @@
 //! Raw script → validated [`Scenario`], collecting every problem instead of stopping at the first.
 
 use super::diag::{line_col, locate, suggest, Diagnostic, FieldPath, ScenarioError, Seg};
+use super::faults::*;
 use super::model::*;
 use super::raw::*;
 use crate::time::{parse_duration, Nanos, NS_PER_MS, NS_PER_S};
@@ -659,8 +660,8 @@ impl Validator {
         }
         let program = r.program.clone().unwrap_or_else(|| "payments".into());
         let params = r.params.clone().unwrap_or_default();
-        if self.name_in(p.key("program"), &program, crate::program::PROGRAMS) {
-            for (path, msg) in crate::program::check_params(&program, &params) {
+        if self.name_in(p.key("program"), &program, super::programs::PROGRAMS) {
+            for (path, msg) in super::programs::check_params(&program, &params) {
                 self.err(path, msg);
             }
         }

@@ -1,5 +1,6 @@
 //! Integration tests of touchstone-core.
 
+mod layering;
 mod programs;
 mod scenario_errors;
 mod scenario_roundtrip;
