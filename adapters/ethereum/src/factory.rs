@@ -1,7 +1,8 @@
 //! [`EthereumFactory`]: builds the adapter for a scenario from `--adapter-config FILE`.
 
-use crate::adapter::{EthereumAdapter, NAME};
+use crate::adapter::EthereumAdapter;
 use crate::config::Config;
+use crate::names::NAME;
 use std::path::Path;
 use touchstone_core::adapter::{Adapter, AdapterError, AdapterFactory};
 use touchstone_core::scenario::{RateSpec, WorkloadSpec};
