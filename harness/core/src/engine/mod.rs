@@ -172,6 +172,9 @@ pub fn run_program(
             });
         }
     }
+    // Faults the adapter does not declare are known now; they are recorded as not exercised
+    // and never handed to its fault control.
+    let has_fault_control = adapter.faults().is_some();
     let system = adapter.system_info();
     trace.emit(
         0,
@@ -269,6 +272,7 @@ pub fn run_program(
     // Run time starts when the adapter is ready: phase offsets are relative to this.
     let t0 = adapter.now();
     let mut timeline = FaultTimeline::new(&scenario.faults, &scenario.network.link, t0);
+    timeline.refuse_undeclared(&caps, has_fault_control, adapter.name());
     let mut next_progress = t0 + NS_PER_S;
     let mut last_committed = 0u64;
     let mut last_submitted = 0u64;

@@ -1,5 +1,6 @@
 //! Integration tests of touchstone-core.
 
+mod engine_faults;
 mod layering;
 mod programs;
 mod scenario_errors;
