@@ -129,6 +129,9 @@ pub struct SystemInfo {
 /// What the adapter must set up before the measured phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setup {
+    /// The run's seed, as given to the engine: the one way a seed reaches an adapter. Every
+    /// random choice of the adapter (keys, a simulated network's delays) derives from it
+    /// through named streams ([`Seed::stream`]).
     pub seed: Seed,
     /// Harness account names, `a0..aN`.
     pub accounts: Vec<String>,
@@ -252,11 +255,11 @@ impl<T: TraceSink> EventSink for CollectingSink<T> {
 pub trait AdapterFactory {
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
-    /// Builds the adapter for `scenario`, with an optional configuration file.
+    /// Builds the adapter for `scenario`, with an optional configuration file. The run's seed
+    /// reaches the adapter later, in [`Setup::seed`].
     fn build(
         &self,
         scenario: &Scenario,
-        seed: Seed,
         config: Option<&std::path::Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError>;
 }

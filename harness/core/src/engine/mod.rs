@@ -135,6 +135,9 @@ pub enum EngineError {
 
 /// Runs `scenario` against `adapter` with `seed`, writing the trace to `trace`.
 ///
+/// `seed` is the run's only seed: the workload's streams derive from it, and the adapter receives
+/// it in [`Setup::seed`] (adapters and their factories take none of their own).
+///
 /// Errors before the first transaction return `Err`; an adapter failure mid-run ends the run with
 /// [`EndReason::AdapterFailed`] and keeps everything measured so far.
 pub fn run(
