@@ -56,17 +56,9 @@ pub struct FaultTimeline {
 }
 
 impl FaultTimeline {
-    /// `t0` is the adapter time at which the load starts (fault times are relative to it).
-    /// Every fault starts `Pending`; see [`FaultTimeline::refuse_undeclared`].
-    pub fn new(specs: &[FaultSpec], default_link: &LinkSpec, t0: Nanos) -> Self {
-        let mut steps = Vec::new();
-        for (i, f) in specs.iter().enumerate() {
-            steps.push((t0 + f.at, Step::Start(i)));
-            if let Some(d) = f.duration {
-                steps.push((t0 + f.at + d, Step::Undo(i)));
-            }
-        }
-        steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Start(_))));
+    /// The scenario's faults, every one `Pending`, none scheduled yet (see
+    /// [`FaultTimeline::refuse_undeclared`] and [`FaultTimeline::schedule_from`]).
+    pub fn new(specs: &[FaultSpec], default_link: &LinkSpec) -> Self {
         let records = specs
             .iter()
             .map(|f| FaultRecord {
@@ -83,7 +75,7 @@ impl FaultTimeline {
             .collect();
         FaultTimeline {
             specs: specs.to_vec(),
-            steps,
+            steps: Vec::new(),
             next: 0,
             records,
             default_link: default_link.clone(),
@@ -111,6 +103,21 @@ impl FaultTimeline {
             refused += 1;
         }
         refused
+    }
+
+    /// Schedules every fault's start and undo; `t0` is the adapter time at which the load
+    /// starts (fault times are relative to it).
+    pub fn schedule_from(&mut self, t0: Nanos) {
+        let mut steps = Vec::new();
+        for (i, f) in self.specs.iter().enumerate() {
+            steps.push((t0 + f.at, Step::Start(i)));
+            if let Some(d) = f.duration {
+                steps.push((t0 + f.at + d, Step::Undo(i)));
+            }
+        }
+        steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Start(_))));
+        self.steps = steps;
+        self.next = 0;
     }
 
     /// Adapter time of the next step, if any.
