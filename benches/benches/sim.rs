@@ -40,7 +40,7 @@ fn scenario(protocol: &str, n: usize, tps: f64, secs: u64) -> Scenario {
 
 /// Runs `s`; returns the deliveries simulated.
 fn run(s: &Scenario, trace: &mut dyn TraceSink) -> u64 {
-    let mut a = SimAdapter::new(s, Seed(1)).expect("builds");
+    let mut a = SimAdapter::new(s).expect("builds");
     let r = engine::run(s, &mut a, Seed(1), trace, Default::default()).expect("runs");
     assert!(r.metrics.measured.committed > 0, "{} committed nothing", s.name);
     a.stats().deliveries

@@ -89,7 +89,7 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     }
     let meter = CostMeter::start();
     let mut adapter =
-        factory.build(&scenario, p.seed, p.adapter_config.as_deref()).map_err(adapter_failure)?;
+        factory.build(&scenario, p.adapter_config.as_deref()).map_err(adapter_failure)?;
     let dir_path = p.out.clone().unwrap_or_else(|| {
         PathBuf::from("touchstone-out")
             .join(&scenario.name)

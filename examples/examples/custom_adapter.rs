@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use touchstone_core::adapter::*;
 use touchstone_core::engine::{self, RunOptions};
+use touchstone_core::ledger::{OpKind, Operation};
 use touchstone_core::scenario::{RateSpec, ScenarioBuilder, ScenarioKind};
 use touchstone_core::time::{Human, NS_PER_MS, NS_PER_S};
 use touchstone_core::trace::MemoryTrace;

@@ -3,8 +3,10 @@
 
 use crate::anvil::{AnvilError, AnvilProcess};
 use crate::config::{Config, GasPrice, NodeMode};
+use crate::errors::{protocol_error, rpc_error};
 use crate::keys::Address;
-use crate::rpc::{quantity, RpcClient, RpcError, TransportKind};
+use crate::names::{NAME, NODE};
+use crate::rpc::{quantity, RpcClient};
 use crate::shared::{lock, Ctx, NodeState, Obs, Shared};
 use crate::submit::{Item, SendAccount};
 use crate::tx::{Fees, TxType};
@@ -16,17 +18,15 @@ use std::sync::mpsc::{RecvTimeoutError, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use touchstone_core::adapter::{
-    Adapter, AdapterError, Capabilities, EventSink, FaultControl, FaultError, FaultKind,
-    FinalityRule, OpKind, Setup, StateSnapshot, SubmitAck, SystemInfo, TxRequest,
+    Adapter, AdapterError, Capabilities, EventSink, FaultControl, FaultError, FinalityRule, Setup,
+    StateSnapshot, SubmitAck, SystemInfo, TxRequest,
 };
+use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::FaultAction;
+use touchstone_core::scenario::FaultKind;
 use touchstone_core::time::{Clock, Nanos, WallClock};
 use touchstone_core::trace::ValidatorInfo;
 use touchstone_core::{Operation, Reason};
-
-pub(crate) const NAME: &str = "ethereum";
-/// The one node this adapter drives.
-pub(crate) const NODE: &str = "n0";
 
 /// The Ethereum JSON-RPC adapter. Build it with [`crate::EthereumFactory`] or
 /// [`EthereumAdapter::connect`].
@@ -62,37 +62,6 @@ pub struct EthereumAdapter {
     pub(crate) unsent: Arc<AtomicUsize>,
     /// Submissions that found their sender's queue full, and the time they waited (ns).
     pub(crate) full_waits: (u64, u64),
-}
-
-/// Wraps an RPC failure of `method` as the adapter error the CLI maps to exit 3.
-pub(crate) fn rpc_error(method: &str, e: RpcError) -> AdapterError {
-    let adapter = NAME.to_string();
-    match e {
-        RpcError::Transport { url, kind, message } => {
-            let what = match kind {
-                TransportKind::Refused => "refused (is the node running?)",
-                TransportKind::Timeout => "no answer within the timeout (the node hangs)",
-                TransportKind::Io => "connection failed",
-            };
-            AdapterError::Connect {
-                adapter,
-                endpoint: url,
-                message: format!("{method}: {what}: {message}"),
-            }
-        }
-        RpcError::Http { .. } | RpcError::Garbage { .. } => {
-            AdapterError::Protocol { adapter, method: method.into(), message: e.to_string() }
-        }
-        RpcError::Node(n) => AdapterError::Call {
-            adapter,
-            method: method.into(),
-            message: format!("{} (code {})", n.message, n.code),
-        },
-    }
-}
-
-pub(crate) fn protocol_error(method: &str, message: impl Into<String>) -> AdapterError {
-    AdapterError::Protocol { adapter: NAME.into(), method: method.into(), message: message.into() }
 }
 
 fn anvil_error(e: AnvilError) -> AdapterError {

@@ -3,7 +3,12 @@
 //! Clients word their errors differently (geth, Besu, Nethermind, anvil/reth); the matching is on
 //! lower-cased substrings that all of them share. The full message is kept for the disclosure
 //! (`node_messages` in the system details), since a reason code alone loses it.
+//!
+//! Also the harness's side: RPC failures as the [`AdapterError`]s that end a run (exit code 3).
 
+use crate::names::NAME;
+use crate::rpc::{RpcError, TransportKind};
+use touchstone_core::adapter::AdapterError;
 use touchstone_core::Reason;
 
 /// The reason code for a node's rejection message.
@@ -90,6 +95,37 @@ fn word_usize(w: &[u8]) -> Option<usize> {
     let mut b = [0u8; 8];
     b.copy_from_slice(&w[24..]);
     usize::try_from(u64::from_be_bytes(b)).ok()
+}
+
+/// Wraps an RPC failure of `method` as the adapter error the CLI maps to exit 3.
+pub(crate) fn rpc_error(method: &str, e: RpcError) -> AdapterError {
+    let adapter = NAME.to_string();
+    match e {
+        RpcError::Transport { url, kind, message } => {
+            let what = match kind {
+                TransportKind::Refused => "refused (is the node running?)",
+                TransportKind::Timeout => "no answer within the timeout (the node hangs)",
+                TransportKind::Io => "connection failed",
+            };
+            AdapterError::Connect {
+                adapter,
+                endpoint: url,
+                message: format!("{method}: {what}: {message}"),
+            }
+        }
+        RpcError::Http { .. } | RpcError::Garbage { .. } => {
+            AdapterError::Protocol { adapter, method: method.into(), message: e.to_string() }
+        }
+        RpcError::Node(n) => AdapterError::Call {
+            adapter,
+            method: method.into(),
+            message: format!("{} (code {})", n.message, n.code),
+        },
+    }
+}
+
+pub(crate) fn protocol_error(method: &str, message: impl Into<String>) -> AdapterError {
+    AdapterError::Protocol { adapter: NAME.into(), method: method.into(), message: message.into() }
 }
 
 #[cfg(test)]

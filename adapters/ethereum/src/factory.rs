@@ -1,12 +1,13 @@
 //! [`EthereumFactory`]: builds the adapter for a scenario from `--adapter-config FILE`.
 
-use crate::adapter::{EthereumAdapter, NAME};
+use crate::adapter::EthereumAdapter;
 use crate::config::Config;
+use crate::names::NAME;
 use std::path::Path;
 use touchstone_core::adapter::{Adapter, AdapterError, AdapterFactory};
 use touchstone_core::scenario::{RateSpec, WorkloadSpec};
 use touchstone_core::time::NS_PER_S;
-use touchstone_core::{Scenario, Seed};
+use touchstone_core::Scenario;
 
 /// Builds `ethereum` adapters. Without a configuration file it starts a managed anvil with the
 /// defaults ([`Config::managed_default`]).
@@ -25,7 +26,6 @@ impl AdapterFactory for EthereumFactory {
     fn build(
         &self,
         scenario: &Scenario,
-        _seed: Seed,
         config: Option<&Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError> {
         let cfg = match config {
@@ -80,7 +80,7 @@ mod tests {
         let s = ScenarioBuilder::new("e", ScenarioKind::Payment)
             .phase("a", NS_PER_S, RateSpec::Constant { tps: 1.0 })
             .build();
-        let Err(e) = EthereumFactory.build(&s, Seed(1), Some(&p)) else { panic!("must fail") };
+        let Err(e) = EthereumFactory.build(&s, Some(&p)) else { panic!("must fail") };
         assert!(matches!(e, AdapterError::Config { .. }), "{e}");
         let msg = e.to_string();
         assert!(msg.contains("bad.toml") && msg.contains("confirmations"), "{msg}");

@@ -2,8 +2,10 @@
 //! (its initial balance plus a reserve for fees), wait until the funding is mined, and record
 //! each account's balance and nonce as the starting point of the measured run.
 
-use crate::adapter::{protocol_error, rpc_error, EthereumAdapter, NAME};
+use crate::adapter::EthereumAdapter;
+use crate::errors::{protocol_error, rpc_error};
 use crate::keys::{Address, Key};
+use crate::names::NAME;
 use crate::rpc::{hex_quantity, quantity, RpcError};
 use crate::shared::lock;
 use crate::submit::SendAccount;

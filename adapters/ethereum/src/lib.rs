@@ -67,7 +67,7 @@
 //!     .with(|s| s.workload.assets[0].id = "ETH".into())
 //!     .phase("load", 2_000_000_000, RateSpec::Constant { tps: 20.0 })
 //!     .build();
-//! let mut adapter = touchstone_ethereum::EthereumFactory.build(&s, touchstone_core::Seed(1), None)?;
+//! let mut adapter = touchstone_ethereum::EthereumFactory.build(&s, None)?;
 //! let mut trace = touchstone_core::trace::MemoryTrace::default();
 //! let result = touchstone_core::engine::run(&s, adapter.as_mut(), touchstone_core::Seed(1), &mut trace, Default::default())?;
 //! println!("{} committed", result.metrics.measured.committed);
@@ -90,8 +90,10 @@ pub mod errors;
 mod factory;
 mod fund;
 pub mod keys;
+mod names;
 mod observe;
 mod poll;
+mod readback;
 pub mod rlp;
 pub mod rpc;
 mod shared;

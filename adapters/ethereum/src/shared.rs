@@ -6,9 +6,10 @@
 //! crashes and restarts of the managed node: a worker that read the chain before one applies
 //! nothing it read.
 
-use crate::adapter::{rpc_error, NAME};
 use crate::config::Config;
+use crate::errors::rpc_error;
 use crate::keys::Address;
+use crate::names::NAME;
 use crate::observe::Tracker;
 use crate::rpc::{RpcClient, RpcError};
 use crate::tx::Fees;

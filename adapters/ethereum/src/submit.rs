@@ -10,9 +10,9 @@
 //! the poller cannot read its receipt before knowing its hash (automine includes it before the
 //! batch is even answered); a refused one is then removed and reported as a rejection.
 
-use crate::adapter::{rpc_error, NODE};
-use crate::errors::{reason_for, revert_reason};
+use crate::errors::{reason_for, revert_reason, rpc_error};
 use crate::keys::Key;
+use crate::names::NODE;
 use crate::observe::InFlight;
 use crate::rpc::{quantity, RpcClient, RpcError, TransportKind};
 use crate::shared::{lock, node_down, Ctx, NodeState, Obs, PanicGuard};

@@ -8,7 +8,7 @@
 //! one JSON-RPC call, bounded by `http_timeout`) and are joined. The adapter stops them in
 //! `shutdown` and on drop, also while a panic unwinds.
 
-use crate::adapter::NAME;
+use crate::names::NAME;
 use crate::poll::Poller;
 use crate::shared::{Ctx, Obs};
 use crate::submit::{Control, Item, SendAccount, SenderWorker};

@@ -27,9 +27,10 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use touchstone_core::adapter::*;
+use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::Scenario;
 use touchstone_core::time::{parse_duration, Clock, WallClock};
-use touchstone_core::{Nanos, Reason, Seed};
+use touchstone_core::{Nanos, Reason};
 
 /// Settings of the null adapter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -232,7 +233,6 @@ impl AdapterFactory for NullFactory {
     fn build(
         &self,
         _scenario: &Scenario,
-        _seed: Seed,
         config: Option<&Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError> {
         let cfg = match config {

@@ -5,10 +5,11 @@ use crate::sim::{SimDriver, SimStats};
 use std::collections::BTreeMap;
 use std::path::Path;
 use touchstone_core::adapter::*;
-use touchstone_core::scenario::{FaultAction, Scenario};
+use touchstone_core::ledger::OpKind;
+use touchstone_core::scenario::{FaultAction, FaultKind, NetworkSpec, Scenario};
 use touchstone_core::time::format_duration;
 use touchstone_core::trace::{QuorumRule, ValidatorInfo};
-use touchstone_core::{Nanos, Operation, Reason, Seed};
+use touchstone_core::{Nanos, Operation, Reason};
 
 /// The finality rule of the simulator, as shown in reports.
 pub const FINALITY: &str = "decided by every correct validator that is up and not paused (100%); \
@@ -18,16 +19,18 @@ completes what is still pending";
 /// The embedded simulated network as an adapter (virtual time).
 #[derive(Debug)]
 pub struct SimAdapter {
-    sim: Box<dyn SimDriver>,
+    spec: NetworkSpec,
+    /// The simulation, built by `prepare` from the run's seed ([`Setup::seed`]).
+    sim: Option<Box<dyn SimDriver>>,
     info: SystemInfo,
 }
 
 impl SimAdapter {
-    /// The simulated network of `scenario`'s `[network]`, seeded by `seed`.
-    pub fn new(scenario: &Scenario, seed: Seed) -> Result<SimAdapter, AdapterError> {
+    /// The simulated network of `scenario`'s `[network]`, checked now and built by `prepare`
+    /// from the run's seed.
+    pub fn new(scenario: &Scenario) -> Result<SimAdapter, AdapterError> {
         let spec = &scenario.network;
-        let sim = registry::build(spec, seed)
-            .map_err(|message| AdapterError::Unsupported { adapter: "sim".into(), message })?;
+        registry::check(spec).map_err(unsupported)?;
         let bft = protocol_info(&spec.protocol).is_none_or(|p| p.bft);
         let mut details = BTreeMap::new();
         details.insert("link".into(), crate::net::Network::describe(spec));
@@ -72,18 +75,32 @@ impl SimAdapter {
             }),
             details,
         };
-        Ok(SimAdapter { sim, info })
+        Ok(SimAdapter { spec: spec.clone(), sim: None, info })
     }
 
-    /// Counters of the simulation so far.
+    /// Counters of the simulation so far (zero before `prepare`).
     pub fn stats(&self) -> SimStats {
-        self.sim.stats()
+        self.sim.as_ref().map(|s| s.stats()).unwrap_or_default()
     }
 
-    /// Highest decided height per node.
+    /// Highest decided height per node (none before `prepare`).
     pub fn heights(&self) -> Vec<u64> {
-        self.sim.heights()
+        self.sim.as_ref().map(|s| s.heights()).unwrap_or_default()
     }
+
+    fn driver(&mut self) -> Result<&mut dyn SimDriver, AdapterError> {
+        match self.sim.as_deref_mut() {
+            Some(s) => Ok(s),
+            None => Err(AdapterError::Other {
+                adapter: "sim".into(),
+                message: "the simulation is built by prepare, which was not called".into(),
+            }),
+        }
+    }
+}
+
+fn unsupported(message: String) -> AdapterError {
+    AdapterError::Unsupported { adapter: "sim".into(), message }
 }
 
 impl Adapter for SimAdapter {
@@ -120,12 +137,14 @@ impl Adapter for SimAdapter {
     }
 
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
-        self.sim.prepare(setup, sink);
+        let mut sim = registry::build(&self.spec, setup.seed).map_err(unsupported)?;
+        sim.prepare(setup, sink);
+        self.sim = Some(sim);
         Ok(())
     }
 
     fn now(&self) -> Nanos {
-        self.sim.now()
+        self.sim.as_ref().map_or(0, |s| s.now())
     }
 
     fn submit(
@@ -133,11 +152,11 @@ impl Adapter for SimAdapter {
         tx: &TxRequest,
         sink: &mut dyn EventSink,
     ) -> Result<SubmitAck, AdapterError> {
-        Ok(self.sim.submit(tx, sink))
+        Ok(self.driver()?.submit(tx, sink))
     }
 
     fn advance(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Result<Nanos, AdapterError> {
-        Ok(self.sim.run_until(until, sink))
+        Ok(self.driver()?.run_until(until, sink))
     }
 
     fn faults(&mut self) -> Option<&mut dyn FaultControl> {
@@ -145,7 +164,7 @@ impl Adapter for SimAdapter {
     }
 
     fn snapshot(&mut self, accounts: &[String]) -> Result<Vec<StateSnapshot>, AdapterError> {
-        Ok(self.sim.snapshot(accounts))
+        Ok(self.driver()?.snapshot(accounts))
     }
 
     fn shutdown(&mut self, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
@@ -155,7 +174,7 @@ impl Adapter for SimAdapter {
     /// `can_transfer(from, to, amount)` against the committed state of the node the next
     /// submission enters: the ledger's transfer rules in their order, without the nonce.
     fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        Ok(self.sim.precheck(op))
+        Ok(self.driver()?.precheck(op))
     }
 }
 
@@ -166,7 +185,10 @@ impl FaultControl for SimAdapter {
         action: &FaultAction,
         sink: &mut dyn EventSink,
     ) -> Result<(), FaultError> {
-        self.sim.apply_fault(action, sink)
+        match self.sim.as_deref_mut() {
+            Some(sim) => sim.apply_fault(action, sink),
+            None => Err(FaultError::Failed("the simulation is not prepared yet".into())),
+        }
     }
 }
 
@@ -187,7 +209,6 @@ impl AdapterFactory for SimFactory {
     fn build(
         &self,
         scenario: &Scenario,
-        seed: Seed,
         config: Option<&Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError> {
         if let Some(p) = config {
@@ -197,6 +218,6 @@ impl AdapterFactory for SimFactory {
                 message: "the simulator takes no adapter configuration: set it in the scenario's [network] section".into(),
             });
         }
-        Ok(Box::new(SimAdapter::new(scenario, seed)?))
+        Ok(Box::new(SimAdapter::new(scenario)?))
     }
 }

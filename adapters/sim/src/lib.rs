@@ -18,7 +18,7 @@
 //!     .validators(4)
 //!     .phase("load", 1_000_000_000, RateSpec::Constant { tps: 100.0 })
 //!     .build();
-//! let mut adapter = touchstone_sim::SimAdapter::new(&s, Seed(7)).unwrap();
+//! let mut adapter = touchstone_sim::SimAdapter::new(&s).unwrap();
 //! let mut trace = MemoryTrace::default();
 //! let r = engine::run(&s, &mut adapter, Seed(7), &mut trace, Default::default()).unwrap();
 //! assert_eq!(r.metrics.measured.committed, 100);

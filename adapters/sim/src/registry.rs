@@ -55,8 +55,8 @@ pub fn protocol_info(name: &str) -> Option<&'static ProtocolInfo> {
     PROTOCOLS.iter().find(|p| p.name == name)
 }
 
-/// Builds the simulator for `spec`. Errors name what is wrong.
-pub fn build(spec: &NetworkSpec, seed: Seed) -> Result<Box<dyn SimDriver>, String> {
+/// Checks that the simulator can build `spec`. Errors name what is wrong.
+pub fn check(spec: &NetworkSpec) -> Result<&'static ProtocolInfo, String> {
     let Some(info) = protocol_info(&spec.protocol) else {
         let known: Vec<&str> = PROTOCOLS.iter().map(|p| p.name).collect();
         return Err(format!(
@@ -78,6 +78,12 @@ pub fn build(spec: &NetworkSpec, seed: Seed) -> Result<Box<dyn SimDriver>, Strin
     if spec.validators == 0 {
         return Err("a network needs at least one validator".into());
     }
+    Ok(info)
+}
+
+/// Builds the simulator for `spec`, seeded by the run's `seed`. Errors name what is wrong.
+pub fn build(spec: &NetworkSpec, seed: Seed) -> Result<Box<dyn SimDriver>, String> {
+    let info = check(spec)?;
     Ok(match info.name {
         "pbft" => Box::new(Simulator::new(spec, seed, crate::pbft::Pbft::new)),
         "raft" => Box::new(Simulator::new(spec, seed, crate::raft::Raft::new)),

@@ -23,8 +23,8 @@ pub fn exec(a: ListArgs) -> CmdResult {
             }
         }
         "properties" => {
-            for (id, name, desc) in touchstone_check::PROPERTIES {
-                println!("{id:<24} {name}: {desc}");
+            for p in touchstone_check::Property::ALL {
+                println!("{:<24} {}: {}", p.id(), p.name(), p.description());
             }
         }
         "scenarios" => {

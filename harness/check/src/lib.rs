@@ -134,21 +134,6 @@ pub use report::{
 };
 pub use touchstone_spec::Property;
 
-/// Every property as `(id, name, description)`, in the trace format's order: [`Property::ALL`]
-/// as a table, for callers that print it.
-pub const PROPERTIES: &[(&str, &str, &str)] = &property_table();
-
-const fn property_table() -> [(&'static str, &'static str, &'static str); Property::COUNT] {
-    let mut table = [("", "", ""); Property::COUNT];
-    let mut i = 0;
-    while i < Property::COUNT {
-        let p = Property::ALL[i];
-        table[i] = (p.id(), p.name(), p.description());
-        i += 1;
-    }
-    table
-}
-
 /// Checks a trace file: `.jsonl`, `.jsonl.gz` (gzip is recognised by its magic bytes whatever
 /// the name), or `-` for standard input.
 pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, CheckError> {

@@ -17,301 +17,14 @@
 //! deadline. The engine never reads the wall clock itself, so one engine drives both.
 
 use crate::ids::TxId;
+use crate::ledger::{Genesis, OpKind, Operation};
 use crate::reason::Reason;
-use crate::scenario::{AssetSpec, FaultAction, Scenario};
+use crate::scenario::{AssetSpec, FaultAction, FaultKind, Scenario};
 use crate::seed::Seed;
 use crate::time::Nanos;
 use crate::trace::{QuorumRule, TraceEvent, TraceSink, ValidatorInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What the harness asks the chain to do. Account and asset names are the harness's
-/// (`"a17"`, `"USD"`); the adapter maps them to the chain's own identities.
-///
-/// Adapters match on it with a wildcard arm: an operation they do not support is refused by
-/// [`Capabilities::operations`] before the run starts, never silently dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Operation {
-    Transfer {
-        from: String,
-        to: String,
-        asset: String,
-        amount: u128,
-    },
-    Issue {
-        to: String,
-        asset: String,
-        amount: u128,
-    },
-    Redeem {
-        from: String,
-        asset: String,
-        amount: u128,
-    },
-    /// An atomic batch signed by every sender: all legs settle or none (DvP: a security leg and
-    /// a cash leg; a netting cycle).
-    Batch {
-        legs: Vec<Leg>,
-    },
-    /// A privileged action by `by` (the seed authority, a licensed institution, an issuer's agent).
-    Admin {
-        by: String,
-        action: AdminAction,
-    },
-    /// `inner`, deliberately spoiled: the chain must reject it (`BAD_SIGNATURE` / `MALFORMED`)
-    /// and change nothing.
-    Tampered {
-        inner: Box<Operation>,
-        how: Tamper,
-    },
-}
-
-/// How a tampered transaction is spoiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tamper {
-    /// Signed by a key that is not the sender's.
-    BadSignature,
-    /// Bytes that do not decode as a transaction.
-    Malformed,
-}
-
-/// One leg of an atomic batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Leg {
-    pub from: String,
-    pub to: String,
-    pub asset: String,
-    pub amount: u128,
-}
-
-/// Identity claims issued by licensed institutions to investors.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Claim {
-    Kyc,
-    Accredited,
-    Country(String),
-}
-
-/// Privileged operations of the regulated ledger (identity, controls, issuance, products).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum AdminAction {
-    /// The seed authority licenses an institution to issue claims.
-    AppointInstitution {
-        institution: String,
-    },
-    /// Revoking a licence unverifies every investor whose required claim came only from it.
-    RevokeInstitution {
-        institution: String,
-    },
-    /// A licensed institution certifies an investor.
-    IssueClaim {
-        investor: String,
-        claim: Claim,
-    },
-    RevokeClaim {
-        investor: String,
-        claim: Claim,
-    },
-    /// Freezes the whole account (`amount: None`) or that much of its balance.
-    Freeze {
-        account: String,
-        asset: String,
-        amount: Option<u128>,
-    },
-    Unfreeze {
-        account: String,
-        asset: String,
-    },
-    Pause {
-        asset: String,
-    },
-    Unpause {
-        asset: String,
-    },
-    /// The issuer's agent moves holdings (court order); the receiver must be verified.
-    ForcedTransfer {
-        from: String,
-        to: String,
-        asset: String,
-        amount: u128,
-    },
-    /// Key recovery: the whole holding of `lost` (which must be exactly `amount`) moves to
-    /// `replacement` (verified), with any freeze.
-    Recover {
-        lost: String,
-        replacement: String,
-        asset: String,
-        amount: u128,
-    },
-    Mint {
-        to: String,
-        asset: String,
-        amount: u128,
-    },
-    Burn {
-        from: String,
-        asset: String,
-        amount: u128,
-    },
-    /// The stablecoin issuer attests its reserve; mints may not take supply above it.
-    AttestReserve {
-        asset: String,
-        amount: u128,
-    },
-    /// Tradable-product whitelist.
-    AdmitProduct {
-        asset: String,
-    },
-    DelistProduct {
-        asset: String,
-    },
-}
-
-impl AdminAction {
-    pub fn name(&self) -> &'static str {
-        match self {
-            AdminAction::AppointInstitution { .. } => "appoint_institution",
-            AdminAction::RevokeInstitution { .. } => "revoke_institution",
-            AdminAction::IssueClaim { .. } => "issue_claim",
-            AdminAction::RevokeClaim { .. } => "revoke_claim",
-            AdminAction::Freeze { .. } => "freeze",
-            AdminAction::Unfreeze { .. } => "unfreeze",
-            AdminAction::Pause { .. } => "pause",
-            AdminAction::Unpause { .. } => "unpause",
-            AdminAction::ForcedTransfer { .. } => "forced_transfer",
-            AdminAction::Recover { .. } => "recover",
-            AdminAction::Mint { .. } => "issue",
-            AdminAction::Burn { .. } => "redeem",
-            AdminAction::AttestReserve { .. } => "attest_reserve",
-            AdminAction::AdmitProduct { .. } => "admit_product",
-            AdminAction::DelistProduct { .. } => "delist_product",
-        }
-    }
-}
-
-impl Operation {
-    /// The spec's `op` name (mint and burn are the spec's `issue` and `redeem`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Operation::Transfer { .. } => "transfer",
-            Operation::Issue { .. } => "issue",
-            Operation::Redeem { .. } => "redeem",
-            Operation::Batch { .. } => "batch",
-            Operation::Admin { action, .. } => action.name(),
-            Operation::Tampered { inner, .. } => inner.name(),
-        }
-    }
-
-    /// The operation's kind, for capability checks.
-    pub fn kind(&self) -> OpKind {
-        match self {
-            Operation::Transfer { .. } => OpKind::Transfer,
-            Operation::Issue { .. } => OpKind::Issue,
-            Operation::Redeem { .. } => OpKind::Redeem,
-            Operation::Batch { .. } => OpKind::Batch,
-            Operation::Admin { .. } => OpKind::Admin,
-            Operation::Tampered { inner, .. } => inner.kind(),
-        }
-    }
-
-    /// The account whose funds move out (or that signs), if any.
-    pub fn from(&self) -> Option<&str> {
-        match self {
-            Operation::Transfer { from, .. } | Operation::Redeem { from, .. } => Some(from),
-            Operation::Issue { .. } => None,
-            Operation::Batch { legs } => legs.first().map(|l| l.from.as_str()),
-            Operation::Admin { action, .. } => match action {
-                AdminAction::ForcedTransfer { from, .. } | AdminAction::Burn { from, .. } => {
-                    Some(from)
-                }
-                AdminAction::Recover { lost, .. } => Some(lost),
-                _ => None,
-            },
-            Operation::Tampered { inner, .. } => inner.from(),
-        }
-    }
-
-    /// Receiving account, if any.
-    pub fn to(&self) -> Option<&str> {
-        match self {
-            Operation::Transfer { to, .. } | Operation::Issue { to, .. } => Some(to),
-            Operation::Redeem { .. } => None,
-            Operation::Batch { legs } => legs.first().map(|l| l.to.as_str()),
-            Operation::Admin { action, .. } => match action {
-                AdminAction::ForcedTransfer { to, .. } | AdminAction::Mint { to, .. } => Some(to),
-                AdminAction::Recover { replacement, .. } => Some(replacement),
-                _ => None,
-            },
-            Operation::Tampered { inner, .. } => inner.to(),
-        }
-    }
-
-    pub fn asset(&self) -> Option<&str> {
-        match self {
-            Operation::Transfer { asset, .. }
-            | Operation::Issue { asset, .. }
-            | Operation::Redeem { asset, .. } => Some(asset),
-            Operation::Batch { legs } => legs.first().map(|l| l.asset.as_str()),
-            Operation::Admin { action, .. } => match action {
-                AdminAction::Freeze { asset, .. }
-                | AdminAction::Unfreeze { asset, .. }
-                | AdminAction::Pause { asset }
-                | AdminAction::Unpause { asset }
-                | AdminAction::ForcedTransfer { asset, .. }
-                | AdminAction::Recover { asset, .. }
-                | AdminAction::Mint { asset, .. }
-                | AdminAction::Burn { asset, .. }
-                | AdminAction::AttestReserve { asset, .. }
-                | AdminAction::AdmitProduct { asset }
-                | AdminAction::DelistProduct { asset } => Some(asset),
-                _ => None,
-            },
-            Operation::Tampered { inner, .. } => inner.asset(),
-        }
-    }
-
-    /// The amount that moves (for the trace's single-amount operations).
-    pub fn amount(&self) -> Option<u128> {
-        match self {
-            Operation::Transfer { amount, .. }
-            | Operation::Issue { amount, .. }
-            | Operation::Redeem { amount, .. } => Some(*amount),
-            Operation::Batch { .. } => None,
-            Operation::Admin { action, .. } => match action {
-                AdminAction::ForcedTransfer { amount, .. }
-                | AdminAction::Mint { amount, .. }
-                | AdminAction::Burn { amount, .. }
-                | AdminAction::Recover { amount, .. } => Some(*amount),
-                _ => None,
-            },
-            Operation::Tampered { inner, .. } => inner.amount(),
-        }
-    }
-
-    /// The legs of a batch (empty for other operations).
-    pub fn legs(&self) -> &[Leg] {
-        match self {
-            Operation::Batch { legs } => legs,
-            _ => &[],
-        }
-    }
-}
-
-/// Kinds of operation an adapter may support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpKind {
-    Transfer,
-    Issue,
-    Redeem,
-    Batch,
-    Admin,
-}
 
 /// One transaction handed to the adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,21 +78,6 @@ pub trait EventSink {
     fn trace(&mut self, t: Nanos, ev: &TraceEvent<'_>);
 }
 
-/// Faults an adapter can inject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    Crash,
-    Restart,
-    Pause,
-    Resume,
-    Partition,
-    Heal,
-    Link,
-    ClockSkew,
-    Byzantine,
-}
-
 /// What "committed" means for this adapter, shown in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FinalityRule {
@@ -431,6 +129,9 @@ pub struct SystemInfo {
 /// What the adapter must set up before the measured phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setup {
+    /// The run's seed, as given to the engine: the one way a seed reaches an adapter. Every
+    /// random choice of the adapter (keys, a simulated network's delays) derives from it
+    /// through named streams ([`Seed::stream`]).
     pub seed: Seed,
     /// Harness account names, `a0..aN`.
     pub accounts: Vec<String>,
@@ -439,7 +140,7 @@ pub struct Setup {
     pub assets: Vec<AssetSpec>,
     /// The complete starting state: every balance, asset policies and identity. Adapters that
     /// support regulated assets apply all of it; others refuse policies they cannot enforce.
-    pub genesis: crate::program::Genesis,
+    pub genesis: Genesis,
 }
 
 /// A read of the chain's state (for ledger checks).
@@ -554,11 +255,11 @@ impl<T: TraceSink> EventSink for CollectingSink<T> {
 pub trait AdapterFactory {
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
-    /// Builds the adapter for `scenario`, with an optional configuration file.
+    /// Builds the adapter for `scenario`, with an optional configuration file. The run's seed
+    /// reaches the adapter later, in [`Setup::seed`].
     fn build(
         &self,
         scenario: &Scenario,
-        seed: Seed,
         config: Option<&std::path::Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError>;
 }

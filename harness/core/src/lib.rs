@@ -6,6 +6,26 @@
 //! `shared/spec/trace-format.md`, and the [`rundir`] (run directory with its manifest).
 //! It holds no CLI and no concrete adapter.
 //!
+//! ## Layers
+//! Each module imports only modules listed before it, so the crate reads bottom-up and no change
+//! ripples downwards (`tests/it/layering.rs` checks it):
+//!
+//! | layer | modules | holds |
+//! |---|---|---|
+//! | 0 | [`time`], [`ids`], [`seed`], [`reason`] | nanoseconds and clocks, names, the seed and its streams, reason codes |
+//! | 1 | [`ledger`] | the ledger vocabulary: operations, admin actions, claims, asset policies, genesis |
+//! | 2 | [`trace`] | trace events (the public trace format) and their writer |
+//! | 3 | [`scenario`] | scripts: model, validation, fault model, each program's parameters |
+//! | 4 | [`adapter`] | the contract a chain implements: traits, capabilities, outcomes, errors |
+//! | 5 | [`refmodel`] | the harness's own reference model of a regulated ledger |
+//! | 6 | [`workload`] | rate controllers and the payments generator |
+//! | 7 | [`program`] | workload programs: what each transaction does, with expected outcomes |
+//! | 8 | [`metrics`] | latency histograms and per-second series |
+//! | 9 | [`engine`] | the open-loop run: schedule, submit, advance, drain, finish |
+//! | 10 | [`criteria`] | the scenario's criteria judged on a run's metrics |
+//! | 11 | [`record`] | `run.json` |
+//! | 12 | [`rundir`] | the run directory and its manifest |
+//!
 //! ## Determinism
 //! Every random draw derives from one [`seed::Seed`] through named ChaCha8 streams; the core never
 //! reads the wall clock (adapters own time: virtual in simulation, [`time::WallClock`] for real
@@ -16,6 +36,7 @@ pub mod adapter;
 pub mod criteria;
 pub mod engine;
 pub mod ids;
+pub mod ledger;
 pub mod metrics;
 pub mod program;
 pub mod reason;
@@ -29,10 +50,11 @@ pub mod trace;
 pub mod workload;
 
 pub use adapter::{
-    Adapter, AdapterError, Capabilities, EventSink, FaultControl, Operation, Outcome,
-    OutcomeStatus, SubmitAck, TxRequest,
+    Adapter, AdapterError, Capabilities, EventSink, FaultControl, Outcome, OutcomeStatus,
+    SubmitAck, TxRequest,
 };
 pub use ids::TxId;
+pub use ledger::Operation;
 pub use reason::Reason;
 pub use scenario::Scenario;
 pub use seed::Seed;

@@ -60,6 +60,17 @@ impl Property {
         Property::NoPhantomTx,
     ];
 
+    /// Every property's id, in the trace format's order (for name lists and suggestions).
+    pub const IDS: [&'static str; Property::COUNT] = {
+        let mut ids = [""; Property::COUNT];
+        let mut i = 0;
+        while i < Property::COUNT {
+            ids[i] = Property::ALL[i].id();
+            i += 1;
+        }
+        ids
+    };
+
     /// The id, e.g. `no_double_spend`.
     pub const fn id(self) -> &'static str {
         match self {

@@ -20,9 +20,8 @@ fn slow_anvil_scenario_runs_end_to_end_through_the_engine() {
         })
         .phase("load", 3 * NS_PER_S, RateSpec::Constant { tps: 40.0 })
         .build();
-    let mut adapter = touchstone_ethereum::EthereumFactory
-        .build(&s, Seed(3), None)
-        .expect("managed anvil starts");
+    let mut adapter =
+        touchstone_ethereum::EthereumFactory.build(&s, None).expect("managed anvil starts");
     let mut trace = MemoryTrace::default();
     let r = run(&s, adapter.as_mut(), Seed(3), &mut trace, RunOptions::default()).expect("run");
     assert_eq!(r.end, EndReason::Completed, "{:?}", r.end);

@@ -2,6 +2,7 @@
 //! each test starts on 127.0.0.1 on a free port (killed on drop, also on panic). Without anvil
 //! they fail and say how to install it: `scripts/install-anvil.sh`.
 
+mod conformance;
 mod support;
 
 mod bad_input;

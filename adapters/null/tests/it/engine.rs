@@ -187,7 +187,7 @@ impl touchstone_core::program::Program for TwoCases {
     fn name(&self) -> &'static str {
         "two-cases"
     }
-    fn genesis(&mut self) -> touchstone_core::program::Genesis {
+    fn genesis(&mut self) -> touchstone_core::ledger::Genesis {
         Default::default()
     }
     fn next(&mut self, _phase: usize, _now: u64) -> touchstone_core::program::Next {

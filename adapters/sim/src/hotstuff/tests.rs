@@ -282,7 +282,7 @@ fn search_sim_twochain() {
             let mut s = s0.clone();
             s.network.link.jitter = 2 * MS;
             s.faults[0].at = 1000 * MS + t * 30 * MS;
-            let mut adapter = crate::SimAdapter::new(&s, Seed(seed)).unwrap();
+            let mut adapter = crate::SimAdapter::new(&s).unwrap();
             let mut trace = MemoryTrace::default();
             engine::run(&s, &mut adapter, Seed(seed), &mut trace, Default::default()).unwrap();
             if crate::protocol::scenario_check::disagreement(&trace.lines).0.is_some() {

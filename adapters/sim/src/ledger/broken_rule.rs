@@ -12,7 +12,7 @@ fn matrix(cases: i64, broken: bool) -> Vec<CaseResult> {
         .join("../../scenarios/compliance-controls.toml");
     let (mut s, _) = scenario::load(&path).expect("scenario parses");
     s.workload.params.insert("cases".into(), toml::Value::Integer(cases));
-    let mut adapter = crate::SimAdapter::new(&s, Seed(1)).expect("adapter");
+    let mut adapter = crate::SimAdapter::new(&s).expect("adapter");
     let mut trace = MemoryTrace::default();
     BREAK_PARTIAL_FREEZE.set(broken);
     let r = engine::run(&s, &mut adapter, Seed(1), &mut trace, Default::default());

@@ -9,9 +9,10 @@
 
 use super::seq::SeqLedger;
 use proptest::prelude::*;
-use touchstone_core::adapter::{AdminAction as A, Claim, Leg, Tamper};
-use touchstone_core::program::Genesis;
-use touchstone_core::refmodel::{AssetKind, AssetPolicy, LedgerModel};
+use touchstone_core::ledger::{
+    AdminAction as A, AssetKind, AssetPolicy, Claim, Genesis, Leg, Tamper,
+};
+use touchstone_core::refmodel::LedgerModel;
 use touchstone_core::{Operation, Reason, TxId};
 
 const NAMES: [&str; 10] =

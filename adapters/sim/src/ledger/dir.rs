@@ -7,7 +7,7 @@
 
 use super::tx::{AccountIdx, AssetIdx, ClaimIdx};
 use std::collections::BTreeMap;
-use touchstone_core::adapter::Claim;
+use touchstone_core::ledger::Claim;
 
 /// The seed authority's account name: it licenses institutions and admits products. (The
 /// harness's programs use the same name.)

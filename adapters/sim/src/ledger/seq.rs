@@ -7,7 +7,7 @@ use super::state::LedgerState;
 use super::tx::{Op, TxData};
 use std::sync::Arc;
 use touchstone_core::adapter::Setup;
-use touchstone_core::program::Genesis;
+use touchstone_core::ledger::Genesis;
 use touchstone_core::scenario::AssetSpec;
 use touchstone_core::{Operation, Reason, Seed, TxId};
 

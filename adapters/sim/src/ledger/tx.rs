@@ -3,7 +3,7 @@
 use super::dir::Directory;
 use crate::protocol::NodeIdx;
 use std::sync::Arc;
-use touchstone_core::adapter::{AdminAction, Claim, Tamper};
+use touchstone_core::ledger::{AdminAction, Claim, Tamper};
 use touchstone_core::{Operation, Reason};
 
 /// Account index in the [`Directory`].

@@ -35,7 +35,7 @@ pub fn run_scenario_variant(
     if let Some(v) = variant {
         s.network.variant = v.map(String::from);
     }
-    let mut adapter = crate::SimAdapter::new(&s, Seed(seed)).expect("adapter");
+    let mut adapter = crate::SimAdapter::new(&s).expect("adapter");
     let mut trace = MemoryTrace::default();
     engine::run(&s, &mut adapter, Seed(seed), &mut trace, Default::default()).expect("run");
     disagreement(&trace.lines)

@@ -32,12 +32,12 @@ fn assert_no_phantom(r: &Run) {
 
 #[test]
 fn system_info_is_valid_right_after_construction() {
-    let a = SimAdapter::new(&payment("pbft", 4, 1.0, 1).build(), Seed(1)).unwrap();
+    let a = SimAdapter::new(&payment("pbft", 4, 1.0, 1).build()).unwrap();
     let i = a.system_info();
     assert_eq!((i.adapter.as_str(), i.protocol.as_str(), i.validators.len()), ("sim", "pbft", 4));
     assert_eq!(i.quorum.map(|q| (q.num, q.den)), Some((2, 3)));
     assert!(i.details["link"].contains("fixed"));
-    let raft = SimAdapter::new(&payment("raft", 3, 1.0, 1).build(), Seed(1)).unwrap().system_info();
+    let raft = SimAdapter::new(&payment("raft", 3, 1.0, 1).build()).unwrap().system_info();
     assert_eq!(raft.quorum.map(|q| (q.num, q.den)), Some((1, 2)));
     let caps = a.capabilities();
     assert!(
@@ -48,7 +48,7 @@ fn system_info_is_valid_right_after_construction() {
 #[test]
 fn unknown_protocol_or_variant_is_an_error() {
     let s = payment("pbft", 4, 1.0, 1).variant("no_such").build();
-    assert!(SimAdapter::new(&s, Seed(1)).unwrap_err().to_string().contains("no variant"));
+    assert!(SimAdapter::new(&s).unwrap_err().to_string().contains("no variant"));
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn overdrafts_are_rejected_and_never_decided() {
 
 fn prepared(protocol: &str) -> (SimAdapter, CollectingSink<MemoryTrace>) {
     let s = payment(protocol, 4, 1.0, 1).build();
-    let mut a = SimAdapter::new(&s, Seed(1)).unwrap();
+    let mut a = SimAdapter::new(&s).unwrap();
     let mut sink = CollectingSink::<MemoryTrace>::default();
     let setup = Setup {
         seed: Seed(1),

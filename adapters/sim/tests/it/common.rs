@@ -87,7 +87,7 @@ impl Run {
 
 /// Runs `s` with `seed` on the simulator, the trace in memory.
 pub fn run(s: &Scenario, seed: u64) -> Run {
-    let mut adapter = SimAdapter::new(s, Seed(seed)).expect("simulator builds");
+    let mut adapter = SimAdapter::new(s).expect("simulator builds");
     let mut w = TraceWriter::new(Vec::new());
     let result =
         engine::run(s, &mut adapter, Seed(seed), &mut w, Default::default()).expect("run starts");

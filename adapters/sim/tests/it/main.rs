@@ -3,6 +3,7 @@
 mod adapter;
 mod broken;
 mod common;
+mod conformance;
 mod determinism;
 mod e2e;
 mod faults;

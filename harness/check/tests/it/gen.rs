@@ -104,7 +104,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
         g.push(json!({"kind":"tx.result","tx":tx,"status":"committed","height":0}));
     }
     let mut supply = 100 * accounts as i64;
-    let mut expected = Vec::new();
+    let mut expected: Vec<(String, Vec<String>, Option<u64>)> = Vec::new();
     let mut equivocators: Vec<usize> = Vec::new();
     // Pick targets for the violation.
     let target_h = g.rng.gen_range(1..=heights);
@@ -305,7 +305,8 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
         _ => {}
     }
     expected.sort_by_key(|e| {
-        let idx = touchstone_check::PROPERTIES.iter().position(|p| p.0 == e.0).unwrap();
+        let id: &str = &e.0;
+        let idx = touchstone_check::Property::from_id(id).unwrap().index();
         (idx, e.2, e.1.clone())
     });
     Generated {

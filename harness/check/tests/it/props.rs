@@ -1,7 +1,7 @@
 //! One passing and one failing hand-written trace per property.
 
 use serde_json::json;
-use touchstone_check::{Verdict, PROPERTIES};
+use touchstone_check::{Property, Verdict};
 
 use crate::builder::{clean, findings, only_finding, verdict, T};
 
@@ -23,7 +23,7 @@ fn base() -> T {
 #[test]
 fn clean_trace_passes_all_fourteen() {
     let r = clean().check();
-    for (id, _, _) in PROPERTIES {
+    for id in Property::IDS {
         assert_eq!(verdict(&r, id), Verdict::Pass, "{id}: {}", r.render_text());
     }
     assert!(r.passed() && r.findings.is_empty());

@@ -1,9 +1,12 @@
 //! The fault timeline: applies each `[[faults]]` entry at its time through the adapter's
 //! fault-control handle, undoes it after its duration, and writes `fault.*` / `net.heal` lines.
 //! A fault the adapter cannot inject is recorded as *not exercised* and leaves no trace line, so
-//! no checker can mistake it for a fault that happened.
+//! no checker can mistake it for a fault that happened. Which faults those are is known before the
+//! run starts, from the adapter's declared [`Capabilities`]: they are recorded at once and their
+//! action is never handed to the adapter's fault control. A fault the adapter declares but still
+//! refuses ([`FaultError::NotSupported`] at its time) is recorded the same way.
 
-use crate::adapter::{Adapter, EventSink, FaultError};
+use crate::adapter::{Adapter, Capabilities, EventSink, FaultError};
 use crate::scenario::{FaultAction, FaultSpec, LinkSpec};
 use crate::time::Nanos;
 use crate::trace::{Targets, TraceEvent};
@@ -53,16 +56,9 @@ pub struct FaultTimeline {
 }
 
 impl FaultTimeline {
-    /// `t0` is the adapter time at which the load starts (fault times are relative to it).
-    pub fn new(specs: &[FaultSpec], default_link: &LinkSpec, t0: Nanos) -> Self {
-        let mut steps = Vec::new();
-        for (i, f) in specs.iter().enumerate() {
-            steps.push((t0 + f.at, Step::Start(i)));
-            if let Some(d) = f.duration {
-                steps.push((t0 + f.at + d, Step::Undo(i)));
-            }
-        }
-        steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Start(_))));
+    /// The scenario's faults, every one `Pending`, none scheduled yet (see
+    /// [`FaultTimeline::refuse_undeclared`] and [`FaultTimeline::schedule_from`]).
+    pub fn new(specs: &[FaultSpec], default_link: &LinkSpec) -> Self {
         let records = specs
             .iter()
             .map(|f| FaultRecord {
@@ -79,12 +75,49 @@ impl FaultTimeline {
             .collect();
         FaultTimeline {
             specs: specs.to_vec(),
-            steps,
+            steps: Vec::new(),
             next: 0,
             records,
             default_link: default_link.clone(),
             open: Vec::new(),
         }
+    }
+
+    /// Records as *not exercised*, before the run starts, every fault whose kind `adapter`
+    /// (named `adapter`) does not declare in `caps`, or every fault when it offers no fault
+    /// control at all; returns how many. Their steps stay on the timeline (the engine still
+    /// wakes at their times, as for any fault) but never reach the adapter.
+    pub fn refuse_undeclared(
+        &mut self,
+        caps: &Capabilities,
+        has_control: bool,
+        adapter: &str,
+    ) -> usize {
+        let mut refused = 0;
+        for (spec, rec) in self.specs.iter().zip(&mut self.records) {
+            if has_control && caps.can_inject(spec.action.kind()) {
+                continue;
+            }
+            rec.status = FaultStatus::NotExercised;
+            rec.message = Some(not_exercised_message(adapter, &spec.action));
+            refused += 1;
+        }
+        refused
+    }
+
+    /// Schedules every fault's start and undo; `t0` is the adapter time at which the load
+    /// starts (fault times are relative to it).
+    pub fn schedule_from(&mut self, t0: Nanos) {
+        let mut steps = Vec::new();
+        for (i, f) in self.specs.iter().enumerate() {
+            steps.push((t0 + f.at, Step::Start(i)));
+            if let Some(d) = f.duration {
+                steps.push((t0 + f.at + d, Step::Undo(i)));
+            }
+        }
+        steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Start(_))));
+        self.steps = steps;
+        self.next = 0;
     }
 
     /// Adapter time of the next step, if any.
@@ -107,6 +140,9 @@ impl FaultTimeline {
     }
 
     fn start(&mut self, i: usize, now: Nanos, adapter: &mut dyn Adapter, sink: &mut dyn EventSink) {
+        if self.records[i].status == FaultStatus::NotExercised {
+            return;
+        }
         let spec = self.specs[i].clone();
         let result = match adapter.faults() {
             None => Err(FaultError::NotSupported(spec.action.kind())),
@@ -121,11 +157,7 @@ impl FaultTimeline {
             }
             Err(FaultError::NotSupported(_)) => {
                 rec.status = FaultStatus::NotExercised;
-                rec.message = Some(format!(
-                    "adapter {} cannot inject {}",
-                    adapter.name(),
-                    spec.action.name()
-                ));
+                rec.message = Some(not_exercised_message(adapter.name(), &spec.action));
             }
             Err(FaultError::Failed(m)) => {
                 rec.status = FaultStatus::Failed;
@@ -229,6 +261,10 @@ impl FaultTimeline {
             }
         }
     }
+}
+
+fn not_exercised_message(adapter: &str, action: &FaultAction) -> String {
+    format!("adapter {adapter} cannot inject {}", action.name())
 }
 
 fn trace_type(a: &FaultAction) -> &'static str {

@@ -3,7 +3,8 @@
 use crate::adapter::{EventSink, Outcome, OutcomeStatus};
 use crate::ids::TxId;
 use crate::metrics::{PhaseMetrics, SeriesRecorder};
-use crate::time::Nanos;
+use crate::scenario::{Phase, RateSpec, WorkloadSpec};
+use crate::time::{Nanos, NS_PER_MS};
 use crate::trace::{TraceEvent, TraceSink, TxStatus};
 
 /// Per-transaction bookkeeping, indexed by workload tx number.
@@ -44,7 +45,46 @@ impl std::fmt::Debug for Recorder<'_> {
     }
 }
 
-impl Recorder<'_> {
+impl<'t> Recorder<'t> {
+    /// A recorder for `workload`'s phases, numbering the workload's transactions from `first_id`
+    /// (the genesis issues come first).
+    pub fn new(trace: &'t mut dyn TraceSink, first_id: u64, workload: &WorkloadSpec) -> Self {
+        let closed = |p: &Phase| matches!(p.rate, RateSpec::Closed { .. });
+        Recorder {
+            trace,
+            first_id,
+            txs: Vec::new(),
+            phases: workload
+                .phases
+                .iter()
+                .map(|p| PhaseMetrics {
+                    name: p.name.clone(),
+                    warmup: p.warmup,
+                    closed_loop: closed(p),
+                    ..Default::default()
+                })
+                .collect(),
+            series: SeriesRecorder::new(),
+            outstanding: 0,
+            cursor: 0,
+            foreign_outcomes: 0,
+            duplicate_outcomes: 0,
+            closed_interval: workload
+                .phases
+                .iter()
+                .map(|p| closed(p).then_some(NS_PER_MS))
+                .collect(),
+            cases: std::collections::BTreeMap::new(),
+            conformance: Vec::new(),
+            program_feedback: Vec::new(),
+        }
+    }
+
+    /// When the oldest unresolved transaction times out, if any.
+    pub fn oldest_deadline(&self, timeout: Nanos) -> Option<Nanos> {
+        self.txs[self.cursor..].iter().find(|t| !t.done).map(|t| t.intended.saturating_add(timeout))
+    }
+
     /// Declares `unknown` every transaction sent more than `timeout` before `now`.
     pub fn expire(&mut self, now: Nanos, timeout: Nanos) {
         while self.cursor < self.txs.len() {

@@ -130,6 +130,20 @@ pub struct LatencySummary {
     pub max_ns: Nanos,
 }
 
+impl LatencySummary {
+    /// Convenience for criteria: the value of a named percentile.
+    pub fn get(&self, name: &str) -> Option<Nanos> {
+        Some(match name {
+            "p50" => self.p50_ns,
+            "p90" => self.p90_ns,
+            "p99" => self.p99_ns,
+            "p999" => self.p999_ns,
+            "max" => self.max_ns,
+            _ => return None,
+        })
+    }
+}
+
 /// One point of a latency CDF.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CdfPoint {

@@ -2,8 +2,9 @@
 //! engine's transaction ids back to what a program sent, and rows the programs judge themselves.
 
 use super::{Case, CaseResult, Expected, Next, ProgramTx};
-use crate::adapter::{Operation, OutcomeStatus};
+use crate::adapter::OutcomeStatus;
 use crate::ids::TxId;
+use crate::ledger::Operation;
 use crate::reason::Reason;
 use crate::time::Nanos;
 use std::collections::BTreeMap;
@@ -133,7 +134,7 @@ pub fn transfer(from: &str, to: &str, asset: &str, amount: u128) -> Operation {
 }
 
 /// A privileged action.
-pub fn admin(by: &str, action: crate::adapter::AdminAction) -> Operation {
+pub fn admin(by: &str, action: crate::ledger::AdminAction) -> Operation {
     Operation::Admin { by: by.into(), action }
 }
 

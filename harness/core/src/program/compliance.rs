@@ -32,32 +32,14 @@
 
 use super::common::{judged, Ledger};
 use super::compliance_cases::{genesis, Drawn, World, ASSETS};
-use super::params::{read, Params};
-use super::{Case, Expected, Genesis, Next, ParamError, Program};
-use crate::adapter::{AdminAction, Operation, OutcomeStatus};
+use super::{Case, Expected, Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::TxId;
+use crate::ledger::{AdminAction, Genesis, Operation};
+use crate::scenario::programs::ComplianceConfig;
 use crate::seed::{Rng, Seed};
 use crate::time::Nanos;
-use std::collections::{BTreeMap, BTreeSet};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComplianceConfig {
-    pub cases: u64,
-    pub investors: u64,
-}
-
-impl ComplianceConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        ComplianceConfig {
-            cases: p.count("cases", 2000, 1, 100_000_000),
-            investors: p.count("investors", 40, 10, 100_000),
-        }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("compliance", raw, ComplianceConfig::read).err().unwrap_or_default()
-}
+use std::collections::BTreeSet;
 
 #[derive(Debug)]
 struct Pending {

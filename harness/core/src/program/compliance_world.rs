@@ -4,11 +4,10 @@
 //! revoked).
 
 use super::common::{admin, transfer, ModelIds, AGENT, INST};
-use super::Genesis;
-use crate::adapter::{AdminAction as A, Claim, Operation};
 use crate::ids::account_name;
+use crate::ledger::{AdminAction as A, AssetPolicy, Claim, Genesis, Operation};
 use crate::reason::Reason;
-use crate::refmodel::{AssetPolicy, LedgerModel};
+use crate::refmodel::LedgerModel;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const SEC: &str = "SEC";

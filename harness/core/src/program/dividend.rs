@@ -32,61 +32,20 @@
 //! | `max_units` | 1000 | most units a holder holds (each holds 1..=max_units) |
 
 use super::common::{admin, case, judged, num, transfer, Ledger, ModelIds, Seen, AGENT, INST};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{AdminAction, Claim, OutcomeStatus};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::TxId;
-use crate::refmodel::{AssetKind, AssetPolicy, LedgerModel};
+use crate::ledger::{AdminAction, AssetKind, AssetPolicy, Claim, Genesis};
+use crate::refmodel::LedgerModel;
+use crate::scenario::programs::DividendConfig;
 use crate::seed::Seed;
 use crate::time::Nanos;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use std::collections::BTreeMap;
 
 pub const SECURITY: &str = "SEC";
 pub const PAYOUT: &str = "DEP";
 pub const PAYER: &str = "payer";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DividendConfig {
-    pub holders: u64,
-    pub frozen: u64,
-    pub unverified: u64,
-    pub declared: u128,
-    pub max_units: u64,
-}
-
-impl DividendConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        let holders = p.count("holders", 5000, 1, 1_000_000);
-        let frozen = p.count("frozen", 25, 0, 1_000_000);
-        let unverified = p.count("unverified", 25, 0, 1_000_000);
-        let max_units = p.count("max_units", 1000, 1, 1_000_000_000);
-        let declared = p.amount("declared", 100_000_000, 1);
-        if frozen + unverified > holders {
-            p.error(
-                "unverified",
-                format!(
-                    "frozen ({frozen}) + unverified ({unverified}) exceed the {holders} holders"
-                ),
-            );
-        }
-        if declared < holders as u128 * max_units as u128 {
-            p.error(
-                "declared",
-                format!(
-                    "must be at least holders × max_units = {} so every holder is owed at least 1",
-                    holders as u128 * max_units as u128
-                ),
-            );
-        }
-        DividendConfig { holders, frozen, unverified, declared, max_units }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("dividend", raw, DividendConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {

@@ -21,40 +21,21 @@
 //! | `balance` | 1000 | each sender's balance (≥ 4) |
 
 use super::common::{transfer, Ledger, Seen, A_DOUBLE_SPEND};
-use super::params::{read, Params};
-use super::{CaseResult, Expected, Genesis, Next, ParamError, Program};
+use super::{CaseResult, Expected, Next, Program};
 use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, node_name, TxId};
+use crate::ledger::Genesis;
 use crate::reason::Reason;
+use crate::scenario::programs::DoubleSpendConfig;
 use crate::seed::Seed;
 use crate::time::Nanos;
 use rand::Rng;
-use std::collections::BTreeMap;
 
 pub const ASSET: &str = "EUR";
 
 /// Reasons a correct chain may give the losing transaction of a pair.
 pub const LOSER_REASONS: [Reason; 3] =
     [Reason::BadNonce, Reason::DuplicateTx, Reason::InsufficientBalance];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DoubleSpendConfig {
-    pub pairs: u64,
-    pub balance: u128,
-}
-
-impl DoubleSpendConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        DoubleSpendConfig {
-            pairs: p.count("pairs", 500, 1, 1_000_000),
-            balance: p.amount("balance", 1000, 4),
-        }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("double_spend", raw, DoubleSpendConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug)]
 pub struct DoubleSpendProgram {

@@ -21,11 +21,12 @@
 //! | `investors` | 300 | investor accounts (≥ 6) |
 
 use super::common::{admin, case, transfer, Ledger, ModelIds, AGENT, INST};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{AdminAction, Claim, OutcomeStatus};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, TxId};
-use crate::refmodel::{AssetPolicy, LedgerModel, AUTHORITY};
+use crate::ledger::{AdminAction, AssetPolicy, Claim, Genesis};
+use crate::refmodel::{LedgerModel, AUTHORITY};
+use crate::scenario::programs::KycRevocationConfig;
 use crate::seed::{Rng, Seed};
 use crate::time::Nanos;
 use rand::Rng as _;
@@ -33,21 +34,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const SEC: &str = "SEC";
 pub const BOND: &str = "BOND";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct KycRevocationConfig {
-    pub investors: u64,
-}
-
-impl KycRevocationConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        KycRevocationConfig { investors: p.count("investors", 300, 6, 1_000_000) }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("kyc_revocation", raw, KycRevocationConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {

@@ -15,7 +15,6 @@ pub mod dividend;
 pub mod double_spend;
 pub mod kyc_revocation;
 pub mod netting;
-pub mod params;
 mod payments;
 pub mod rebalance;
 pub mod reserve;
@@ -31,58 +30,25 @@ pub use rebalance::RebalanceProgram;
 pub use reserve::ReserveProgram;
 pub use rollback::RollbackProgram;
 
-use crate::adapter::{Claim, Operation, OutcomeStatus};
+// The programs' names and parameters belong to the scripts' language (`crate::scenario`); they
+// are re-exported here for the programs' users.
+pub use crate::scenario::programs::{
+    check_params, params, quick_params, ParamError, PROGRAMS, SIZE_PARAMS,
+};
+
+use crate::adapter::OutcomeStatus;
+
 use crate::ids::TxId;
+use crate::ledger::{Genesis, Operation};
 use crate::reason::Reason;
-use crate::refmodel::AssetPolicy;
+use crate::scenario::programs::{
+    ComplianceConfig, DividendConfig, DoubleSpendConfig, KycRevocationConfig, NettingConfig,
+    RebalanceConfig, ReserveConfig, RollbackConfig,
+};
 use crate::scenario::{FieldPath, WorkloadSpec};
 use crate::seed::Seed;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// The starting state a program needs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Genesis {
-    /// Assets and their policies (`None`: plain cash).
-    pub assets: Vec<(String, Option<AssetPolicy>)>,
-    /// Starting balances: (account, asset, amount).
-    pub balances: Vec<(String, String, u128)>,
-    /// Licensed institutions.
-    pub institutions: Vec<String>,
-    /// Claims: (institution, investor, claim).
-    pub claims: Vec<(String, String, Claim)>,
-    /// Attested reserves of reserve-backed assets.
-    pub reserves: Vec<(String, u128)>,
-    /// Products admitted to trading.
-    pub admitted: Vec<String>,
-}
-
-impl Genesis {
-    /// Whether any asset carries a policy (an adapter without policy support must refuse it).
-    pub fn has_policies(&self) -> bool {
-        self.assets.iter().any(|(_, p)| p.is_some()) || !self.institutions.is_empty()
-    }
-
-    /// A reference model initialised with this state.
-    pub fn model(&self) -> crate::refmodel::LedgerModel {
-        let mut m = crate::refmodel::LedgerModel::new();
-        for (id, p) in &self.assets {
-            m.add_asset(id, p.clone());
-        }
-        m.load_identity(&self.institutions, &self.claims);
-        for (a, r) in &self.reserves {
-            m.set_reserve(a, *r);
-        }
-        for a in &self.admitted {
-            m.admit(a);
-        }
-        for (acct, asset, amt) in &self.balances {
-            m.genesis(acct, asset, *amt);
-        }
-        m
-    }
-}
 
 /// What the harness expects of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,8 +140,8 @@ pub trait Program: std::fmt::Debug {
     fn genesis(&mut self) -> Genesis;
     /// Kinds of operation this program may send; the engine refuses to start on an adapter that
     /// lacks any of them. The default assumes every kind.
-    fn operations(&self) -> Vec<crate::adapter::OpKind> {
-        use crate::adapter::OpKind::*;
+    fn operations(&self) -> Vec<crate::ledger::OpKind> {
+        use crate::ledger::OpKind::*;
         vec![Transfer, Issue, Redeem, Batch, Admin]
     }
     /// What to send in phase `phase` at time `now`.
@@ -212,22 +178,6 @@ pub enum Next {
     Done,
 }
 
-/// A parameter problem, located at `workload.params.<key>`.
-pub type ParamError = (FieldPath, String);
-
-/// Programs this build knows, for validation and `touchstone list`.
-pub const PROGRAMS: &[&str] = &[
-    "payments",
-    "dividend",
-    "rebalance",
-    "netting",
-    "double_spend",
-    "rollback",
-    "compliance",
-    "kyc_revocation",
-    "reserve",
-];
-
 /// Builds the program a workload names; `validators` is the network's size (for `via` routing).
 pub fn build(
     w: &WorkloadSpec,
@@ -244,37 +194,29 @@ pub fn build(
             }
             Box::new(PaymentsProgram::new(w, seed))
         }
-        "dividend" => Box::new(DividendProgram::new(
-            read("dividend", p, dividend::DividendConfig::read)?,
-            seed,
-        )),
-        "rebalance" => Box::new(RebalanceProgram::new(
-            read("rebalance", p, rebalance::RebalanceConfig::read)?,
-            seed,
-        )),
-        "netting" => {
-            Box::new(NettingProgram::new(read("netting", p, netting::NettingConfig::read)?, seed))
+        "dividend" => {
+            Box::new(DividendProgram::new(read("dividend", p, DividendConfig::read)?, seed))
         }
+        "rebalance" => {
+            Box::new(RebalanceProgram::new(read("rebalance", p, RebalanceConfig::read)?, seed))
+        }
+        "netting" => Box::new(NettingProgram::new(read("netting", p, NettingConfig::read)?, seed)),
         "double_spend" => Box::new(DoubleSpendProgram::new(
-            read("double_spend", p, double_spend::DoubleSpendConfig::read)?,
+            read("double_spend", p, DoubleSpendConfig::read)?,
             validators,
             seed,
         )),
-        "rollback" => Box::new(RollbackProgram::new(
-            read("rollback", p, rollback::RollbackConfig::read)?,
-            seed,
-        )),
-        "compliance" => Box::new(ComplianceProgram::new(
-            read("compliance", p, compliance::ComplianceConfig::read)?,
-            seed,
-        )),
-        "kyc_revocation" => Box::new(KycRevocationProgram::new(
-            read("kyc_revocation", p, kyc_revocation::KycRevocationConfig::read)?,
-            seed,
-        )),
-        "reserve" => {
-            Box::new(ReserveProgram::new(read("reserve", p, reserve::ReserveConfig::read)?, seed))
+        "rollback" => {
+            Box::new(RollbackProgram::new(read("rollback", p, RollbackConfig::read)?, seed))
         }
+        "compliance" => {
+            Box::new(ComplianceProgram::new(read("compliance", p, ComplianceConfig::read)?, seed))
+        }
+        "kyc_revocation" => Box::new(KycRevocationProgram::new(
+            read("kyc_revocation", p, KycRevocationConfig::read)?,
+            seed,
+        )),
+        "reserve" => Box::new(ReserveProgram::new(read("reserve", p, ReserveConfig::read)?, seed)),
         other => {
             let mut msg = format!("unknown program {other:?}; known: {}", PROGRAMS.join(", "));
             if let Some(s) = crate::scenario::suggest(other, PROGRAMS) {
@@ -283,48 +225,4 @@ pub fn build(
             return Err(vec![(FieldPath::root().key("workload").key("program"), msg)]);
         }
     })
-}
-
-/// Size parameters a quick run shrinks: (program, parameter, default, floor). The floors keep
-/// every kind of case a program draws (frozen and unverified holders, failing pairs, unfundable
-/// rings...) present in a shortened run.
-pub const SIZE_PARAMS: &[(&str, &str, i64, i64)] = &[
-    ("dividend", "holders", 5000, 200),
-    ("dividend", "frozen", 25, 3),
-    ("dividend", "unverified", 25, 3),
-    ("rebalance", "pairs", 20_000, 400),
-    ("rebalance", "participants", 2000, 100),
-    ("netting", "cycles", 200, 40),
-    ("netting", "gross_probes", 20, 5),
-    ("double_spend", "pairs", 500, 50),
-    ("compliance", "cases", 2000, 300),
-    ("reserve", "holders", 1000, 200),
-];
-
-/// Divides `program`'s size parameters by `k` (never below their floors; a parameter left at
-/// its default is written out scaled), for `--quick` ([`crate::scenario::Scenario::quick`]).
-pub fn quick_params(program: &str, params: &mut BTreeMap<String, toml::Value>, k: u64) {
-    for &(_, name, default, floor) in SIZE_PARAMS.iter().filter(|(p, ..)| *p == program) {
-        let v = params.get(name).and_then(toml::Value::as_integer).unwrap_or(default);
-        let scaled = (v / k as i64).max(floor.min(v));
-        params.insert(name.to_string(), toml::Value::Integer(scaled));
-    }
-}
-
-/// Checks a program's parameters without building it (for `validate`): every error, each at
-/// `workload.params.<key>`.
-pub fn check_params(program: &str, params: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    let path = FieldPath::root().key("workload").key("params");
-    match program {
-        "payments" => params.keys().map(|k| (path.key(k), format!("program \"payments\" takes no parameter `{k}` (it uses the workload's mix)"))).collect(),
-        "dividend" => dividend::check(params),
-        "rebalance" => rebalance::check(params),
-        "netting" => netting::check(params),
-        "double_spend" => double_spend::check(params),
-        "rollback" => rollback::check(params),
-        "compliance" => compliance::check(params),
-        "kyc_revocation" => kyc_revocation::check(params),
-        "reserve" => reserve::check(params),
-        _ => Vec::new(),
-    }
 }

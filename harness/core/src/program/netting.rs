@@ -25,45 +25,17 @@
 //! | `gross_probes` | 20 | gross legs sent alone first |
 
 use super::common::{case, judged, transfer, Ledger, ModelIds, Seen, A_ATOMICITY};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{Leg, Operation, OutcomeStatus};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, TxId};
+use crate::ledger::{Genesis, Leg, Operation};
 use crate::refmodel::LedgerModel;
+use crate::scenario::programs::NettingConfig;
 use crate::seed::Seed;
 use crate::time::Nanos;
 use rand::Rng;
-use std::collections::BTreeMap;
 
 pub const CASH: &str = "CASH";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NettingConfig {
-    pub cycles: u64,
-    pub cycle_len: u64,
-    pub unfundable_share: f64,
-    pub gross_probes: u64,
-}
-
-impl NettingConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        let cycles = p.count("cycles", 200, 1, 1_000_000);
-        let cfg = NettingConfig {
-            cycles,
-            cycle_len: p.count("cycle_len", 4, 3, 1000),
-            unfundable_share: p.share("unfundable_share", 0.1, 1.0),
-            gross_probes: p.count("gross_probes", 20, 0, 1_000_000),
-        };
-        if cfg.gross_probes > cycles {
-            p.error("gross_probes", format!("at most one probe per cycle ({cycles})"));
-        }
-        cfg
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("netting", raw, NettingConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug, Clone)]
 struct Ring {

@@ -1,6 +1,8 @@
 //! The default program: transfers (and issues / redeems) drawn from the workload's mix.
 
-use super::{Genesis, Next, Program, ProgramTx};
+use super::{Next, Program, ProgramTx};
+
+use crate::ledger::Genesis;
 use crate::scenario::WorkloadSpec;
 use crate::seed::Seed;
 use crate::time::Nanos;
@@ -10,7 +12,7 @@ use crate::workload::OpGenerator;
 pub struct PaymentsProgram {
     gen: OpGenerator,
     genesis: Genesis,
-    ops: Vec<crate::adapter::OpKind>,
+    ops: Vec<crate::ledger::OpKind>,
 }
 
 impl PaymentsProgram {
@@ -27,7 +29,7 @@ impl PaymentsProgram {
                 }
             }
         }
-        use crate::adapter::OpKind;
+        use crate::ledger::OpKind;
         let ops =
             [("transfer", OpKind::Transfer), ("issue", OpKind::Issue), ("redeem", OpKind::Redeem)]
                 .into_iter()
@@ -47,7 +49,7 @@ impl Program for PaymentsProgram {
         self.genesis.clone()
     }
 
-    fn operations(&self) -> Vec<crate::adapter::OpKind> {
+    fn operations(&self) -> Vec<crate::ledger::OpKind> {
         self.ops.clone()
     }
 

@@ -26,44 +26,18 @@
 //! | `max_price` | 100 | highest price per unit, in `CASH` |
 
 use super::common::{case, judged, Ledger, ModelIds, Seen, AGENT, INST};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{Claim, Leg, Operation, OutcomeStatus};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, TxId};
-use crate::refmodel::{AssetPolicy, LedgerModel};
+use crate::ledger::{AssetPolicy, Claim, Genesis, Leg, Operation};
+use crate::refmodel::LedgerModel;
+use crate::scenario::programs::RebalanceConfig;
 use crate::seed::Seed;
 use crate::time::Nanos;
 use rand::Rng;
 use std::collections::BTreeMap;
 
 pub const CASH: &str = "CASH";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RebalanceConfig {
-    pub pairs: u64,
-    pub participants: u64,
-    pub securities: u64,
-    pub fail_share: f64,
-    pub max_qty: u64,
-    pub max_price: u64,
-}
-
-impl RebalanceConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        RebalanceConfig {
-            pairs: p.count("pairs", 20_000, 1, 10_000_000),
-            participants: p.count("participants", 2000, 2, 10_000_000),
-            securities: p.count("securities", 10, 1, 1000),
-            fail_share: p.share("fail_share", 0.05, 1.0),
-            max_qty: p.count("max_qty", 100, 1, 1_000_000_000),
-            max_price: p.count("max_price", 100, 1, 1_000_000_000),
-        }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("rebalance", raw, RebalanceConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fail {

@@ -26,44 +26,17 @@
 //! | `mints` | 30 | mint cases after the run |
 
 use super::common::{admin, case, judged, num, Ledger, ModelIds, AGENT, A_ATOMICITY};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{AdminAction, Operation, OutcomeStatus};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, TxId};
-use crate::refmodel::{AssetPolicy, LedgerModel};
+use crate::ledger::{AdminAction, AssetPolicy, Genesis, Operation};
+use crate::refmodel::LedgerModel;
+use crate::scenario::programs::ReserveConfig;
 use crate::seed::{Rng, Seed};
 use crate::time::Nanos;
 use rand::Rng as _;
-use std::collections::BTreeMap;
 
 pub const COIN: &str = "USDS";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReserveConfig {
-    pub holders: u64,
-    pub balance: u128,
-    pub headroom: u128,
-    pub redeem_share: f64,
-    pub overdraw_share: f64,
-    pub mints: u64,
-}
-
-impl ReserveConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        ReserveConfig {
-            holders: p.count("holders", 1000, 1, 10_000_000),
-            balance: p.amount("balance", 10_000, 1),
-            headroom: p.amount("headroom", 100_000, 2),
-            redeem_share: p.share("redeem_share", 0.6, 1.0),
-            overdraw_share: p.share("overdraw_share", 0.05, 1.0),
-            mints: p.count("mints", 30, 0, 1_000_000),
-        }
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("reserve", raw, ReserveConfig::read).err().unwrap_or_default()
-}
 
 /// What a transaction does to supply and reserve, if it commits.
 #[derive(Debug, Clone, Copy)]

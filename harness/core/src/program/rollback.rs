@@ -32,12 +32,13 @@
 //! | `invalid_share` | 0.1 | share of invalid transactions |
 
 use super::common::{case, transfer, Ledger, ModelIds, AGENT, A_ATOMICITY, INST};
-use super::params::{read, Params};
-use super::{Genesis, Next, ParamError, Program};
-use crate::adapter::{Claim, Operation, OutcomeStatus, Tamper};
+use super::{Next, Program};
+use crate::adapter::OutcomeStatus;
 use crate::ids::{account_name, TxId};
+use crate::ledger::{AssetPolicy, Claim, Genesis, Operation, Tamper};
 use crate::reason::Reason;
-use crate::refmodel::{AssetPolicy, LedgerModel};
+use crate::refmodel::LedgerModel;
+use crate::scenario::programs::RollbackConfig;
 use crate::seed::{Rng, Seed};
 use crate::time::Nanos;
 use rand::Rng as _;
@@ -47,37 +48,6 @@ pub const CASH: &str = "EUR";
 pub const SECURITY: &str = "SEC";
 const KINDS: [&str; 6] =
     ["valid", "underfunded", "unverified_receiver", "replayed", "bad_signature", "malformed"];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RollbackConfig {
-    pub accounts: u64,
-    pub poor: u64,
-    pub unverified: u64,
-    pub balance: u128,
-    pub amount_max: u128,
-    pub invalid_share: f64,
-}
-
-impl RollbackConfig {
-    pub fn read(p: &mut Params<'_>) -> Self {
-        let cfg = RollbackConfig {
-            accounts: p.count("accounts", 1000, 2, 10_000_000),
-            poor: p.count("poor", 50, 1, 1_000_000),
-            unverified: p.count("unverified", 50, 1, 1_000_000),
-            balance: p.amount("balance", 1_000_000, 1),
-            amount_max: p.amount("amount_max", 100, 1),
-            invalid_share: p.share("invalid_share", 0.1, 1.0),
-        };
-        if cfg.amount_max > cfg.balance {
-            p.error("amount_max", format!("above the payers' balance ({})", cfg.balance));
-        }
-        cfg
-    }
-}
-
-pub fn check(raw: &BTreeMap<String, toml::Value>) -> Vec<ParamError> {
-    read("rollback", raw, RollbackConfig::read).err().unwrap_or_default()
-}
 
 #[derive(Debug, Clone)]
 struct Key {

@@ -33,10 +33,9 @@
 //! A **batch** applies all its legs or none; it is rejected with the reason of its first failing
 //! leg. Plain `issue`/`redeem` (no signer role) are allowed only on assets without a policy.
 
-mod policy;
+mod genesis;
 mod state;
 
-pub use policy::{AssetKind, AssetPolicy};
 pub use state::{LedgerModel, AUTHORITY};
 
 #[cfg(test)]

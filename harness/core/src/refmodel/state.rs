@@ -1,8 +1,7 @@
 //! The reference ledger's state and rules (see the module docs for the rule order).
 
-use super::policy::AssetPolicy;
-use crate::adapter::{AdminAction, Claim, Leg, Operation};
 use crate::ids::TxId;
+use crate::ledger::{AdminAction, AssetPolicy, Claim, Leg, Operation};
 use crate::reason::Reason;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -211,8 +210,8 @@ impl LedgerModel {
             }
             Operation::Admin { by, action } => self.check_admin(by, action),
             Operation::Tampered { how, .. } => Err(match how {
-                crate::adapter::Tamper::BadSignature => Reason::BadSignature,
-                crate::adapter::Tamper::Malformed => Reason::Malformed,
+                crate::ledger::Tamper::BadSignature => Reason::BadSignature,
+                crate::ledger::Tamper::Malformed => Reason::Malformed,
             }),
         }
     }

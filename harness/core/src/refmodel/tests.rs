@@ -1,6 +1,6 @@
 use super::*;
-use crate::adapter::{AdminAction as A, Claim, Leg, Operation};
 use crate::ids::TxId;
+use crate::ledger::{AdminAction as A, AssetPolicy, Claim, Leg, Operation};
 use crate::reason::Reason;
 
 struct T {

@@ -3,6 +3,7 @@
 //! `ScenarioBuilder` makes the same [`Scenario`] value a script would; [`to_toml`] writes any
 //! scenario as a script that parses back to an equal value (the run directory stores it).
 
+use super::faults::*;
 use super::model::*;
 use super::raw::*;
 use crate::time::{format_duration, Nanos, NS_PER_S};

@@ -20,7 +20,9 @@
 
 mod builder;
 mod diag;
+mod faults;
 mod model;
+pub mod programs;
 mod quick;
 pub mod raw;
 mod validate;
@@ -28,6 +30,7 @@ mod validate;
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::suggest;
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
+pub use faults::*;
 pub use model::*;
 pub use quick::{QUICK_MAX_FACTOR, QUICK_TARGET_TXS};
 pub use validate::{load, parse, MIX_OPS, PROPERTY_IDS};

@@ -3,7 +3,7 @@
 //! A scenario that would send more than [`QUICK_TARGET_TXS`] transactions has its load divided
 //! by `k = ⌈estimate / target⌉` (at most [`QUICK_MAX_FACTOR`]): the rate of every constant,
 //! Poisson and ramp phase, the count of every burst, and the size parameters of its workload
-//! program ([`crate::program::quick_params`], each kept above a floor that still exercises every
+//! program ([`super::programs::quick_params`], each kept above a floor that still exercises every
 //! kind of case). Durations, faults, the network and the criteria are unchanged, so fault
 //! timelines still fall where they were written and a criterion still means what it says. A
 //! scenario judged on a throughput (`throughput_min`) without faults keeps its rates and has its
@@ -69,7 +69,7 @@ impl Scenario {
                 closed => closed,
             };
         }
-        crate::program::quick_params(&s.workload.program, &mut s.workload.params, k);
+        super::programs::quick_params(&s.workload.program, &mut s.workload.params, k);
         s
     }
 }

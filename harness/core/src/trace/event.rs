@@ -151,7 +151,7 @@ pub enum TraceEvent<'a> {
         intended_ns: Option<Nanos>,
         /// Extension: the legs of an atomic batch (`op: "batch"`), each
         /// `{"from","to","asset","amount"}`; all settle or none.
-        legs: &'a [crate::adapter::Leg],
+        legs: &'a [crate::ledger::Leg],
     },
     TxResult {
         tx: TxId,

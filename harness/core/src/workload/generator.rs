@@ -1,6 +1,6 @@
 //! Operation generator: which operation each transaction performs, between which accounts.
 
-use crate::adapter::Operation;
+use crate::ledger::Operation;
 use crate::scenario::WorkloadSpec;
 use crate::seed::{Rng, Seed};
 use rand::Rng as _;

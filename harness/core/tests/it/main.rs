@@ -1,5 +1,7 @@
 //! Integration tests of touchstone-core.
 
+mod engine_faults;
+mod layering;
 mod programs;
 mod scenario_errors;
 mod scenario_roundtrip;

@@ -4,9 +4,9 @@ use crate::ledger::seq::SeqLedger;
 use crate::ledger::state::{Overlay, StateAccess};
 use crate::ledger::tx::{Leg, Op, TxData};
 use crate::ledger::{execute, LedgerState};
-use touchstone_core::adapter::{AdminAction as A, Claim, Leg as HLeg, Tamper};
-use touchstone_core::program::Genesis;
-use touchstone_core::refmodel::{AssetKind, AssetPolicy};
+use touchstone_core::ledger::{
+    AdminAction as A, AssetKind, AssetPolicy, Claim, Genesis, Leg as HLeg, Tamper,
+};
 use touchstone_core::{Operation, Reason, TxId};
 
 const AG: &str = "agent";

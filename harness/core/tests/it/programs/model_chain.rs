@@ -6,6 +6,7 @@
 use rand::seq::SliceRandom;
 use std::collections::{BTreeMap, BTreeSet};
 use touchstone_core::adapter::*;
+use touchstone_core::ledger::{AdminAction, OpKind, Operation};
 use touchstone_core::refmodel::LedgerModel;
 use touchstone_core::seed::Rng;
 use touchstone_core::{Nanos, Reason, Seed, TxId};

@@ -1,6 +1,6 @@
 //! Per-asset policy.
 
-use crate::adapter::Claim;
+use super::admin::Claim;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use touchstone_core::program::params::Params;
+//! use touchstone_core::scenario::programs::params::Params;
 //! let raw: BTreeMap<String, toml::Value> = toml::from_str("holdrs = 10").unwrap();
 //! let mut p = Params::new("dividend", &raw);
 //! assert_eq!(p.count("holders", 5000, 1, 1_000_000), 5000);
@@ -17,7 +17,7 @@
 //! ```
 
 use super::ParamError;
-use crate::scenario::FieldPath;
+use crate::scenario::diag::FieldPath;
 use std::collections::BTreeMap;
 
 /// Reads one program's parameters, collecting every error.
@@ -115,7 +115,7 @@ impl<'a> Params<'a> {
                 self.program,
                 declared.join(", ")
             );
-            if let Some(s) = crate::scenario::suggest(key, &declared) {
+            if let Some(s) = crate::scenario::diag::suggest(key, &declared) {
                 msg.push_str(&format!(" (did you mean `{s}`?)"));
             }
             self.errors.push((Self::path(key), msg));

@@ -1,0 +1,38 @@
+//! The adapter conformance kit against the simulated network: PBFT, Tendermint and Raft.
+//!
+//! HotStuff is not run here yet: on it the kit fails `faults.pause` (after every validator of a
+//! live chain is paused and resumed, one replica never decides the held blocks again, and the
+//! simulator's 100% finality waits for it).
+
+use crate::common::payment;
+use touchstone_conformance::{run_conformance, ConformanceOptions, Verdict};
+use touchstone_core::adapter::{Adapter, AdapterError};
+use touchstone_sim::SimAdapter;
+
+fn conforms(protocol: &str) {
+    let scenario = payment(protocol, 4, 1.0, 1).build();
+    let factory =
+        || -> Result<Box<dyn Adapter>, AdapterError> { Ok(Box::new(SimAdapter::new(&scenario)?)) };
+    let report = run_conformance(&factory, &ConformanceOptions::default());
+    assert!(report.passed(), "{report}");
+    // The simulator declares every fault: every clause applies but the refusal of undeclared
+    // ones.
+    for c in report.clauses.iter().filter(|c| c.id != "faults.undeclared_refused") {
+        assert_eq!(c.verdict, Verdict::Pass, "{report}");
+    }
+}
+
+#[test]
+fn the_simulator_on_pbft_passes_every_conformance_clause() {
+    conforms("pbft");
+}
+
+#[test]
+fn the_simulator_on_raft_passes_every_conformance_clause() {
+    conforms("raft");
+}
+
+#[test]
+fn the_simulator_on_tendermint_passes_every_conformance_clause() {
+    conforms("tendermint");
+}
