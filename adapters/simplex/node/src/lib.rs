@@ -20,8 +20,10 @@
 //! catches up by fetching what it missed from its peers.
 
 pub mod block;
+pub mod client;
 pub mod config;
 pub mod identity;
 pub mod ledger;
 pub mod op;
+pub mod trace;
 pub mod wire;
