@@ -19,11 +19,14 @@
 //! node killed with SIGKILL and started again on the same storage directory replays both and
 //! catches up by fetching what it missed from its peers.
 
+pub mod app;
 pub mod block;
+pub mod byzantine;
 pub mod client;
 pub mod config;
 pub mod identity;
 pub mod ledger;
 pub mod op;
+pub mod run;
 pub mod trace;
 pub mod wire;
