@@ -97,7 +97,7 @@ impl Ledger {
 
     /// The app hash after `height`, if applied.
     pub fn app_hash_at(&self, height: u64) -> Option<String> {
-        self.hashes.get(usize::try_from(height).ok()?).map(|h| hex32(h))
+        self.hashes.get(usize::try_from(height).ok()?).map(hex32)
     }
 
     pub fn applied(&self, id: TxId) -> bool {

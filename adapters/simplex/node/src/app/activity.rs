@@ -39,8 +39,9 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
                 }
             }
             Activity::Finalization(f) => {
-                let signers: Vec<NodeName> =
+                let mut signers: Vec<NodeName> =
                     f.certificate.signers.iter().filter_map(|p| self.node(p)).collect();
+                signers.sort();
                 let view = f.view().get();
                 let block = f.proposal.payload;
                 self.certs.insert(block, signers);

@@ -4,7 +4,7 @@
 use crate::identity::NodeName;
 use crate::wire::Fetch;
 use commonware_cryptography::sha256::Digest;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// How long to wait for a peer's answer before asking the next peer.
@@ -21,7 +21,7 @@ struct Want {
 
 #[derive(Debug)]
 pub struct Fetcher {
-    wants: HashMap<Digest, Want>,
+    wants: BTreeMap<Digest, Want>,
     peers: Vec<NodeName>,
     next_peer: usize,
     next_id: u64,
@@ -29,7 +29,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(peers: Vec<NodeName>) -> Fetcher {
-        Fetcher { wants: HashMap::new(), peers, next_peer: 0, next_id: 1 }
+        Fetcher { wants: BTreeMap::new(), peers, next_peer: 0, next_id: 1 }
     }
 
     /// Asks for `d` and its ancestors above height `above` (idempotent).
