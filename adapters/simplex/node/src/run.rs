@@ -37,6 +37,11 @@ pub fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     let (genesis, genesis_bytes) = GenesisFile::load(&cfg.genesis)?;
     std::fs::create_dir_all(&cfg.storage)
         .with_context(|| format!("cannot create storage directory {}", cfg.storage.display()))?;
+    // The p2p listener panics inside the network when its port is taken; say it plainly first.
+    drop(
+        std::net::TcpListener::bind(cfg.listen)
+            .with_context(|| format!("cannot listen for peers on {}", cfg.listen))?,
+    );
     let runtime = cw_tokio::Config::new()
         .with_storage_directory(cfg.storage.join("consensus"))
         .with_worker_threads(2)

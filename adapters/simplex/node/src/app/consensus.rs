@@ -18,11 +18,12 @@ const BROADCAST_GRACE: Duration = Duration::from_millis(250);
 
 impl<S: Sender<PublicKey = PublicKey>> App<S> {
     /// Applies everything up to the highest finalization seen, fetching what is missing.
-    pub(super) fn try_finalize(&mut self) {
-        let Some((_, target)) = self.target else { return };
+    /// Whether blocks below the finalization are still missing.
+    pub(super) fn try_finalize(&mut self) -> bool {
+        let Some((_, target)) = self.target else { return false };
         if self.chain.height_of(&target).is_some_and(|h| h <= self.chain.tip().0) {
             self.target = None;
-            return;
+            return false;
         }
         match self.chain.ancestry(target) {
             Ancestry::Ready(path) => {
@@ -30,11 +31,16 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
                     self.apply(b);
                 }
                 self.target = None;
+                false
             }
-            Ancestry::Missing(d) => self.fetcher.want(d, self.chain.tip().0),
+            Ancestry::Missing(d) => {
+                self.fetcher.want(d, self.chain.tip().0);
+                true
+            }
             Ancestry::Conflict => {
                 tracing::error!(block = %hex(&target), "a finalized block does not extend this node's finalized chain");
                 self.target = None;
+                false
             }
         }
     }

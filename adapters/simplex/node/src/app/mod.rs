@@ -59,6 +59,8 @@ pub type Act = Activity<Scheme, Digest>;
 
 /// How often the application wakes up without a message (retries, time-outs, gossip).
 const TICK: Duration = Duration::from_millis(20);
+/// Pending blocks beyond which a node still fetching a finalized chain is "far behind".
+const CATCH_UP_PENDING: usize = 256;
 
 /// What the application needs to start.
 #[derive(Debug, Clone)]
@@ -259,7 +261,13 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
 
     /// Re-examines everything that waits for a block.
     fn progress(&mut self) {
-        self.try_finalize();
+        let catching_up = self.try_finalize();
+        if catching_up && self.chain.pending_len() > CATCH_UP_PENDING {
+            // Far behind: current proposals build on blocks above the gap being fetched, so
+            // each check would only walk the whole pending chain to find the same gap.
+            self.send_fetches();
+            return;
+        }
         let verifies = std::mem::take(&mut self.verifies);
         for v in verifies {
             if let Some(v) = self.try_verify(v) {
