@@ -320,6 +320,56 @@ mod tests {
     }
 
     #[test]
+    fn compliance_rules_come_through_the_same_rulebook() {
+        use touchstone_core::adapter::{AdminAction, Claim};
+        use touchstone_core::refmodel::AssetPolicy;
+        let g = GenesisFile {
+            accounts: vec![],
+            assets: vec![],
+            genesis: Genesis {
+                assets: vec![("SEC".into(), Some(AssetPolicy::security("issuer")))],
+                balances: vec![("a0".into(), "SEC".into(), 10)],
+                institutions: vec!["bank".into()],
+                claims: vec![
+                    ("bank".into(), "a0".into(), Claim::Kyc),
+                    ("bank".into(), "a1".into(), Claim::Kyc),
+                ],
+                ..Genesis::default()
+            },
+        };
+        let mut l = Ledger::new(&g, 0);
+        let sec = |id, from: &str, to: &str, nonce| Tx {
+            id,
+            op: Operation::Transfer {
+                from: from.into(),
+                to: to.into(),
+                asset: "SEC".into(),
+                amount: 1,
+            },
+            nonce: Some(nonce),
+            expires: 50,
+        };
+        assert_eq!(l.admit(&sec(1, "a0", "a2", 0)), Err(Reason::InvalidReceiver));
+        assert_eq!(l.admit(&sec(2, "a0", "a1", 0)), Ok(()));
+        let freeze = Tx {
+            id: 3,
+            op: Operation::Admin {
+                by: "issuer".into(),
+                action: AdminAction::Freeze {
+                    account: "a0".into(),
+                    asset: "SEC".into(),
+                    amount: None,
+                },
+            },
+            nonce: None,
+            expires: 50,
+        };
+        let b1 = block(1, vec![freeze]);
+        assert_eq!(l.apply(&b1), vec![(TxId(3), Ok(()))]);
+        assert_eq!(l.admit(&sec(4, "a0", "a1", 0)), Err(Reason::FrozenSender));
+    }
+
+    #[test]
     fn an_expired_transaction_reports_the_rule_it_breaks_or_timeout() {
         let mut l = Ledger::new(&genesis(), 0);
         l.apply(&block(1, vec![pay(1, "a0", "a1", 100, 0)]));

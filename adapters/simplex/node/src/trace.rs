@@ -16,8 +16,9 @@ use crate::block::hex;
 use crate::identity::NodeName;
 use commonware_cryptography::sha256::Digest;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use touchstone_core::TxId;
@@ -125,12 +126,50 @@ pub fn key_of(v: &Value) -> String {
     }
 }
 
+/// How many recent line identities the exporter remembers (a replay after a restart only
+/// repeats the last few views; older identities are forgotten to bound memory).
+pub const REMEMBERED: usize = 1_000_000;
+
+/// The identities of recently written lines (64-bit hashes, first in first out).
+#[derive(Debug)]
+struct Seen {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+    cap: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen { set: HashSet::new(), order: VecDeque::new(), cap: REMEMBERED }
+    }
+}
+
+impl Seen {
+    /// Remembers `key`; `false` if it was already remembered.
+    fn insert(&mut self, key: &str) -> bool {
+        // SipHash with fixed keys: the same key hashes alike in every run of this binary.
+        let mut h = std::hash::DefaultHasher::new();
+        key.hash(&mut h);
+        let k = h.finish();
+        if !self.set.insert(k) {
+            return false;
+        }
+        self.order.push_back(k);
+        if self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+}
+
 /// Appends lines to the node's trace file, each at most once.
 #[derive(Debug)]
 pub struct Exporter {
     me: NodeName,
     out: BufWriter<File>,
-    seen: HashSet<String>,
+    seen: Seen,
     written: u64,
 }
 
@@ -152,7 +191,7 @@ impl Exporter {
         }
         let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(err)?;
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         let mut good_len = 0u64;
         let mut reader = BufReader::new(&mut file);
         let mut line = String::new();
@@ -164,7 +203,7 @@ impl Exporter {
             }
             good_len += n as u64;
             if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                seen.insert(key_of(&v));
+                seen.insert(&key_of(&v));
             }
         }
         drop(reader);
@@ -177,7 +216,7 @@ impl Exporter {
     /// Writes `ev` unless an identical line was written before; whether it was written.
     pub fn emit(&mut self, ev: &Event) -> bool {
         let v = to_json(ev, self.me, now_unix_ns());
-        if !self.seen.insert(key_of(&v)) {
+        if !self.seen.insert(&key_of(&v)) {
             return false;
         }
         let mut line = v.to_string().into_bytes();
@@ -288,6 +327,17 @@ mod tests {
         assert_eq!(v["node"], "n0");
         assert_eq!(v["accused"], json!(["n3"]));
         assert_eq!(v["round"], 6);
+    }
+
+    #[test]
+    fn only_recent_identities_are_remembered() {
+        let mut s = Seen { cap: 2, ..Seen::default() };
+        assert!(s.insert("a"));
+        assert!(s.insert("b"));
+        assert!(!s.insert("a"));
+        assert!(s.insert("c"));
+        assert!(s.insert("a"), "the oldest was forgotten");
+        assert!(!s.insert("c"));
     }
 
     #[test]
