@@ -130,6 +130,9 @@ pub fn key_of(v: &Value) -> String {
 /// repeats the last few views; older identities are forgotten to bound memory).
 pub const REMEMBERED: usize = 1_000_000;
 
+/// How much of an existing trace file is read back at start.
+const TAIL: u64 = 16 << 20;
+
 /// The identities of recently written lines (64-bit hashes, first in first out).
 #[derive(Debug)]
 struct Seen {
@@ -191,10 +194,20 @@ impl Exporter {
         }
         let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(err)?;
-        let mut seen = Seen::default();
-        let mut good_len = 0u64;
+        // Only the tail can be replayed (the engine journals the last few views), so only the
+        // lines of the last TAIL bytes are remembered; the file may be far larger.
+        let len = file.seek(SeekFrom::End(0)).map_err(err)?;
+        let start = len.saturating_sub(TAIL);
+        file.seek(SeekFrom::Start(start)).map_err(err)?;
         let mut reader = BufReader::new(&mut file);
+        let mut pos = start;
         let mut line = String::new();
+        if start > 0 {
+            // Skip the line the tail starts inside.
+            pos += reader.read_line(&mut line).map_err(err)? as u64;
+        }
+        let mut seen = Seen::default();
+        let mut good_len = pos;
         loop {
             line.clear();
             let n = reader.read_line(&mut line).map_err(err)?;
@@ -207,7 +220,7 @@ impl Exporter {
             }
         }
         drop(reader);
-        if file.seek(SeekFrom::End(0)).map_err(err)? != good_len {
+        if good_len != len {
             file.set_len(good_len).map_err(err)?;
         }
         Ok(Exporter { me, out: BufWriter::new(file), seen, written: 0 })
