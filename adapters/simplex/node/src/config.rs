@@ -286,6 +286,38 @@ mod tests {
     }
 
     #[test]
+    fn a_config_file_gives_the_same_fields_and_the_command_line_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n0.toml");
+        std::fs::write(
+            &path,
+            r#"
+name = "n0"
+listen = "127.0.0.1:7000"
+client = "127.0.0.1:8000"
+storage = "/tmp/s0"
+genesis = "/tmp/g.json"
+byzantine = "equivocating-leader"
+leader_timeout_ms = 300
+[peers]
+n1 = "127.0.0.1:7101"
+n2 = "127.0.0.1:7102"
+"#,
+        )
+        .unwrap();
+        let p = path.display().to_string();
+        let c =
+            NodeConfig::from_cli(cli(&["--config", &p, "--peer", "n2=127.0.0.1:9202"])).unwrap();
+        let ports: Vec<u16> = c.addresses.iter().map(|a| a.port()).collect();
+        assert_eq!(ports, vec![7000, 7101, 9202]);
+        assert_eq!(c.byzantine, Some(ByzantineMode::EquivocatingLeader));
+        assert_eq!(c.leader_timeout, Duration::from_millis(300));
+        std::fs::write(&path, "name = \"n0\"\nlisten_on = \"127.0.0.1:1\"\n").unwrap();
+        let e = NodeConfig::from_cli(cli(&["--config", &p])).unwrap_err();
+        assert!(e.to_string().contains("listen_on"), "{e}");
+    }
+
+    #[test]
     fn a_non_loopback_address_is_refused() {
         let mut a = BASE.to_vec();
         a.extend(["--peer", "n2=10.0.0.1:7002"]);

@@ -194,6 +194,40 @@ fn slow_a_conflicter_is_accused_with_evidence_and_the_honest_nodes_keep_finalizi
     assert_eq!(accused.len(), 1, "a correct node is accused: {accused:?}");
 }
 
+#[test]
+fn slow_an_equivocating_leader_is_seen_proposing_two_blocks_and_the_honest_nodes_still_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster =
+        Cluster::new(dir.path(), 4, 8, &[(3, &["--byzantine", "equivocating-leader"])]);
+    cluster.start_all();
+    let mut c0 = cluster.nodes[0].client();
+    let txs = pay(&mut c0, 0..20, 0, 0);
+    wait_committed(&mut c0, &txs, Duration::from_secs(45), "n0");
+    wait_for(Duration::from_secs(45), "progress", || (height(&mut c0) >= 60).then_some(()));
+    for n in &mut cluster.nodes {
+        n.kill();
+    }
+    // What the honest nodes saw: n3's proposals, and what they decided.
+    let mut proposals: BTreeMap<(u64, u64), BTreeSet<String>> = BTreeMap::new();
+    let mut decided: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
+    for n in cluster.nodes.iter().take(3) {
+        let trace = n.trace();
+        check_trace(&trace, &n.name);
+        for l in &trace {
+            let hr = || (l["height"].as_u64().unwrap(), l["round"].as_u64().unwrap());
+            let block = l["block"].as_str().unwrap_or_default().to_string();
+            if l["kind"] == "cons.propose" && l["node"] == "n3" {
+                proposals.entry(hr()).or_default().insert(block);
+            } else if l["kind"] == "cons.decide" {
+                decided.entry(l["height"].as_u64().unwrap()).or_default().insert(block);
+            }
+        }
+    }
+    let doubled = proposals.values().filter(|b| b.len() == 2).count();
+    assert!(doubled > 0, "no view where the honest nodes saw n3 propose two blocks: {proposals:?}");
+    assert!(decided.values().all(|b| b.len() == 1), "honest nodes decided different blocks");
+}
+
 /// Prints the figures of the closing note: views/s, committed payments/s, catch-up time.
 #[test]
 #[ignore = "a measurement, not a check: run with --ignored --nocapture"]
