@@ -4,10 +4,13 @@
 //! before it reaches [`App::on_activity`] (see `run.rs`), so every line written here is backed
 //! by a valid signature.
 
-use super::{Act, App, PendingVote};
+use super::{Act, App, PendingVote, Scheme};
 use crate::identity::NodeName;
 use crate::trace::{Event, VoteType};
-use commonware_consensus::simplex::types::{Activity, Attributable, Proposal};
+use commonware_codec::{Encode, Read};
+use commonware_consensus::simplex::types::{
+    Activity, Attributable, Finalize, Notarize, Nullify, Proposal,
+};
 use commonware_consensus::Viewable;
 use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::Sender;
@@ -25,19 +28,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         match a {
             Activity::Notarize(n) => self.vote(n.signer(), VoteType::Notarize, &n.proposal),
             Activity::Finalize(f) => self.vote(f.signer(), VoteType::Finalize, &f.proposal),
-            Activity::Nullify(n) => {
-                if let Some(node) = self.node(n.signer()) {
-                    let view = n.round.view().get();
-                    let ev = Event::Vote {
-                        node,
-                        vtype: VoteType::Nullify,
-                        height: view,
-                        view,
-                        block: None,
-                    };
-                    self.exporter.emit(&ev);
-                }
-            }
+            Activity::Nullify(n) => self.nullify(&n),
             Activity::Finalization(f) => {
                 let mut signers: Vec<NodeName> =
                     f.certificate.signers.iter().filter_map(|p| self.node(p)).collect();
@@ -56,18 +47,47 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             }
             Activity::Notarization(_) | Activity::Certification(_) | Activity::Nullification(_) => {
             }
+            // Evidence, and the two votes it is made of as vote lines (so a checker that
+            // compares votes sees them too).
             Activity::ConflictingNotarize(c) => {
-                self.evidence(c.signer(), c.view().get(), "duplicate_vote", "conflicting_notarize")
+                self.evidence(c.signer(), c.view().get(), "duplicate_vote", "conflicting_notarize");
+                if let Some((a, b)) =
+                    halves::<Notarize<Scheme, Digest>, Notarize<Scheme, Digest>>(&c)
+                {
+                    self.vote(a.signer(), VoteType::Notarize, &a.proposal);
+                    self.vote(b.signer(), VoteType::Notarize, &b.proposal);
+                }
             }
             Activity::ConflictingFinalize(c) => {
-                self.evidence(c.signer(), c.view().get(), "duplicate_vote", "conflicting_finalize")
+                self.evidence(c.signer(), c.view().get(), "duplicate_vote", "conflicting_finalize");
+                if let Some((a, b)) =
+                    halves::<Finalize<Scheme, Digest>, Finalize<Scheme, Digest>>(&c)
+                {
+                    self.vote(a.signer(), VoteType::Finalize, &a.proposal);
+                    self.vote(b.signer(), VoteType::Finalize, &b.proposal);
+                }
             }
-            Activity::NullifyFinalize(c) => self.evidence(
-                c.signer(),
-                c.view().get(),
-                "nullify_and_finalize",
-                "nullify_finalize",
-            ),
+            Activity::NullifyFinalize(c) => {
+                self.evidence(
+                    c.signer(),
+                    c.view().get(),
+                    "nullify_and_finalize",
+                    "nullify_finalize",
+                );
+                if let Some((n, f)) = halves::<Nullify<Scheme>, Finalize<Scheme, Digest>>(&c) {
+                    self.nullify(&n);
+                    self.vote(f.signer(), VoteType::Finalize, &f.proposal);
+                }
+            }
+        }
+    }
+
+    fn nullify(&mut self, n: &Nullify<Scheme>) {
+        if let Some(node) = self.node(n.signer()) {
+            let view = n.round.view().get();
+            let ev =
+                Event::Vote { node, vtype: VoteType::Nullify, height: view, view, block: None };
+            self.exporter.emit(&ev);
         }
     }
 
@@ -133,5 +153,40 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
                 None => self.votes.push(v),
             }
         }
+    }
+}
+
+/// The two votes a conflict activity holds (its fields are private; its encoding is the two
+/// votes one after the other).
+fn halves<A: Read<Cfg = ()>, B: Read<Cfg = ()>>(c: &impl Encode) -> Option<(A, B)> {
+    let mut r = bytes::Bytes::copy_from_slice(c.encode().as_ref());
+    let a = A::read_cfg(&mut r, &()).ok()?;
+    let b = B::read_cfg(&mut r, &()).ok()?;
+    Some((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::digest_of;
+    use crate::identity::{private_key, Validators};
+    use commonware_consensus::simplex::types::ConflictingNotarize;
+    use commonware_consensus::types::{Epoch, Round, View};
+
+    #[test]
+    fn a_conflict_splits_into_the_two_signed_votes_it_proves() {
+        let v = Validators::new(4);
+        let me = NodeName::new(2);
+        let scheme = Scheme::signer(b"t", v.participants().clone(), private_key(me)).unwrap();
+        let round = Round::new(Epoch::zero(), View::new(5));
+        let vote = |payload: &[u8]| {
+            let p = Proposal::new(round, View::new(4), digest_of(payload));
+            Notarize::<Scheme, Digest>::sign(&scheme, p).unwrap()
+        };
+        let (a, b) = (vote(b"a"), vote(b"b"));
+        let c = ConflictingNotarize::new(a.clone(), b.clone());
+        let (x, y) = halves::<Notarize<Scheme, Digest>, Notarize<Scheme, Digest>>(&c).unwrap();
+        assert_eq!((x, y), (a.clone(), b));
+        assert_eq!(v.node_of_participant(a.signer()), Some(me));
     }
 }

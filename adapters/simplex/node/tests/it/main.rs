@@ -180,8 +180,13 @@ fn slow_a_conflicter_is_accused_with_evidence_and_the_honest_nodes_keep_finalizi
         n.kill();
     }
     let mut accused = BTreeMap::new();
+    let mut n3_votes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for n in cluster.nodes.iter().take(3) {
         for l in n.trace() {
+            if l["kind"] == "cons.vote" && l["node"] == "n3" && !l["block"].is_null() {
+                let at = format!("{}/{}/{}", l["height"], l["round"], l["vtype"]);
+                n3_votes.entry(at).or_default().insert(l["block"].to_string());
+            }
             if l["kind"] == "evidence.detect" {
                 for a in l["accused"].as_array().unwrap() {
                     *accused.entry(a.as_str().unwrap().to_string()).or_insert(0) += 1;
@@ -192,6 +197,10 @@ fn slow_a_conflicter_is_accused_with_evidence_and_the_honest_nodes_keep_finalizi
     }
     assert!(accused.contains_key("n3"), "the conflicter is not accused: {accused:?}");
     assert_eq!(accused.len(), 1, "a correct node is accused: {accused:?}");
+    assert!(
+        n3_votes.values().any(|b| b.len() == 2),
+        "the conflicting votes are not traced: {n3_votes:?}"
+    );
 }
 
 #[test]
