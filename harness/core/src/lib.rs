@@ -12,7 +12,7 @@
 //!
 //! | layer | modules | holds |
 //! |---|---|---|
-//! | 0 | [`time`], [`ids`], [`seed`], [`reason`] | nanoseconds and clocks, names, the seed and its streams, reason codes |
+//! | 0 | [`time`], [`ids`], [`seed`], [`reason`], [`input`] | nanoseconds and clocks, names, the seed and its streams, reason codes, capped reading of input files |
 //! | 1 | [`ledger`] | the ledger vocabulary: operations, admin actions, claims, asset policies, genesis |
 //! | 2 | [`trace`] | trace events (the public trace format) and their writer |
 //! | 3 | [`scenario`] | scripts: model, validation, fault model, each program's parameters |
@@ -36,6 +36,7 @@ pub mod adapter;
 pub mod criteria;
 pub mod engine;
 pub mod ids;
+pub mod input;
 pub mod ledger;
 pub mod metrics;
 pub mod program;
