@@ -1,19 +1,34 @@
 //! The run directory: `scenario.toml`, `trace.jsonl`, `run.json`, reports, `manifest.json`.
 //!
-//! JSON files are written atomically (temporary file, then rename), so a reader never sees half
-//! a record. The manifest holds the SHA-256 of every artefact; [`verify`] recomputes them and
-//! names whatever changed.
+//! - **Nothing earlier is destroyed** ([`stage`]): a run is written into a fresh sibling
+//!   directory (`<target>.incomplete-<pid>`) and renamed onto its target only when its manifest
+//!   is written; a target that already holds a run is kept (the new run takes a numbered name,
+//!   or is refused, or replaces it only once complete, by the caller's [`Existing`] policy).
+//! - JSON files are written atomically (temporary file, then rename), so a reader never sees half
+//!   a record.
+//! - The manifest ([`manifest`]) holds the SHA-256 of every artefact, the seed, the run's
+//!   fingerprint, the scenario's hash and whether the run is complete or partial; [`verify`]
+//!   recomputes the digests and names whatever changed, and [`audit`] also recomputes the
+//!   fingerprint and checks the record against the trace and the script.
 
+mod audit;
+mod manifest;
+mod stage;
+mod verify;
+
+pub use audit::{audit, Audit};
+pub use manifest::{digest_file, read_manifest, Manifest, ManifestFields, ManifestStatus};
+pub use manifest::{FileDigest, MANIFEST, MANIFEST_FORMAT, SIGNATURE};
+pub use stage::{incomplete_siblings, Existing, Staging, INCOMPLETE_MARK};
+pub use verify::{verify, VerifyReport};
+
+use crate::input::{read_capped, InputError, MAX_RECORD_BYTES};
 use crate::trace::TraceWriter;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-pub const MANIFEST: &str = "manifest.json";
-pub const MANIFEST_FORMAT: &str = "touchstone-manifest/1";
 
 /// Files a run directory may hold, in the order they are written.
 pub const ARTEFACTS: &[&str] =
@@ -25,13 +40,21 @@ pub struct RunDir {
     pub path: PathBuf,
 }
 
-/// Errors of the run directory.
+/// Errors of the run directory. [`RunDirError::exit_class`] sorts them for the CLI.
 #[derive(Debug, thiserror::Error)]
 pub enum RunDirError {
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
     #[error("{path}: not a valid {what}: {message}")]
     Format { path: String, what: &'static str, message: String },
+    /// The target of a new run already holds something, and the policy is to refuse.
+    #[error("{path}: already holds a run (or other files); it is kept. Give another --out, or --overwrite to replace it once the new run is complete")]
+    Exists { path: String },
+    /// A run directory without a manifest: the run never finished (the harness was killed).
+    #[error("{path}: incomplete run: no manifest.json{detail}")]
+    Incomplete { path: String, detail: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunDirError + '_ {
@@ -39,16 +62,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunDirError + '_ {
 }
 
 impl RunDir {
-    /// Creates (or empties the artefacts of) the directory.
+    /// Creates the directory (and its parents) for a new run. Used on the fresh staging
+    /// directory of [`Staging`]; it never removes anything.
     pub fn create(path: impl Into<PathBuf>) -> Result<RunDir, RunDirError> {
         let path = path.into();
         std::fs::create_dir_all(&path).map_err(io_err(&path))?;
-        for f in ARTEFACTS.iter().chain([&MANIFEST]) {
-            let p = path.join(f);
-            if p.exists() {
-                std::fs::remove_file(&p).map_err(io_err(&p))?;
-            }
-        }
         Ok(RunDir { path })
     }
 
@@ -88,19 +106,15 @@ impl RunDir {
         self.write_bytes(name, &bytes)
     }
 
-    /// Reads a JSON file of the directory.
+    /// Reads a JSON file of the directory (at most [`MAX_RECORD_BYTES`]).
     pub fn read_json<T: for<'de> Deserialize<'de>>(
         &self,
         name: &str,
         what: &'static str,
     ) -> Result<T, RunDirError> {
         let p = self.file(name);
-        let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
-        serde_json::from_str(&text).map_err(|e| RunDirError::Format {
-            path: p.display().to_string(),
-            what,
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
-        })
+        let bytes = read_capped(&p, MAX_RECORD_BYTES, what)?;
+        parse_json(&p, &bytes, what)
     }
 
     /// A trace writer on `trace.jsonl`.
@@ -109,119 +123,40 @@ impl RunDir {
         Ok(TraceWriter::new(File::create(&p).map_err(io_err(&p))?))
     }
 
-    /// Writes `manifest.json` over every artefact present.
+    /// Writes `manifest.json` over every artefact present, for a complete run with `seed` and
+    /// `fingerprint` (suites, tests). Runs use [`RunDir::write_run_manifest`].
     pub fn write_manifest(&self, seed: u64, fingerprint: &str) -> Result<Manifest, RunDirError> {
-        let mut files = BTreeMap::new();
-        for name in ARTEFACTS {
-            let p = self.file(name);
-            if p.exists() {
-                files.insert(name.to_string(), digest_file(&p)?);
-            }
-        }
-        let m = Manifest {
-            format: MANIFEST_FORMAT.into(),
-            harness_version: env!("CARGO_PKG_VERSION").into(),
+        self.write_run_manifest(&ManifestFields {
             seed,
             fingerprint: fingerprint.to_string(),
-            files,
-        };
+            ..Default::default()
+        })
+    }
+
+    /// Writes `manifest.json` over every artefact present, with `fields`.
+    pub fn write_run_manifest(&self, fields: &ManifestFields) -> Result<Manifest, RunDirError> {
+        let m = manifest::build(self, fields)?;
         self.write_json(MANIFEST, &m)?;
         Ok(m)
     }
 }
 
-/// `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub format: String,
-    pub harness_version: String,
-    pub seed: u64,
-    pub fingerprint: String,
-    pub files: BTreeMap<String, FileDigest>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigest {
-    pub sha256: String,
-    pub bytes: u64,
-}
-
-/// SHA-256 and size of a file, streamed.
-pub fn digest_file(p: &Path) -> Result<FileDigest, RunDirError> {
-    let f = File::open(p).map_err(io_err(p))?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = r.read(&mut buf).map_err(io_err(p))?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok(FileDigest { sha256: hex::encode(h.finalize()), bytes })
+/// Parses JSON read from `p`, naming the line and column of a syntax error.
+fn parse_json<T: for<'de> Deserialize<'de>>(
+    p: &Path,
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<T, RunDirError> {
+    serde_json::from_slice(bytes).map_err(|e| RunDirError::Format {
+        path: p.display().to_string(),
+        what,
+        message: format!("line {} column {}: {e}", e.line(), e.column()),
+    })
 }
 
 /// SHA-256 of bytes, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// What [`verify`] found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VerifyReport {
-    pub ok: Vec<String>,
-    pub changed: Vec<String>,
-    pub missing: Vec<String>,
-    /// Artefacts present but not in the manifest.
-    pub unlisted: Vec<String>,
-}
-
-impl VerifyReport {
-    pub fn intact(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.unlisted.is_empty()
-    }
-}
-
-/// Recomputes the manifest's digests.
-pub fn verify(dir: &RunDir) -> Result<VerifyReport, RunDirError> {
-    let m: Manifest = dir.read_json(MANIFEST, "manifest")?;
-    if m.format != MANIFEST_FORMAT {
-        return Err(RunDirError::Format {
-            path: dir.file(MANIFEST).display().to_string(),
-            what: "manifest",
-            message: format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format),
-        });
-    }
-    let mut r = VerifyReport::default();
-    for (name, want) in &m.files {
-        if name.contains('/') || name.contains("..") {
-            return Err(RunDirError::Format {
-                path: dir.file(MANIFEST).display().to_string(),
-                what: "manifest",
-                message: format!("file name {name:?} escapes the run directory"),
-            });
-        }
-        let p = dir.file(name);
-        if !p.exists() {
-            r.missing.push(name.clone());
-            continue;
-        }
-        let got = digest_file(&p)?;
-        if &got == want {
-            r.ok.push(name.clone());
-        } else {
-            r.changed.push(name.clone());
-        }
-    }
-    for name in ARTEFACTS {
-        if dir.file(name).exists() && !m.files.contains_key(*name) {
-            r.unlisted.push(name.to_string());
-        }
-    }
-    Ok(r)
 }
 
 #[cfg(test)]
