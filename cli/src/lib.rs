@@ -26,6 +26,7 @@
 //!     adapter_config: None,
 //!     seed: Seed(1),
 //!     out: Some(tmp.path().join("run")),
+//!     existing: touchstone_core::rundir::Existing::Refuse,
 //!     quiet: true,
 //!     profile: "vendor".into(),
 //!     rubric: None,
@@ -48,13 +49,28 @@
 //! 0 every gate and criterion met · 1 findings (a gate, criterion or conformance case failed) ·
 //! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven).
 
+#![deny(clippy::print_stdout)]
+
+/// `println!` that returns exit 3 from the enclosing function when stdout is closed or full.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::output::stdoutln(format!($($t)*))? };
+}
+
+/// `print!` that returns exit 3 from the enclosing function when stdout is closed or full.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::output::stdout(format!($($t)*))? };
+}
+
 pub mod adapters;
 pub mod cmd;
 pub mod environment;
+pub mod evidence;
 pub mod exit;
 pub mod interrupt;
+pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod scoring;
+pub mod signing;
 pub mod summary;
 pub mod verdict;

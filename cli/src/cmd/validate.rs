@@ -17,7 +17,7 @@ pub fn exec(a: ValidateArgs) -> CmdResult {
     let mut code = PASS;
     for path in &a.scenarios {
         match scenario::load(path) {
-            Ok((s, _)) => println!(
+            Ok((s, _)) => outln!(
                 "ok {}: {} ({}, {} validators {}, {} phases over {}, {} faults)",
                 path.display(),
                 s.name,
@@ -30,6 +30,10 @@ pub fn exec(a: ValidateArgs) -> CmdResult {
             ),
             Err(ScenarioError::Io { path, source }) => {
                 eprintln!("{path}: cannot read: {source}");
+                code = BAD_INPUT;
+            }
+            Err(e @ ScenarioError::Input(_)) => {
+                eprintln!("{e}");
                 code = BAD_INPUT;
             }
             Err(e @ ScenarioError::Invalid { .. }) => {
