@@ -157,9 +157,14 @@ fn a_stop_request_ends_the_run_with_partial_results() {
     let stop = AtomicBool::new(true);
     let mut a = NullAdapter::new(NullConfig::default());
     let mut t = MemoryTrace::default();
-    let r =
-        engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { stop: Some(&stop), progress: None })
-            .unwrap();
+    let r = engine::run(
+        &s,
+        &mut a,
+        Seed(1),
+        &mut t,
+        RunOptions { stop: Some(&stop), progress: None, limits: Default::default() },
+    )
+    .unwrap();
     assert_eq!(r.end, EndReason::Interrupted);
     assert_eq!(t.values().last().unwrap()["reason"], "interrupted");
 }

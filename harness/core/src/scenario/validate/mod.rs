@@ -94,6 +94,12 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 
     let mut v = Validator { errors: Vec::new() };
     let scenario = v.scenario(&raw);
+    // The budget of a script that is otherwise valid: its totals within the limits.
+    if let (Some(s), true) = (&scenario, v.errors.is_empty() && diagnostics.is_empty()) {
+        for (path, message) in super::budget::check(s) {
+            v.errors.push((path, message, None));
+        }
+    }
     for (path, message, sugg) in v.errors {
         diagnostics.push(diag_at(&path, locate(&doc, &path), message, sugg));
     }
