@@ -252,6 +252,7 @@ fn drive(
     let opts = RunOptions {
         progress: bar.as_mut().map(|b| b as &mut dyn engine::ProgressObserver),
         stop: Some(stop),
+        limits: Default::default(),
     };
     let result = engine::run(scenario, adapter, p.seed, &mut trace, opts);
     if let Some(b) = &bar {
@@ -294,11 +295,15 @@ fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, mete
         EndReason::Completed => RunStatus::Completed,
         EndReason::Interrupted => RunStatus::Interrupted,
         EndReason::AdapterFailed { .. } => RunStatus::AdapterFailed,
+        EndReason::LimitExceeded { .. } => RunStatus::LimitExceeded,
     };
     record.message = match &r.end {
         EndReason::Completed => None,
         EndReason::Interrupted => Some("interrupted: partial results".into()),
         EndReason::AdapterFailed { message } => Some(message.clone()),
+        EndReason::LimitExceeded { message } => {
+            Some(format!("stopped by the watchdog: {message}: partial results"))
+        }
     };
     record.adapter = AdapterInfo { system: r.system, capabilities: r.capabilities };
     record.duration_ns = r.duration_ns;
