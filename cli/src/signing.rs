@@ -32,10 +32,8 @@ pub fn secret_key(path: &Path, password_file: Option<&Path>) -> Result<SecretKey
         Failure::bad_input(format!("{}: not a usable minisign secret key: {e}", path.display()))
     };
     let sk_box = SecretKeyBox::from_string(&text).map_err(bad)?;
-    if let Ok(sk) = SecretKey::from_unencrypted_box(sk_box.clone()) {
-        if !sk.is_encrypted() {
-            return Ok(sk);
-        }
+    if let Some(sk) = unencrypted(&text) {
+        return Ok(sk);
     }
     let password = match password_file {
         Some(p) => Some(
@@ -55,6 +53,20 @@ pub fn secret_key(path: &Path, password_file: Option<&Path>) -> Result<SecretKey
         }
     };
     SecretKey::from_box(sk_box, password).map_err(bad)
+}
+
+/// An unencrypted secret key (`minisign -G -W`). Read from its bytes: minisign 0.11 writes
+/// such keys with a zero checksum, which the `minisign` crate calls corrupted. A corrupted key is
+/// still caught: `sign` checks the signature it makes against the key's own public half.
+fn unencrypted(text: &str) -> Option<SecretKey> {
+    use base64::Engine;
+    let line = text.lines().nth(1)?.trim();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(line).ok()?;
+    // sig_alg "Ed", then kdf_alg: 0x0000 for a key without a password.
+    if bytes.len() < 6 || &bytes[..2] != b"Ed" || bytes[2..4] != [0, 0] {
+        return None;
+    }
+    SecretKey::from_bytes(&bytes).ok().filter(|sk| !sk.is_encrypted())
 }
 
 /// The public key of `path`: a minisign public key file, or its base64 line alone.
@@ -83,9 +95,10 @@ pub fn sign(dir: &RunDir, sk: &SecretKey, fingerprint: &str) -> Result<String, F
         read_capped(&dir.file(MANIFEST), MAX_MANIFEST_BYTES, "manifest").map_err(input)?;
     let trusted =
         format!("timestamp:{}\tfile:{MANIFEST}\thashed\tfingerprint:{fingerprint}", unix_seconds());
-    let pk = PublicKey::from_secret_key(sk).ok();
+    let pk = PublicKey::from_secret_key(sk)
+        .map_err(|e| Failure::bad_input(format!("not a usable secret key: {e}")))?;
     let sig = minisign::sign(
-        pk.as_ref(),
+        Some(&pk),
         sk,
         Cursor::new(manifest),
         Some(&trusted),
