@@ -2,6 +2,7 @@
 
 mod cli;
 mod evidence;
+mod fuzzing;
 mod hostile;
 mod rundirs;
 mod scenarios;

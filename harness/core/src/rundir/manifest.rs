@@ -127,11 +127,6 @@ fn memchr_count(b: &[u8]) -> u64 {
 /// only files inside the directory. A missing manifest is [`RunDirError::Incomplete`].
 pub fn read_manifest(dir: &RunDir) -> Result<Manifest, RunDirError> {
     let p = dir.file(MANIFEST);
-    let bad = |message: String| RunDirError::Format {
-        path: p.display().to_string(),
-        what: "manifest",
-        message,
-    };
     let bytes = match read_capped(&p, MAX_MANIFEST_BYTES, "manifest") {
         Ok(b) => b,
         Err(e) if e.is_not_found() => {
@@ -142,10 +137,21 @@ pub fn read_manifest(dir: &RunDir) -> Result<Manifest, RunDirError> {
         }
         Err(e) => return Err(e.into()),
     };
+    parse_manifest(&bytes, &p)
+}
+
+/// Checks the bytes of a manifest read from `p` (named in errors): JSON, of a known format,
+/// naming only files inside the run directory. Never panics, whatever the bytes.
+pub fn parse_manifest(bytes: &[u8], p: &Path) -> Result<Manifest, RunDirError> {
+    let bad = |message: String| RunDirError::Format {
+        path: p.display().to_string(),
+        what: "manifest",
+        message,
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(bad("the file is empty".into()));
     }
-    let m: Manifest = parse_json(&p, &bytes, "manifest")?;
+    let m: Manifest = parse_json(p, bytes, "manifest")?;
     if m.format != MANIFEST_FORMAT {
         return Err(bad(format!("format {:?}, expected {MANIFEST_FORMAT:?}", m.format)));
     }

@@ -17,8 +17,9 @@ mod stage;
 mod verify;
 
 pub use audit::{audit, Audit};
-pub use manifest::{digest_file, read_manifest, Manifest, ManifestFields, ManifestStatus};
+pub use manifest::{digest_file, parse_manifest, read_manifest};
 pub use manifest::{FileDigest, MANIFEST, MANIFEST_FORMAT, SIGNATURE};
+pub use manifest::{Manifest, ManifestFields, ManifestStatus};
 pub use stage::{incomplete_siblings, Existing, Staging, INCOMPLETE_MARK};
 pub use verify::{verify, VerifyReport};
 
