@@ -42,12 +42,16 @@
 //! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
 //! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
 //! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
-//!   [`summary`]: disclosure, the progress bar, Ctrl-C, the terminal summary;
+//!   [`summary`]: disclosure, the progress bar, signals (SIGINT, SIGTERM), the terminal summary;
+//! - [`evidence`]: a run directory verified as evidence (digests, recomputed fingerprint and
+//!   verdicts, signature) and the exit code of each class of problem; [`signing`]: minisign
+//!   signatures of the manifest; [`output`]: stdout that fails with exit 3, never a panic;
 //! - [`cmd`]: one file per subcommand (its clap arguments and what it does).
 //!
 //! ## Exit codes
 //! 0 every gate and criterion met · 1 findings (a gate, criterion or conformance case failed) ·
-//! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven).
+//! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven), an
+//! interrupted run, or a standard output that cannot be written.
 
 #![deny(clippy::print_stdout)]
 

@@ -26,6 +26,13 @@
 //! | 11 | [`record`] | `run.json` |
 //! | 12 | [`rundir`] | the run directory and its manifest |
 //!
+//! ## Limits
+//! Every accepted script finishes in bounded time and memory: [`scenario::limits`] holds the
+//! ranges of single fields and the run's totals, [`scenario::Budget`] estimates a run from its
+//! script (validation refuses one beyond a limit), and the engine's watchdog enforces the same
+//! limits on what a run writes. Input files are read through the caps of [`input`]. The table:
+//! `docs/limits.md`.
+//!
 //! ## Determinism
 //! Every random draw derives from one [`seed::Seed`] through named ChaCha8 streams; the core never
 //! reads the wall clock (adapters own time: virtual in simulation, [`time::WallClock`] for real
