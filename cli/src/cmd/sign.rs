@@ -23,11 +23,11 @@ pub struct SignArgs {
 }
 
 pub fn exec(a: SignArgs) -> CmdResult {
-    let sk = signing::secret_key(&a.key, a.password_file.as_deref())?;
     let e = evidence::examine(&a.run_dir, None)?;
     if !e.intact() {
         return Err(e.refusal("refusing to sign"));
     }
+    let sk = signing::secret_key(&a.key, a.password_file.as_deref())?;
     let trusted = signing::sign(&e.dir, &sk, &e.audit.manifest.fingerprint)?;
     outln!("signed {} ({trusted})", e.dir.file(SIGNATURE).display());
     Ok(PASS)

@@ -214,3 +214,40 @@ fn slow_minisign_interop_the_minisign_tool_verifies_touchstone_signatures_and_ba
     let o = ts(tmp.path(), &["verify", "out", "--pubkey", pk.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+#[test]
+fn an_encrypted_key_signs_with_its_password_file_and_is_refused_without_one() {
+    let (tmp, out) = small_run();
+    let kp = minisign::KeyPair::generate_encrypted_keypair(Some("s3cret".into())).unwrap();
+    let sk = write(tmp.path(), "enc.key", &kp.sk.to_box(None).unwrap().into_string());
+    let pk = write(tmp.path(), "enc.pub", &kp.pk.to_box().unwrap().into_string());
+    let o = ts(tmp.path(), &["sign", "out", "--key", sk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--password-file"), "{}", text(&o));
+    let wrong = write(tmp.path(), "wrong.txt", "nope\n");
+    let o = ts(
+        tmp.path(),
+        &["sign", "out", "--key", sk.to_str().unwrap(), "--password-file", wrong.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let pw = write(tmp.path(), "pw.txt", "s3cret\n");
+    let o = ts(
+        tmp.path(),
+        &["sign", "out", "--key", sk.to_str().unwrap(), "--password-file", pw.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = ts(tmp.path(), &["verify", "out", "--pubkey", pk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A tampered run is not signed.
+    std::fs::write(out.join("extra"), "x").unwrap();
+    let o = ts(
+        tmp.path(),
+        &["sign", "out", "--key", sk.to_str().unwrap(), "--password-file", pw.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("refusing to sign") && text(&o).contains("UNLISTED extra"),
+        "{}",
+        text(&o)
+    );
+}
