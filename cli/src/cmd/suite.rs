@@ -89,7 +89,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
                     // A rerun of the suite replaces each run only once the new one is complete.
                     existing: touchstone_core::rundir::Existing::Replace,
                 };
-                let s = pipeline::run_one(&params, &stop)?;
+                let s = pipeline::run_one(&params, stop)?;
                 if !a.quiet {
                     out!("{}", summary_text(&s));
                 }

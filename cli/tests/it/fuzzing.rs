@@ -68,6 +68,7 @@ fn trace() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+#[allow(clippy::disallowed_methods)] // a time limit on the test itself, not simulation
 fn check_bounded(bytes: &[u8], skip: bool) {
     let opts = CheckOptions {
         skip_bad_lines: skip,

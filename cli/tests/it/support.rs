@@ -13,6 +13,7 @@ pub fn touchstone(cwd: &Path, args: &[&str]) -> Command {
 }
 
 /// Waits for `child` at most `limit`; kills it and fails the test if it is still running.
+#[allow(clippy::disallowed_methods)] // a time limit on the test itself, not simulation
 pub fn wait_limited(mut child: Child, limit: Duration, what: &str) -> Output {
     let start = Instant::now();
     loop {
@@ -95,6 +96,7 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Waits until `pred` holds (at most `secs`).
+#[allow(clippy::disallowed_methods)] // a time limit on the test itself, not simulation
 pub fn wait_until(secs: u64, what: &str, pred: impl Fn() -> bool) {
     let start = Instant::now();
     while !pred() {

@@ -65,6 +65,7 @@ fn mutated() -> impl Strategy<Value = String> {
     })
 }
 
+#[allow(clippy::disallowed_methods)] // a time limit on the test itself, not simulation
 fn accepted_is_within_limits(text: &str) {
     let start = Instant::now();
     if let Ok(s) = scenario::parse(text, "fuzz.toml") {

@@ -64,7 +64,7 @@ impl Validator {
 
     /// Block production and processing costs.
     fn consensus(&mut self, r: &RawNetwork, p: &FieldPath) -> ConsensusParams {
-        let consensus = ConsensusParams {
+        ConsensusParams {
             block_size: self.positive_int(p.key("block_size"), r.block_size, 2000, MAX_BLOCK_SIZE)
                 as usize,
             block_interval: self.duration_in(
@@ -76,8 +76,7 @@ impl Validator {
             timeout: self.duration_in(p.key("timeout"), &r.timeout, NS_PER_S, CONSENSUS_TIMEOUT_NS),
             msg_cost: self.duration_in(p.key("msg_cost"), &r.msg_cost, 20_000, (0, MAX_COST_NS)),
             tx_cost: self.duration_in(p.key("tx_cost"), &r.tx_cost, 2_000, (0, MAX_COST_NS)),
-        };
-        consensus
+        }
     }
 
     /// `[[network.links]]`: link models between groups of nodes, on top of the default `link`.
