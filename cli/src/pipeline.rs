@@ -123,8 +123,13 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     let mut record = started_record(p, &scenario, &text, adapter.as_ref());
     dir.write_json("run.json", &record)?;
     if !p.quiet {
+        let moved = if staging.target != target {
+            format!(" ({} already holds a run, kept)", target.display())
+        } else {
+            String::new()
+        };
         eprintln!(
-            "touchstone: {} on {} with seed {} → {}",
+            "touchstone: {} on {} with seed {} → {}{moved}",
             scenario.name,
             p.adapter,
             p.seed,
@@ -158,13 +163,10 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     };
     let complete = record.status == RunStatus::Completed;
     dir.write_run_manifest(&manifest_fields(p, &record, hurried()))?;
+    let planned = staging.target.clone();
     let at = staging.publish(complete)?;
-    if !p.quiet && at != target {
-        eprintln!(
-            "touchstone: {} already held a run; this one is at {}",
-            target.display(),
-            at.display()
-        );
+    if !p.quiet && at != planned {
+        eprintln!("touchstone: {} is taken; this run is at {}", planned.display(), at.display());
     }
     Ok(RunSummary { dir: at, record, check, report })
 }
