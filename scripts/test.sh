@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what the tests need first (anvil from npm,
-# Debian's chromium). This is the README's test command and exactly what CI runs.
+# Debian's chromium and minisign). This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,16 @@ if ! command -v chromium >/dev/null 2>&1; then
   elif command -v sudo >/dev/null 2>&1; then
     (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
       || echo "warning: could not install chromium; the slow_chromium_* test will fail and say so"
+  fi
+fi
+
+if ! command -v minisign >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq minisign >/dev/null) \
+      || echo "warning: could not install minisign; the slow_minisign_* test will try again and say so"
+  elif command -v sudo >/dev/null 2>&1; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq minisign >/dev/null) \
+      || echo "warning: could not install minisign; the slow_minisign_* test will try again and say so"
   fi
 fi
 

@@ -27,12 +27,25 @@ impl Failure {
 }
 
 impl From<touchstone_core::rundir::RunDirError> for Failure {
+    /// Not a usable run directory (no manifest, a bad one, a target already taken, an input
+    /// over its cap) → 2; the file system failing under a readable layout → 3.
     fn from(e: touchstone_core::rundir::RunDirError) -> Self {
-        match e {
-            touchstone_core::rundir::RunDirError::Format { .. } => {
+        use touchstone_core::input::InputError;
+        use touchstone_core::rundir::RunDirError as E;
+        match &e {
+            E::Format { .. } | E::Exists { .. } | E::Incomplete { .. } => {
                 Failure::bad_input(e.to_string())
             }
-            touchstone_core::rundir::RunDirError::Io { .. } => Failure::harness(e.to_string()),
+            E::Input(InputError::Io { source, .. })
+                if source.kind() != std::io::ErrorKind::NotFound =>
+            {
+                Failure::harness(e.to_string())
+            }
+            E::Input(_) => Failure::bad_input(e.to_string()),
+            E::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Failure::bad_input(e.to_string())
+            }
+            E::Io { .. } => Failure::harness(e.to_string()),
         }
     }
 }

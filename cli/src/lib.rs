@@ -26,6 +26,7 @@
 //!     adapter_config: None,
 //!     seed: Seed(1),
 //!     out: Some(tmp.path().join("run")),
+//!     existing: touchstone_core::rundir::Existing::Refuse,
 //!     quiet: true,
 //!     profile: "vendor".into(),
 //!     rubric: None,
@@ -41,20 +42,39 @@
 //! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
 //! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
 //! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
-//!   [`summary`]: disclosure, the progress bar, Ctrl-C, the terminal summary;
+//!   [`summary`]: disclosure, the progress bar, signals (SIGINT, SIGTERM), the terminal summary;
+//! - [`evidence`]: a run directory verified as evidence (digests, recomputed fingerprint and
+//!   verdicts, signature) and the exit code of each class of problem; [`signing`]: minisign
+//!   signatures of the manifest; [`output`]: stdout that fails with exit 3, never a panic;
 //! - [`cmd`]: one file per subcommand (its clap arguments and what it does).
 //!
 //! ## Exit codes
 //! 0 every gate and criterion met · 1 findings (a gate, criterion or conformance case failed) ·
-//! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven).
+//! 2 bad input or usage · 3 harness or adapter failure (the chain could not be driven), an
+//! interrupted run, or a standard output that cannot be written.
+
+#![deny(clippy::print_stdout)]
+
+/// `println!` that returns exit 3 from the enclosing function when stdout is closed or full.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::output::stdoutln(format!($($t)*))? };
+}
+
+/// `print!` that returns exit 3 from the enclosing function when stdout is closed or full.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::output::stdout(format!($($t)*))? };
+}
 
 pub mod adapters;
 pub mod cmd;
 pub mod environment;
+pub mod evidence;
 pub mod exit;
 pub mod interrupt;
+pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod scoring;
+pub mod signing;
 pub mod summary;
 pub mod verdict;

@@ -24,8 +24,10 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Re-render the report of a saved run.
     Report(cmd::report::ReportArgs),
-    /// Recompute a run directory's manifest and name any artefact that changed.
+    /// Verify a run directory: digests, fingerprint, recorded fields, signature (--pubkey).
     Verify(cmd::verify::VerifyArgs),
+    /// Sign a run directory's manifest with a minisign key (manifest.json.minisig).
+    Sign(cmd::sign::SignArgs),
     /// List scenarios, adapters, properties or indicators.
     List(cmd::list::ListArgs),
     /// Run a suite of scenarios and score them as one evaluation.
@@ -48,13 +50,16 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::check::exec(a),
         Command::Report(a) => cmd::report::exec(a),
         Command::Verify(a) => cmd::verify::exec(a),
+        Command::Sign(a) => cmd::sign::exec(a),
         Command::List(a) => cmd::list::exec(a),
         Command::Suite(a) => cmd::suite::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            // Not eprintln!: a closed stderr must not turn a clean exit code into a panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {}", e.message);
             ExitCode::from(e.code as u8)
         }
     }

@@ -1,11 +1,15 @@
 //! One run, end to end: scenario → adapter → engine (trace) → checker → criteria → run directory.
 //!
-//! The run directory is written incrementally: `scenario.toml` and a `run.json` saying `running`
-//! before the first transaction, the trace as it goes, and the final record, reports and manifest
-//! at the end — also when the run is interrupted or the adapter fails, so nothing measured is lost.
+//! The run directory is written incrementally into a fresh staging directory beside its target
+//! (`<target>.incomplete-<pid>`, see [`touchstone_core::rundir::Staging`]): `scenario.toml` and
+//! a `run.json` saying `running` before the first transaction, the trace as it goes, and the
+//! final record, reports and manifest at the end — also when the run is interrupted or the
+//! adapter fails, so nothing measured is lost. Only then is it renamed onto its target, so an
+//! earlier run there is never destroyed by a later one, however the later one ends.
 
 use crate::environment::{self, CostMeter};
 use crate::exit::{Failure, HARNESS};
+use crate::interrupt::hurried;
 use crate::progress::Bar;
 use crate::scoring::write_run_reports;
 use crate::verdict::{adapter_failure, engine_error_code, verdict};
@@ -16,7 +20,7 @@ use touchstone_core::adapter::Adapter;
 use touchstone_core::criteria;
 use touchstone_core::engine::{self, EndReason, EngineError, RunOptions, RunResult};
 use touchstone_core::record::*;
-use touchstone_core::rundir::{self, RunDir};
+use touchstone_core::rundir::{self, Existing, ManifestFields, ManifestStatus, RunDir, Staging};
 use touchstone_core::scenario::{self, Scenario};
 use touchstone_core::Seed;
 
@@ -27,8 +31,11 @@ pub struct RunParams {
     pub adapter: String,
     pub adapter_config: Option<PathBuf>,
     pub seed: Seed,
-    /// Run directory; default `touchstone-out/<scenario>/<adapter>-s<seed>/`.
+    /// Run directory; default [`default_dir`].
     pub out: Option<PathBuf>,
+    /// What to do when the run directory already holds a run: the default directory takes a
+    /// numbered name, an explicit `--out` refuses, `--overwrite` replaces it once complete.
+    pub existing: Existing,
     pub quiet: bool,
     /// Scoring profile of report.json / report.html (`vendor`, `regulator`, `researcher`).
     pub profile: String,
@@ -42,11 +49,23 @@ pub struct RunParams {
 /// What a run produced.
 #[derive(Debug)]
 pub struct RunSummary {
+    /// Where the run directory is (its target, or a numbered name beside it).
     pub dir: PathBuf,
     pub record: RunRecord,
     pub check: Option<CheckReport>,
     /// The scored evaluation written as report.json / report.html.
     pub report: Option<touchstone_reports::Report>,
+}
+
+/// The default run directory: `touchstone-out/<scenario>/<adapter>-s<seed>/`, with `-quick`
+/// for a `--quick` run (so a scaled-down run never takes the place of a full one).
+pub fn default_dir(scenario_name: &str, p: &RunParams) -> PathBuf {
+    PathBuf::from("touchstone-out").join(scenario_name).join(format!(
+        "{}-s{}{}",
+        p.adapter,
+        p.seed,
+        if p.quick { "-quick" } else { "" }
+    ))
 }
 
 /// The exact command that replays a run.
@@ -71,13 +90,19 @@ pub fn load_scenario(path: &Path) -> Result<(Scenario, String), Failure> {
     scenario::load(path).map_err(Failure::from)
 }
 
-/// Runs one scenario and writes its run directory.
-pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> {
+/// The scenario of `p`, scaled down when `p.quick`, with the text of the script that runs.
+pub fn prepared_scenario(p: &RunParams) -> Result<(Scenario, String), Failure> {
     let (mut scenario, mut text) = load_scenario(&p.scenario)?;
     if p.quick {
         scenario = scenario.quick();
         text = scenario::to_toml(&scenario);
     }
+    Ok((scenario, text))
+}
+
+/// Runs one scenario and writes its run directory.
+pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> {
+    let (scenario, text) = prepared_scenario(p)?;
     let factory = crate::adapters::find(&p.adapter)?;
     if let Some(c) = &p.adapter_config {
         if !c.is_file() {
@@ -90,41 +115,83 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     let meter = CostMeter::start();
     let mut adapter =
         factory.build(&scenario, p.adapter_config.as_deref()).map_err(adapter_failure)?;
-    let dir_path = p.out.clone().unwrap_or_else(|| {
-        PathBuf::from("touchstone-out")
-            .join(&scenario.name)
-            .join(format!("{}-s{}", p.adapter, p.seed))
-    });
-    let dir = RunDir::create(&dir_path)?;
+    let target = p.out.clone().unwrap_or_else(|| default_dir(&scenario.name, p));
+    let staging = Staging::begin(&target, p.existing)?;
+    let dir = staging.dir.clone();
+    let label = staging.target.display().to_string();
     dir.write_bytes("scenario.toml", text.as_bytes())?;
     let mut record = started_record(p, &scenario, &text, adapter.as_ref());
     dir.write_json("run.json", &record)?;
     if !p.quiet {
+        let moved = if staging.target != target {
+            format!(" ({} already holds a run, kept)", target.display())
+        } else {
+            String::new()
+        };
         eprintln!(
-            "touchstone: {} on {} with seed {} → {}",
+            "touchstone: {} on {} with seed {} → {}{moved}",
             scenario.name,
             p.adapter,
             p.seed,
-            dir_path.display()
+            staging.target.display()
         );
     }
 
     let (result, trace) = drive(p, &scenario, adapter.as_mut(), &dir, stop)?;
-    let fingerprint = trace.fingerprint.clone();
     record.trace = trace;
     let result = match result {
         Ok(r) => r,
-        Err(e) => return Err(record_engine_error(p, &dir, &mut record, &e)?),
+        Err(e) => {
+            let failure = record_engine_error(p, &dir, &label, &mut record, &e)?;
+            let at = staging.publish(false)?;
+            return Err(Failure {
+                code: failure.code,
+                message: format!("{} (partial run kept at {})", failure.message, at.display()),
+            });
+        }
     };
     record_result(&mut record, &scenario, result, &meter);
     dir.write_json("run.json", &record)?;
 
-    let check = check_trace(&dir, &scenario, &mut record);
+    let check = if hurried() { None } else { check_trace(&dir, &scenario, &mut record) };
     record.verdict = verdict(&record, &scenario, check.as_ref());
     dir.write_json("run.json", &record)?;
-    let report = write_run_reports(&dir.path, &p.profile, p.rubric.as_deref())?;
-    dir.write_manifest(p.seed.0, &fingerprint)?;
-    Ok(RunSummary { dir: dir_path, record, check, report: Some(report) })
+    let report = if hurried() {
+        None
+    } else {
+        Some(write_run_reports(&dir.path, &label, &p.profile, p.rubric.as_deref())?)
+    };
+    let complete = record.status == RunStatus::Completed;
+    dir.write_run_manifest(&manifest_fields(p, &record, hurried()))?;
+    let planned = staging.target.clone();
+    let at = staging.publish(complete)?;
+    if !p.quiet && at != planned {
+        eprintln!("touchstone: {} is taken; this run is at {}", planned.display(), at.display());
+    }
+    Ok(RunSummary { dir: at, record, check, report })
+}
+
+/// The manifest's fields: seed, fingerprint, scenario hash, trace lines, and the label
+/// `partial` (with why) for a run that did not complete.
+fn manifest_fields(p: &RunParams, record: &RunRecord, hurried: bool) -> ManifestFields {
+    let complete = record.status == RunStatus::Completed && !hurried;
+    let reason = match (&record.status, hurried) {
+        (_, true) => Some(
+            "interrupted twice: the trace was not checked and no report was written".to_string(),
+        ),
+        (RunStatus::Completed, false) => None,
+        (status, false) => {
+            Some(record.message.clone().unwrap_or_else(|| format!("{status:?}").to_lowercase()))
+        }
+    };
+    ManifestFields {
+        seed: p.seed.0,
+        fingerprint: record.trace.fingerprint.clone(),
+        status: Some(if complete { ManifestStatus::Complete } else { ManifestStatus::Partial }),
+        partial_reason: reason,
+        scenario_sha256: Some(record.scenario.sha256.clone()),
+        trace_lines: Some(record.trace.lines),
+    }
 }
 
 /// The record written before the first transaction: status `running`, and a verdict that says
@@ -187,6 +254,7 @@ fn drive(
     let opts = RunOptions {
         progress: bar.as_mut().map(|b| b as &mut dyn engine::ProgressObserver),
         stop: Some(stop),
+        limits: Default::default(),
     };
     let result = engine::run(scenario, adapter, p.seed, &mut trace, opts);
     if let Some(b) = &bar {
@@ -207,6 +275,7 @@ fn drive(
 fn record_engine_error(
     p: &RunParams,
     dir: &RunDir,
+    label: &str,
     record: &mut RunRecord,
     e: &EngineError,
 ) -> Result<Failure, Failure> {
@@ -215,8 +284,10 @@ fn record_engine_error(
     record.message = Some(msg.clone());
     record.verdict = Verdict { passed: false, exit_code: code, failed: vec![msg.clone()] };
     dir.write_json("run.json", record)?;
-    let _ = write_run_reports(&dir.path, &p.profile, p.rubric.as_deref());
-    dir.write_manifest(p.seed.0, &record.trace.fingerprint)?;
+    if !hurried() {
+        let _ = write_run_reports(&dir.path, label, &p.profile, p.rubric.as_deref());
+    }
+    dir.write_run_manifest(&manifest_fields(p, record, hurried()))?;
     Ok(Failure { code, message: msg })
 }
 
@@ -226,11 +297,15 @@ fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, mete
         EndReason::Completed => RunStatus::Completed,
         EndReason::Interrupted => RunStatus::Interrupted,
         EndReason::AdapterFailed { .. } => RunStatus::AdapterFailed,
+        EndReason::LimitExceeded { .. } => RunStatus::LimitExceeded,
     };
     record.message = match &r.end {
         EndReason::Completed => None,
         EndReason::Interrupted => Some("interrupted: partial results".into()),
         EndReason::AdapterFailed { message } => Some(message.clone()),
+        EndReason::LimitExceeded { message } => {
+            Some(format!("stopped by the watchdog: {message}: partial results"))
+        }
     };
     record.adapter = AdapterInfo { system: r.system, capabilities: r.capabilities };
     record.duration_ns = r.duration_ns;
@@ -244,14 +319,28 @@ fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, mete
 }
 
 /// Checks the run's trace from disk, as any vendor's trace would be, and puts the report into
-/// the record.
+/// the record. A second signal abandons the check (the run is then labelled partial).
 fn check_trace(dir: &RunDir, scenario: &Scenario, record: &mut RunRecord) -> Option<CheckReport> {
     let opts = CheckOptions {
         liveness_bound_ns: scenario.criteria.liveness_bound,
         replay_command: Some(record.replay.clone()),
         ..Default::default()
     };
-    let check = match touchstone_check::check_path(&dir.file("trace.jsonl"), &opts) {
+    let path = dir.file("trace.jsonl");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The checker runs beside this thread so that a second signal need not wait for it; it
+    // only reads the trace.
+    std::thread::spawn(move || {
+        let _ = tx.send(touchstone_check::check_path(&path, &opts));
+    });
+    let result = loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(r) => break r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !hurried() => continue,
+            Err(_) => return None,
+        }
+    };
+    let check = match result {
         Ok(r) => Some(r),
         Err(e) => {
             // The harness wrote this trace: a bad line here is a harness bug, not bad input.

@@ -13,9 +13,32 @@ fn bad(e: touchstone_reports::ReportError) -> Failure {
     }
 }
 
-/// The scorer for `--rubric` (exit 2 on a bad rubric).
+/// Reads an input file within its cap (exit 2 if it is missing, too large or not text).
+fn read_input(path: &Path, cap: u64, what: &'static str) -> Result<String, Failure> {
+    touchstone_core::input::read_text_capped(path, cap, what).map_err(|e| match e {
+        touchstone_core::input::InputError::Io { ref source, .. }
+            if source.kind() != std::io::ErrorKind::NotFound =>
+        {
+            Failure::harness(e.to_string())
+        }
+        e => Failure::bad_input(e.to_string()),
+    })
+}
+
+/// The scorer for `--rubric` (exit 2 on a bad rubric; the file is read within
+/// [`touchstone_core::input::MAX_RUBRIC_BYTES`]).
 pub fn scorer(rubric: Option<&Path>) -> Result<Scorer, Failure> {
-    Scorer::new(rubric).map_err(bad)
+    let Some(p) = rubric else { return Scorer::new(None).map_err(bad) };
+    let text = read_input(p, touchstone_core::input::MAX_RUBRIC_BYTES, "rubric")?;
+    let rubric = touchstone_reports::Rubric::parse(&text, &p.display().to_string()).map_err(bad)?;
+    Ok(Scorer { rubric, sha256: touchstone_core::rundir::sha256_hex(text.as_bytes()) })
+}
+
+/// A suite file, read within [`touchstone_core::input::MAX_SUITE_BYTES`] (exit 2 if bad).
+pub fn load_suite(path: &Path) -> Result<touchstone_reports::suite::Suite, Failure> {
+    let text = read_input(path, touchstone_core::input::MAX_SUITE_BYTES, "suite file")?;
+    touchstone_reports::suite::Suite::parse(&text, path)
+        .map_err(|e| Failure::bad_input(e.to_string()))
 }
 
 /// Scores the run directory `dir` with `profile` (exit 2 on a run directory it cannot read as
@@ -24,15 +47,19 @@ pub fn score_run_dir(scorer: &Scorer, dir: &Path, profile: &str) -> Result<Repor
     scorer.score_run_dir(dir, profile).map_err(bad)
 }
 
-/// Scores the run directory `dir` and writes report.json and report.html into it (before the
-/// manifest, which then covers them). Called by the run pipeline.
+/// Scores the run directory `dir` (named `label` in the report: where the run is published) and
+/// writes report.json and report.html into it (before the manifest, which then covers them).
+/// Called by the run pipeline.
 pub fn write_run_reports(
     dir: &Path,
+    label: &str,
     profile: &str,
     rubric: Option<&Path>,
 ) -> Result<Report, Failure> {
     let scorer = scorer(rubric)?;
-    let report = score_run_dir(&scorer, dir, profile)?;
+    let run = RunInput::load_labelled(dir, label).map_err(bad)?;
+    let title = run.record.scenario.name.clone();
+    let report = scorer.score(profile, "run", &title, &[run]).map_err(bad)?;
     touchstone_reports::write_reports(dir, &report).map_err(|e| Failure::harness(e.to_string()))?;
     Ok(report)
 }
@@ -57,8 +84,7 @@ pub const SUITE_FORMAT: &str = "touchstone-suite/1";
 
 /// Reads a suite directory's `suite.json` (exit 2 if it is not one).
 pub fn read_suite_index(path: &Path) -> Result<SuiteIndex, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    let text = read_input(path, touchstone_core::input::MAX_RECORD_BYTES, "suite index")?;
     let index: SuiteIndex = serde_json::from_str(&text)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
     if index.format != SUITE_FORMAT {

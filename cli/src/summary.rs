@@ -42,8 +42,14 @@ pub fn summary_text(s: &RunSummary) -> String {
     if let Some(m) = r.metrics.as_ref().filter(|m| !m.conformance.is_empty()) {
         conformance(&mut out, m);
     }
-    if let Some(check) = &s.check {
-        properties(&mut out, check);
+    match (&s.check, &r.message) {
+        (Some(check), _) => properties(&mut out, check),
+        // Why the trace was not checked (or the run ended early) belongs on the terminal, not
+        // only in run.json.
+        (None, Some(m)) => {
+            let _ = writeln!(out, "  {m}");
+        }
+        (None, None) => {}
     }
     for f in r.faults.iter().filter(|f| f.status != FaultStatus::Applied) {
         let _ = writeln!(

@@ -220,4 +220,8 @@ impl AdapterFactory for SimFactory {
         }
         Ok(Box::new(SimAdapter::new(scenario)?))
     }
+
+    fn check(&self, scenario: &Scenario) -> Result<(), AdapterError> {
+        registry::check(&scenario.network).map(|_| ()).map_err(unsupported)
+    }
 }

@@ -34,12 +34,12 @@ pub fn exec(a: CheckArgs) -> CmdResult {
     let report = touchstone_check::check_path(&a.trace, &opts)
         .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::harness(e.to_string()))?
         );
     } else {
-        print!("{}", report.render_text());
+        out!("{}", report.render_text());
     }
     Ok(if report.passed() { PASS } else { FINDINGS })
 }

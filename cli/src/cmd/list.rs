@@ -19,12 +19,12 @@ pub fn exec(a: ListArgs) -> CmdResult {
         "adapters" => {
             for f in crate::adapters::all() {
                 let default = if f.name() == crate::adapters::DEFAULT { " (default)" } else { "" };
-                println!("{:<10} {}{default}", f.name(), f.description());
+                outln!("{:<10} {}{default}", f.name(), f.description());
             }
         }
         "properties" => {
             for p in touchstone_check::Property::ALL {
-                println!("{:<24} {}: {}", p.id(), p.name(), p.description());
+                outln!("{:<24} {}: {}", p.id(), p.name(), p.description());
             }
         }
         "scenarios" => {
@@ -36,13 +36,13 @@ pub fn exec(a: ListArgs) -> CmdResult {
             files.sort();
             for f in files {
                 match touchstone_core::scenario::load(&f) {
-                    Ok((s, _)) => println!(
+                    Ok((s, _)) => outln!(
                         "{:<40} {:<10} {}",
                         f.display(),
                         s.kind.as_str(),
                         s.description.lines().next().unwrap_or("")
                     ),
-                    Err(e) => println!(
+                    Err(e) => outln!(
                         "{:<40} INVALID    {}",
                         f.display(),
                         e.to_string().lines().next().unwrap_or("")
@@ -56,27 +56,27 @@ pub fn exec(a: ListArgs) -> CmdResult {
             for area in &r.areas {
                 let w: Vec<String> =
                     r.profiles.iter().map(|p| format!("{p} {}", r.weight(area, p))).collect();
-                println!(
+                outln!(
                     "{} {}{}",
                     area.id,
                     area.name,
                     if area.gate { " (gates)".to_string() } else { format!(" ({})", w.join(", ")) }
                 );
                 for g in &area.groups {
-                    println!("  {} {}", g.id, g.name);
+                    outln!("  {} {}", g.id, g.name);
                     for i in &g.indicators {
                         let from = i
                             .metric
                             .clone()
                             .or_else(|| i.property.as_ref().map(|p| format!("property {p}")))
                             .unwrap_or_else(|| "conformance cases".into());
-                        println!("    {:<6} {:<34} {from}", i.id, i.name);
+                        outln!("    {:<6} {:<34} {from}", i.id, i.name);
                     }
                 }
             }
-            println!("\nderived values (metric = \"derived.<name>\"):");
+            outln!("\nderived values (metric = \"derived.<name>\"):");
             for (name, what) in touchstone_reports::rubric::DERIVED {
-                println!("  {name:<24} {what}");
+                outln!("  {name:<24} {what}");
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod list;
 pub mod report;
 pub mod run;
+pub mod sign;
 pub mod suite;
 pub mod validate;
 pub mod verify;

@@ -5,6 +5,11 @@
 //! never modified (its manifest still verifies). `--compare BASE_DIR` puts the base run beside
 //! this one: per gate and indicator, regressed / improved / no change beyond the noise threshold;
 //! the exit code is then 1 if anything regressed.
+//!
+//! A run directory is verified first, as `touchstone verify` does: one that does not verify
+//! (an artefact changed, missing or unlisted, a recorded field the artefacts contradict) is
+//! refused with exit 1, naming what; one that never finished (no manifest) with exit 2. A
+//! partial run (interrupted, failed) is rendered, and its report says so.
 
 use crate::exit::{CmdResult, Failure, FINDINGS, PASS};
 use crate::scoring::{read_suite_index, score_run_dir, score_suite, scorer};
@@ -33,8 +38,12 @@ pub struct ReportArgs {
 }
 
 fn load(scorer: &Scorer, dir: &Path, profile: Option<&str>) -> Result<Report, Failure> {
-    if !dir.is_dir() {
-        return Err(Failure::bad_input(format!("{}: no such run directory", dir.display())));
+    let evidence = crate::evidence::examine(dir, None)?;
+    if !evidence.intact() {
+        return Err(evidence.refusal("refusing to report"));
+    }
+    if let Some(why) = &evidence.audit.partial {
+        eprintln!("note: {}: a partial run: {why}", dir.display());
     }
     let saved =
         || touchstone_reports::read_report(&dir.join("report.json")).ok().map(|r| r.profile);
@@ -53,16 +62,7 @@ fn emit(out: Option<&Path>, text: &str) -> Result<(), Failure> {
         Some(p) => {
             std::fs::write(p, text).map_err(|e| Failure::harness(format!("{}: {e}", p.display())))
         }
-        None => {
-            use std::io::Write;
-            // A closed pipe (`| head`) is not an error of the report.
-            match std::io::stdout().lock().write_all(text.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(Failure::harness(format!("stdout: {e}")))
-                }
-                _ => Ok(()),
-            }
-        }
+        None => crate::output::stdout(text),
     }
 }
 

@@ -16,7 +16,6 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use touchstone_core::rundir::RunDir;
 use touchstone_core::Seed;
-use touchstone_reports::suite::Suite;
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
@@ -40,7 +39,7 @@ pub struct SuiteArgs {
 }
 
 pub fn exec(a: SuiteArgs) -> CmdResult {
-    let suite = Suite::load(&a.suite).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let suite = crate::scoring::load_suite(&a.suite)?;
     let rubric = a.rubric.clone().or(suite.rubric.clone());
     let scorer = scorer(rubric.as_deref())?;
     let profile = a.profile.clone().or(suite.profile.clone()).unwrap_or_else(|| "regulator".into());
@@ -87,12 +86,20 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
                     profile: profile.clone(),
                     rubric: rubric.clone(),
                     quick: false,
+                    // A rerun of the suite replaces each run only once the new one is complete.
+                    existing: touchstone_core::rundir::Existing::Replace,
                 };
-                let s = pipeline::run_one(&params, &stop)?;
+                let s = pipeline::run_one(&params, stop)?;
                 if !a.quiet {
-                    print!("{}", summary_text(&s));
+                    out!("{}", summary_text(&s));
                 }
                 worst = worst.max(s.record.verdict.exit_code);
+                // A partial run never replaces a complete one: it may sit beside it.
+                let rel = s
+                    .dir
+                    .strip_prefix(&out)
+                    .map(|r| r.to_string_lossy().into_owned())
+                    .unwrap_or(rel);
                 dirs.push(rel);
                 if stop.load(Ordering::SeqCst) {
                     index.runs.push(SuiteRun { dir: dirs[0].clone(), rerun: dirs.get(1).cloned() });
@@ -120,7 +127,7 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
     if let Some(j) = &a.junit {
         write_junit(j, &[&report])?;
     }
-    println!("suite {} → {}", suite.name, out.display());
-    print!("{}", touchstone_reports::text::summary(&report));
+    outln!("suite {} → {}", suite.name, out.display());
+    out!("{}", touchstone_reports::text::summary(&report));
     Ok(worst.max(report.verdict.exit_code))
 }

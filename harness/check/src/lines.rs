@@ -42,10 +42,8 @@ fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckErro
             Err(e) => return Err(io_err(c, e)),
         };
         if buf.is_empty() {
-            if skipping {
-                c.line += 1;
-                c.bad_line(too_long(max))?;
-            } else if !carry.is_empty() {
+            // A line being skipped was counted bad when it passed the limit.
+            if !skipping && !carry.is_empty() {
                 // Last line without a final newline.
                 let l = std::mem::take(&mut carry);
                 c.line(strip_cr(&l))?;
@@ -85,8 +83,6 @@ fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckErro
             Some(i) => {
                 if skipping {
                     skipping = false;
-                    c.line += 1;
-                    c.bad_line(too_long(max))?;
                 } else {
                     carry.extend_from_slice(&rest[..i]);
                     let l = std::mem::take(&mut carry);
@@ -111,6 +107,11 @@ fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckErro
                     if carry.len() > max {
                         carry = Vec::new();
                         skipping = true;
+                        // The line fails as soon as it passes the limit, not at its end: an
+                        // endless line (`/dev/zero`, a stream without newlines) must not keep
+                        // the checker reading.
+                        c.line += 1;
+                        c.bad_line(too_long(max))?;
                     }
                 }
                 r.consume(pos + n);

@@ -262,4 +262,12 @@ pub trait AdapterFactory {
         scenario: &Scenario,
         config: Option<&std::path::Path>,
     ) -> Result<Box<dyn Adapter>, AdapterError>;
+
+    /// Whether this adapter can run `scenario`, checked without building anything (what
+    /// `touchstone validate` asks, so that everything `run` refuses is refused there first).
+    /// The default accepts every valid scenario.
+    fn check(&self, scenario: &Scenario) -> Result<(), AdapterError> {
+        let _ = scenario;
+        Ok(())
+    }
 }

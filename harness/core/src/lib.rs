@@ -12,7 +12,7 @@
 //!
 //! | layer | modules | holds |
 //! |---|---|---|
-//! | 0 | [`time`], [`ids`], [`seed`], [`reason`] | nanoseconds and clocks, names, the seed and its streams, reason codes |
+//! | 0 | [`time`], [`ids`], [`seed`], [`reason`], [`input`] | nanoseconds and clocks, names, the seed and its streams, reason codes, capped reading of input files |
 //! | 1 | [`ledger`] | the ledger vocabulary: operations, admin actions, claims, asset policies, genesis |
 //! | 2 | [`trace`] | trace events (the public trace format) and their writer |
 //! | 3 | [`scenario`] | scripts: model, validation, fault model, each program's parameters |
@@ -26,6 +26,13 @@
 //! | 11 | [`record`] | `run.json` |
 //! | 12 | [`rundir`] | the run directory and its manifest |
 //!
+//! ## Limits
+//! Every accepted script finishes in bounded time and memory: [`scenario::limits`] holds the
+//! ranges of single fields and the run's totals, [`scenario::Budget`] estimates a run from its
+//! script (validation refuses one beyond a limit), and the engine's watchdog enforces the same
+//! limits on what a run writes. Input files are read through the caps of [`input`]. The table:
+//! `docs/limits.md`.
+//!
 //! ## Determinism
 //! Every random draw derives from one [`seed::Seed`] through named ChaCha8 streams; the core never
 //! reads the wall clock (adapters own time: virtual in simulation, [`time::WallClock`] for real
@@ -36,6 +43,7 @@ pub mod adapter;
 pub mod criteria;
 pub mod engine;
 pub mod ids;
+pub mod input;
 pub mod ledger;
 pub mod metrics;
 pub mod program;

@@ -93,6 +93,8 @@ pub enum RunStatus {
     Completed,
     Interrupted,
     AdapterFailed,
+    /// Stopped by the watchdog at a limit (`docs/limits.md`): partial results.
+    LimitExceeded,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -157,9 +157,14 @@ fn a_stop_request_ends_the_run_with_partial_results() {
     let stop = AtomicBool::new(true);
     let mut a = NullAdapter::new(NullConfig::default());
     let mut t = MemoryTrace::default();
-    let r =
-        engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { stop: Some(&stop), progress: None })
-            .unwrap();
+    let r = engine::run(
+        &s,
+        &mut a,
+        Seed(1),
+        &mut t,
+        RunOptions { stop: Some(&stop), progress: None, limits: Default::default() },
+    )
+    .unwrap();
     assert_eq!(r.end, EndReason::Interrupted);
     assert_eq!(t.values().last().unwrap()["reason"], "interrupted");
 }
@@ -236,4 +241,37 @@ fn conformance_cases_are_compared_with_what_the_chain_did() {
     assert!(!c[1].passed, "the null chain committed what should have been rejected: {c:?}");
     assert_eq!(c[1].observed, "committed");
     assert_eq!(r.metrics.measured.submitted, 2, "the program ran out: nothing more is sent");
+}
+
+#[test]
+fn the_watchdog_stops_a_run_that_writes_too_much_in_one_simulated_second() {
+    // 5,000 tx/s writes about 10,000 lines a second; the limit here is 2,000.
+    let s = constant(5000.0, 10);
+    let mut a = NullAdapter::new(NullConfig::default());
+    let mut t = MemoryTrace::default();
+    let limits = limits::RunLimits { max_events_per_sim_second: 2000, ..Default::default() };
+    let opts = RunOptions { limits, ..Default::default() };
+    let r = engine::run(&s, &mut a, Seed(1), &mut t, opts).unwrap();
+    let EndReason::LimitExceeded { message } = &r.end else { panic!("{:?}", r.end) };
+    assert!(message.contains("2,000 events in one second of simulated time"), "{message}");
+    assert!(
+        t.lines.len() < 2100,
+        "nothing is written past the limit but run.end: {}",
+        t.lines.len()
+    );
+    let last = t.values().last().unwrap().clone();
+    assert_eq!(last["kind"], "run.end");
+    assert!(last["reason"].as_str().unwrap().starts_with("limit exceeded"), "{last}");
+    assert!(r.duration_ns < 2 * NS_PER_S, "stopped within the first simulated seconds");
+}
+
+#[test]
+fn the_watchdog_stops_a_run_at_its_total_trace_bytes() {
+    let s = constant(200.0, 10);
+    let mut a = NullAdapter::new(NullConfig::default());
+    let mut t = MemoryTrace::default();
+    let limits = limits::RunLimits { max_trace_bytes: 50_000, ..Default::default() };
+    let r = engine::run(&s, &mut a, Seed(1), &mut t, RunOptions { limits, ..Default::default() })
+        .unwrap();
+    assert!(matches!(r.end, EndReason::LimitExceeded { .. }), "{:?}", r.end);
 }

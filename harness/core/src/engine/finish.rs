@@ -8,7 +8,7 @@ use crate::adapter::StateSnapshot;
 use crate::metrics::{LatencyHistogram, PhaseMetrics};
 use crate::scenario::{Phase, RateSpec};
 use crate::time::Nanos;
-use crate::trace::TraceEvent;
+use crate::trace::{TraceEvent, TraceSink};
 
 impl Run<'_, '_> {
     /// Ends the run as `end` says (a failure while reading the state or shutting down turns a
@@ -17,7 +17,7 @@ impl Run<'_, '_> {
         let now = self.adapter.now();
         let why = match &end {
             EndReason::Completed => "TIMEOUT",
-            EndReason::Interrupted => "INTERRUPTED",
+            EndReason::Interrupted | EndReason::LimitExceeded { .. } => "INTERRUPTED",
             EndReason::AdapterFailed { .. } => "ADAPTER_FAILED",
         };
         self.rec.expire_all(now, why);
@@ -32,6 +32,7 @@ impl Run<'_, '_> {
             EndReason::Completed => "completed".to_string(),
             EndReason::Interrupted => "interrupted".to_string(),
             EndReason::AdapterFailed { message } => format!("adapter failed: {message}"),
+            EndReason::LimitExceeded { message } => format!("limit exceeded: {message}"),
         };
         self.rec.trace.emit(self.adapter.now(), &TraceEvent::RunEnd { reason: Some(&end_reason) });
         let metrics = self.metrics();

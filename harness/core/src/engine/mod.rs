@@ -15,10 +15,12 @@ mod result;
 mod run;
 mod start;
 mod submit;
+mod watchdog;
 
 pub use faults::{FaultRecord, FaultStatus, FaultTimeline};
 pub use progress::{Progress, ProgressObserver};
 pub use result::{EndReason, EngineError, GeneratorLag, RunMetrics, RunResult};
+pub use watchdog::WATCHDOG_STEP;
 
 use crate::adapter::Adapter;
 use crate::program;
@@ -37,6 +39,8 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a mut dyn ProgressObserver>,
     /// Set (e.g. by Ctrl-C) to stop the run early; partial results are kept.
     pub stop: Option<&'a AtomicBool>,
+    /// What the watchdog stops the run at (default: the documented limits).
+    pub limits: crate::scenario::limits::RunLimits,
 }
 
 impl std::fmt::Debug for RunOptions<'_> {

@@ -1,5 +1,6 @@
 //! The engine's [`EventSink`]: outcomes → metrics and `tx.result` lines; adapter events → trace.
 
+use super::watchdog::Watchdog;
 use crate::adapter::{EventSink, Outcome, OutcomeStatus};
 use crate::ids::TxId;
 use crate::metrics::{PhaseMetrics, SeriesRecorder};
@@ -17,7 +18,8 @@ pub(crate) struct TxState {
 }
 
 pub(crate) struct Recorder<'t> {
-    pub trace: &'t mut dyn TraceSink,
+    /// The run's trace, through the watchdog of the run-time limits.
+    pub trace: Watchdog<'t>,
     pub first_id: u64,
     pub txs: Vec<TxState>,
     pub phases: Vec<PhaseMetrics>,
@@ -48,7 +50,7 @@ impl std::fmt::Debug for Recorder<'_> {
 impl<'t> Recorder<'t> {
     /// A recorder for `workload`'s phases, numbering the workload's transactions from `first_id`
     /// (the genesis issues come first).
-    pub fn new(trace: &'t mut dyn TraceSink, first_id: u64, workload: &WorkloadSpec) -> Self {
+    pub fn new(trace: Watchdog<'t>, first_id: u64, workload: &WorkloadSpec) -> Self {
         let closed = |p: &Phase| matches!(p.rate, RateSpec::Closed { .. });
         Recorder {
             trace,

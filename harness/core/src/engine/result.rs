@@ -13,7 +13,13 @@ use serde::{Deserialize, Serialize};
 pub enum EndReason {
     Completed,
     Interrupted,
-    AdapterFailed { message: String },
+    AdapterFailed {
+        message: String,
+    },
+    /// The watchdog stopped the run at a limit of `scenario::limits` (what passed it).
+    LimitExceeded {
+        message: String,
+    },
 }
 
 /// How well the generator kept its schedule (open-loop phases).

@@ -17,6 +17,7 @@ use super::phase::{Due, PhaseClock};
 use super::progress::ProgressReporter;
 use super::recorder::Recorder;
 use super::result::{EndReason, RunResult};
+use super::watchdog::WATCHDOG_STEP;
 use crate::adapter::{Adapter, AdapterError, Capabilities};
 use crate::metrics::LatencyHistogram;
 use crate::program::Program;
@@ -32,6 +33,8 @@ pub(super) enum Halt {
     Interrupted,
     /// The adapter could not go on.
     AdapterFailed(String),
+    /// The watchdog tripped at a limit.
+    LimitExceeded(String),
 }
 
 impl From<AdapterError> for Halt {
@@ -45,6 +48,7 @@ impl From<Halt> for EndReason {
         match h {
             Halt::Interrupted => EndReason::Interrupted,
             Halt::AdapterFailed(message) => EndReason::AdapterFailed { message },
+            Halt::LimitExceeded(message) => EndReason::LimitExceeded { message },
         }
     }
 }
@@ -95,7 +99,7 @@ impl Run<'_, '_> {
                     Due::Now(intended) => self.send_due(&mut clock, now, intended)?,
                     Due::Later(next) => {
                         let until = self.wake_up(clock.end, next).min(self.progress.next_at());
-                        self.adapter.advance(until.max(now + 1), &mut self.rec)?;
+                        self.advance_step(now, until)?;
                     }
                 }
             }
@@ -115,8 +119,16 @@ impl Run<'_, '_> {
                 return Ok(());
             }
             let until = self.wake_up(drain_end, None);
-            self.adapter.advance(until.max(now + 1), &mut self.rec)?;
+            self.advance_step(now, until)?;
         }
+    }
+
+    /// Lets the adapter run from `now` towards `until`, at most [`WATCHDOG_STEP`] at a time, so
+    /// the stop flag and the watchdog are looked at in every simulated second.
+    pub(super) fn advance_step(&mut self, now: Nanos, until: Nanos) -> Result<(), Halt> {
+        let step_end = until.min(now.saturating_add(WATCHDOG_STEP)).max(now + 1);
+        self.adapter.advance(step_end, &mut self.rec)?;
+        Ok(())
     }
 
     /// What comes before anything else at every turn: a stop request ends the run; faults due
@@ -124,6 +136,9 @@ impl Run<'_, '_> {
     fn observe(&mut self) -> Result<Nanos, Halt> {
         if self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Err(Halt::Interrupted);
+        }
+        if let Some(why) = self.rec.trace.tripped() {
+            return Err(Halt::LimitExceeded(why.to_string()));
         }
         let now = self.adapter.now();
         self.timeline.apply_due(now, self.adapter, &mut self.rec);

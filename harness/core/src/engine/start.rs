@@ -6,6 +6,7 @@ use super::progress::ProgressReporter;
 use super::recorder::Recorder;
 use super::result::EngineError;
 use super::run::Run;
+use super::watchdog::Watchdog;
 use super::RunOptions;
 use crate::adapter::{Adapter, Capabilities, Setup};
 use crate::ids::TxId;
@@ -35,6 +36,7 @@ impl<'a, 'o> Run<'a, 'o> {
         timeline.refuse_undeclared(&caps, has_fault_control, adapter.name());
 
         let system = adapter.system_info();
+        let mut trace = Watchdog::new(trace, opts.limits);
         trace.emit(
             0,
             &TraceEvent::RunStart {
@@ -49,7 +51,7 @@ impl<'a, 'o> Run<'a, 'o> {
         let w = &scenario.workload;
         let accounts: Vec<String> = (0..w.accounts).map(crate::ids::account_name).collect();
         let genesis = program.genesis();
-        let first_id = write_genesis(trace, &genesis);
+        let first_id = write_genesis(&mut trace, &genesis);
         let setup = Setup { seed, accounts: accounts.clone(), assets: w.assets.clone(), genesis };
         let mut rec = Recorder::new(trace, first_id, w);
         adapter.prepare(&setup, &mut rec)?;

@@ -8,7 +8,7 @@ use crate::adapter::{EventSink, Outcome, OutcomeStatus, SubmitAck, TxRequest};
 use crate::ids::TxId;
 use crate::program::{Expected, Next, ProgramTx};
 use crate::time::{Nanos, NS_PER_MS};
-use crate::trace::TraceEvent;
+use crate::trace::{TraceEvent, TraceSink};
 
 impl Run<'_, '_> {
     /// A send is due at `intended` (≤ `now`): asks the program what to send and sends it. A
@@ -28,14 +28,14 @@ impl Run<'_, '_> {
             }
             Next::Skip if clock.closed_loop() => {
                 // Wait for an outcome (or the phase end) before asking again.
-                let until = (now + NS_PER_MS).min(clock.end).max(now + 1);
-                self.adapter.advance(until, &mut self.rec)?;
+                let until = (now + NS_PER_MS).min(clock.end);
+                self.advance_step(now, until)?;
             }
             Next::Skip => clock.next_slot(),
             Next::Done => {
                 clock.exhausted();
                 if clock.closed_loop() {
-                    self.adapter.advance(clock.end.max(now + 1), &mut self.rec)?;
+                    self.advance_step(now, clock.end)?;
                 }
             }
         }

@@ -94,6 +94,10 @@ impl fmt::Display for Diagnostic {
 pub enum ScenarioError {
     #[error("{path}: cannot read: {source}")]
     Io { path: String, source: std::io::Error },
+    /// The file could not be read within its size cap (missing, a directory, too large, not
+    /// UTF-8).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     #[error("{}", render(.diagnostics))]
     Invalid { path: String, diagnostics: Vec<Diagnostic> },
 }
@@ -101,7 +105,7 @@ pub enum ScenarioError {
 impl ScenarioError {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
-            ScenarioError::Io { .. } => &[],
+            ScenarioError::Io { .. } | ScenarioError::Input(_) => &[],
             ScenarioError::Invalid { diagnostics, .. } => diagnostics,
         }
     }

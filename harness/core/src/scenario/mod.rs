@@ -18,15 +18,18 @@
 //! assert!(bad.to_string().contains("did you mean `payment`"));
 //! ```
 
+mod budget;
 mod builder;
 mod diag;
 mod faults;
+pub mod limits;
 mod model;
 pub mod programs;
 mod quick;
 pub mod raw;
 mod validate;
 
+pub use budget::{bytes, thousands, Budget};
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::suggest;
 pub use diag::{Diagnostic, FieldPath, ScenarioError};

@@ -18,6 +18,11 @@ use std::io::{self, Write};
 pub trait TraceSink {
     /// Appends `ev` observed at time `t`.
     fn emit(&mut self, t: Nanos, ev: &TraceEvent<'_>);
+
+    /// Bytes written so far, when the sink knows (the engine's watchdog limits them).
+    fn bytes_written(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Writes trace lines to any `Write`, with the fingerprint chained over them.
@@ -28,6 +33,8 @@ pub struct TraceWriter<W: Write> {
     hasher: Sha256,
     last_t: Nanos,
     seq: u64,
+    /// Bytes handed to `out` so far.
+    flushed: u64,
     error: Option<io::Error>,
 }
 
@@ -42,6 +49,7 @@ impl<W: Write> TraceWriter<W> {
             hasher: Sha256::new(),
             last_t: 0,
             seq: 0,
+            flushed: 0,
             error: None,
         }
     }
@@ -60,6 +68,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             self.hasher.update(&self.buf);
+            self.flushed += self.buf.len() as u64;
             let r = self.out.write_all(&self.buf);
             self.buf.clear();
             if let Err(e) = r {
@@ -98,11 +107,16 @@ impl<W: Write> TraceSink for TraceWriter<W> {
         self.buf.push(b'\n');
         if self.buf.len() >= FLUSH_AT {
             self.hasher.update(&self.buf);
+            self.flushed += self.buf.len() as u64;
             if let Err(e) = self.out.write_all(&self.buf) {
                 self.error.get_or_insert(e);
             }
             self.buf.clear();
         }
+    }
+
+    fn bytes_written(&self) -> Option<u64> {
+        Some(self.flushed + self.buf.len() as u64)
     }
 }
 
@@ -111,6 +125,7 @@ impl<W: Write> TraceSink for TraceWriter<W> {
 pub struct MemoryTrace {
     pub lines: Vec<String>,
     last_t: Nanos,
+    bytes: u64,
 }
 
 impl MemoryTrace {
@@ -126,7 +141,12 @@ impl TraceSink for MemoryTrace {
         self.last_t = t;
         let mut buf = Vec::new();
         ev.encode(t, self.lines.len() as u64 + 1, &mut buf);
+        self.bytes += buf.len() as u64 + 1;
         self.lines.push(String::from_utf8(buf).expect("encoder writes UTF-8"));
+    }
+
+    fn bytes_written(&self) -> Option<u64> {
+        Some(self.bytes)
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top, as in the crate docs; modules on one row may not import each other.
 const LAYERS: &[&[&str]] = &[
-    &["time", "ids", "seed", "reason"],
+    &["time", "ids", "seed", "reason", "input"],
     &["ledger"],
     &["trace"],
     &["scenario"],

@@ -1,6 +1,7 @@
 //! Integration tests of touchstone-core.
 
 mod engine_faults;
+mod fuzz_inputs;
 mod layering;
 mod programs;
 mod scenario_errors;

@@ -3,6 +3,7 @@
 use super::validator::Validator;
 use crate::scenario::diag::FieldPath;
 use crate::scenario::faults::*;
+use crate::scenario::limits::CLOCK_RATE;
 use crate::scenario::model::*;
 use crate::scenario::raw::*;
 use crate::time::Nanos;
@@ -74,9 +75,11 @@ impl Validator {
                 ),
             );
         }
+        let errors_before = self.errors.len();
         let duration =
             f.duration.as_ref().map(|_| self.duration(p.key("duration"), &f.duration, 0));
-        if let Some(d) = duration {
+        let parsed = self.errors.len() == errors_before;
+        if let Some(d) = duration.filter(|_| parsed) {
             if d == 0 {
                 self.err(
                     p.key("duration"),
@@ -209,9 +212,16 @@ impl Validator {
                 );
                 1.0
             }
-            Some(r) if r > 0.0 && r.is_finite() && r <= 100.0 => r,
+            Some(r) if (CLOCK_RATE.0..=CLOCK_RATE.1).contains(&r) => r,
             Some(r) => {
-                self.err(p.key("rate"), format!("clock rate must be in (0, 100], got {r}"));
+                self.err(
+                    p.key("rate"),
+                    format!(
+                        "clock rate must be between {} and {} (a timer never fires more than 100 \
+                         times early or late), got {r}",
+                        CLOCK_RATE.0, CLOCK_RATE.1
+                    ),
+                );
                 1.0
             }
         }

@@ -94,6 +94,12 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 
     let mut v = Validator { errors: Vec::new() };
     let scenario = v.scenario(&raw);
+    // The budget of a script that is otherwise valid: its totals within the limits.
+    if let (Some(s), true) = (&scenario, v.errors.is_empty() && diagnostics.is_empty()) {
+        for (path, message) in super::budget::check(s) {
+            v.errors.push((path, message, None));
+        }
+    }
     for (path, message, sugg) in v.errors {
         diagnostics.push(diag_at(&path, locate(&doc, &path), message, sugg));
     }
@@ -104,11 +110,12 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     }
 }
 
-/// Reads and validates a scenario file.
+/// Reads (at most [`MAX_SCRIPT_BYTES`](crate::input::MAX_SCRIPT_BYTES)) and validates a
+/// scenario file.
 pub fn load(path: &std::path::Path) -> Result<(Scenario, String), ScenarioError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Io { path: name.clone(), source })?;
+    let text =
+        crate::input::read_text_capped(path, crate::input::MAX_SCRIPT_BYTES, "scenario script")?;
     let s = parse(&text, &name)?;
     Ok((s, text))
 }

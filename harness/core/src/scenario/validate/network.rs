@@ -2,6 +2,7 @@
 
 use super::validator::Validator;
 use crate::scenario::diag::{suggest, FieldPath};
+use crate::scenario::limits::*;
 use crate::scenario::model::*;
 use crate::scenario::raw::*;
 use crate::time::{NS_PER_MS, NS_PER_S};
@@ -50,35 +51,32 @@ impl Validator {
         ps.iter()
             .enumerate()
             .map(|(i, &w)| {
-                if w < 1 {
+                if !(1..=MAX_POWER).contains(&w) {
                     self.err(
                         p.key("powers").index(i),
-                        format!("voting power must be at least 1, got {w}"),
+                        format!("voting power must be between 1 and {MAX_POWER}, got {w}"),
                     );
                 }
-                w.max(1) as u64
+                w.clamp(1, MAX_POWER) as u64
             })
             .collect()
     }
 
     /// Block production and processing costs.
     fn consensus(&mut self, r: &RawNetwork, p: &FieldPath) -> ConsensusParams {
-        let consensus = ConsensusParams {
-            block_size: self.positive_int(p.key("block_size"), r.block_size, 2000, 1_000_000)
+        ConsensusParams {
+            block_size: self.positive_int(p.key("block_size"), r.block_size, 2000, MAX_BLOCK_SIZE)
                 as usize,
-            block_interval: self.duration(
+            block_interval: self.duration_in(
                 p.key("block_interval"),
                 &r.block_interval,
                 20 * NS_PER_MS,
+                BLOCK_INTERVAL_NS,
             ),
-            timeout: self.duration(p.key("timeout"), &r.timeout, NS_PER_S),
-            msg_cost: self.duration(p.key("msg_cost"), &r.msg_cost, 20_000),
-            tx_cost: self.duration(p.key("tx_cost"), &r.tx_cost, 2_000),
-        };
-        if consensus.timeout == 0 {
-            self.err(p.key("timeout"), "must be above zero");
+            timeout: self.duration_in(p.key("timeout"), &r.timeout, NS_PER_S, CONSENSUS_TIMEOUT_NS),
+            msg_cost: self.duration_in(p.key("msg_cost"), &r.msg_cost, 20_000, (0, MAX_COST_NS)),
+            tx_cost: self.duration_in(p.key("tx_cost"), &r.tx_cost, 2_000, (0, MAX_COST_NS)),
         }
-        consensus
     }
 
     /// `[[network.links]]`: link models between groups of nodes, on top of the default `link`.
@@ -152,8 +150,11 @@ impl Validator {
     }
 
     pub(super) fn link(&mut self, r: &RawLink, p: &FieldPath, base: &LinkSpec) -> LinkSpec {
-        let latency = self.duration(p.key("latency"), &r.latency, base.latency.mean());
-        let spread = self.duration(p.key("spread"), &r.spread, base.latency.spread());
+        let link_range = (0, MAX_LINK_NS);
+        let latency =
+            self.duration_in(p.key("latency"), &r.latency, base.latency.mean(), link_range);
+        let spread =
+            self.duration_in(p.key("spread"), &r.spread, base.latency.spread(), link_range);
         let dist_name = r.distribution.clone().unwrap_or_else(|| {
             if r.latency.is_some() && r.spread.is_none() {
                 "fixed".into()
@@ -205,7 +206,7 @@ impl Validator {
         };
         LinkSpec {
             latency: dist,
-            jitter: self.duration(p.key("jitter"), &r.jitter, base.jitter),
+            jitter: self.duration_in(p.key("jitter"), &r.jitter, base.jitter, link_range),
             loss: if r.loss.is_some() {
                 self.probability(p.key("loss"), r.loss)
             } else {
@@ -264,7 +265,9 @@ impl Validator {
             "double_vote" => Behaviour::DoubleVote,
             "invalid_proposal" => Behaviour::InvalidProposal,
             "amnesia" => Behaviour::Amnesia,
-            _ => Behaviour::Delay { delay: self.duration(p.key("delay"), delay, NS_PER_S) },
+            _ => Behaviour::Delay {
+                delay: self.duration_in(p.key("delay"), delay, NS_PER_S, (0, MAX_DELAY_NS)),
+            },
         })
     }
 }

@@ -3,9 +3,10 @@
 use super::faults::FaultBounds;
 use crate::scenario::diag::{suggest, FieldPath};
 use crate::scenario::faults::FaultSpec;
+use crate::scenario::limits::{MAX_ID_BYTES, MAX_NAME_BYTES};
 use crate::scenario::model::*;
 use crate::scenario::raw::*;
-use crate::time::{parse_duration, Nanos};
+use crate::time::{format_duration, parse_duration, Nanos};
 use std::collections::BTreeSet;
 
 pub(super) struct Validator {
@@ -41,6 +42,45 @@ impl Validator {
                     default
                 }
             },
+        }
+    }
+
+    /// A duration within `range` (inclusive; the limits of `scenario::limits`), or `default`
+    /// when it is absent. A value that does not parse gets one error, not a second about its
+    /// range.
+    pub(super) fn duration_in(
+        &mut self,
+        path: FieldPath,
+        v: &Option<String>,
+        default: Nanos,
+        (min, max): (Nanos, Nanos),
+    ) -> Nanos {
+        let Some(s) = v else { return default };
+        match parse_duration(s) {
+            Ok(d) if (min..=max).contains(&d) => d,
+            Ok(d) => {
+                self.err(
+                    path,
+                    format!(
+                        "must be between {} and {}, got {} (see docs/limits.md)",
+                        format_duration(min),
+                        format_duration(max),
+                        format_duration(d)
+                    ),
+                );
+                default
+            }
+            Err(e) => {
+                self.err(path, e.to_string());
+                default
+            }
+        }
+    }
+
+    /// An id that reaches the trace or the output: at most `MAX_ID_BYTES`.
+    pub(super) fn id_len(&mut self, path: FieldPath, id: &str) {
+        if id.len() > MAX_ID_BYTES {
+            self.err(path, format!("{} bytes long, over the limit of {MAX_ID_BYTES}", id.len()));
         }
     }
 
@@ -98,6 +138,13 @@ impl Validator {
                     || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
             {
                 self.err(root.key("name"), format!("{n:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output folder)"));
+                n.clone()
+            }
+            Some(n) if n.len() > MAX_NAME_BYTES => {
+                self.err(
+                    root.key("name"),
+                    format!("{} bytes long, over the limit of {MAX_NAME_BYTES} (it names the output folder)", n.len()),
+                );
                 n.clone()
             }
             Some(n) => n.clone(),
@@ -159,6 +206,7 @@ impl Validator {
         for (i, f) in raw.iter().enumerate() {
             let p = p.index(i);
             if let Some(fs) = self.fault(f, &p, i, bounds) {
+                self.id_len(p.key("id"), &fs.id);
                 if !ids.insert(fs.id.clone()) {
                     self.err(p.key("id"), format!("duplicate fault id {:?}", fs.id));
                 }

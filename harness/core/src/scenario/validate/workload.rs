@@ -3,6 +3,7 @@
 
 use super::validator::Validator;
 use crate::scenario::diag::FieldPath;
+use crate::scenario::limits::*;
 use crate::scenario::model::*;
 use crate::scenario::programs::{check_params, PROGRAMS};
 use crate::scenario::raw::*;
@@ -14,9 +15,20 @@ pub const MIX_OPS: &[&str] = &["transfer", "issue", "redeem"];
 
 impl Validator {
     pub(super) fn workload(&mut self, r: &RawWorkload, p: &FieldPath) -> Option<WorkloadSpec> {
-        let accounts = self.positive_int(p.key("accounts"), r.accounts, 1000, 10_000_000) as u32;
+        let accounts = self.positive_int(p.key("accounts"), r.accounts, 1000, MAX_ACCOUNTS) as u32;
         let initial = self.initial_balance(r, p);
         let asset_ids = self.asset_ids(r, p);
+        let balances = accounts as u64 * asset_ids.len() as u64;
+        if balances > MAX_BALANCES {
+            self.err(
+                p.key("accounts"),
+                format!(
+                    "{accounts} accounts × {} assets = {balances} balances, over the limit of \
+                     {MAX_BALANCES} (a state snapshot lists them all; see docs/limits.md)",
+                    asset_ids.len()
+                ),
+            );
+        }
         let (amount_min, amount_max) = self.amounts(r, p);
         let mix = self.mix(r, p);
         let skew = match r.skew {
@@ -28,11 +40,8 @@ impl Validator {
             }
         };
         let clients = self.positive_int(p.key("clients"), r.clients, 16, 1_000_000) as u32;
-        let timeout = self.duration(p.key("timeout"), &r.timeout, 10 * NS_PER_S);
-        if timeout == 0 {
-            self.err(p.key("timeout"), "must be above zero");
-        }
-        let drain = self.duration(p.key("drain"), &r.drain, timeout);
+        let timeout = self.duration_in(p.key("timeout"), &r.timeout, 10 * NS_PER_S, TX_TIMEOUT_NS);
+        let drain = self.duration_in(p.key("drain"), &r.drain, timeout, (0, MAX_DRAIN_NS));
         let phases = self.phases(r, p);
         let program = r.program.clone().unwrap_or_else(|| "payments".into());
         let params = r.params.clone().unwrap_or_default();
@@ -41,7 +50,9 @@ impl Validator {
                 self.err(path, msg);
             }
         }
-        if !phases.is_empty() && phases.iter().all(|p| p.warmup) {
+        // Only when every phase was understood: a phase dropped for an error of its own is not
+        // evidence that the rest are all warm-ups.
+        if !phases.is_empty() && phases.len() == r.phases.len() && phases.iter().all(|p| p.warmup) {
             self.err(p.key("phases"), "every phase is a warm-up: nothing would be measured");
         }
         Some(WorkloadSpec {
@@ -81,6 +92,7 @@ impl Validator {
         }
         let mut seen = BTreeSet::new();
         for (i, a) in asset_ids.iter().enumerate() {
+            self.id_len(p.key("assets").index(i), a);
             if a.is_empty() || !a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 self.err(
@@ -136,6 +148,7 @@ impl Validator {
         for (i, ph) in r.phases.iter().enumerate() {
             let pp = p.key("phases").index(i);
             let name = ph.name.clone().unwrap_or_else(|| format!("phase{}", i + 1));
+            self.id_len(pp.key("name"), &name);
             if !names.insert(name.clone()) {
                 self.err(pp.key("name"), format!("duplicate phase name {name:?}"));
             }
@@ -144,11 +157,13 @@ impl Validator {
                     self.err(pp.key("duration"), "missing: how long the phase lasts, e.g. \"30s\"");
                     0
                 }
-                Some(_) => self.duration(pp.key("duration"), &ph.duration, 0),
+                Some(_) => self.duration_in(
+                    pp.key("duration"),
+                    &ph.duration,
+                    0,
+                    (MIN_PHASE_NS, MAX_RUN_NS),
+                ),
             };
-            if ph.duration.is_some() && duration == 0 {
-                self.err(pp.key("duration"), "must be above zero");
-            }
             let rate = match &ph.rate {
                 None => {
                     self.err(
@@ -186,7 +201,8 @@ impl Validator {
             "ramp" => {
                 let from = self.tps(p, kind, "from", r.from, true);
                 let to = self.tps(p, kind, "to", r.to, true);
-                if from == 0.0 && to == 0.0 && r.from.is_some() && r.to.is_some() {
+                // Only when both were given as zero: an end refused above reads as 0 too.
+                if r.from == Some(0.0) && r.to == Some(0.0) {
                     self.err(p.key("to"), "a ramp from 0 to 0 sends nothing");
                 }
                 RateSpec::Ramp { from, to }
@@ -197,7 +213,7 @@ impl Validator {
                     p.key("concurrency"),
                     r.concurrency.or(Some(0)),
                     1,
-                    1_000_000,
+                    MAX_CONCURRENCY,
                 ) as u32,
             },
         })
@@ -243,13 +259,11 @@ impl Validator {
                 );
                 0.0
             }
-            Some(x) if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) && x <= 10_000_000.0 => {
-                x
-            }
+            Some(x) if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) && x <= MAX_TPS => x,
             Some(x) => {
                 self.err(
                     p.key(key),
-                    format!("must be a positive rate up to 10,000,000 tx/s, got {x}"),
+                    format!("must be a positive rate up to 1,000,000 tx/s, got {x}"),
                 );
                 0.0
             }
@@ -262,14 +276,17 @@ impl Validator {
                 self.err(p.key("count"), "missing: how many transactions the burst sends");
                 0
             }
-            Some(c) if c >= 1 => c as u64,
+            Some(c) if c >= 1 && c as u64 <= MAX_TXS => c as u64,
             Some(c) => {
-                self.err(p.key("count"), format!("must be at least 1, got {c}"));
+                self.err(
+                    p.key("count"),
+                    format!("must be between 1 and {MAX_TXS}, got {c} (see docs/limits.md)"),
+                );
                 0
             }
         };
-        let at = self.duration(p.key("at"), &r.at, 0);
-        let within = self.duration(p.key("within"), &r.within, 0);
+        let at = self.duration_in(p.key("at"), &r.at, 0, (0, MAX_RUN_NS));
+        let within = self.duration_in(p.key("within"), &r.within, 0, (0, MAX_RUN_NS));
         if phase_len > 0 && at.saturating_add(within) > phase_len {
             self.err(p.key("within"), "the burst window ends after the phase does");
         }
