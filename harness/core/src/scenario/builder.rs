@@ -29,6 +29,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// What the scenario is meant to measure.
+    pub fn purpose(mut self, p: &[Purpose]) -> Self {
+        self.s.purpose = p.to_vec();
+        self
+    }
+
     pub fn validators(mut self, n: usize) -> Self {
         self.s.network.validators = n;
         self.s.network.powers = vec![1; n];
@@ -136,6 +142,8 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
         name: Some(s.name.clone()),
         description: Some(s.description.clone()),
         kind: Some(s.kind.as_str().to_string()),
+        purpose: (!s.purpose.is_empty())
+            .then(|| s.purpose.iter().map(|p| p.as_str().to_string()).collect()),
         network: Some(RawNetwork {
             validators: Some(n.validators as i64),
             protocol: Some(n.protocol.clone()),
