@@ -4,6 +4,7 @@
 //! A value Touchstone cannot obtain is [`Measure::Not`] with the reason — never a made-up number.
 
 mod faults;
+pub mod suite;
 mod value;
 
 pub use value::Measure;
@@ -69,9 +70,9 @@ pub fn measure(run: &RunInput, metric: &str) -> Measure {
         "trace_completeness" => trace_completeness(run),
         "disclosure" => disclosure(run).0,
         "reproducibility" => reproducibility(run),
-        "scale_p99_ratio" | "wan_p99_delta" => {
-            Measure::Not("needs several payment runs of one suite (see scenarios/suites)".into())
-        }
+        "scale_p99_ratio" | "wan_p99_delta" => Measure::Not(
+            "compares two payment runs of one suite (see scenarios/suites/admission.toml)".into(),
+        ),
         "spam_throughput_drop" => {
             Measure::Not("no spam-flood scenario exists yet: Touchstone cannot measure it".into())
         }
@@ -83,13 +84,9 @@ fn availability(run: &RunInput) -> Measure {
     let m = run.record.metrics.as_ref().expect("checked");
     // Rejections the scenario provokes on purpose are not unavailability; the per-second series
     // cannot tell them apart, so such runs do not measure availability.
-    if m.conformance
-        .iter()
-        .any(|c| matches!(c.expected, touchstone_core::program::Expected::Reject { .. }))
-    {
+    if let Some(why) = crate::feeds::provoked_rejections(run) {
         return Measure::Not(format!(
-            "program {:?} sends transactions that must be rejected: availability is measured on runs without provoked rejections",
-            m.program
+            "{why}: availability is measured on runs without provoked rejections"
         ));
     }
     let measured: Vec<_> = m.phases.iter().filter(|p| !p.warmup).collect();
