@@ -4,6 +4,7 @@
 //! A value Touchstone cannot obtain is [`Measure::Not`] with the reason — never a made-up number.
 
 mod faults;
+mod spam;
 pub mod suite;
 mod value;
 
@@ -73,9 +74,7 @@ pub fn measure(run: &RunInput, metric: &str) -> Measure {
         "scale_p99_ratio" | "wan_p99_delta" => Measure::Not(
             "compares two payment runs of one suite (see scenarios/suites/admission.toml)".into(),
         ),
-        "spam_throughput_drop" => {
-            Measure::Not("no spam-flood scenario exists yet: Touchstone cannot measure it".into())
-        }
+        "spam_throughput_drop" => spam::spam_drop(run),
         other => Measure::Not(format!("unknown derived value {other}")),
     }
 }
