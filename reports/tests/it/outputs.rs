@@ -162,3 +162,32 @@ fn the_worst_of_the_runs_meant_for_an_indicator_counts_and_each_is_listed() {
     assert_eq!(nominal.score, Some(1.0));
     assert!(b31.fed_by.iter().find(|f| f.run == "race").unwrap().score < Some(0.5));
 }
+
+/// The admission suite is the whole sandbox: every honest scenario shipped for the simulated
+/// network (all but the deliberately broken variants and the `ethereum-*` ones), on `sim`.
+#[test]
+fn shipped_admission_suite_runs_every_honest_simulated_scenario() {
+    let dir = data_dir().join("../../scenarios");
+    let s = Suite::load(&dir.join("suites/admission.toml")).unwrap();
+    let listed: std::collections::BTreeSet<String> = s
+        .scenarios
+        .iter()
+        .map(|e| e.path.file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(s.scenarios.iter().all(|e| e.adapter == "sim"));
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let (sc, _) = touchstone_core::scenario::load(&p).unwrap();
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        let broken = sc.purpose.contains(&touchstone_core::scenario::Purpose::Broken);
+        if !broken && !name.starts_with("ethereum-") && !listed.contains(&name) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "honest scenarios missing from admission.toml: {missing:?}");
+    assert!(s.scenarios.iter().any(|e| e.reproduce), "F2.1 needs a rerun");
+}
