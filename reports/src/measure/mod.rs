@@ -118,6 +118,11 @@ fn availability(run: &RunInput) -> Measure {
     )
 }
 
+/// F1.1 from the trace scan: validators with `cons.*` events of their own / validators declared.
+/// The checker's report is to carry trace completeness itself (exported, observed, validators,
+/// trace format 1.1, counting chains observed by a black-box adapter apart from exported ones);
+/// once it does, this should read that field from `run.check` and fall back to the scan only
+/// for records written before it.
 fn trace_completeness(run: &RunInput) -> Measure {
     let Some(t) = &run.trace else {
         return Measure::Not(run.trace_note.clone().unwrap_or_else(|| "no trace".into()));
