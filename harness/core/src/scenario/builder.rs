@@ -5,6 +5,7 @@
 
 use super::faults::*;
 use super::model::*;
+use super::purpose::Purpose;
 use super::raw::*;
 use crate::time::{format_duration, Nanos, NS_PER_S};
 use std::collections::BTreeMap;

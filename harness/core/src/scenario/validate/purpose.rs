@@ -2,7 +2,7 @@
 
 use super::validator::Validator;
 use crate::scenario::diag::FieldPath;
-use crate::scenario::model::Purpose;
+use crate::scenario::purpose::Purpose;
 
 impl Validator {
     /// Each name known (with a did-you-mean), none twice, and at least one when the key is
