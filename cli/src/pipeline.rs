@@ -208,6 +208,7 @@ fn started_record(
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             kind: scenario.kind.as_str().into(),
+            purpose: scenario.purpose.iter().map(|p| p.as_str().into()).collect(),
             description: scenario.description.clone(),
             file: Some(p.scenario.display().to_string()),
             sha256: rundir::sha256_hex(text.as_bytes()),

@@ -9,7 +9,7 @@ use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::{FaultAction, FaultKind, NetworkSpec, Scenario};
 use touchstone_core::time::format_duration;
 use touchstone_core::trace::{QuorumRule, ValidatorInfo};
-use touchstone_core::{Nanos, Operation, Reason};
+use touchstone_core::{Nanos, Reason};
 
 /// The finality rule of the simulator, as shown in reports.
 pub const FINALITY: &str = "decided by every correct validator that is up and not paused (100%); \
@@ -171,10 +171,11 @@ impl Adapter for SimAdapter {
         Ok(())
     }
 
-    /// `can_transfer(from, to, amount)` against the committed state of the node the next
-    /// submission enters: the ledger's transfer rules in their order, without the nonce.
-    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        Ok(self.driver()?.precheck(op))
+    /// `can_transfer` of a transfer request against the committed state of the node it would
+    /// enter: the admission rules in their order, with its nonce and id (so a replay of a
+    /// committed payment is predicted `BAD_NONCE`, as it is then refused).
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        Ok(self.driver()?.precheck(tx))
     }
 }
 

@@ -11,7 +11,7 @@ use touchstone_core::adapter::{
 use touchstone_core::ledger::{AssetPolicy, Genesis, Operation};
 use touchstone_core::scenario::{AssetSpec, FaultAction};
 use touchstone_core::trace::TraceEvent;
-use touchstone_core::{Nanos, TxId};
+use touchstone_core::{Nanos, Reason, TxId};
 
 /// Advances without an outcome or a deadline reached before the kit gives up on a clock.
 const MAX_ADVANCES: u64 = 200_000;
@@ -133,6 +133,12 @@ impl Session {
         self.submit_with_nonce(op, nonce, via)
     }
 
+    /// The request the next submission of `op` with `nonce` sends (the id it will get), e.g.
+    /// to ask the adapter's pre-check about it first.
+    pub(crate) fn next_request(&self, op: Operation, nonce: Option<u64>) -> TxRequest {
+        TxRequest { id: TxId(self.next_id), client: 0, op, nonce, via: None, intended: self.now() }
+    }
+
     /// Submits `op` with exactly this harness nonce.
     pub(crate) fn submit_with_nonce(
         &mut self,
@@ -140,17 +146,10 @@ impl Session {
         nonce: Option<u64>,
         via: Option<&str>,
     ) -> Result<TxId, String> {
-        let id = TxId(self.next_id);
+        let req =
+            TxRequest { via: via.map(str::to_string), ..self.next_request(op.clone(), nonce) };
+        let (id, at) = (req.id, req.intended);
         self.next_id += 1;
-        let at = self.now();
-        let req = TxRequest {
-            id,
-            client: 0,
-            op: op.clone(),
-            nonce,
-            via: via.map(str::to_string),
-            intended: at,
-        };
         let ack = self
             .adapter
             .submit(&req, &mut self.seen)
@@ -241,6 +240,18 @@ impl Session {
             .iter()
             .filter(|o| o.tx == id && !matches!(o.status, OutcomeStatus::Unknown))
             .collect()
+    }
+
+    /// The final answer for `id`: rejected at submit or finally (with the reason), or
+    /// committed; `None` while it has none.
+    pub(crate) fn outcome_of(&self, id: TxId) -> Option<Result<(), Reason>> {
+        if let Some(Sent { ack: SubmitAck::Rejected { reason }, .. }) = self.sent.get(&id.0) {
+            return Some(Err(*reason));
+        }
+        self.finals(id).first().map(|o| match o.status {
+            OutcomeStatus::Rejected { reason } => Err(reason),
+            _ => Ok(()),
+        })
     }
 
     /// What became of `id`, for evidence: `t3 (rejected at submit: OTHER)`, `t4 (Rejected {..})`,

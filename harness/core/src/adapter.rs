@@ -228,9 +228,12 @@ pub trait Adapter {
     /// Ends the run: stop load, release resources. Called also on abort.
     fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError>;
 
-    /// Asks the chain, without submitting, whether `op` would be accepted now and if not why
-    /// (`can_transfer`). `Ok(None)` when the chain has no such query.
-    fn precheck(&mut self, _op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
+    /// Asks the chain, without submitting, whether `tx` would be accepted now and if not why
+    /// (`can_transfer`). The whole request is asked about, not only its operation: whether a
+    /// transaction is acceptable depends on its nonce (a replay reuses a spent one) and its id
+    /// (a duplicate) as much as on balances and controls. `Ok(None)` when the chain has no such
+    /// query (or none for this kind of operation).
+    fn precheck(&mut self, _tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
         Ok(None)
     }
 }

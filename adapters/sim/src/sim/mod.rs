@@ -39,7 +39,7 @@ use std::sync::Arc;
 use touchstone_core::adapter::{EventSink, FaultError, Setup, StateSnapshot, SubmitAck, TxRequest};
 use touchstone_core::scenario::{FaultAction, NetworkSpec};
 use touchstone_core::trace::TraceEvent;
-use touchstone_core::{Nanos, Operation, Reason, Seed};
+use touchstone_core::{Nanos, Reason, Seed};
 
 /// What the adapter needs from a simulator, whatever its protocol (object safe).
 pub trait SimDriver: std::fmt::Debug {
@@ -47,9 +47,9 @@ pub trait SimDriver: std::fmt::Debug {
     /// Funds the accounts on every node, writes the Byzantine ground truth and starts the nodes.
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink);
     fn submit(&mut self, tx: &TxRequest, sink: &mut dyn EventSink) -> SubmitAck;
-    /// `can_transfer` against the committed state of the next entry node (`None`: not a
-    /// transfer).
-    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>>;
+    /// `can_transfer` of the request against the committed state of its entry node, nonce and
+    /// id included (`None`: not a transfer).
+    fn precheck(&mut self, tx: &TxRequest) -> Option<Result<(), Reason>>;
     /// Runs events up to `until`, returning early (at the event's time) once an outcome has been
     /// reported. Returns the new time.
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos;
@@ -325,8 +325,8 @@ impl<P: Protocol> SimDriver for Simulator<P> {
         }
     }
 
-    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>> {
-        self.can_transfer(op)
+    fn precheck(&mut self, tx: &TxRequest) -> Option<Result<(), Reason>> {
+        self.can_transfer(tx)
     }
 
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos {

@@ -5,6 +5,7 @@
 
 use super::faults::*;
 use super::model::*;
+use super::purpose::Purpose;
 use super::raw::*;
 use crate::time::{format_duration, Nanos, NS_PER_S};
 use std::collections::BTreeMap;
@@ -26,6 +27,12 @@ impl ScenarioBuilder {
 
     pub fn description(mut self, d: &str) -> Self {
         self.s.description = d.to_string();
+        self
+    }
+
+    /// What the scenario is meant to measure.
+    pub fn purpose(mut self, p: &[Purpose]) -> Self {
+        self.s.purpose = p.to_vec();
         self
     }
 
@@ -136,6 +143,8 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
         name: Some(s.name.clone()),
         description: Some(s.description.clone()),
         kind: Some(s.kind.as_str().to_string()),
+        purpose: (!s.purpose.is_empty())
+            .then(|| s.purpose.iter().map(|p| p.as_str().to_string()).collect()),
         network: Some(RawNetwork {
             validators: Some(n.validators as i64),
             protocol: Some(n.protocol.clone()),

@@ -16,6 +16,8 @@ pub struct RawScenario {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<RawNetwork>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<RawWorkload>,
@@ -225,7 +227,9 @@ const LINK_KEYS: &[&str] = &[
 /// Keys allowed at each table path (array indices removed), for unknown-key suggestions.
 pub fn known_keys(path: &str) -> Vec<&'static str> {
     let v: &[&str] = match path {
-        "" => &["name", "description", "kind", "network", "workload", "faults", "criteria"],
+        "" => {
+            &["name", "description", "kind", "purpose", "network", "workload", "faults", "criteria"]
+        }
         "network" => &[
             "validators",
             "protocol",

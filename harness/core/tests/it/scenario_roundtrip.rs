@@ -27,9 +27,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         prop::sample::select(vec!["pbft", "tendermint", "hotstuff", "raft"]),
         1u32..100_000,
         0u64..50,
+        prop::sample::subsequence(Purpose::ALL.to_vec(), 0..4),
     )
-        .prop_map(|(phases, n, proto, accounts, latency_ms)| {
+        .prop_map(|(phases, n, proto, accounts, latency_ms, purpose)| {
             let mut b = ScenarioBuilder::new("prop", ScenarioKind::Mixed)
+                .purpose(&purpose)
                 .validators(n)
                 .protocol(proto)
                 .accounts(accounts);

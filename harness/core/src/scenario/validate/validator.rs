@@ -165,6 +165,7 @@ impl Validator {
                 }
             }
         };
+        let purpose = self.purpose(r.purpose.as_deref(), &root.key("purpose"));
         let network = self.network(&r.network.clone().unwrap_or_default(), &root.key("network"));
         let workload = match &r.workload {
             None => {
@@ -187,6 +188,7 @@ impl Validator {
             name,
             description: r.description.clone().unwrap_or_default(),
             kind: kind?,
+            purpose,
             network,
             workload: workload?,
             faults,
