@@ -124,8 +124,9 @@ class TemplateAdapter(Adapter):
             now = self.clock.now()
             if now >= until:
                 return
-            last = self.chain.last_block if self.chain.last_block is not None else now
-            next_block = last + BLOCK_NS
+            if self.chain.last_block is None:
+                self.chain.last_block = now
+            next_block = self.chain.last_block + BLOCK_NS
             if next_block <= now:
                 self.chain.last_block = now
                 if self._block():

@@ -1,4 +1,6 @@
 //! End-to-end tests of the `touchstone` binary: exit codes, run directories, bad input.
 
+mod adapter_test;
 mod cli;
+mod process;
 mod scenarios;
