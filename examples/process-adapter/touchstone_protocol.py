@@ -8,6 +8,7 @@ stderr).
 
 import json
 import sys
+import threading
 import time
 
 PROTOCOL = 1
@@ -60,6 +61,9 @@ class Adapter:
     def __init__(self, virtual=True):
         self.clock = Clock(virtual)
         self._out = sys.stdout
+        # Events may be gathered by any thread (a chain's observers); only the protocol loop
+        # writes them, under this condition, which also wakes an `advance` waiting for one.
+        self._events = threading.Condition()
         self._outcomes = []
         self._trace = []
 
@@ -78,25 +82,39 @@ class Adapter:
         o["at"] = self.clock.now() if at is None else at
         if node is not None:
             o["node"] = node
-        self._outcomes.append(o)
+        with self._events:
+            self._outcomes.append(o)
+            self._events.notify_all()
 
     def trace(self, kind, t_ns=None, **fields):
         """A trace line (trace format), e.g. trace("cons.decide", node="n0", height=3, ...)."""
         line = {"kind": kind, "t_ns": self.clock.now() if t_ns is None else t_ns}
         line.update(fields)
-        self._trace.append(line)
+        with self._events:
+            self._trace.append(line)
 
     def flush_events(self):
         """Writes the events gathered so far, one line each kind (batched)."""
-        if self._trace:
-            self._write({"event": "trace", "lines": self._trace})
-            self._trace = []
-        if self._outcomes:
-            self._write({"event": "outcomes", "outcomes": self._outcomes})
-            self._outcomes = []
+        with self._events:
+            trace, self._trace = self._trace, []
+            outcomes, self._outcomes = self._outcomes, []
+        if trace:
+            self._write({"event": "trace", "lines": trace})
+        if outcomes:
+            self._write({"event": "outcomes", "outcomes": outcomes})
 
     def pending_outcomes(self):
-        return len(self._outcomes)
+        with self._events:
+            return len(self._outcomes)
+
+    def wait_for_outcome(self, until):
+        """Wall clock: waits until an outcome is gathered (by any thread) or `until`."""
+        with self._events:
+            while not self._outcomes:
+                left = until - self.clock.now()
+                if left <= 0:
+                    return
+                self._events.wait(left / 1e9)
 
     def _write(self, obj):
         self._out.write(json.dumps(obj, separators=(",", ":")))
@@ -119,7 +137,7 @@ class Adapter:
         if self.clock.virtual:
             self.clock.advance_to(until)
         else:
-            self.clock.sleep_until(until)
+            self.wait_for_outcome(until)
 
     def fault(self, action):
         raise Refusal("not_supported", "no faults")
@@ -131,7 +149,9 @@ class Adapter:
         raise Refusal("call", "no precheck")
 
     def shutdown(self):
-        pass
+        """Restore what faults changed and release everything. May return {"system": {...}}
+        with what was learnt during the run (shown in the report's disclosure)."""
+        return {}
 
 
 def _reply(adapter, rid, result=None, error=None):
@@ -177,8 +197,9 @@ def _handle(adapter, method, params):
     if method == "precheck":
         return adapter.precheck(params["tx"])
     if method == "shutdown":
-        adapter.shutdown()
-        return {"now": now()}
+        r = adapter.shutdown() or {}
+        r["now"] = now()
+        return r
     raise Refusal("call", "unknown method %r" % method)
 
 

@@ -387,11 +387,14 @@ impl Adapter for ProcessAdapter {
             return Ok(());
         }
         let timeout = self.cfg.timeouts.call;
-        let r: Result<NowResult, CallError> =
+        let r: Result<PrepareResult, CallError> =
             self.call("shutdown", &NoParams {}, timeout, Some(sink));
         self.io.close(grace);
         let r = r.map_err(|e| self.error("shutdown", e))?;
         self.now = r.now;
+        if let Some(s) = r.system {
+            self.set_system(s);
+        }
         Ok(())
     }
 

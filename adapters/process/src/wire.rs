@@ -129,6 +129,8 @@ pub(crate) struct PrepareParams<'a> {
     pub(crate) genesis: &'a Genesis,
 }
 
+/// The result of `prepare` and of `shutdown`: the clock, and what the child learnt about the
+/// system (versions read from the chain; counts observed during the run).
 #[derive(Debug, Deserialize)]
 pub(crate) struct PrepareResult {
     pub(crate) now: Nanos,
