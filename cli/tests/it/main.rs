@@ -2,5 +2,6 @@
 
 mod adapter_test;
 mod cli;
+mod etcd;
 mod process;
 mod scenarios;
