@@ -154,9 +154,8 @@ fn slow_etcd_leader_crash_elects_a_new_leader_and_loses_no_acknowledged_write() 
     let back = t_of(&trace, "fault.stop", "leader-killed");
     // n0 led when it was killed; another member led while it was down.
     let led_before = of(&trace, "cons.step", "n0")
-        .iter()
-        .filter(|s| s["t_ns"].as_u64().unwrap() < killed)
-        .next_back()
+        .into_iter()
+        .rfind(|s| s["t_ns"].as_u64().unwrap() < killed)
         .map(|s| s["step"].clone());
     assert_eq!(led_before, Some(Value::from("leader")), "n0 did not lead before the crash");
     let new_leader = trace.iter().any(|l| {
