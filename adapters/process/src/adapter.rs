@@ -411,10 +411,18 @@ impl FaultControl for ProcessAdapter {
         sink: &mut dyn EventSink,
     ) -> Result<(), FaultError> {
         let timeout = self.cfg.timeouts.fault;
-        let r: Result<NowResult, CallError> =
+        let r: Result<FaultResult, CallError> =
             self.call("fault", &FaultParams { action }, timeout, Some(sink));
         match r {
             Ok(r) => {
+                if let Some(at) = r.effective_ns {
+                    tracing::info!(
+                        fault = action.name(),
+                        requested_ns = self.now,
+                        effective_ns = at,
+                        "fault in effect"
+                    );
+                }
                 self.now = r.now;
                 Ok(())
             }

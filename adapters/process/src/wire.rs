@@ -191,6 +191,13 @@ pub(crate) struct NowResult {
     pub(crate) now: Nanos,
 }
 
+/// The result of `fault`: the clock, and when the fault took effect (both the child's clock).
+#[derive(Debug, Deserialize)]
+pub(crate) struct FaultResult {
+    pub(crate) now: Nanos,
+    pub(crate) effective_ns: Option<Nanos>,
+}
+
 #[derive(Debug, Serialize)]
 pub(crate) struct FaultParams<'a> {
     pub(crate) action: &'a FaultAction,

@@ -20,7 +20,8 @@ pub struct AdapterTestArgs {
     /// The adapter's configuration file (required by `process`: it names the child).
     #[arg(long)]
     pub adapter_config: Option<PathBuf>,
-    /// A scenario whose [network] the adapter is built for (default: 4 PBFT validators).
+    /// A scenario whose `[network]` section the adapter is built for (default: 4 PBFT
+    /// validators).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// The asset every account holds (an Ethereum node wants its native coin: ETH).
