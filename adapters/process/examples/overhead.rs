@@ -95,7 +95,7 @@ fn wall_clock() {
         "acks", "offered", "submitted", "committed", "lag p99 ms", "sustained"
     );
     for mode in ["sync", "deferred"] {
-        for tps in [1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0, 40_000.0] {
+        for tps in [1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0, 40_000.0, 80_000.0, 160_000.0] {
             let s = scenario(tps, 5);
             let args: &[&str] =
                 if mode == "deferred" { &["--wall", "--deferred"] } else { &["--wall"] };
