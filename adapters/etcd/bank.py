@@ -54,12 +54,10 @@ class Bank:
         self.queues = [queue.Queue() for _ in range(workers)]
         self.stopping = threading.Event()
         self.threads = []
-        self.rng = random.Random(0)
         self.retries = 0  # attempts that failed (member unreachable, timed out, errors)
         self.conflicts = 0  # attempts that lost a race (a compare failed)
 
     def start(self, seed):
-        self.rng = random.Random(seed)
         for i, q in enumerate(self.queues):
             t = threading.Thread(target=self._work, args=(q, random.Random(seed + i)),
                                  name="bank-%d" % i, daemon=True)

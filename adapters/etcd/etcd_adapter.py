@@ -71,6 +71,8 @@ class EtcdAdapter(Adapter):
         self.ids = {m["name"]: str(int(m["id"], 16)) for m in cluster["members"]}
         self.cluster = Cluster(cluster, params["scenario"].get("default_link"),
                                s.get("partition_mode", "hold"), self.note)
+        for what in self.cluster.recover():
+            log("etcd adapter: found the cluster as an earlier run left it: %s" % what)
         versions = set()
         for m in self.members.values():
             try:

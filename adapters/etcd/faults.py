@@ -48,12 +48,13 @@ def read_pid(path):
         return None
 
 
-def healthy(client_url):
+def process_state(pid):
+    """The process's state letter from /proc (R, S, T for stopped, Z, …), or None if gone."""
     try:
-        with urllib.request.urlopen(client_url + "/health", timeout=1) as r:
-            return json.loads(r.read()).get("health") == "true"
-    except Exception:
-        return False
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
 
 
 class Cluster:
@@ -170,6 +171,26 @@ class Cluster:
                       "jitter_ns": int(link.get("jitter", 0)) + int(latency.get("spread", 0)),
                       "bandwidth_bps": int(mbps * 1_000_000) if mbps else None}
         return self.proxy.call(cmd="link", **{"from": nodes}, to=to, both_ways=both, **params)
+
+    def recover(self):
+        """Undoes what an earlier run may have left behind if its harness died before its
+        shutdown: stopped members continued, dead ones restarted, the network healed. Returns
+        what it did."""
+        done = []
+        for n in self.names():
+            pid = read_pid(self.members[n]["pid_file"])
+            state = process_state(pid) if pid is not None else None
+            if state == "T":
+                os.kill(pid, signal.SIGCONT)
+                done.append("continued %s" % n)
+            elif state in (None, "Z", "X"):
+                self._start(n)
+                done.append("restarted %s" % n)
+        self.heal()
+        for d in done:
+            if d.startswith("restarted"):
+                self._wait_healthy(d.split()[-1])
+        return done
 
     def restore(self):
         """Resume, restart and heal everything, and wait for every member to answer."""

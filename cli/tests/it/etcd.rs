@@ -234,3 +234,39 @@ fn slow_etcd_adapter_passes_the_conformance_kit() {
         assert!(out.contains(&format!("PASS  {clause}")), "{clause}: {out}");
     }
 }
+
+#[test]
+fn slow_etcd_adapter_recovers_a_cluster_that_an_interrupted_run_left_paused_and_crashed() {
+    let c = Cluster::start();
+    let cluster: Value = serde_json::from_str(&std::fs::read_to_string(c.file()).unwrap()).unwrap();
+    let pid = |i: usize| {
+        let file = cluster["members"][i]["pid_file"].as_str().unwrap().to_string();
+        std::fs::read_to_string(file).unwrap().trim().to_string()
+    };
+    // As a harness killed mid-fault would leave it: n1 stopped, n2 dead.
+    assert!(Command::new("kill").args(["-STOP", &pid(1)]).status().unwrap().success());
+    assert!(Command::new("kill").args(["-KILL", &pid(2)]).status().unwrap().success());
+    let scenario = c.dir.path().join("short.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"etcd-short\"\nkind = \"payment\"\n[network]\nvalidators = 3\n[workload]\naccounts = 50\n\
+         [[workload.phases]]\nduration = \"5s\"\nrate = { type = \"constant\", tps = 20 }\n[criteria]\nsuccess_rate_min = 1.0\n",
+    )
+    .unwrap();
+    let out = c.dir.path().join("run-short");
+    let o = c.touchstone(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--adapter",
+        "process",
+        "--adapter-config",
+        "adapters/etcd/adapter.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    checks_clean(&record);
+}
