@@ -1,9 +1,12 @@
 //! End-to-end tests of the `touchstone` binary: exit codes, run directories, bad input.
 
+mod adapter_test;
 mod cli;
+mod etcd;
 mod evidence;
 mod fuzzing;
 mod hostile;
+mod process;
 mod rundirs;
 mod scenarios;
 mod support;

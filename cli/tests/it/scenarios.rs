@@ -9,13 +9,15 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Shipped scripts for the simulated network (the `ethereum-*` ones need a real node).
+/// Shipped scripts for the simulated network (the `ethereum-*` and `etcd-*` ones need a real
+/// system: their criteria hold a real chain's behaviour, e.g. payments retried across a crash).
 fn shipped() -> Vec<PathBuf> {
+    let real = |n: &str| n.starts_with("ethereum-") || n.starts_with("etcd-");
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .expect("scenarios/")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ethereum-")))
+        .filter(|p| !p.file_name().is_some_and(|n| real(&n.to_string_lossy())))
         .collect();
     v.sort();
     v

@@ -42,10 +42,14 @@
 //! | `timeout.unknown` | in an engine run with a short timeout and every validator paused for a while, leave the held transactions unresolved so the engine records them `unknown`, and report at most one final outcome for each afterwards (no duplicate, no foreign outcome) | it declares no pause |
 //! | `faults.pause` | on a live chain, commit nothing while every validator is paused; commit again after resume | it declares no pause |
 //! | `faults.crash` | on a live chain, commit nothing while every validator is crashed; commit again after restart | it declares no crash |
-//! | `faults.partition_minority` | keep going while one validator is cut off: transfers entering elsewhere commit — or, when its finality waits for every validator, the connected ones decide them (consensus events) — and everything commits after heal | no partition; fewer than 4 validators; or finality waits for every validator and no consensus events are exported |
+//! | `faults.partition_minority` | keep going while one validator is cut off: transfers entering elsewhere commit — or, when its finality waits for every validator, the connected ones decide them (consensus events) — and everything commits after heal | no partition; all validators but one hold no quorum by the adapter's declared rule (`system_info().quorum`, default more than 2/3: fewer than 4 validators; a Raft majority: fewer than 3); or finality waits for every validator and no consensus events are exported |
 //! | `faults.partition_all` | commit nothing while every validator is isolated; commit again after heal | no partition, or one validator |
 //! | `faults.link` | commit more slowly (by at least the added link delay) when every link is slowed | no link fault, or one validator |
 //! | `faults.undeclared_refused` | refuse every fault kind it does not declare with `FaultError::NotSupported` (and offer fault control when it declares faults) | it declares every kind |
+//!
+//! An adapter that fails while a clause runs (an error, a child process that writes garbage or
+//! hangs) fails that clause, with the adapter's error as the evidence; the next clause starts on
+//! a fresh adapter.
 //!
 //! "A live chain": before a fault, a round of transfers commits and the chain runs quietly for
 //! `hold` (a node that persists its state periodically has then persisted its genesis).

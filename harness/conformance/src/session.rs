@@ -10,7 +10,7 @@ use touchstone_core::adapter::{
 };
 use touchstone_core::ledger::{AssetPolicy, Genesis, Operation};
 use touchstone_core::scenario::{AssetSpec, FaultAction};
-use touchstone_core::trace::TraceEvent;
+use touchstone_core::trace::{QuorumRule, TraceEvent};
 use touchstone_core::{Nanos, Reason, TxId};
 
 /// Advances without an outcome or a deadline reached before the kit gives up on a clock.
@@ -67,6 +67,8 @@ pub(crate) struct Session {
     pub(crate) accounts: Vec<String>,
     /// The validators' ids (`system_info` after `prepare`).
     pub(crate) nodes: Vec<String>,
+    /// The quorum the adapter declares (`system_info`); `None`: the BFT default, 2/3.
+    pub(crate) quorum: Option<QuorumRule>,
     pub(crate) sent: BTreeMap<u64, Sent>,
     pub(crate) opts: ConformanceOptions,
     nonces: BTreeMap<String, u64>,
@@ -97,18 +99,29 @@ impl Session {
         let setup = setup(opts, &accounts, start);
         let mut seen = Observed::default();
         adapter.prepare(&setup, &mut seen).map_err(|e| format!("prepare failed: {e}"))?;
-        let nodes = adapter.system_info().validators.into_iter().map(|v| v.id).collect();
+        let system = adapter.system_info();
+        let quorum = system.quorum;
+        let nodes = system.validators.into_iter().map(|v| v.id).collect();
         Ok(Session {
             adapter,
             caps,
             seen,
             accounts,
             nodes,
+            quorum,
             sent: BTreeMap::new(),
             opts: opts.clone(),
             nonces: BTreeMap::new(),
             next_id: 0,
         })
+    }
+
+    /// Whether all validators but one still hold a quorum (equal powers): strictly more than
+    /// the declared fraction (default 2/3) of them.
+    pub(crate) fn quorum_without_one(&self) -> bool {
+        let q = self.quorum.unwrap_or(QuorumRule { num: 2, den: 3 });
+        let n = self.nodes.len() as u64;
+        n >= 2 && (n - 1) * q.den > n * q.num
     }
 
     pub(crate) fn now(&self) -> Nanos {

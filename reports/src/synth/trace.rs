@@ -320,7 +320,7 @@ impl<'a> Chain<'a> {
                     parent: None,
                     app_hash: None,
                     txs,
-                    signers,
+                    signers: Some(signers),
                 },
             );
         }
@@ -343,7 +343,7 @@ impl<'a> Chain<'a> {
                     parent: None,
                     app_hash: None,
                     txs: &[],
-                    signers,
+                    signers: Some(signers),
                 },
             );
         }

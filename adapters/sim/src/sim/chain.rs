@@ -180,7 +180,7 @@ impl<M: WireMessage> Core<M> {
                 parent: Some(parent.as_str()),
                 app_hash: app_hash.as_deref(),
                 txs: &block.txs,
-                signers: &signer_names,
+                signers: Some(&signer_names),
             },
         );
         if in_order {

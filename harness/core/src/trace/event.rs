@@ -128,7 +128,9 @@ pub enum TraceEvent<'a> {
         parent: Option<&'a str>,
         app_hash: Option<&'a str>,
         txs: &'a [TxId],
-        signers: &'a [&'a str],
+        /// The cert's signers; `None` for an observed decision (trace format resolution 11),
+        /// written without `cert`.
+        signers: Option<&'a [&'a str]>,
     },
     EvidenceDetect {
         node: &'a str,
@@ -281,9 +283,11 @@ impl TraceEvent<'_> {
                 o.str("node", node).u64("height", height).u64("round", round).str("block", block);
                 o.opt_str("parent", parent).opt_str("app_hash", app_hash);
                 tx_list(o.raw_key("txs"), txs);
-                let mut c = o.obj("cert");
-                c.str_array("signers", signers);
-                c.end();
+                if let Some(signers) = signers {
+                    let mut c = o.obj("cert");
+                    c.str_array("signers", signers);
+                    c.end();
+                }
             }
             EvidenceDetect { node, etype, accused, height, round } => {
                 o.str("node", node).str("etype", etype).str_array("accused", accused);

@@ -227,7 +227,7 @@ mod tests {
                 parent: Some("b0"),
                 app_hash: Some("h"),
                 txs: &txs,
-                signers: &["n0", "n1"],
+                signers: Some(&["n0", "n1"]),
             },
             TraceEvent::TxSubmit {
                 tx: TxId(1),
@@ -272,5 +272,24 @@ mod tests {
         assert_eq!(v[6]["amount"], 5);
         assert_eq!(v[7]["reason"], "BAD_NONCE");
         assert_eq!(v[8]["balances"]["a0"]["USD"], 100);
+    }
+
+    #[test]
+    fn an_observed_decision_is_written_without_a_cert() {
+        let mut mem = MemoryTrace::default();
+        let ev = TraceEvent::ConsDecide {
+            node: "n1",
+            height: 7,
+            round: 2,
+            block: "b7",
+            parent: Some("b6"),
+            app_hash: Some("h7"),
+            txs: &[TxId(3)],
+            signers: None,
+        };
+        mem.emit(1, &ev);
+        let v = &mem.values()[0];
+        assert!(v.get("cert").is_none(), "{v}");
+        assert_eq!(v["app_hash"], "h7");
     }
 }
