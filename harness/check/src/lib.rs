@@ -9,17 +9,26 @@
 //! ```
 //! use touchstone_check::{check_reader, CheckOptions, Verdict};
 //!
-//! let trace = r#"{"kind":"run.start","t_ns":0,"protocol":"tendermint","validators":[{"id":"n0","power":1},{"id":"n1","power":1},{"id":"n2","power":1},{"id":"n3","power":1}],"seed":7,"scenario":"demo"}
+//! let trace = r#"{"kind":"run.start","t_ns":0,"protocol":"tendermint","validators":[{"id":"n0","power":1},{"id":"n1","power":1},{"id":"n2","power":1},{"id":"n3","power":1}],"seed":7,"scenario":"demo","adapter":"sim"}
 //! {"kind":"cons.propose","t_ns":1,"node":"n0","height":1,"round":0,"block":"B1"}
 //! {"kind":"cons.decide","t_ns":2,"node":"n0","height":1,"round":0,"block":"B1","cert":{"signers":["n0","n1","n2"]}}
 //! {"kind":"cons.decide","t_ns":3,"node":"n1","height":1,"round":0,"block":"B2","cert":{"signers":["n0","n1","n2"]}}
+//! {"kind":"run.end","t_ns":4}
 //! "#;
-//! let report = check_reader(trace.as_bytes(), "demo.jsonl", &CheckOptions::default()).unwrap();
+//! // `demo` is a scenario Touchstone can run on `sim`: findings come with the replay command.
+//! let opts = CheckOptions {
+//!     replay_scenarios: [("demo".to_string(), "scenarios/demo.toml".to_string())].into(),
+//!     replay_adapters: vec!["sim".to_string()],
+//!     ..CheckOptions::default()
+//! };
+//! let report = check_reader(trace.as_bytes(), "demo.jsonl", &opts).unwrap();
 //! assert!(!report.passed());
+//! assert_eq!(report.status, "failed");
 //! let agreement = &report.properties[0];
 //! assert_eq!((agreement.id.as_str(), agreement.verdict), ("agreement", Verdict::Fail));
 //! assert_eq!(report.findings[0].nodes, ["n0", "n1"]);
-//! assert_eq!(report.replay.as_deref(), Some("touchstone run demo --seed 7"));
+//! let replay = "touchstone run scenarios/demo.toml --adapter sim --seed 7";
+//! assert_eq!(report.replay.as_deref(), Some(replay));
 //! println!("{}", report.render_text());
 //! ```
 //!
@@ -107,30 +116,38 @@ mod dispatch;
 mod error;
 mod event;
 mod fast;
+mod faults;
 mod finalize;
 mod findings;
 mod ground;
 mod height;
 mod intern;
 mod json;
+mod justify;
 mod ledger;
 mod ledger_events;
 mod lines;
 mod liveness;
 mod model;
 mod options;
+mod progress;
 mod report;
+mod snapshots;
 pub mod synth;
 mod verdicts;
+mod views;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 pub use error::CheckError;
-pub use options::{CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS};
+pub use options::{
+    CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS, PROGRESS_TIMEOUTS,
+};
 pub use report::{
-    BadLine, BadLines, CheckReport, Equivocation, Finding, LivenessStats, PropertyResult,
-    QuorumInfo, ValidatorInfo, Verdict,
+    BadLine, BadLines, CheckReport, Equivocation, Finding, LedgerInfo, LivenessStats, ProgressGap,
+    ProgressStall, ProgressStats, PropertyResult, QuorumInfo, TraceCompleteness, ValidatorInfo,
+    Verdict,
 };
 pub use touchstone_spec::Property;
 

@@ -4,6 +4,7 @@
 use crate::checker::Checker;
 use crate::error::CheckError;
 use crate::findings::RawFinding;
+use crate::model::Family;
 use crate::options::DEFAULT_LIVENESS_BOUND_NS;
 use crate::report::{CheckReport, Verdict};
 use touchstone_spec::Property;
@@ -38,19 +39,33 @@ impl Checker<'_> {
         let bound = self.opts.liveness_bound_ns.unwrap_or(DEFAULT_LIVENESS_BOUND_NS);
         let (lv, lr, lstats) = self.live.evaluate(
             &self.model,
+            &self.faults,
             self.last_t.0,
             run_line,
             bound,
             over,
             &mut self.findings,
         );
+        let s = &self.stats;
+        let mut progress = std::mem::take(&mut self.progress);
+        progress.consensus_events = s.votes + s.proposes + s.decides + s.steps;
+        let model = &self.model;
+        let (pv, pr, pstats) = progress.evaluate(
+            self.last_t.0,
+            self.line,
+            over,
+            self.progress_bound().1,
+            |n| model.name(n),
+            &mut self.findings,
+        );
         let acc = self.judge_accountability();
         let mut verdicts: Vec<Judgement> =
             (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
         verdicts[Property::Liveness.index()] = (lv, lr);
+        verdicts[Property::Progress.index()] = (pv, pr);
         verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
-        self.build(verdicts, byz, total, over, lstats)
+        self.build(verdicts, byz, total, over, lstats, pstats)
     }
 
     fn judge_contiguity(&mut self) {
@@ -116,6 +131,16 @@ impl Checker<'_> {
                     round: None,
                     lines: vec![line, rej],
                     message: format!("tx {name} has a rejected result but is in the decided chain"),
+                });
+            } else if let (Some(rej), Some((line, height, node))) = (i.rejected, i.committed) {
+                // The client was told two things (trace format 1.1, resolution 9).
+                out.push(RawFinding {
+                    prop: Property::NoPhantomTx,
+                    nodes: node.into_iter().collect(),
+                    height,
+                    round: None,
+                    lines: vec![line, rej],
+                    message: format!("tx {name} has both a committed and a rejected result"),
                 });
             }
             let Some((line, height, node)) = i.committed else { continue };
@@ -193,11 +218,13 @@ impl Checker<'_> {
         let culprits: Vec<u32> = self.equivocators.iter().copied().collect();
         let power: u128 = culprits.iter().filter_map(|&n| vs.power(n)).map(u128::from).sum();
         let names: Vec<String> = culprits.iter().map(|&n| self.model.name(n)).collect();
-        if power * 3 >= vs.total && vs.total > 0 {
+        // The bound follows the protocol family through its quorum: 1 - num/den.
+        let bound = self.model.bound_text();
+        if self.model.reaches_bound(power, vs.total) {
             return (
                 Verdict::Pass,
                 Some(format!(
-                    "agreement broke at height {h}; proven equivocators {} hold {power} of {} (>= 1/3)",
+                    "agreement broke at height {h}; proven equivocators {} hold {power} of {} (>= {bound})",
                     names.join(","),
                     vs.total
                 )),
@@ -211,7 +238,7 @@ impl Checker<'_> {
             round: None,
             lines: vec![],
             message: format!(
-                "agreement broke but proven equivocators hold only {power} of {total} (< 1/3): protocol bug"
+                "agreement broke but proven equivocators hold only {power} of {total} (< {bound}): protocol bug"
             ),
         });
         (Verdict::Fail, None)
@@ -222,7 +249,80 @@ impl Checker<'_> {
     fn fill_verdicts(&self, v: &mut [Judgement]) {
         self.fill_decision_verdicts(v);
         self.fill_vote_verdicts(v);
+        self.fill_justification_verdict(v);
         self.fill_ledger_verdicts(v);
+        self.fill_overflow_notes(v);
+    }
+
+    /// `vote_justification`: evaluated when the trace declares a family this checker has a
+    /// rule for, and holds the votes the rule needs.
+    fn fill_justification_verdict(&self, v: &mut [Judgement]) {
+        let s = &self.stats;
+        let p = Property::VoteJustification;
+        let family = self.model.family_name.as_deref();
+        let needs = match self.model.family {
+            Family::Unknown => {
+                let r = match family {
+                    None => "the trace declares no protocol family (run.start family)".to_string(),
+                    Some(f) => format!("no vote rule for protocol family {f:?}"),
+                };
+                return set(v, p, not_evaluated(r));
+            }
+            Family::Tendermint => "prevote",
+            Family::Pbft => "prepare",
+            Family::Simplex => "notarize",
+            Family::Raft => "acknowledgement (vote for a block)",
+            Family::Hotstuff => "",
+        };
+        if self.model.family == Family::Hotstuff {
+            if s.votes_justified == 0 {
+                let r = "no vote whose proposal and certificate the trace shows (cons.propose)";
+                return set(v, p, not_evaluated(r));
+            }
+        } else if s.needed_votes == 0 {
+            return set(v, p, not_evaluated(format!("no {needs} vote in the trace")));
+        } else if s.votes_justified == 0 {
+            return set(v, p, not_evaluated("no vote of a correct node for the rule to judge"));
+        }
+        let what = if self.model.family == Family::Raft { "decisions" } else { "votes" };
+        let mut r =
+            format!("{} {what} judged by the {} rule", s.votes_justified, family.unwrap_or(""));
+        if s.votes_unjudged > 0 {
+            r.push_str(&format!(
+                "; {} could not be (their proposal or ancestors are not in the trace)",
+                s.votes_unjudged
+            ));
+        }
+        set(v, p, passed_with(r));
+    }
+
+    /// Heights over a per-height limit and events dropped by a limit: the properties that
+    /// judge heights say what they could not judge.
+    fn fill_overflow_notes(&self, v: &mut [Judgement]) {
+        let s = &self.stats;
+        if s.overflow_heights == 0 && s.dropped_events == 0 {
+            return;
+        }
+        let note = format!(
+            "{} heights over a per-height limit and {} events dropped by a limit were not judged",
+            s.overflow_heights, s.dropped_events
+        );
+        for p in [
+            Property::Agreement,
+            Property::Integrity,
+            Property::Validity,
+            Property::Quorum,
+            Property::NoConflictingQuorums,
+            Property::StateAgreement,
+        ] {
+            let j = &mut v[p.index()];
+            if j.0 == Verdict::Pass {
+                j.1 = Some(match &j.1 {
+                    Some(r) => format!("{r}; {note}"),
+                    None => note.clone(),
+                });
+            }
+        }
     }
 
     /// Agreement, integrity, chain, validity and quorum: they need decisions of correct nodes.
@@ -255,11 +355,13 @@ impl Checker<'_> {
             set(v, Property::Validity, passed_with("proposals only: no tx.submit"));
         }
         if s.quorum_unverifiable == s.quorum_judged {
-            let r = "decisions carry no cert and the trace has no cons.vote";
+            let r = "no decision carries a cert or has votes for its block in the trace (an observed chain)";
             set(v, Property::Quorum, not_evaluated(r));
         } else if s.quorum_unverifiable > 0 {
-            let r =
-                format!("{} decisions without cert or votes not checked", s.quorum_unverifiable);
+            let r = format!(
+                "{} decisions without cert or votes for their block (observed) not evaluated",
+                s.quorum_unverifiable
+            );
             set(v, Property::Quorum, passed_with(r));
         }
     }
@@ -287,24 +389,48 @@ impl Checker<'_> {
     /// The ledger properties: they need decided txs with their details, snapshots, results.
     fn fill_ledger_verdicts(&self, v: &mut [Judgement]) {
         let l = &self.ledger;
-        if l.applied_with_effect == 0 {
-            let r = "no decided tx with ledger details (tx.submit op, accounts, amount)";
+        let unknown = l.unknown_accounts();
+        let partly = (unknown > 0).then(|| {
+            format!("balance part not evaluated for {unknown} accounts of unknown opening balance")
+        });
+        if l.applied_with_effect == 0 && l.nonces_checked == 0 {
+            let r = "no decided tx with ledger details (tx.submit op, accounts, amount, nonce)";
             set(v, Property::NoDoubleSpend, not_evaluated(r));
+        } else if l.nonces_checked == 0 && l.debits_checked == 0 {
+            let r = match &partly {
+                Some(p) => format!("no nonce in the trace, and the {p}"),
+                None => "no nonce and no debit of a known balance in the trace".to_string(),
+            };
+            set(v, Property::NoDoubleSpend, not_evaluated(r));
+        } else if let Some(p) = &partly {
+            set(v, Property::NoDoubleSpend, passed_with(format!("nonces checked; {p}")));
         }
         if l.uncertain > 0 {
-            let r =
+            let mut r =
                 format!("{} decided txs lack the details needed to replay balances", l.uncertain);
+            if !l.unreplayable.is_empty() {
+                r = format!(
+                    "the decided block of heights {:?} could not be kept (a per-height limit), so the replay is uncertain",
+                    l.unreplayable
+                );
+            }
             set(v, Property::Conservation, not_evaluated(r));
         } else if l.snapshots_checked == 0 {
             let r = "no state.snapshot with supply or balances at a decided height";
             set(v, Property::Conservation, not_evaluated(r));
+        } else if l.values_compared == 0 {
+            let r = "snapshots only gave opening balances (no genesis in the trace): nothing left to compare";
+            set(v, Property::Conservation, not_evaluated(r));
+        } else if let Some(p) = &partly {
+            set(v, Property::Conservation, passed_with(p.clone()));
         }
         let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
             let r = "no committed tx.result (outside genesis) and decided chain";
             set(v, Property::NoLostTx, not_evaluated(r));
         }
-        if l.submits == 0 || l.applied == 0 {
+        let told_both = l.info.iter().any(|i| i.committed.is_some() && i.rejected.is_some());
+        if (l.submits == 0 || l.applied == 0) && !told_both {
             let r = "no tx.submit or no decided tx in the trace";
             set(v, Property::NoPhantomTx, not_evaluated(r));
         }

@@ -249,7 +249,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             let balances: serde_json::Map<String, Value> =
                 (0..accounts).map(|a| (format!("a{a}"), json!({"EUR": bal[a]}))).collect();
             snapshots.push((who, h));
-            g.push(json!({"kind":"state.snapshot","node":node(who),"height":h,"app_hash":format!("S{h}"),
+            g.push(json!({"kind":"state.snapshot","node":node(who),"height":h,"app_hash":format!("A{h}"),
                 "supply":{"EUR":supply},"balances":balances}));
         }
     }
@@ -303,6 +303,9 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             }
         }
         _ => {}
+    }
+    if g.lines.last().is_none_or(|l| l["kind"] != "run.end") {
+        g.push(json!({"kind":"run.end"}));
     }
     expected.sort_by_key(|e| {
         let id: &str = &e.0;

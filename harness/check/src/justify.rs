@@ -1,0 +1,265 @@
+//! Vote justification (`vote_justification`): each vote of a correct node must follow from
+//! what was traced before it, by the rule of the protocol family `run.start` declares:
+//!
+//! - `tendermint`: a `precommit` for a block needs `prevote`s for it in that round whose power
+//!   is a quorum, traced before it;
+//! - `pbft`: a `commit` needs a `prepare` quorum (the proposal counts as its proposer's
+//!   prepare);
+//! - `simplex`: a `finalize` needs a `notarize` quorum;
+//! - `raft`: a decision needs acknowledgements (`vote` for the block at its height) of a
+//!   majority before it;
+//! - `hotstuff`: a vote for a proposal must respect the locking rule: the proposal extends the
+//!   voter's locked block, or the certificate it carries is newer than the lock. The lock is
+//!   what the voter's own earlier votes prove: voting for `x` (carrying a certificate of `y`)
+//!   locks the block `y`'s certificate certifies (by default `y`'s parent). Certificates are
+//!   read from `cons.propose`'s `justify` (`{"block", "round"}`), or taken to certify the
+//!   parent in the parent's round when absent.
+
+use std::collections::VecDeque;
+
+use crate::checker::{Checker, EventResult};
+use crate::event::{members, req_u64, Fields};
+use crate::findings::RawFinding;
+use crate::height::{fingerprint, COMMIT, FINALIZE, NOTARIZE, PRECOMMIT, PREPARE, PREVOTE, VOTE};
+use crate::intern::FxMap;
+use crate::json::Val;
+use crate::model::Family;
+use touchstone_spec::Property;
+
+/// A proposed block, as the locking rule needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Link {
+    parent: Option<u64>,
+    height: u64,
+    round: u64,
+    line: u64,
+    /// The certificate the proposal carries: (block, round).
+    justify: Option<(u64, u64)>,
+}
+
+/// Proposed blocks by fingerprint, dropped a window below the judged heights.
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    map: FxMap<u64, Link>,
+    order: VecDeque<(u64, u64)>,
+}
+
+/// A node's lock: the certified block, the round of its certificate, the line of the vote that
+/// proves it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lock {
+    block: u64,
+    height: u64,
+    round: u64,
+    line: u64,
+}
+
+enum Extends {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl Links {
+    /// The certificate `x` carries: the declared one, or its parent in the parent's round.
+    fn certificate(&self, x: &Link) -> Option<(u64, Option<u64>)> {
+        if let Some((b, r)) = x.justify {
+            return Some((b, Some(r)));
+        }
+        let p = x.parent?;
+        Some((p, self.map.get(&p).map(|l| l.round)))
+    }
+
+    /// Whether `from` is `ancestor` or descends from it, as far as the proposals tell.
+    fn extends(&self, mut from: u64, ancestor: &Lock) -> Extends {
+        loop {
+            if from == ancestor.block {
+                return Extends::Yes;
+            }
+            match self.map.get(&from) {
+                Some(l) if l.height <= ancestor.height => return Extends::No,
+                Some(l) => match l.parent {
+                    Some(p) => from = p,
+                    None => return Extends::Unknown,
+                },
+                None => return Extends::Unknown,
+            }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// `cons.propose`'s optional `justify`: `{"block": B, "round": R}`.
+    pub(crate) fn justify_of(&self, f: &Fields<'_>) -> EventResult<Option<(u64, u64)>> {
+        let Some(v) = f.justify.filter(|v| !matches!(v, Val::Null)) else { return Ok(None) };
+        let (mut b, mut r) = (None, None);
+        for (k, v) in members(&self.ctx, "justify", v)? {
+            match &*k {
+                "block" => b = Some(v),
+                "round" => r = Some(v),
+                _ => {}
+            }
+        }
+        let block = self.ctx.req_str("justify.block", b)?;
+        let round = req_u64("justify.round", r)?;
+        Ok(Some((fingerprint(&block), round)))
+    }
+
+    /// Remembers a proposal for the locking rule (HotStuff).
+    pub(crate) fn link(
+        &mut self,
+        block: &[u8],
+        parent: Option<&[u8]>,
+        h: u64,
+        r: u64,
+        justify: Option<(u64, u64)>,
+    ) {
+        let fp = fingerprint(&String::from_utf8_lossy(block));
+        let parent = parent.map(|p| fingerprint(&String::from_utf8_lossy(p)));
+        let line = self.line;
+        let links = &mut self.links;
+        if !links.map.contains_key(&fp) {
+            links.map.insert(fp, Link { parent, height: h, round: r, line, justify });
+            links.order.push_back((h, fp));
+        }
+        let keep = self.pruned_below.saturating_sub(self.opts.limits.window_heights);
+        while links.order.front().is_some_and(|&(h, _)| h < keep) {
+            if let Some((_, fp)) = links.order.pop_front() {
+                links.map.remove(&fp);
+            }
+        }
+    }
+
+    /// Judges a new vote of `n` by its family's rule (the vote is already recorded).
+    pub(crate) fn justify_vote(&mut self, n: u32, h: u64, r: u64, vt: u8, block: Option<&[u8]>) {
+        if !self.model.is_correct(n) {
+            return;
+        }
+        let Some(block) = block else { return };
+        let needs = match (self.model.family, vt) {
+            (Family::Tendermint, PRECOMMIT) => PREVOTE,
+            (Family::Pbft, COMMIT) => PREPARE,
+            (Family::Simplex, FINALIZE) => NOTARIZE,
+            (Family::Hotstuff, _) => return self.locking_rule(n, h, r, block),
+            _ => return,
+        };
+        self.quorum_rule(n, h, r, vt, needs, block);
+    }
+
+    /// A vote of type `vt` for `block` needs a quorum of `needs` votes for it in its round.
+    fn quorum_rule(&mut self, n: u32, h: u64, r: u64, vt: u8, needs: u8, block: &[u8]) {
+        let line = self.line;
+        let Some(hs) = self.heights.get(&h) else { return };
+        let Some(b) = hs.block_index(block) else { return };
+        self.stats.votes_justified += 1;
+        let tally = hs.tally(&(r, needs, b));
+        if tally.is_some_and(|t| t.quorum_before(line)) {
+            return;
+        }
+        let total = self.model.valset(h).total;
+        let (power, first) = tally.map_or((0, None), |t| (t.power, Some(t.first_line)));
+        let message = format!(
+            "{} for {} without a {} quorum for it in round {r} before it ({} power {power} of {total})",
+            self.vtype_name(vt),
+            hs.block_name(b),
+            self.vtype_name(needs),
+            self.vtype_name(needs),
+        );
+        self.findings.add(RawFinding {
+            prop: Property::VoteJustification,
+            nodes: vec![n],
+            height: Some(h),
+            round: Some(r),
+            lines: first.into_iter().chain([line]).collect(),
+            message,
+        });
+    }
+
+    /// HotStuff's locking rule for a vote of `n` for `block`, then the lock the vote proves.
+    fn locking_rule(&mut self, n: u32, h: u64, r: u64, block: &[u8]) {
+        let line = self.line;
+        let x = fingerprint(&String::from_utf8_lossy(block));
+        let Some(lx) = self.links.map.get(&x).copied() else {
+            self.stats.votes_unjudged += 1;
+            return;
+        };
+        let Some((y, y_round)) = self.links.certificate(&lx) else {
+            self.stats.votes_unjudged += 1;
+            return;
+        };
+        let lock = self.locks.get(n as usize).copied().flatten();
+        if let Some(lock) = lock {
+            let newer = y_round.map(|yr| yr > lock.round);
+            match (self.links.extends(y, &lock), newer) {
+                (Extends::Yes, _) | (_, Some(true)) => self.stats.votes_justified += 1,
+                (Extends::No, Some(false)) => {
+                    self.stats.votes_justified += 1;
+                    let name = String::from_utf8_lossy(block).into_owned();
+                    self.findings.add(RawFinding {
+                        prop: Property::VoteJustification,
+                        nodes: vec![n],
+                        height: Some(h),
+                        round: Some(r),
+                        lines: vec![lock.line, lx.line, line],
+                        message: format!(
+                            "voted for {name}, which does not extend its locked block (height {}, certified in round {}) and carries a certificate of round {}, not newer",
+                            lock.height,
+                            lock.round,
+                            y_round.unwrap_or(0)
+                        ),
+                    });
+                }
+                _ => self.stats.votes_unjudged += 1,
+            }
+        } else {
+            self.stats.votes_justified += 1;
+        }
+        // The vote processed the certificate of `y`: the voter locks what `y` certifies.
+        let Some(ly) = self.links.map.get(&y).copied() else { return };
+        let Some((g, Some(g_round))) = self.links.certificate(&ly) else { return };
+        let g_height = self.links.map.get(&g).map_or(ly.height.saturating_sub(1), |l| l.height);
+        if lock.is_none_or(|l| g_round > l.round) {
+            let i = n as usize;
+            if self.locks.len() <= i {
+                self.locks.resize(i + 1, None);
+            }
+            self.locks[i] = Some(Lock { block: g, height: g_height, round: g_round, line });
+        }
+    }
+
+    /// Raft: a decision needs acknowledgements of a majority (votes for the block at its
+    /// height) traced before it.
+    pub(crate) fn justify_decision(&mut self, n: u32, h: u64, r: u64, b: u16) -> EventResult<()> {
+        if self.model.family != Family::Raft || !self.model.is_correct(n) {
+            return Ok(());
+        }
+        let line = self.line;
+        let Some(hs) = self.heights.get(&h) else { return Ok(()) };
+        self.stats.votes_justified += 1;
+        let mut best: Option<(u128, u64)> = None;
+        for k in hs.tally_keys().filter(|k| k.1 == VOTE && k.2 == b) {
+            let t = hs.tally(&k).expect("key of a tally");
+            if t.quorum_before(line) {
+                return Ok(());
+            }
+            if best.is_none_or(|x| t.power > x.0) {
+                best = Some((t.power, t.first_line));
+            }
+        }
+        let total = self.model.valset(h).total;
+        let (power, first) = best.map_or((0, None), |(p, l)| (p, Some(l)));
+        let message = format!(
+            "decided {} with acknowledgements (vote) of power {power} of {total} before it, not a majority",
+            hs.block_name(b)
+        );
+        self.findings.add(RawFinding {
+            prop: Property::VoteJustification,
+            nodes: vec![n],
+            height: Some(h),
+            round: Some(r),
+            lines: first.into_iter().chain([line]).collect(),
+            message,
+        });
+        Ok(())
+    }
+}
