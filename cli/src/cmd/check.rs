@@ -1,5 +1,5 @@
 //! `touchstone check TRACE [--json] [--skip-bad-lines]`: consensus and ledger properties of any
-//! trace in the format of `shared/spec/trace-format.md`.
+//! trace in the format of `docs/trace-format.md`.
 
 use crate::exit::{CmdResult, Failure, FINDINGS, PASS};
 use clap::Args;
