@@ -61,27 +61,32 @@ enum Extends {
 }
 
 impl Links {
-    /// The certificate `x` carries: the declared one, or its parent in the parent's round.
+    /// The certificate `x` carries: the declared one, or its parent in the parent's round (the
+    /// parent of a height-1 block is genesis, certified in round 0).
     fn certificate(&self, x: &Link) -> Option<(u64, Option<u64>)> {
         if let Some((b, r)) = x.justify {
             return Some((b, Some(r)));
         }
         let p = x.parent?;
-        Some((p, self.map.get(&p).map(|l| l.round)))
+        let round = self.map.get(&p).map(|l| l.round).or((x.height == 1).then_some(0));
+        Some((p, round))
     }
 
-    /// Whether `from` is `ancestor` or descends from it, as far as the proposals tell.
-    fn extends(&self, mut from: u64, ancestor: &Lock) -> Extends {
+    /// Whether `from` (at `height`) is `ancestor` or descends from it, as far as the
+    /// proposals tell.
+    fn extends(&self, mut from: u64, mut height: u64, ancestor: &Lock) -> Extends {
         loop {
             if from == ancestor.block {
                 return Extends::Yes;
             }
-            match self.map.get(&from) {
-                Some(l) if l.height <= ancestor.height => return Extends::No,
-                Some(l) => match l.parent {
-                    Some(p) => from = p,
-                    None => return Extends::Unknown,
-                },
+            if height <= ancestor.height {
+                return Extends::No;
+            }
+            match self.map.get(&from).and_then(|l| l.parent.map(|p| (p, l.height))) {
+                Some((p, h)) => {
+                    from = p;
+                    height = h.saturating_sub(1);
+                }
                 None => return Extends::Unknown,
             }
         }
@@ -190,7 +195,8 @@ impl Checker<'_> {
         let lock = self.locks.get(n as usize).copied().flatten();
         if let Some(lock) = lock {
             let newer = y_round.map(|yr| yr > lock.round);
-            match (self.links.extends(y, &lock), newer) {
+            let y_height = self.links.map.get(&y).map_or(lx.height.saturating_sub(1), |l| l.height);
+            match (self.links.extends(y, y_height, &lock), newer) {
                 (Extends::Yes, _) | (_, Some(true)) => self.stats.votes_justified += 1,
                 (Extends::No, Some(false)) => {
                     self.stats.votes_justified += 1;

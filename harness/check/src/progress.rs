@@ -10,6 +10,10 @@
 //! - each validator's *catch-up* clock, while that validator is among the connected quorum
 //!   and behind (a correct node has decided higher). A validator behind for more than the
 //!   bound without deciding a new height of its own is a finding naming it.
+//!
+//! After a stretch without a connected quorum (or, for one validator, without being in it),
+//! the clocks resume only after as long again: the protocol's backed-off timers need about that
+//! long to bring it back (the recovery allowance).
 
 use crate::findings::{Findings, RawFinding};
 use crate::report::{ProgressGap, ProgressStall, ProgressStats, Verdict};
@@ -18,7 +22,8 @@ use touchstone_spec::Property;
 /// Gaps and stalls kept for the report (the rest are counted as findings only).
 const KEEP: usize = 100;
 
-/// A clock that runs only while its condition holds.
+/// A clock that runs only while its condition holds, and not before `from` (the end of a
+/// recovery allowance) when it starts.
 #[derive(Debug, Default, Clone, Copy)]
 struct Clock {
     acc: u64,
@@ -30,9 +35,9 @@ impl Clock {
         self.acc + self.since.map_or(0, |s| t.saturating_sub(s))
     }
 
-    fn set(&mut self, on: bool, t: u64) {
+    fn set(&mut self, on: bool, t: u64, from: u64) {
         match (on, self.since) {
-            (true, None) => self.since = Some(t),
+            (true, None) => self.since = Some(t.max(from)),
             (false, Some(s)) => {
                 self.acc += t.saturating_sub(s);
                 self.since = None;
@@ -41,10 +46,32 @@ impl Clock {
         }
     }
 
-    fn reset(&mut self, t: u64) {
+    fn reset(&mut self, t: u64, from: u64) {
         self.acc = 0;
         if self.since.is_some() {
-            self.since = Some(t);
+            self.since = Some(t.max(from));
+        }
+    }
+}
+
+/// When a condition (a connected quorum) comes back after a stretch without it, time counts
+/// again only after as long as that stretch: protocols back their timers off while they cannot
+/// make progress, and need about that long to resume.
+#[derive(Debug, Default, Clone, Copy)]
+struct Recovery {
+    lost_at: Option<u64>,
+    resume_at: u64,
+}
+
+impl Recovery {
+    fn change(&mut self, on: bool, t: u64) {
+        match (on, self.lost_at) {
+            (true, Some(lost)) => {
+                self.resume_at = t + (t - lost.min(t));
+                self.lost_at = None;
+            }
+            (false, None) => self.lost_at = Some(t),
+            _ => {}
         }
     }
 }
@@ -54,6 +81,7 @@ impl Clock {
 struct Node {
     /// Counts while the node is among the connected quorum.
     connected: Clock,
+    recovery: Recovery,
     /// Highest height it decided, and the line of that decision.
     max: Option<u64>,
     line: Option<u64>,
@@ -67,7 +95,7 @@ pub(crate) struct Progress {
     start: u64,
     /// A quorum of correct validators is up and connected.
     quorum_up: bool,
-    connected: Vec<bool>,
+    recovery: Recovery,
     /// Submitted transactions without a final result; whether any was submitted.
     pending: u64,
     submitted: bool,
@@ -101,6 +129,7 @@ impl Progress {
         self.start = t;
         self.bound = bound;
         self.at_top = validators.to_vec();
+        self.recovery.resume_at = t;
     }
 
     fn node(&mut self, n: u32) -> &mut Node {
@@ -119,11 +148,12 @@ impl Progress {
 
     fn tick(&mut self, t: u64) {
         let (busy, trying) = self.running();
-        self.busy.set(busy, t);
-        self.trying.set(trying, t);
-        self.totals[0].set(busy, t);
-        self.totals[1].set(trying, t);
-        self.up.set(self.quorum_up, t);
+        let from = self.recovery.resume_at;
+        self.busy.set(busy, t, from);
+        self.trying.set(trying, t, from);
+        self.totals[0].set(busy, t, from);
+        self.totals[1].set(trying, t, from);
+        self.up.set(self.quorum_up, t, t);
     }
 
     /// A proposal or vote for `height` at `t`.
@@ -139,14 +169,15 @@ impl Progress {
     /// validator-set change): `nodes` is the new set, empty when no quorum is connected.
     pub(crate) fn connectivity(&mut self, nodes: &[u32], t: u64) {
         self.quorum_up = !nodes.is_empty();
+        self.recovery.change(self.quorum_up, t);
         self.tick(t);
-        let known =
-            self.connected.len().max(nodes.iter().map(|&n| n as usize + 1).max().unwrap_or(0));
-        self.connected.resize(known, false);
-        for i in 0..known {
-            let on = nodes.contains(&(i as u32));
-            self.connected[i] = on;
-            self.node(i as u32).connected.set(on, t);
+        let known = self.nodes.len().max(nodes.iter().map(|&n| n as usize + 1).max().unwrap_or(0));
+        for i in 0..known as u32 {
+            let on = nodes.binary_search(&i).is_ok();
+            let node = self.node(i);
+            node.recovery.change(on, t);
+            let from = node.recovery.resume_at;
+            node.connected.set(on, t, from);
         }
     }
 
@@ -209,8 +240,9 @@ impl Progress {
             };
             self.gap(i, gap);
         }
-        self.busy.reset(t);
-        self.trying.reset(t);
+        let from = self.recovery.resume_at;
+        self.busy.reset(t, from);
+        self.trying.reset(t, from);
         self.top = Some((height, t, line));
         self.tick(t);
     }
