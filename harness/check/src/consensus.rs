@@ -197,15 +197,16 @@ impl Checker<'_> {
             self.stats.late_events += 1;
             return Ok(());
         }
-        let rec = self.record_vote(n, h, r, vt, block)?;
+        let (rec, b) = self.record_vote(n, h, r, vt, block)?;
         if matches!(rec, Recorded::First | Recorded::Other) && self.model.family != Family::Unknown
         {
-            self.justify_vote(n, h, r, vt, block);
+            self.justify_vote(n, h, r, vt, b, block);
         }
         Ok(())
     }
 
-    /// Records a vote into its height's tallies and equivocation evidence.
+    /// Records a vote into its height's tallies and equivocation evidence; also gives the
+    /// block's index at the height ([`NIL`] for a nil vote).
     #[inline]
     pub(crate) fn record_vote(
         &mut self,
@@ -214,24 +215,24 @@ impl Checker<'_> {
         r: u64,
         vt: u8,
         block: Option<&[u8]>,
-    ) -> EventResult<Recorded> {
+    ) -> EventResult<(Recorded, u16)> {
         let line = self.line;
         let limit = self.opts.limits.max_open_votes;
         let block_limit = self.opts.limits.max_blocks_per_height;
         let max_heights = self.opts.limits.max_open_heights;
         let Some(hs) = self.heights.get_or_insert(h, max_heights) else {
             self.stats.dropped_events += 1;
-            return Ok(Recorded::Dropped);
+            return Ok((Recorded::Dropped, NIL));
         };
         let b = match block {
             Some(b) => match hs.block_bytes(b, block_limit) {
                 Some(b) => b,
-                None => return Ok(self.drop_at(h)),
+                None => return Ok((self.drop_at(h), NIL)),
             },
             None => NIL,
         };
         if self.open_votes >= limit && !hs.first_votes.contains_key(&(n, r, vt)) {
-            return Ok(self.drop_at(h));
+            return Ok((self.drop_at(h), NIL));
         }
         let fv = hs.first_votes.entry((n, r, vt)).or_insert(FirstVote {
             block: b,
@@ -242,35 +243,21 @@ impl Checker<'_> {
             // First vote of this node in this slot.
             self.open_votes += 1;
             if b != NIL {
-                let vs = self.model.valset(h);
-                let power = vs.power(n).map_or(0, u128::from);
-                let total = vs.total;
-                push_tally(hs, (r, vt, b), n, line, power);
-                let t = hs.tally_mut((r, vt, b), line);
-                if t.quorum_line.is_none() && self.model.is_quorum(t.power, total) {
-                    t.quorum_line = Some(line);
-                }
+                push_tally(hs, (r, vt, b), n, line, &self.model, h);
             }
             if self.model.view_based {
                 self.view_vote(n, h, r, vt, b);
             }
-            return Ok(Recorded::First);
+            return Ok((Recorded::First, b));
         }
         if fv.block == b {
-            return Ok(Recorded::Same);
+            return Ok((Recorded::Same, b));
         }
         let first = *fv;
         fv.equivocated = true;
         let blocks = [hs.block_name(first.block).to_string(), hs.block_name(b).to_string()];
         if b != NIL && hs.tally(&(r, vt, b)).is_none_or(|t| !t.voters.contains(&n)) {
-            let vs = self.model.valset(h);
-            let power = vs.power(n).map_or(0, u128::from);
-            let total = vs.total;
-            push_tally(hs, (r, vt, b), n, line, power);
-            let t = hs.tally_mut((r, vt, b), line);
-            if t.quorum_line.is_none() && self.model.is_quorum(t.power, total) {
-                t.quorum_line = Some(line);
-            }
+            push_tally(hs, (r, vt, b), n, line, &self.model, h);
         }
         if !first.equivocated {
             let what = self.vtype_name(vt);
@@ -283,7 +270,7 @@ impl Checker<'_> {
                 lines: [first.line, line],
             });
         }
-        Ok(Recorded::Other)
+        Ok((Recorded::Other, b))
     }
 
     /// A vote dropped at height `h` over a per-height limit: the height is marked.
@@ -299,9 +286,22 @@ impl Checker<'_> {
     }
 }
 
+/// Adds `n`'s vote to a tally, with its power in the set in force at height `h`, and notes the
+/// line where the tally first reaches a quorum.
 #[inline]
-fn push_tally(hs: &mut HeightState, k: (u64, u8, u16), n: u32, line: u64, power: u128) {
+fn push_tally(
+    hs: &mut HeightState,
+    k: (u64, u8, u16),
+    n: u32,
+    line: u64,
+    model: &crate::model::Model,
+    h: u64,
+) {
+    let vs = model.valset(h);
     let t = hs.tally_mut(k, line);
     t.voters.push(n);
-    t.power += power;
+    t.power += vs.power(n).map_or(0, u128::from);
+    if t.quorum_line.is_none() && model.is_quorum(t.power, vs.total) {
+        t.quorum_line = Some(line);
+    }
 }

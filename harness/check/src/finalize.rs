@@ -189,7 +189,7 @@ impl Checker<'_> {
     fn judge_quorum(&mut self, h: u64, hs: &HeightState, d: &Dec) {
         self.stats.quorum_judged += 1;
         let vs = self.model.valset(h);
-        let q = format!("{}/{}", self.model.num, self.model.den);
+        let q = || format!("{}/{}", self.model.num, self.model.den);
         let mut problems = Vec::new();
         if let Some(cert) = hs.cert(d) {
             self.stats.quorum_by_cert += 1;
@@ -226,8 +226,11 @@ impl Checker<'_> {
                 problems.push(format!("cert signers repeated: {}", repeated.join(",")));
             }
             if !self.model.is_quorum(power, vs.total) {
-                problems
-                    .push(format!("cert of power {power} of {} is not more than {q}", vs.total));
+                problems.push(format!(
+                    "cert of power {power} of {} is not more than {}",
+                    vs.total,
+                    q()
+                ));
             }
         } else {
             let tally = |vt: u8| hs.tally(&(d.round, vt, d.block)).map(|t| (vt, t));
@@ -245,7 +248,9 @@ impl Checker<'_> {
                     .expect("a tally, checked above");
                 let when = match t.quorum_line {
                     Some(l) => format!("reach a quorum only on line {l}, after it"),
-                    None => format!("have power {} of {}, not more than {q}", t.power, vs.total),
+                    None => {
+                        format!("have power {} of {}, not more than {}", t.power, vs.total, q())
+                    }
                 };
                 problems.push(format!(
                     "no cert, and its {} votes (from line {}) {when}",

@@ -136,15 +136,6 @@ impl HeightState {
         Some((self.blocks.len() - 1) as u16)
     }
 
-    /// Index of `block` if it is known at this height.
-    pub(crate) fn block_index(&self, block: &[u8]) -> Option<u16> {
-        let text = self.text.as_bytes();
-        self.blocks
-            .iter()
-            .position(|b| eq_bytes(&text[b.name.0..b.name.1], block))
-            .map(|i| i as u16)
-    }
-
     fn push_text(&mut self, s: &[u8]) -> (usize, usize) {
         let start = self.text.len();
         match std::str::from_utf8(s) {

@@ -135,27 +135,39 @@ impl Checker<'_> {
         }
     }
 
-    /// Judges a new vote of `n` by its family's rule (the vote is already recorded).
-    pub(crate) fn justify_vote(&mut self, n: u32, h: u64, r: u64, vt: u8, block: Option<&[u8]>) {
-        if !self.model.is_correct(n) {
-            return;
-        }
-        let Some(block) = block else { return };
+    /// Judges a new vote of `n` by its family's rule (the vote is already recorded; `b` is its
+    /// block's index at height `h`).
+    #[inline]
+    pub(crate) fn justify_vote(
+        &mut self,
+        n: u32,
+        h: u64,
+        r: u64,
+        vt: u8,
+        b: u16,
+        block: Option<&[u8]>,
+    ) {
         let needs = match (self.model.family, vt) {
             (Family::Tendermint, PRECOMMIT) => PREVOTE,
             (Family::Pbft, COMMIT) => PREPARE,
             (Family::Simplex, FINALIZE) => NOTARIZE,
-            (Family::Hotstuff, _) => return self.locking_rule(n, h, r, block),
+            (Family::Hotstuff, _) => {
+                if let (Some(block), true) = (block, self.model.is_correct(n)) {
+                    self.locking_rule(n, h, r, block);
+                }
+                return;
+            }
             _ => return,
         };
-        self.quorum_rule(n, h, r, vt, needs, block);
+        if b != crate::height::NIL && self.model.is_correct(n) {
+            self.quorum_rule(n, h, r, vt, needs, b);
+        }
     }
 
-    /// A vote of type `vt` for `block` needs a quorum of `needs` votes for it in its round.
-    fn quorum_rule(&mut self, n: u32, h: u64, r: u64, vt: u8, needs: u8, block: &[u8]) {
+    /// A vote of type `vt` for block `b` needs a quorum of `needs` votes for it in its round.
+    fn quorum_rule(&mut self, n: u32, h: u64, r: u64, vt: u8, needs: u8, b: u16) {
         let line = self.line;
         let Some(hs) = self.heights.get(&h) else { return };
-        let Some(b) = hs.block_index(block) else { return };
         self.stats.votes_justified += 1;
         let tally = hs.tally(&(r, needs, b));
         if tally.is_some_and(|t| t.quorum_before(line)) {

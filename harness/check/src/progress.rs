@@ -211,13 +211,15 @@ impl Progress {
         let top = self.top.map(|x| x.0);
         if top.is_none_or(|top| height > top) {
             self.new_height(height, t, line);
-            for q in std::mem::take(&mut self.at_top) {
-                if q != n {
-                    let c = self.node(q).connected.read(t);
-                    self.node(q).behind_since = Some((c, t));
-                }
+            // Those at the old top fall behind (the list's buffer is kept: no allocation).
+            let mut at_top = std::mem::take(&mut self.at_top);
+            for &q in at_top.iter().filter(|&&q| q != n) {
+                let node = self.node(q);
+                node.behind_since = Some((node.connected.read(t), t));
             }
-            self.at_top.push(n);
+            at_top.clear();
+            at_top.push(n);
+            self.at_top = at_top;
         } else if Some(height) == top {
             self.at_top.push(n);
         } else {
@@ -231,6 +233,11 @@ impl Progress {
         let from = self.top.map_or((self.start, None, None), |(h, ft, fl)| (ft, Some(h), Some(fl)));
         for (i, clock) in [self.busy, self.trying].into_iter().enumerate() {
             let counted = clock.read(t);
+            // Most gaps are short and not the longest: nothing is built for them.
+            let longest = self.longest[i].as_ref().is_none_or(|l| counted > l.counted_ns);
+            if !longest && counted <= self.bound {
+                continue;
+            }
             let gap = ProgressGap {
                 from_ns: from.0,
                 to_ns: Some(t),
