@@ -1,8 +1,10 @@
 //! The streaming checker's state, kept across lines (nothing is kept per line).
 //!
 //! Lines come in through `dispatch`; the handlers of their events live beside it (`consensus`,
-//! `ground`, `ledger_events`), a height leaving the window is judged in `finalize`, and the end
-//! of the trace in `verdicts`. Each of those extends [`Checker`]; none is imported here.
+//! `decision`, `ground`, `ledger_events`, with the vote rules in `justify` and equivocation per
+//! view in `views`), a height leaving the window is judged in `finalize`, and the end of the
+//! trace in `verdicts` and `reasons`. Each of those extends [`Checker`]; none is imported here.
+//! The fault timeline (`faults`), liveness, progress and the ledger keep their own state.
 
 use std::collections::{BTreeMap, BTreeSet};
 

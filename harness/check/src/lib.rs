@@ -45,7 +45,8 @@
 //! by a correct node, or at the end of the trace. Memory is therefore bounded by the open
 //! heights × validators, plus the ledger indexes (tx ids and their submissions, balances, the
 //! snapshots not yet reached) and a 24-byte fingerprint per decided height. Every input size is
-//! bounded by [`Limits`], with a clear [`CheckError::LimitExceeded`].
+//! bounded by [`Limits`]: identifiers and tx ids with a clear [`CheckError::LimitExceeded`],
+//! the per-height ones by leaving that height unjudged (the report says which).
 //!
 //! ## Where the rules are
 //! `docs/trace-format.md` defines every property and how it is judged, normatively, including
@@ -99,6 +100,7 @@ mod liveness;
 mod model;
 mod options;
 mod progress;
+mod reasons;
 mod report;
 mod snapshots;
 pub mod synth;

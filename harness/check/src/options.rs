@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
-/// Hostile-input bounds. Every limit is a clear [`crate::CheckError::LimitExceeded`] (or, for
-/// per-line limits with `skip_bad_lines`, a counted bad line), never a crash or an OOM.
+/// Hostile-input bounds, never a crash or an OOM. A limit on what the whole trace holds (node,
+/// tx, account ids...) is a clear [`crate::CheckError::LimitExceeded`] (or, for per-line limits
+/// with `skip_bad_lines`, a counted bad line). The limits that protect memory per height
+/// (`max_open_heights`, `max_blocks_per_height`, `max_open_votes`) degrade per height: the events
+/// over them are dropped, their height is not judged, and the report says so.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Longest accepted line, in bytes (default 16 MiB).
