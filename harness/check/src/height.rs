@@ -116,6 +116,8 @@ pub(crate) struct HeightState {
     pub(crate) overflow: bool,
     /// A decision was dropped (its block could not be kept).
     pub(crate) dropped_decision: bool,
+    /// Tendermint locks, from each node's own precommits: (node, round, block, line).
+    pub(crate) locks: Vec<(u32, u64, u16, u64)>,
 }
 
 impl HeightState {
@@ -200,6 +202,7 @@ impl HeightState {
         self.last_strs = [(0, 0); 2];
         self.overflow = false;
         self.dropped_decision = false;
+        self.locks.clear();
     }
 
     /// The tally of `k`.

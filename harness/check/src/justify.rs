@@ -2,7 +2,9 @@
 //! what was traced before it, by the rule of the protocol family `run.start` declares:
 //!
 //! - `tendermint`: a `precommit` for a block needs `prevote`s for it in that round whose power
-//!   is a quorum, traced before it;
+//!   is a quorum, traced before it; and a node that precommitted a block (locked it) prevotes
+//!   another block in a later round only on a quorum of prevotes for that block in a round
+//!   between the lock's and the vote's (a proof of lock), traced before it;
 //! - `pbft`: a `commit` needs a `prepare` quorum (the proposal counts as its proposer's
 //!   prepare);
 //! - `simplex`: a `finalize` needs a `notarize` quorum;
@@ -148,7 +150,27 @@ impl Checker<'_> {
         block: Option<&[u8]>,
     ) {
         let needs = match (self.model.family, vt) {
-            (Family::Tendermint, PRECOMMIT) => PREVOTE,
+            (Family::Tendermint, PREVOTE) => {
+                if b != crate::height::NIL && self.model.is_correct(n) {
+                    self.tendermint_lock(n, h, r, b);
+                }
+                return;
+            }
+            (Family::Tendermint, PRECOMMIT) => {
+                if b != crate::height::NIL && self.model.is_correct(n) {
+                    self.quorum_rule(n, h, r, vt, PREVOTE, b);
+                    // Precommitting a block locks it.
+                    let line = self.line;
+                    if let Some(hs) = self.heights.get_mut(&h) {
+                        match hs.locks.iter_mut().find(|l| l.0 == n) {
+                            Some(l) if l.1 >= r => {}
+                            Some(l) => *l = (n, r, b, line),
+                            None => hs.locks.push((n, r, b, line)),
+                        }
+                    }
+                }
+                return;
+            }
             (Family::Pbft, COMMIT) => PREPARE,
             (Family::Simplex, FINALIZE) => NOTARIZE,
             (Family::Hotstuff, _) => {
@@ -188,6 +210,41 @@ impl Checker<'_> {
             height: Some(h),
             round: Some(r),
             lines: first.into_iter().chain([line]).collect(),
+            message,
+        });
+    }
+
+    /// Tendermint: a prevote of `n` for block `b` in round `r` while `n` is locked on another
+    /// block since an earlier round needs a proof of lock for `b`: a prevote quorum for it in a
+    /// round from the lock's to `r` (excluded), traced before.
+    fn tendermint_lock(&mut self, n: u32, h: u64, r: u64, b: u16) {
+        let line = self.line;
+        let Some(hs) = self.heights.get(&h) else { return };
+        let Some(&(_, lr, lb, lline)) = hs.locks.iter().find(|l| l.0 == n && l.1 < r) else {
+            return;
+        };
+        self.stats.votes_justified += 1;
+        if lb == b {
+            return;
+        }
+        let unlocked = hs
+            .tally_keys()
+            .filter(|k| k.1 == PREVOTE && k.2 == b && (lr..r).contains(&k.0))
+            .any(|k| hs.tally(&k).is_some_and(|t| t.quorum_before(line)));
+        if unlocked {
+            return;
+        }
+        let message = format!(
+            "prevote for {} in round {r} while locked on {} since round {lr}, with no prevote quorum for it in rounds {lr}..{r} before it",
+            hs.block_name(b),
+            hs.block_name(lb)
+        );
+        self.findings.add(RawFinding {
+            prop: Property::VoteJustification,
+            nodes: vec![n],
+            height: Some(h),
+            round: Some(r),
+            lines: vec![lline, line],
             message,
         });
     }

@@ -244,3 +244,33 @@ fn after_a_partition_without_quorum_progress_allows_as_long_again_to_recover() {
         assert_eq!(got == Verdict::Fail, fails, "after {wait_after_heal} ns: {}", r.render_text());
     }
 }
+
+#[test]
+fn a_locked_tendermint_node_prevoting_another_block_without_a_proof_of_lock_is_named() {
+    // Round 0: a prevote quorum for B4; n1 precommits it (locks it); no decision. n1 then
+    // prevotes Y4 in `round`, after the others' prevotes for Y4 in `polka_round`, if any.
+    let trace = |polka_round: Option<u64>, round: u64| {
+        let mut t = clean_then_height_4();
+        for i in 0..3 {
+            t.vote(i, 4, 0, "prevote", Some("B4"));
+        }
+        t.vote(1, 4, 0, "precommit", Some("B4"));
+        t.propose(1, 4, round, "Y4");
+        if let Some(pr) = polka_round {
+            for i in [0, 2, 3] {
+                t.vote(i, 4, pr, "prevote", Some("Y4"));
+            }
+        }
+        t.vote(1, 4, round, "prevote", Some("Y4"));
+        t.check()
+    };
+    let f = only_finding(&trace(None, 1), "vote_justification", &["n1"], Some(4));
+    assert!(f.message.contains("while locked on B4 since round 0"), "{}", f.message);
+    // A quorum for Y4 in the vote's own round is no proof of lock for it.
+    let r = trace(Some(1), 1);
+    assert_eq!(findings(&r, "vote_justification").len(), 1, "{}", r.render_text());
+    // One in a round from the lock's on, before the vote's, is.
+    let r = trace(Some(1), 2);
+    assert!(findings(&r, "vote_justification").is_empty(), "{}", r.render_text());
+    assert_eq!(verdict(&r, "vote_justification"), Verdict::Pass);
+}
