@@ -125,8 +125,8 @@ impl Checker<'_> {
         let parent = parent.map(|p| fingerprint(&String::from_utf8_lossy(p)));
         let line = self.line;
         let links = &mut self.links;
-        if !links.map.contains_key(&fp) {
-            links.map.insert(fp, Link { parent, height: h, round: r, line, justify });
+        if let std::collections::hash_map::Entry::Vacant(e) = links.map.entry(fp) {
+            e.insert(Link { parent, height: h, round: r, line, justify });
             links.order.push_back((h, fp));
         }
         let keep = self.pruned_below.saturating_sub(self.opts.limits.window_heights);
