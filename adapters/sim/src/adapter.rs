@@ -46,6 +46,9 @@ impl SimAdapter {
         details.insert("block_size".into(), c.block_size.to_string());
         details.insert("block_interval".into(), format_duration(c.block_interval));
         details.insert("timeout".into(), format_duration(c.timeout));
+        // The trace's run.start declares both (the checker's vote rules and progress bound).
+        details.insert(touchstone_core::adapter::DETAIL_FAMILY.into(), spec.protocol.clone());
+        details.insert(touchstone_core::adapter::DETAIL_TIMEOUT_NS.into(), c.timeout.to_string());
         details.insert("msg_cost".into(), format_duration(c.msg_cost));
         details.insert("tx_cost".into(), format_duration(c.tx_cost));
         details.insert("clock".into(), "virtual".into());

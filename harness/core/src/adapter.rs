@@ -122,9 +122,19 @@ pub struct SystemInfo {
     pub protocol: String,
     pub validators: Vec<ValidatorInfo>,
     pub quorum: Option<QuorumRule>,
-    /// Free-form facts: versions, topology, link model, client software, chain id...
+    /// Free-form facts: versions, topology, link model, client software, chain id... Two keys
+    /// also reach the trace's `run.start`: [`DETAIL_FAMILY`] and [`DETAIL_TIMEOUT_NS`].
     pub details: BTreeMap<String, String>,
 }
+
+/// The `details` key of the protocol family (`tendermint`, `pbft`, `hotstuff`, `raft`,
+/// `simplex`...): written as `run.start.family`, it opts the trace into that family's vote
+/// rules (docs/trace-format.md).
+pub const DETAIL_FAMILY: &str = "family";
+
+/// The `details` key of the protocol's base timeout in nanoseconds: written as
+/// `run.start.timeout_ns`, it sets the checker's progress bound.
+pub const DETAIL_TIMEOUT_NS: &str = "timeout_ns";
 
 /// What the adapter must set up before the measured phase.
 #[derive(Debug, Clone, PartialEq)]

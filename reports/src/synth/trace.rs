@@ -137,6 +137,8 @@ impl<'a> Chain<'a> {
                 seed: Some(7),
                 scenario: Some(&s.name),
                 adapter: Some("synth"),
+                family: None,
+                timeout_ns: None,
             },
         );
         if let Some(z) = s.byzantine {

@@ -1,4 +1,4 @@
-//! The events of `shared/spec/trace-format.md`, as borrowed values that encode straight to a line.
+//! The events of `docs/trace-format.md`, as borrowed values that encode straight to a line.
 //!
 //! Producers (the engine, the simulator, adapters) build a [`TraceEvent`] on the stack and hand it
 //! to a [`super::TraceSink`]; nothing is allocated per event.
@@ -57,6 +57,11 @@ pub enum TraceEvent<'a> {
         seed: Option<u64>,
         scenario: Option<&'a str>,
         adapter: Option<&'a str>,
+        /// Trace format 1.1: the protocol family whose vote rules apply (`tendermint`, `pbft`,
+        /// `hotstuff`, `raft`, `simplex`...).
+        family: Option<&'a str>,
+        /// Trace format 1.1: the protocol's base round / view / election timeout.
+        timeout_ns: Option<Nanos>,
     },
     NodeRole {
         node: &'a str,
@@ -203,7 +208,16 @@ impl TraceEvent<'_> {
         let mut o = Obj::new(buf);
         o.str("kind", self.kind()).u64("t_ns", t_ns).u64("seq", seq);
         match *self {
-            RunStart { protocol, validators, quorum, seed, scenario, adapter } => {
+            RunStart {
+                protocol,
+                validators,
+                quorum,
+                seed,
+                scenario,
+                adapter,
+                family,
+                timeout_ns,
+            } => {
                 o.str("protocol", protocol);
                 validators_json(o.raw_key("validators"), validators);
                 if let Some(q) = quorum {
@@ -212,6 +226,7 @@ impl TraceEvent<'_> {
                     qo.end();
                 }
                 o.opt_u64("seed", seed).opt_str("scenario", scenario).opt_str("adapter", adapter);
+                o.opt_str("family", family).opt_u64("timeout_ns", timeout_ns);
             }
             NodeRole { node, byzantine, behaviour } => {
                 o.str("node", node).str("role", if byzantine { "byzantine" } else { "correct" });

@@ -1,4 +1,4 @@
-//! Writing traces in the format of `shared/spec/trace-format.md`.
+//! Writing traces in the format of `docs/trace-format.md`.
 //!
 //! The writer appends one line per event, keeps `t_ns` non-decreasing (an event reported late
 //! is stamped with the last time written, never earlier), numbers lines with `seq`, and chains a
@@ -197,6 +197,8 @@ mod tests {
                 seed: Some(7),
                 scenario: Some("s"),
                 adapter: Some("sim"),
+                family: Some("pbft"),
+                timeout_ns: Some(1_000_000_000),
             },
             TraceEvent::NodeRole { node: "n0", byzantine: true, behaviour: Some("silent") },
             TraceEvent::FaultStart {
