@@ -1,16 +1,21 @@
 //! Preparation: derive the run's accounts from its seed, fund each one from the funding key
-//! (its initial balance plus a reserve for fees), wait until the funding is mined, and record
-//! each account's balance and nonce as the starting point of the measured run.
+//! (its initial balance plus a reserve for fees), wait until the funding is mined, record each
+//! account's balance and nonce as the starting point of the measured run, sign the run's load
+//! ahead (`presign.rs`), and start observing every endpoint from its current head.
 
 use crate::adapter::EthereumAdapter;
+use crate::chain::ChainView;
+use crate::config::ReceiptMode;
 use crate::errors::{protocol_error, rpc_error};
 use crate::keys::{Address, Key};
 use crate::names::NAME;
-use crate::rpc::{hex_quantity, quantity, RpcError};
+use crate::presign::{PresignedLoad, SignSpec};
+use crate::rpc::{hex_quantity, quantity, RpcClient, RpcError};
 use crate::shared::lock;
 use crate::submit::SendAccount;
 use crate::tx::Transfer;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 use touchstone_core::adapter::{Adapter as _, AdapterError, Setup};
 
@@ -103,14 +108,14 @@ impl EthereumAdapter {
                 t
             })
             .collect();
-        for chunk in transfers.chunks(self.cfg.max_batch) {
-            let calls: Vec<(&str, Value)> = chunk
-                .iter()
-                .map(|t| ("eth_sendRawTransaction", json!([t.sign(&funder).raw_hex()])))
-                .collect();
+        self.funding = transfers.iter().map(|t| (t.nonce, t.sign(&funder).raw_hex())).collect();
+        for (chunk, signed) in
+            transfers.chunks(self.cfg.max_batch).zip(self.funding.chunks(self.cfg.max_batch))
+        {
+            let hexes: Vec<&str> = signed.iter().map(|(_, h)| h.as_str()).collect();
             let res = self
                 .rpc
-                .batch(&calls)
+                .send_raw_batch(&hexes)
                 .map_err(|e| rpc_error("eth_sendRawTransaction (funding)", e))?;
             if let Some((t, Err(e))) = chunk.iter().zip(&res).find(|(_, r)| r.is_err()) {
                 return Err(rpc_error(
@@ -151,24 +156,104 @@ impl EthereumAdapter {
                 Some(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         };
+        if self.cfg.receipts == ReceiptMode::Verify {
+            self.check_no_code(&setup.accounts)?;
+        }
+        let shards = self.cfg.send_workers.max(1);
+        let eps = self.nodes.len();
+        let keys: Arc<[Key]> = keys.into();
         let accounts = keys
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, key)| SendAccount { key, next_nonce: nonces[i] as u64, resync: false })
+            .map(|(i, key)| SendAccount {
+                key: key.clone(),
+                next_nonce: nonces[i] as u64,
+                resync: false,
+                ep: (i / shards) % eps,
+            })
             .collect();
         self.base_balance = base;
+        self.presign(setup, keys, nonces.iter().map(|&n| n as u64).collect());
+        let views = self.start_views(start)?;
         {
             let mut sh = lock(&self.shared);
             sh.fees_paid = vec![0; n];
-            sh.tracker.scanned = start;
-            sh.head = start;
+            sh.views = views;
         }
         self.start_workers(accounts)?;
         Ok(())
     }
 
+    /// Signs the run's transfers ahead, when the scenario's program is known and foreseeable.
+    fn presign(&mut self, setup: &Setup, keys: Arc<[Key]>, nonces: Vec<u64>) {
+        let Some((workload, validators)) = self.workload.clone().filter(|_| self.cfg.presign)
+        else {
+            return;
+        };
+        let spec = SignSpec {
+            workload,
+            validators,
+            seed: setup.seed,
+            asset: self.cfg.asset.clone(),
+            chain_id: self.chain_id,
+            fees: self.fees,
+            index: Arc::new(self.index.clone()),
+            keys,
+            addresses: self.addresses.clone(),
+            nonces,
+        };
+        self.presigned = PresignedLoad::prepare(spec, self.expected_txs, self.cfg.presign_max);
+    }
+
+    /// Each endpoint's chain is observed from its head now (`n0`: `start`, the first head
+    /// holding every funding).
+    fn start_views(&self, start: u64) -> Result<Vec<ChainView>, AdapterError> {
+        let mut views = Vec::with_capacity(self.urls.len());
+        for (ep, url) in self.urls.iter().enumerate() {
+            let rpc = RpcClient::new(url, self.cfg.connect_timeout, self.cfg.http_timeout);
+            let height = if ep == 0 {
+                start
+            } else {
+                let v = rpc
+                    .call("eth_blockNumber", json!([]))
+                    .map_err(|e| rpc_error("eth_blockNumber", e))?;
+                quantity(&v).ok_or_else(|| {
+                    protocol_error("eth_blockNumber", format!("not a quantity: {v}"))
+                })? as u64
+            };
+            let b = rpc
+                .call("eth_getBlockByNumber", json!([hex_quantity(height as u128), false]))
+                .map_err(|e| rpc_error("eth_getBlockByNumber", e))?;
+            let hash = b.get("hash").and_then(Value::as_str).map(String::from);
+            let mut v = ChainView::default();
+            v.start_at(height, hash);
+            views.push(v);
+        }
+        Ok(views)
+    }
+
+    /// The status of a transfer is taken from its block only if its recipient runs no code:
+    /// the harness's accounts are fresh keys, and nobody else can give them code.
+    fn check_no_code(&self, names: &[String]) -> Result<(), AdapterError> {
+        for (chunk, who) in self.addresses.chunks(500).zip(names.chunks(500)) {
+            let calls: Vec<(&str, Value)> =
+                chunk.iter().map(|a| ("eth_getCode", json!([a.to_string(), "latest"]))).collect();
+            let res = self.rpc.batch(&calls).map_err(|e| rpc_error("eth_getCode", e))?;
+            for ((a, name), r) in chunk.iter().zip(who).zip(res) {
+                let code = r.map_err(|e| rpc_error("eth_getCode", RpcError::Node(e)))?;
+                if code.as_str().is_some_and(|c| c != "0x" && !c.is_empty()) {
+                    return Err(AdapterError::Other {
+                        adapter: NAME.into(),
+                        message: format!("account {name} ({a}) has code on this chain: a transfer to it may run it, so its status cannot be taken from the block (set receipts = \"every\")"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Waits until `who`'s mined nonce reaches `nonce` (all its transactions are in blocks).
-    fn wait_mined(&mut self, who: Address, nonce: u64) -> Result<(), AdapterError> {
+    pub(crate) fn wait_mined(&mut self, who: Address, nonce: u64) -> Result<(), AdapterError> {
         let deadline = self.now() + self.cfg.prepare_timeout.as_nanos() as u64;
         loop {
             let mined =

@@ -85,17 +85,24 @@
 
 mod adapter;
 pub mod anvil;
+mod chain;
 pub mod config;
+mod contract;
+mod cpu;
 pub mod errors;
 mod factory;
 mod fund;
+mod heads;
 pub mod keys;
 mod names;
 mod observe;
-mod poll;
+mod observer;
+mod presign;
 mod readback;
+mod receipts;
 pub mod rlp;
 pub mod rpc;
+mod send;
 mod shared;
 mod submit;
 pub mod tx;

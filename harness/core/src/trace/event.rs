@@ -130,6 +130,18 @@ pub enum TraceEvent<'a> {
         txs: &'a [TxId],
         signers: &'a [&'a str],
     },
+    /// A `cons.decide` observed from outside the validator (trace format 1.1, resolution 11):
+    /// a node's finalized chain as read through its RPC, with `parent`, `app_hash` and `txs`
+    /// but **no `cert`** — the observer saw no votes, so `quorum` cannot be judged for it
+    /// (an empty cert would claim a decision justified by nobody). Encoded with `round` 0.
+    ObservedDecide {
+        node: &'a str,
+        height: u64,
+        block: &'a str,
+        parent: Option<&'a str>,
+        app_hash: Option<&'a str>,
+        txs: &'a [TxId],
+    },
     EvidenceDetect {
         node: &'a str,
         etype: &'a str,
@@ -187,7 +199,7 @@ impl TraceEvent<'_> {
             ConsStep { .. } => "cons.step",
             ConsPropose { .. } => "cons.propose",
             ConsVote { .. } => "cons.vote",
-            ConsDecide { .. } => "cons.decide",
+            ConsDecide { .. } | ObservedDecide { .. } => "cons.decide",
             EvidenceDetect { .. } => "evidence.detect",
             TxSubmit { .. } => "tx.submit",
             TxResult { .. } => "tx.result",
@@ -284,6 +296,11 @@ impl TraceEvent<'_> {
                 let mut c = o.obj("cert");
                 c.str_array("signers", signers);
                 c.end();
+            }
+            ObservedDecide { node, height, block, parent, app_hash, txs } => {
+                o.str("node", node).u64("height", height).u64("round", 0).str("block", block);
+                o.opt_str("parent", parent).opt_str("app_hash", app_hash);
+                tx_list(o.raw_key("txs"), txs);
             }
             EvidenceDetect { node, etype, accused, height, round } => {
                 o.str("node", node).str("etype", etype).str_array("accused", accused);

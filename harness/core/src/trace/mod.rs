@@ -253,4 +253,24 @@ mod tests {
         assert_eq!(v[7]["reason"], "BAD_NONCE");
         assert_eq!(v[8]["balances"]["a0"]["USD"], 100);
     }
+
+    #[test]
+    fn an_observed_decision_is_a_cons_decide_without_cert() {
+        let mut mem = MemoryTrace::default();
+        let txs = [TxId(4)];
+        let ev = TraceEvent::ObservedDecide {
+            node: "n1",
+            height: 9,
+            block: "0xb9",
+            parent: Some("0xb8"),
+            app_hash: Some("0xroot"),
+            txs: &txs,
+        };
+        mem.emit(1, &ev);
+        let v = &mem.values()[0];
+        assert_eq!((v["kind"].as_str(), v["node"].as_str()), (Some("cons.decide"), Some("n1")));
+        assert_eq!((v["height"].as_u64(), v["round"].as_u64()), (Some(9), Some(0)));
+        assert_eq!((v["parent"].as_str(), v["txs"][0].as_str()), (Some("0xb8"), Some("t4")));
+        assert!(v.get("cert").is_none(), "no votes were seen, so no cert is claimed: {v}");
+    }
 }
