@@ -213,9 +213,12 @@ impl EthereumAdapter {
         lock(&self.shared).note(reason, message);
     }
 
-    /// Starts the sender, observer and receipt threads (end of `prepare`).
-    pub(crate) fn start_workers(&mut self, accounts: Vec<SendAccount>) -> Result<(), AdapterError> {
+    /// Starts observing every endpoint from its head now (beginning of `prepare`: the chain's
+    /// decisions during funding are part of the run's trace).
+    pub(crate) fn start_observing(&mut self) -> Result<(), AdapterError> {
         self.stop_workers();
+        let views = self.start_views()?;
+        lock(&self.shared).views = views;
         let base = Ctx {
             cfg: self.cfg.clone(),
             clock: self.clock,
@@ -232,8 +235,17 @@ impl EthereumAdapter {
             receipts: None,
         };
         let make = move |obs, stop| Ctx { stop, obs, ..base.clone() };
-        self.workers = Some(Workers::start(make, accounts)?);
+        self.workers = Some(Workers::start(make)?);
         Ok(())
+    }
+
+    /// Starts the sender threads (end of `prepare`).
+    pub(crate) fn start_senders(&mut self, accounts: Vec<SendAccount>) -> Result<(), AdapterError> {
+        let addresses = self.addresses.clone();
+        match self.workers.as_mut() {
+            Some(w) => w.start_senders(addresses, accounts),
+            None => Err(workers_gone()),
+        }
     }
 
     /// Stops the threads: flag them, end a managed node's calls at once if it is being killed

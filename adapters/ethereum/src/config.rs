@@ -329,12 +329,14 @@ impl Config {
         let heads = match r.ws.as_deref().unwrap_or("auto") {
             "auto" => HeadsMode::Auto,
             "off" => HeadsMode::Poll,
-            other => return Err(err(
-                "ws",
-                format!(
+            other => {
+                return Err(err(
+                    "ws",
+                    format!(
                     "{other:?}: \"auto\" (subscribe to newHeads where offered) or \"off\" (poll)"
                 ),
-            )),
+                ))
+            }
         };
         let receipts = match r.receipts.as_deref().unwrap_or("verify") {
             "verify" => ReceiptMode::Verify,

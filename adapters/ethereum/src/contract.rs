@@ -157,9 +157,12 @@ impl Adapter for EthereumAdapter {
         }
     }
 
-    fn prepare(&mut self, setup: &Setup, _sink: &mut dyn EventSink) -> Result<(), AdapterError> {
+    fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
         self.cpu.prepare_started();
+        self.start_observing()?;
         self.fund(setup)?;
+        // What the nodes decided during funding, timed when it was observed.
+        self.drain(sink)?;
         let t0 = self.now();
         self.cpu.prepare_done(t0);
         Ok(())

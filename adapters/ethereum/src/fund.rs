@@ -129,7 +129,7 @@ impl EthereumAdapter {
         // The measured run starts from a head whose state holds every funding (a node may
         // count a nonce as used a moment before the block that uses it can be read).
         let deadline = self.now() + self.cfg.prepare_timeout.as_nanos() as u64;
-        let (start, base) = loop {
+        let base = loop {
             let v = self
                 .rpc
                 .call("eth_blockNumber", json!([]))
@@ -143,7 +143,7 @@ impl EthereumAdapter {
                 &hex_quantity(start as u128),
             )?;
             match (0..n).find(|&i| base[i] < target[i]) {
-                None => break (start, base),
+                None => break base,
                 Some(i) if self.now() > deadline => {
                     return Err(AdapterError::Other {
                         adapter: NAME.into(),
@@ -174,13 +174,8 @@ impl EthereumAdapter {
             .collect();
         self.base_balance = base;
         self.presign(setup, keys, nonces.iter().map(|&n| n as u64).collect());
-        let views = self.start_views(start)?;
-        {
-            let mut sh = lock(&self.shared);
-            sh.fees_paid = vec![0; n];
-            sh.views = views;
-        }
-        self.start_workers(accounts)?;
+        lock(&self.shared).fees_paid = vec![0; n];
+        self.start_senders(accounts)?;
         Ok(())
     }
 
@@ -205,22 +200,17 @@ impl EthereumAdapter {
         self.presigned = PresignedLoad::prepare(spec, self.expected_txs, self.cfg.presign_max);
     }
 
-    /// Each endpoint's chain is observed from its head now (`n0`: `start`, the first head
-    /// holding every funding).
-    fn start_views(&self, start: u64) -> Result<Vec<ChainView>, AdapterError> {
+    /// Each endpoint's chain, to be observed from its head now.
+    pub(crate) fn start_views(&self) -> Result<Vec<ChainView>, AdapterError> {
         let mut views = Vec::with_capacity(self.urls.len());
-        for (ep, url) in self.urls.iter().enumerate() {
+        for url in self.urls.iter() {
             let rpc = RpcClient::new(url, self.cfg.connect_timeout, self.cfg.http_timeout);
-            let height = if ep == 0 {
-                start
-            } else {
-                let v = rpc
-                    .call("eth_blockNumber", json!([]))
-                    .map_err(|e| rpc_error("eth_blockNumber", e))?;
-                quantity(&v).ok_or_else(|| {
-                    protocol_error("eth_blockNumber", format!("not a quantity: {v}"))
-                })? as u64
-            };
+            let v = rpc
+                .call("eth_blockNumber", json!([]))
+                .map_err(|e| rpc_error("eth_blockNumber", e))?;
+            let height = quantity(&v)
+                .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
+                as u64;
             let b = rpc
                 .call("eth_getBlockByNumber", json!([hex_quantity(height as u128), false]))
                 .map_err(|e| rpc_error("eth_getBlockByNumber", e))?;

@@ -44,11 +44,11 @@ fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<(
 }
 
 impl Workers {
-    /// Starts the threads. `make_ctx` builds each thread's context around the one observation
-    /// sender and stop flag.
+    /// Starts observing (the observers and receipt fetchers); the senders come with
+    /// [`Workers::start_senders`], once the accounts are funded. `make_ctx` builds the threads'
+    /// context around the one observation sender and stop flag.
     pub fn start(
         make_ctx: impl Fn(Sender<Obs>, Arc<AtomicBool>) -> Ctx,
-        accounts: Vec<SendAccount>,
     ) -> Result<Workers, AdapterError> {
         let (obs_tx, obs) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
@@ -64,7 +64,6 @@ impl Workers {
             stop,
             handles: Vec::new(),
         };
-        w.start_senders(&ctx, accounts)?;
         for ep in 0..ctx.urls.len() {
             let (wake, wake_rx) = mpsc::channel();
             let live = Arc::new(AtomicBool::new(false));
@@ -91,7 +90,13 @@ impl Workers {
         Ok(w)
     }
 
-    fn start_senders(&mut self, ctx: &Ctx, accounts: Vec<SendAccount>) -> Result<(), AdapterError> {
+    /// Starts the sender threads for `accounts`, whose chain addresses are `addresses`.
+    pub fn start_senders(
+        &mut self,
+        addresses: Arc<[crate::keys::Address]>,
+        accounts: Vec<SendAccount>,
+    ) -> Result<(), AdapterError> {
+        let ctx = &Ctx { addresses, ..self.ctx.clone() };
         let shards = ctx.cfg.send_workers.max(1);
         let capacity = ctx.cfg.queue_capacity.div_ceil(shards).max(1);
         let mut per: Vec<Vec<SendAccount>> = vec![Vec::new(); shards];

@@ -2,3 +2,4 @@
 
 mod cli;
 mod scenarios;
+mod slow_anvil;
