@@ -56,6 +56,8 @@ pub struct EthereumAdapter {
     pub(crate) cpu: CpuLedger,
     pub(crate) addresses: Arc<[Address]>,
     pub(crate) index: BTreeMap<String, usize>,
+    /// The harness's account names, by index.
+    pub(crate) names: Vec<String>,
     /// Each account's starting balance in the harness's ledger (wei).
     pub(crate) initial: Vec<u128>,
     /// Each account's on-chain balance when the measured run started (after funding).
@@ -168,6 +170,7 @@ impl EthereumAdapter {
             cpu,
             addresses: Arc::from(Vec::new()),
             index: BTreeMap::new(),
+            names: Vec::new(),
             initial: Vec::new(),
             base_balance: Vec::new(),
             reserve_txs: 0,
@@ -201,7 +204,18 @@ impl EthereumAdapter {
 
     /// The chain address of harness account `name` (after `prepare`).
     pub fn address_of(&self, name: &str) -> Option<Address> {
-        self.index.get(name).map(|&i| self.addresses[i])
+        self.account(name).map(|i| self.addresses[i])
+    }
+
+    /// The index of harness account `name`: the harness names them `a0..`, so `a<i>` is read
+    /// as `i` and checked against the index (no map walk on the submit path).
+    #[inline]
+    pub(crate) fn account(&self, name: &str) -> Option<usize> {
+        let i: usize = name.strip_prefix('a')?.parse().ok()?;
+        match self.names.get(i) {
+            Some(n) if n == name => Some(i),
+            _ => self.index.get(name).copied(),
+        }
     }
 
     /// Fee of one transfer at the run's fixed price (the most it can cost).
@@ -269,6 +283,13 @@ impl EthereumAdapter {
         }
     }
 
+    fn outcome(&mut self, o: touchstone_core::adapter::Outcome, sink: &mut dyn EventSink) {
+        if let OutcomeStatus::Committed { .. } = o.status {
+            self.cpu.committed(o.tx);
+        }
+        sink.outcome(o);
+    }
+
     /// Hands one observation to the engine; a worker's fatal error ends the run.
     pub(crate) fn deliver(
         &mut self,
@@ -277,11 +298,15 @@ impl EthereumAdapter {
     ) -> Result<usize, AdapterError> {
         match o {
             Obs::Outcome(o) => {
-                if let OutcomeStatus::Committed { .. } = o.status {
-                    self.cpu.committed(o.tx);
-                }
-                sink.outcome(o);
+                self.outcome(o, sink);
                 Ok(1)
+            }
+            Obs::Outcomes(v) => {
+                let n = v.len();
+                for o in v {
+                    self.outcome(o, sink);
+                }
+                Ok(n)
             }
             Obs::Decide(d, at) => {
                 sink.trace(

@@ -51,6 +51,7 @@ struct RawConfig {
     receipt_timeout: Option<String>,
     presign: Option<bool>,
     presign_max: Option<usize>,
+    wake_granularity: Option<String>,
 }
 
 /// Where the node is.
@@ -153,6 +154,9 @@ pub struct Config {
     pub presign: bool,
     /// Transactions signed ahead at most (the memory budget; see the crate docs).
     pub presign_max: usize,
+    /// The shortest sleep of the engine's thread between sends: sends due closer together go
+    /// out together, up to this late (their latency still counts from their intended time).
+    pub wake_granularity: Duration,
 }
 
 /// A configuration error: the file, the field, what is wrong.
@@ -378,6 +382,7 @@ impl Config {
             receipt_timeout: dur("receipt_timeout", &r.receipt_timeout, 30 * NS_PER_S)?,
             presign: r.presign.unwrap_or(true),
             presign_max,
+            wake_granularity: dur("wake_granularity", &r.wake_granularity, NS_PER_MS)?,
         })
     }
 }

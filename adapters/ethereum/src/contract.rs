@@ -186,10 +186,10 @@ impl Adapter for EthereumAdapter {
         if asset != &self.cfg.asset {
             return Ok(SubmitAck::Rejected { reason: Reason::Other });
         }
-        let Some(&from) = self.index.get(from) else {
+        let Some(from) = self.account(from) else {
             return Ok(SubmitAck::Rejected { reason: Reason::InvalidSender });
         };
-        let Some(&to) = self.index.get(to) else {
+        let Some(to) = self.account(to) else {
             return Ok(SubmitAck::Rejected { reason: Reason::InvalidReceiver });
         };
         self.cpu.submitted(tx.id, tx.intended);
@@ -247,8 +247,11 @@ impl Adapter for EthereumAdapter {
             if reported > 0 || now >= until {
                 return Ok(now);
             }
-            // Sleep until the first observation, `until`, or the next liveness check.
-            let wait = Duration::from_nanos((until - now).min(50_000_000));
+            // Sleep until the first observation, `until` (at the configured granularity: a
+            // generator due every 0.5 ms would otherwise wake this thread 2,000 times a second,
+            // and a wake-up costs more CPU than the send it makes), or the next liveness check.
+            let slack = self.cfg.wake_granularity.as_nanos() as u64;
+            let wait = Duration::from_nanos((until - now).max(slack).min(50_000_000));
             let Some(w) = &self.workers else {
                 std::thread::sleep(wait);
                 continue;

@@ -50,6 +50,7 @@ impl EthereumAdapter {
         let keys = Key::derive_all(setup.seed, n);
         self.addresses = keys.iter().map(|k| k.address).collect::<Vec<_>>().into();
         self.index = setup.accounts.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        self.names = setup.accounts.clone();
         let fee = self.fee_per_tx();
         let expected = self.expected_txs;
         let mut reserve_txs = self.cfg.gas_reserve_txs.unwrap_or(if self.skewed || n <= 1 {

@@ -24,7 +24,7 @@ pub struct InFlight {
     pub nonce: u64,
     /// The transaction hash, and its signed bytes as `0x` hex (to send again).
     pub hash: [u8; 32],
-    pub hex: String,
+    pub hex: std::sync::Arc<str>,
     /// Height of the block that included it.
     pub included: Option<u64>,
     /// When its inclusion was read.

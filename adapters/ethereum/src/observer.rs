@@ -247,8 +247,8 @@ pub(crate) fn pass_on(c: &Ctx, ep: usize, epoch: u64) {
     for d in decided {
         let _ = c.obs.send(Obs::Decide(d, at));
     }
-    for o in outcomes {
-        let _ = c.obs.send(Obs::Outcome(o));
+    if !outcomes.is_empty() {
+        let _ = c.obs.send(Obs::Outcomes(outcomes));
     }
 }
 

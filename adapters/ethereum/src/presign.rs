@@ -103,7 +103,12 @@ fn sign(spec: &SignSpec, batch: &[(usize, usize, u128, u64)]) -> Vec<Drawn> {
                 fees: spec.fees,
             };
             let tx = t.sign(&spec.keys[from]);
-            Drawn { from, to, value, pre: Presigned { nonce, hash: tx.hash, hex: tx.raw_hex() } }
+            Drawn {
+                from,
+                to,
+                value,
+                pre: Presigned { nonce, hash: tx.hash, hex: tx.raw_hex().into() },
+            }
         })
         .collect()
 }

@@ -11,11 +11,12 @@ use crate::shared::{lock, node_down, Shared};
 use crate::submit::{Item, SenderWorker, Sent};
 use crate::tx::Transfer;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use touchstone_core::adapter::AdapterError;
 use touchstone_core::Reason;
 
 /// A transaction of the batch, signed: (item, hash, `0x` hex, nonce).
-type Ready = (Item, [u8; 32], String, u64);
+type Ready = (Item, [u8; 32], Arc<str>, u64);
 
 impl SenderWorker {
     /// Signs, registers and sends the next batch; handles the answers.
@@ -26,7 +27,7 @@ impl SenderWorker {
         if items.is_empty() {
             return Ok(Sent::Done);
         }
-        let hexes: Vec<&str> = items.iter().map(|(_, _, h, _)| h.as_str()).collect();
+        let hexes: Vec<&str> = items.iter().map(|(_, _, h, _)| &**h).collect();
         let result = self.rpcs[ep].send_raw_batch(&hexes);
         let now = self.ctx.now();
         let fresh = items.iter().filter(|(q, ..)| matches!(q, Item::Fresh { .. })).count();
@@ -99,7 +100,7 @@ impl SenderWorker {
     /// nonce, else are signed now (outside the lock); then every one is registered as in flight.
     /// Resends take their tracked bytes (and are dropped if a block included them meanwhile).
     fn sign_and_register(&mut self, batch: Vec<Item>) -> Vec<Ready> {
-        let mut signed: Vec<(Item, Option<([u8; 32], String, u64, bool)>)> =
+        let mut signed: Vec<(Item, Option<([u8; 32], Arc<str>, u64, bool)>)> =
             Vec::with_capacity(batch.len());
         for mut q in batch {
             let tx = match &mut q {
@@ -116,7 +117,7 @@ impl SenderWorker {
                                 fees: self.ctx.fees,
                             };
                             let tx = t.sign(&self.account(*from).key);
-                            (tx.hash, tx.raw_hex(), nonce, false)
+                            (tx.hash, Arc::from(tx.raw_hex()), nonce, false)
                         }
                     })
                 }
@@ -129,7 +130,7 @@ impl SenderWorker {
         for (q, tx) in signed {
             match (q, tx) {
                 (q @ Item::Fresh { id, from, .. }, Some((hash, hex, nonce, pre))) => {
-                    register(&mut sh, id, from, nonce, hash, &hex);
+                    register(&mut sh, id, from, nonce, hash, hex.clone());
                     if pre {
                         sh.stats.presigned_sent += 1;
                     } else {
@@ -212,7 +213,7 @@ fn register(
     from: usize,
     nonce: u64,
     hash: [u8; 32],
-    hex: &str,
+    hex: Arc<str>,
 ) {
     sh.ids.insert(hash, id);
     sh.tracker.insert(InFlight {
@@ -220,7 +221,7 @@ fn register(
         from,
         nonce,
         hash,
-        hex: hex.to_string(),
+        hex,
         included: None,
         included_at: 0,
         settled: false,

@@ -132,6 +132,8 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) enum Obs {
     Outcome(Outcome),
+    /// A block's worth of outcomes at once (one message, one wake-up of the engine's thread).
+    Outcomes(Vec<Outcome>),
     /// A block `confirmations` deep on one observed node: its `cons.decide`, timed `at`.
     Decide(Decision, Nanos),
     /// The worker cannot go on (the node is gone, answers garbage…): the run ends (exit 3).

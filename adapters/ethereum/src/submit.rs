@@ -50,7 +50,7 @@ impl Item {
 pub(crate) struct Presigned {
     pub nonce: u64,
     pub hash: [u8; 32],
-    pub hex: String,
+    pub hex: std::sync::Arc<str>,
 }
 
 /// A harness account, as its sender thread sees it.
@@ -137,37 +137,28 @@ impl SenderWorker {
         }
     }
 
-    /// Fills the queue. With an empty queue, waits (briefly) for the first transaction, then up
-    /// to `flush_interval` for more to batch with it; with a backlog, takes what is there without
+    /// Fills the queue. With an empty queue, waits (briefly) for the first transaction, then
+    /// `flush_interval` for more to batch with it; with a backlog, takes what is there without
     /// waiting. `None` when the adapter stops.
     fn receive(&mut self) -> Option<()> {
         let max_batch = self.ctx.cfg.max_batch;
-        let room = |q: &VecDeque<Item>| q.len() < 4 * max_batch;
         if self.queue.is_empty() && self.admit() {
             match self.txs.recv_timeout(Duration::from_millis(50)) {
                 Ok(i) => self.queue.push_back(i),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return None,
             }
-            let deadline = self.ctx.now() + self.ctx.cfg.flush_interval.as_nanos() as u64;
-            while !self.queue.is_empty() && self.queue.len() < max_batch {
-                let now = self.ctx.now();
-                if now >= deadline {
-                    break;
-                }
-                match self.txs.recv_timeout(Duration::from_nanos(deadline - now)) {
-                    Ok(i) => self.queue.push_back(i),
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => return None,
+            if !self.queue.is_empty() {
+                // Let a batch gather: one sleep, not one wake-up per transaction (each would
+                // cost the engine's thread a futex call and this one a context switch).
+                std::thread::sleep(self.ctx.cfg.flush_interval);
+                if !self.take_queued(max_batch) {
+                    return None;
                 }
             }
         } else if self.admit() {
-            while room(&self.queue) {
-                match self.txs.try_recv() {
-                    Ok(i) => self.queue.push_back(i),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => return None,
-                }
+            if !self.take_queued(4 * max_batch) {
+                return None;
             }
         } else if self.queue.is_empty() {
             // Backpressure with nothing to do: wait for commits to make room.
@@ -183,6 +174,18 @@ impl SenderWorker {
             }
         }
         Some(())
+    }
+
+    /// Takes what is queued, up to `up_to` in the queue; `false` when the adapter stopped.
+    fn take_queued(&mut self, up_to: usize) -> bool {
+        while self.queue.len() < up_to {
+            match self.txs.try_recv() {
+                Ok(i) => self.queue.push_back(i),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+        true
     }
 
     /// Whether new transactions may be taken: fewer than `max_in_flight` tracked. When not,
