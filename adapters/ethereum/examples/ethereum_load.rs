@@ -5,7 +5,8 @@
 //! scripts/install-anvil.sh
 //! cargo run --release -p touchstone-ethereum --example ethereum_load -- \
 //!     --tps 2000 --secs 20 [--block-time 1] [--accounts 2000] [--batch 256] [--send-workers 2]
-//!     [--receipts verify|every] [--ws auto|off] [--presign true|false] [--anvil-args "…"]
+//!     [--receipts verify|every] [--ws auto|off] [--presign true|false] [--flush 10ms]
+//!     [--anvil-args "…"]
 //! ```
 //! The example starts anvil itself (`--block-time 1 --gas-limit 1000000000`, no state file) and
 //! gives the adapter its URL as an external endpoint, so the chain outlives the run: afterwards
@@ -70,6 +71,18 @@ fn on_chain(url: &str, adapter: &EthereumAdapter, accounts: u32) -> u64 {
         .sum()
 }
 
+/// The transaction counts of the chain's blocks, in order.
+fn block_sizes(url: &str) -> Vec<usize> {
+    let rpc = RpcClient::new(url, Duration::from_secs(2), Duration::from_secs(60));
+    let head = rpc.call("eth_blockNumber", serde_json::json!([])).ok().as_ref().and_then(quantity);
+    (1..=head.unwrap_or(0) as u64)
+        .filter_map(|h| {
+            let b = rpc.call("eth_getBlockByNumber", serde_json::json!([format!("{h:#x}"), false]));
+            b.ok()?.get("transactions")?.as_array().map(Vec::len)
+        })
+        .collect()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tps: f64 = arg("--tps", "500").parse()?;
     let secs: u64 = arg("--secs", "20").parse()?;
@@ -77,13 +90,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let block_time = arg("--block-time", "1");
     let anvil = start_anvil(&block_time, &arg("--anvil-args", ""))?;
     let cfg = format!(
-        "endpoint = {:?}\nfunding_key = {ANVIL_DEV_KEY:?}\nmax_batch = {}\nsend_workers = {}\nreceipts = {:?}\nws = {:?}\npresign = {}\n",
+        "endpoint = {:?}\nfunding_key = {ANVIL_DEV_KEY:?}\nmax_batch = {}\nsend_workers = {}\nreceipts = {:?}\nws = {:?}\npresign = {}\nflush_interval = {:?}\n",
         anvil.url(),
         arg("--batch", "256"),
         arg("--send-workers", "2"),
         arg("--receipts", "verify"),
         arg("--ws", "auto"),
         arg("--presign", "true"),
+        arg("--flush", "10ms"),
     );
     let cfg = Config::parse(&cfg, "ethereum_load")?;
     let s = ScenarioBuilder::new("ethereum-load", ScenarioKind::Payment)
@@ -106,6 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let all: u64 = r.metrics.phases.iter().map(|p| p.committed).sum();
     let submitted: u64 = r.metrics.phases.iter().map(|p| p.submitted).sum();
     let counted = on_chain(&anvil.url(), &adapter, accounts);
+    let mut sizes = block_sizes(&anvil.url());
     let d = &r.system.details;
     let get = |k: &str| d.get(k).cloned().unwrap_or_else(|| "-".into());
     println!("mining: {block_time}s blocks   offered {tps}/s for {secs}s (+2 s warm-up), {accounts} accounts");
@@ -149,5 +164,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cpu_all.as_nanos() as f64 / all.max(1) as f64 / 1e3
     );
     println!("node: {}", get("stats"));
+    sizes.sort_unstable();
+    let top: Vec<usize> = sizes.iter().rev().take(5).copied().collect();
+    println!("blocks: {} ({}s each), largest five {:?} transactions", sizes.len(), block_time, top);
     Ok(())
 }

@@ -71,7 +71,12 @@ pub struct EthereumAdapter {
     pub(crate) unsent: Arc<AtomicUsize>,
     /// Submissions that found their sender's queue full, and the time they waited (ns).
     pub(crate) full_waits: (u64, u64),
+    /// Outcomes received from the threads, not yet handed to the engine.
+    pub(crate) pending: std::collections::VecDeque<touchstone_core::adapter::Outcome>,
 }
+
+/// Outcomes handed to the engine per `drain`.
+const OUTCOMES_PER_CALL: usize = 256;
 
 fn anvil_error(e: AnvilError) -> AdapterError {
     AdapterError::Other { adapter: NAME.into(), message: format!("managed anvil: {e}") }
@@ -179,6 +184,7 @@ impl EthereumAdapter {
             workers: None,
             last_alive_check: 0,
             full_waits: (0, 0),
+            pending: Default::default(),
             unsent: Arc::new(AtomicUsize::new(0)),
         })
     }
@@ -270,17 +276,33 @@ impl EthereumAdapter {
         }
     }
 
-    /// Passes what the workers observed to the engine. Returns how many outcomes.
+    /// Passes what the workers observed to the engine, at most [`OUTCOMES_PER_CALL`] outcomes
+    /// (a block's thousands of outcomes would otherwise hold the engine's next sends back while
+    /// they are recorded). Returns how many outcomes.
     pub(crate) fn drain(&mut self, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
         let mut n = 0;
         loop {
-            let Some(w) = &self.workers else { return Ok(n) };
+            let Some(w) = &self.workers else { break };
             match w.obs.try_recv() {
                 Ok(o) => n += self.deliver(o, sink)?,
-                Err(TryRecvError::Empty) => return Ok(n),
+                Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return Err(workers_gone()),
             }
         }
+        let k = self.pending.len().min(OUTCOMES_PER_CALL);
+        for o in self.pending.drain(..k).collect::<Vec<_>>() {
+            self.outcome(o, sink);
+        }
+        Ok(n + k)
+    }
+
+    /// [`Self::drain`] until nothing observed is left.
+    pub(crate) fn drain_all(&mut self, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
+        let mut n = self.drain(sink)?;
+        while !self.pending.is_empty() {
+            n += self.drain(sink)?;
+        }
+        Ok(n)
     }
 
     fn outcome(&mut self, o: touchstone_core::adapter::Outcome, sink: &mut dyn EventSink) {
@@ -302,11 +324,8 @@ impl EthereumAdapter {
                 Ok(1)
             }
             Obs::Outcomes(v) => {
-                let n = v.len();
-                for o in v {
-                    self.outcome(o, sink);
-                }
-                Ok(n)
+                self.pending.extend(v);
+                Ok(0)
             }
             Obs::Decide(d, at) => {
                 sink.trace(

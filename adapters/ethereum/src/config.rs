@@ -371,7 +371,7 @@ impl Config {
             prepare_timeout: dur("prepare_timeout", &r.prepare_timeout, 120 * NS_PER_S)?,
             node_down_timeout: dur("node_down_timeout", &r.node_down_timeout, 10 * NS_PER_S)?,
             max_batch,
-            flush_interval: dur("flush_interval", &r.flush_interval, 2 * NS_PER_MS)?,
+            flush_interval: dur("flush_interval", &r.flush_interval, 10 * NS_PER_MS)?,
             send_workers,
             queue_capacity,
             max_in_flight,

@@ -162,7 +162,7 @@ impl Adapter for EthereumAdapter {
         self.start_observing()?;
         self.fund(setup)?;
         // What the nodes decided during funding, timed when it was observed.
-        self.drain(sink)?;
+        self.drain_all(sink)?;
         let t0 = self.now();
         self.cpu.prepare_done(t0);
         Ok(())
@@ -282,7 +282,7 @@ impl Adapter for EthereumAdapter {
 
     fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
         // Outcomes observed up to now still count; nothing queued is sent any more.
-        let last = self.drain(sink);
+        let last = self.drain_all(sink);
         self.cpu.shutdown();
         if let Some(w) = self.workers.as_mut() {
             w.signal_stop();
