@@ -281,8 +281,7 @@ impl EthereumAdapter {
     /// they are recorded). Returns how many outcomes.
     pub(crate) fn drain(&mut self, sink: &mut dyn EventSink) -> Result<usize, AdapterError> {
         let mut n = 0;
-        loop {
-            let Some(w) = &self.workers else { break };
+        while let Some(w) = &self.workers {
             match w.obs.try_recv() {
                 Ok(o) => n += self.deliver(o, sink)?,
                 Err(TryRecvError::Empty) => break,

@@ -17,6 +17,8 @@ use touchstone_core::Reason;
 
 /// A transaction of the batch, signed: (item, hash, `0x` hex, nonce).
 type Ready = (Item, [u8; 32], Arc<str>, u64);
+/// Signed bytes for a fresh transaction: (hash, `0x` hex, nonce, whether signed ahead).
+type Signed = ([u8; 32], Arc<str>, u64, bool);
 
 impl SenderWorker {
     /// Signs, registers and sends the next batch; handles the answers.
@@ -100,8 +102,7 @@ impl SenderWorker {
     /// nonce, else are signed now (outside the lock); then every one is registered as in flight.
     /// Resends take their tracked bytes (and are dropped if a block included them meanwhile).
     fn sign_and_register(&mut self, batch: Vec<Item>) -> Vec<Ready> {
-        let mut signed: Vec<(Item, Option<([u8; 32], Arc<str>, u64, bool)>)> =
-            Vec::with_capacity(batch.len());
+        let mut signed: Vec<(Item, Option<Signed>)> = Vec::with_capacity(batch.len());
         for mut q in batch {
             let tx = match &mut q {
                 Item::Fresh { from, to, value, pre, .. } => {
