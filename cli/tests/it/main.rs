@@ -9,4 +9,5 @@ mod hostile;
 mod process;
 mod rundirs;
 mod scenarios;
+mod slow_anvil;
 mod support;
