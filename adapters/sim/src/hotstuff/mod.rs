@@ -140,8 +140,10 @@ impl HotStuff {
         self.blocks.get(&id).map(|b| &**b)
     }
 
-    pub(crate) fn behaviour(&self) -> Option<Behaviour> {
-        self.cfg.behaviour
+    /// This replica's Byzantine behaviour now: the simulator's current configuration, so a
+    /// `byzantine` fault switched on at run time acts at once.
+    pub(crate) fn behaviour(env: &dyn Env<HsMsg>) -> Option<Behaviour> {
+        env.config().behaviour
     }
 
     /// Leader of `view`: rotation weighted by power.
@@ -208,7 +210,7 @@ impl Protocol for HotStuff {
         self.seen_proposal.clear();
         self.waiting.clear();
         self.fetching.clear();
-        self.byzantine_restart();
+        self.byzantine_restart(env);
         let v = self.view.max(1);
         self.view = 0;
         self.enter_view(v, env);
