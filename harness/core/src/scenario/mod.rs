@@ -20,6 +20,7 @@
 
 mod builder;
 mod diag;
+mod explore;
 mod faults;
 mod model;
 pub mod programs;
@@ -30,6 +31,7 @@ mod validate;
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::suggest;
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
+pub use explore::{ExploreSpec, EXPLORE_ACTIONS};
 pub use faults::*;
 pub use model::*;
 pub use quick::{QUICK_MAX_FACTOR, QUICK_TARGET_TXS};

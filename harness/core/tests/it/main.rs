@@ -4,5 +4,6 @@ mod engine_faults;
 mod layering;
 mod programs;
 mod scenario_errors;
+mod scenario_explore;
 mod scenario_roundtrip;
 mod shipped_scenarios;
