@@ -40,6 +40,7 @@
 //! - [`pipeline`]: one run end to end, writing its run directory incrementally;
 //! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
 //! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
+//! - [`explore`]: randomized fault schedules searched in memory, a failure shrunk to a script;
 //! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
 //!   [`summary`]: disclosure, the progress bar, Ctrl-C, the terminal summary;
 //! - [`cmd`]: one file per subcommand (its clap arguments and what it does).
@@ -52,6 +53,7 @@ pub mod adapters;
 pub mod cmd;
 pub mod environment;
 pub mod exit;
+pub mod explore;
 pub mod interrupt;
 pub mod pipeline;
 pub mod progress;

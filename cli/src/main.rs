@@ -30,6 +30,8 @@ enum Command {
     List(cmd::list::ListArgs),
     /// Run a suite of scenarios and score them as one evaluation.
     Suite(cmd::suite::SuiteArgs),
+    /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
+    Explore(cmd::explore::ExploreArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::exec(a),
         Command::List(a) => cmd::list::exec(a),
         Command::Suite(a) => cmd::suite::exec(a),
+        Command::Explore(a) => cmd::explore::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

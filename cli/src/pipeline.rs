@@ -243,14 +243,20 @@ fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, mete
     record.metrics = Some(r.metrics);
 }
 
+/// How a run of `scenario` has its trace checked (`touchstone explore` judges its in-memory runs
+/// the same way).
+pub fn check_options(scenario: &Scenario, replay_command: Option<String>) -> CheckOptions {
+    CheckOptions {
+        liveness_bound_ns: scenario.criteria.liveness_bound,
+        replay_command,
+        ..Default::default()
+    }
+}
+
 /// Checks the run's trace from disk, as any vendor's trace would be, and puts the report into
 /// the record.
 fn check_trace(dir: &RunDir, scenario: &Scenario, record: &mut RunRecord) -> Option<CheckReport> {
-    let opts = CheckOptions {
-        liveness_bound_ns: scenario.criteria.liveness_bound,
-        replay_command: Some(record.replay.clone()),
-        ..Default::default()
-    };
+    let opts = check_options(scenario, Some(record.replay.clone()));
     let check = match touchstone_check::check_path(&dir.file("trace.jsonl"), &opts) {
         Ok(r) => Some(r),
         Err(e) => {

@@ -5,6 +5,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 pub mod check;
+pub mod explore;
 pub mod list;
 pub mod report;
 pub mod run;
