@@ -1,7 +1,7 @@
 //! The simulator's own rules, on a trivial protocol that only counts what it handles.
 
 use super::{SimDriver, Simulator};
-use crate::protocol::{Env, NodeIdx, Protocol, Timer, WireMessage};
+use crate::protocol::{Block, BlockId, Env, NodeIdx, Protocol, Timer, WireMessage};
 use touchstone_core::adapter::{EventSink, Outcome};
 use touchstone_core::scenario::{FaultAction, RateSpec, ScenarioBuilder, ScenarioKind};
 use touchstone_core::trace::TraceEvent;
@@ -22,16 +22,27 @@ impl WireMessage for Ping {
     }
 }
 
-/// Node 0 sends `burst` pings to node 1 when it starts; every node counts what it receives.
+/// Node 0 sends `burst` pings to node 1 when it starts; every node counts what it receives,
+/// and says whether the application accepts a block at height 2 on a parent it never saw.
 #[derive(Debug)]
 struct Counter {
     burst: usize,
     received: usize,
+    orphan_valid: Option<bool>,
 }
 
 impl Protocol for Counter {
     type Msg = Ping;
     fn on_start(&mut self, env: &mut dyn Env<Ping>) {
+        let orphan = Block {
+            id: BlockId(7),
+            height: 2,
+            round: 0,
+            parent: BlockId(99),
+            proposer: 1,
+            txs: Vec::new().into(),
+        };
+        self.orphan_valid = Some(env.validate(&orphan));
         if env.config().me == 0 {
             for _ in 0..self.burst {
                 env.send(1, Ping);
@@ -62,12 +73,11 @@ fn two_counters(burst: usize) -> Simulator<Counter> {
         .validators(2)
         .phase("p", 1_000_000_000, RateSpec::Constant { tps: 1.0 })
         .build();
-    Simulator::new(&s.network, Seed(1), |_| Counter { burst, received: 0 })
+    Simulator::new(&s.network, Seed(1), |_| Counter { burst, received: 0, orphan_valid: None })
 }
 
-#[test]
-fn a_node_paused_while_its_cpu_is_busy_handles_its_queued_work_after_resume() {
-    let mut sim = two_counters(3);
+fn started(burst: usize) -> (Simulator<Counter>, Discard) {
+    let mut sim = two_counters(burst);
     let mut sink = Discard;
     let setup = touchstone_core::adapter::Setup {
         seed: Seed(1),
@@ -76,6 +86,19 @@ fn a_node_paused_while_its_cpu_is_busy_handles_its_queued_work_after_resume() {
         genesis: Default::default(),
     };
     sim.prepare(&setup, &mut sink);
+    (sim, sink)
+}
+
+#[test]
+fn a_block_on_a_parent_the_node_cannot_place_is_refused() {
+    // It cannot be checked: its transactions may repeat those of the unknown ancestors.
+    let (sim, _) = started(0);
+    assert_eq!(sim.protos[0].orphan_valid, Some(false));
+}
+
+#[test]
+fn a_node_paused_while_its_cpu_is_busy_handles_its_queued_work_after_resume() {
+    let (mut sim, mut sink) = started(3);
     // The three pings arrive at one instant: n1 handles the first at once and queues the others
     // behind its busy CPU. Stop right there and pause it.
     let arrival = sim.core.queue.peek_time().expect("pings in flight");
