@@ -1,4 +1,4 @@
-//! `touchstone explore SCENARIO --budget N [--seed S] [--jobs J] [--quick] [--protocol P] [--variant V|none] [--out DIR] [--shrink-runs K]`
+//! `touchstone explore SCENARIO --budget N [--seed S] [--jobs J] [--quick] [--protocol P] [--variant V|none] [--out DIR] [--shrink-runs K] [--keep-seed] [--gate ID]`
 
 use crate::exit::{CmdResult, Failure, FINDINGS, HARNESS, PASS};
 use crate::explore::{explore, output::describe_faults, ExploreParams, ExploreReport};
@@ -36,6 +36,13 @@ pub struct ExploreArgs {
     /// Candidate runs the shrinking of a failure may use.
     #[arg(long, default_value_t = crate::explore::DEFAULT_SHRINK_RUNS)]
     pub shrink_runs: usize,
+    /// Run every schedule with --seed itself (only the faults vary) instead of a seed derived
+    /// per schedule: finds a fault timeline that fails with that one seed.
+    #[arg(long)]
+    pub keep_seed: bool,
+    /// Hunt for this gate only (a property id, e.g. agreement): other failures do not count.
+    #[arg(long)]
+    pub gate: Option<String>,
 }
 
 pub fn exec(a: ExploreArgs) -> CmdResult {
@@ -52,6 +59,8 @@ pub fn exec(a: ExploreArgs) -> CmdResult {
     p.variant = a.variant.map(|v| (v != "none").then_some(v));
     p.out = a.out;
     p.shrink_runs = a.shrink_runs;
+    p.keep_seed = a.keep_seed;
+    p.gate = a.gate;
     let stop = interrupt_flag();
     // A panicking simulation is a finding the search reports, not a message per candidate.
     let hook = std::panic::take_hook();
@@ -82,10 +91,11 @@ pub fn summary(p: &ExploreParams, r: &ExploreReport) -> String {
         r.bounds.describe()
     );
     s.push_str(&format!(
-        "  schedules tried {} in {:.1} s ({:.0}/min); failures {}{}\n",
+        "  schedules tried {} in {:.1} s ({:.0}/min{}); failures {}{}\n",
         r.schedules.len(),
         r.seconds,
         r.per_minute(),
+        r.per_cpu_minute().map(|m| format!(", {m:.0}/CPU-min")).unwrap_or_default(),
         r.failures.len(),
         if r.errors.is_empty() {
             String::new()

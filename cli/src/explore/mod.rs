@@ -8,8 +8,8 @@
 //!    Byzantine at once — f < n/3, or n/2 for Raft —, faults between 10 % and 80 % of the load,
 //!    up to four per schedule, every action the simulator injects) by [`generate`], from the
 //!    stream `explore/schedule/<i>` of the exploration seed, and run with the seed
-//!    `explore/run/<i>` derived from it. A run **fails** when a gate fails or the simulator
-//!    panics ([`trial`]).
+//!    `explore/run/<i>` derived from it (or with the exploration seed itself, `keep_seed`: only
+//!    the faults vary). A run **fails** when a gate fails or the simulator panics ([`trial`]).
 //! 3. The first failure (lowest index) is shrunk ([`shrink`]) and written as an ordinary
 //!    scenario script, which is then run once more through the same pipeline as
 //!    `touchstone run` to confirm that it fails the same way.
@@ -44,7 +44,7 @@ use crate::pipeline::{self, RunParams};
 use generate::{Generator, LeaderHint};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use touchstone_core::scenario::Scenario;
+use touchstone_core::scenario::{self, Scenario};
 use touchstone_core::Seed;
 
 /// Candidate runs a shrink may use when not told otherwise.
@@ -70,6 +70,12 @@ pub struct ExploreParams {
     pub out: Option<PathBuf>,
     /// Candidate runs shrinking may use.
     pub shrink_runs: usize,
+    /// Run every schedule with `seed` itself (only the faults vary), instead of a run seed
+    /// derived per schedule: finds a fault timeline that fails with one given seed.
+    pub keep_seed: bool,
+    /// Count as failures only runs where this gate fails (a property id, e.g. `agreement`),
+    /// and shrink for it; `None`: any failed gate.
+    pub gate: Option<String>,
 }
 
 impl ExploreParams {
@@ -85,6 +91,8 @@ impl ExploreParams {
             variant: None,
             out: None,
             shrink_runs: DEFAULT_SHRINK_RUNS,
+            keep_seed: false,
+            gate: None,
         }
     }
 
@@ -107,7 +115,24 @@ impl ExploreParams {
         if self.quick {
             c.push_str(" --quick");
         }
+        if self.keep_seed {
+            c.push_str(" --keep-seed");
+        }
+        if let Some(g) = &self.gate {
+            c.push_str(&format!(" --gate {g}"));
+        }
         c
+    }
+
+    /// What a failing run is known by: the gate asked for, else the run's first failure.
+    fn signature_of(&self, o: &Outcome) -> Option<String> {
+        match &self.gate {
+            Some(g) => {
+                let sig = format!("gate {g}");
+                o.fails_like(&sig).then_some(sig)
+            }
+            None => o.signature(),
+        }
     }
 }
 
@@ -149,6 +174,8 @@ pub struct ExploreReport {
     pub errors: Vec<usize>,
     /// Wall-clock seconds the search (not the shrink) took.
     pub seconds: f64,
+    /// CPU seconds it took, over every thread (a loaded machine slows the wall clock, not this).
+    pub cpu_seconds: Option<f64>,
     pub shrunk: Option<ShrunkFailure>,
     pub out_dir: PathBuf,
 }
@@ -158,6 +185,11 @@ impl ExploreReport {
     pub fn per_minute(&self) -> f64 {
         self.schedules.len() as f64 * 60.0 / self.seconds.max(1e-9)
     }
+
+    /// Schedules run per minute of one core's CPU time.
+    pub fn per_cpu_minute(&self) -> Option<f64> {
+        self.cpu_seconds.map(|c| self.schedules.len() as f64 * 60.0 / c.max(1e-9))
+    }
 }
 
 /// Runs the search, shrinks the first failure, writes the log and the script (see the module
@@ -165,6 +197,15 @@ impl ExploreReport {
 pub fn explore(p: &ExploreParams, stop: &AtomicBool) -> Result<ExploreReport, Failure> {
     if p.budget == 0 {
         return Err(Failure::bad_input("--budget must be at least 1"));
+    }
+    if let Some(g) = p.gate.as_deref().filter(|g| !scenario::PROPERTY_IDS.contains(g)) {
+        let hint = scenario::suggest(g, scenario::PROPERTY_IDS)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return Err(Failure::bad_input(format!(
+            "--gate {g:?} is no property{hint}; known: {}",
+            scenario::PROPERTY_IDS.join(", ")
+        )));
     }
     let base = scenario_of(p)?;
     let bounds = Bounds::of(&base);
@@ -181,9 +222,12 @@ pub fn explore(p: &ExploreParams, stop: &AtomicBool) -> Result<ExploreReport, Fa
     }
     let leaders = leaders.unwrap_or_default();
     let schedules = search(p, &base, &bounds, &leaders, first, stop);
-    let seconds = clock.seconds();
-    let failures: Vec<usize> =
-        schedules.iter().filter(|s| s.outcome.signature().is_some()).map(|s| s.index).collect();
+    let (seconds, cpu_seconds) = (clock.seconds(), clock.cpu_seconds());
+    let failures: Vec<usize> = schedules
+        .iter()
+        .filter(|s| p.signature_of(&s.outcome).is_some())
+        .map(|s| s.index)
+        .collect();
     let errors: Vec<usize> = schedules
         .iter()
         .filter(|s| matches!(s.outcome, Outcome::Harness { .. }))
@@ -203,6 +247,7 @@ pub fn explore(p: &ExploreParams, stop: &AtomicBool) -> Result<ExploreReport, Fa
         failures,
         errors,
         seconds,
+        cpu_seconds,
         shrunk,
         out_dir,
     })
@@ -246,7 +291,9 @@ fn search(
     let drawn: Vec<(u64, Vec<touchstone_core::scenario::FaultSpec>)> = (1..p.budget)
         .map(|i| {
             let mut rng = p.seed.stream(&format!("explore/schedule/{i}"));
-            (p.seed.derive(&format!("explore/run/{i}")).0, gen.schedule(&mut rng))
+            let seed =
+                if p.keep_seed { p.seed } else { p.seed.derive(&format!("explore/run/{i}")) };
+            (seed.0, gen.schedule(&mut rng))
         })
         .collect();
     let outcomes = pool::map(&drawn, p.jobs, stop, |_, (seed, faults)| {
@@ -280,7 +327,7 @@ fn shrink_and_write(
     stop: &AtomicBool,
 ) -> Result<ShrunkFailure, Failure> {
     let clock = Stopwatch::start();
-    let signature = failing.outcome.signature().expect("a failing schedule");
+    let signature = p.signature_of(&failing.outcome).expect("a failing schedule");
     let seed = Seed(failing.seed);
     let eval =
         |faults: &[touchstone_core::scenario::FaultSpec]| shrink::evaluate(base, faults, seed);
@@ -335,16 +382,24 @@ fn replay(
     Ok((run.record.verdict.exit_code, run.record.verdict.failed))
 }
 
-/// Wall-clock time for the rates printed (never for anything the search decides).
-struct Stopwatch(std::time::Instant);
+/// Wall-clock and CPU time for the rates printed (never for anything the search decides).
+struct Stopwatch {
+    wall: std::time::Instant,
+    cpu: Option<cpu_time::ProcessTime>,
+}
 
 impl Stopwatch {
     #[allow(clippy::disallowed_methods)] // the search reports its own speed on the wall clock
     fn start() -> Self {
-        Stopwatch(std::time::Instant::now())
+        Stopwatch { wall: std::time::Instant::now(), cpu: cpu_time::ProcessTime::try_now().ok() }
     }
 
     fn seconds(&self) -> f64 {
-        self.0.elapsed().as_secs_f64()
+        self.wall.elapsed().as_secs_f64()
+    }
+
+    /// CPU seconds of the whole process (every thread) since the start, if measurable.
+    fn cpu_seconds(&self) -> Option<f64> {
+        self.cpu.and_then(|c| c.try_elapsed().ok()).map(|d| d.as_secs_f64())
     }
 }
