@@ -1,4 +1,5 @@
 //! End-to-end tests of the `touchstone` binary: exit codes, run directories, bad input.
 
 mod cli;
+mod explore;
 mod scenarios;
