@@ -2,4 +2,5 @@
 
 mod cli;
 mod explore;
+mod regressions;
 mod scenarios;
