@@ -71,11 +71,12 @@ impl HotStuff {
                 && b.block.height == b.justify.height + 1
             {
                 self.fetching.remove(&b.id());
-                if !self.blocks.contains_key(&b.id()) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.blocks.entry(b.id())
+                {
                     // The application must know every block of the tree, or it cannot check
                     // (and refuses) the proposals that build on it.
                     env.validate(&b.block);
-                    self.blocks.insert(b.id(), b);
+                    slot.insert(b);
                 }
             }
         }
