@@ -36,6 +36,8 @@ enum Command {
     AdapterTest(cmd::adapter_test::AdapterTestArgs),
     /// Run the network fault proxy, controlled by JSON lines (for adapters in other languages).
     Netproxy(cmd::netproxy::NetproxyArgs),
+    /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
+    Explore(cmd::explore::ExploreArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Suite(a) => cmd::suite::exec(a),
         Command::AdapterTest(a) => cmd::adapter_test::exec(a),
         Command::Netproxy(a) => cmd::netproxy::exec(a),
+        Command::Explore(a) => cmd::explore::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -6,6 +6,7 @@
 
 pub mod adapter_test;
 pub mod check;
+pub mod explore;
 pub mod list;
 pub mod netproxy;
 pub mod report;

@@ -24,6 +24,8 @@ mod finality;
 pub(crate) mod node;
 mod queue;
 mod submit;
+#[cfg(test)]
+mod tests;
 
 pub use self::core::SimStats;
 
@@ -255,10 +257,16 @@ impl<P: Protocol> Simulator<P> {
             Ev::Cpu { node, gen } => {
                 let i = node as NodeIdx;
                 let rt = &mut self.core.nodes[i];
-                if gen != rt.cpu_gen || !rt.up || rt.paused {
-                    return;
+                if gen != rt.cpu_gen || !rt.up {
+                    return; // stale: a crash dropped this CPU slot with the node's work
                 }
+                // This was the node's one scheduled CPU slot: whatever happens now, none is
+                // pending any more. (A paused node that kept the flag would never be scheduled
+                // again by its resume, and would sit on its queued work for ever.)
                 rt.cpu_scheduled = false;
+                if rt.paused {
+                    return; // `Resume` schedules the CPU again
+                }
                 if rt.busy_until > self.core.now {
                     self.schedule_cpu(i);
                     return;

@@ -281,6 +281,23 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             liveness_bound: c.liveness_bound.and_then(d),
             gates: c.gates.clone(),
         }),
+        explore: s.explore.as_ref().map(raw_explore),
+    }
+}
+
+fn raw_explore(e: &super::ExploreSpec) -> RawExplore {
+    RawExplore {
+        nodes: e.nodes.clone(),
+        actions: e.actions.clone(),
+        max_faults: e.max_faults.map(|n| n as i64),
+        from: e.from.and_then(d),
+        until: e.until.and_then(d),
+        min_duration: e.min_duration.and_then(d),
+        max_duration: e.max_duration.and_then(d),
+        max_faulty: e.max_faulty.map(|n| n as i64),
+        max_byzantine: e.max_byzantine.map(|n| n as i64),
+        behaviours: e.behaviours.clone(),
+        max_delay: e.max_delay.and_then(d),
     }
 }
 

@@ -21,6 +21,7 @@
 mod budget;
 mod builder;
 mod diag;
+mod explore;
 mod faults;
 pub mod limits;
 mod model;
@@ -34,6 +35,7 @@ pub use budget::{bytes, thousands, Budget};
 pub use builder::{one_second, to_raw, to_toml, ScenarioBuilder};
 pub use diag::suggest;
 pub use diag::{Diagnostic, FieldPath, ScenarioError};
+pub use explore::{ExploreSpec, EXPLORE_ACTIONS};
 pub use faults::*;
 pub use model::*;
 pub use purpose::Purpose;

@@ -22,6 +22,9 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     pub faults: Vec<FaultSpec>,
     pub criteria: Criteria,
+    /// `[explore]`: bounds for `touchstone explore` (ignored by runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore: Option<super::ExploreSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

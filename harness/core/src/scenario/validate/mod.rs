@@ -3,10 +3,11 @@
 //! [`parse`] reads the TOML (syntax, then types and unknown keys, with did-you-mean), then a
 //! `Validator` walks the script section by section — `purpose.rs`, `network.rs`, `workload.rs`
 //! (phases and their rates, the program and its parameters), `faults.rs`, `criteria.rs` —
-//! recording every problem at its field path; `source.rs` turns paths and spans back into lines
-//! and columns.
+//! recording every problem at its field path; `explore.rs` checks the `[explore]` bounds;
+//! `source.rs` turns paths and spans back into lines and columns.
 
 mod criteria;
+mod explore;
 mod faults;
 mod network;
 mod purpose;

@@ -184,6 +184,7 @@ impl Validator {
         let faults = self.faults(&r.faults, &root.key("faults"), &bounds);
         let criteria =
             self.criteria(&r.criteria.clone().unwrap_or_default(), &root.key("criteria"));
+        let explore = r.explore.as_ref().map(|e| self.explore(e, &root.key("explore"), &bounds));
         Some(Scenario {
             name,
             description: r.description.clone().unwrap_or_default(),
@@ -193,6 +194,7 @@ impl Validator {
             workload: workload?,
             faults,
             criteria,
+            explore,
         })
     }
 
