@@ -65,10 +65,10 @@ pub fn exec(a: ExploreArgs) -> CmdResult {
     // A panicking simulation is a finding the search reports, not a message per candidate.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let report = explore(&p, &stop);
+    let report = explore(&p, stop);
     std::panic::set_hook(hook);
     let report = report?;
-    print!("{}", summary(&p, &report));
+    out!("{}", summary(&p, &report));
     Ok(match &report.shrunk {
         Some(s) if !s.confirmed() => HARNESS,
         Some(_) => FINDINGS,

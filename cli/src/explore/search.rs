@@ -253,6 +253,8 @@ fn replay(
         profile: "vendor".into(),
         rubric: None,
         quick: false,
+        // The explorer's own confirmation run, redone with each search into the same directory.
+        existing: touchstone_core::rundir::Existing::Replace,
     };
     let run = pipeline::run_one(&params, stop)?;
     Ok((run.record.verdict.exit_code, run.record.verdict.failed))

@@ -98,6 +98,7 @@ fn run_inner(scenario: &Scenario, seed: Seed, leaders: bool) -> (Outcome, Option
         EndReason::Completed => (RunStatus::Completed, None),
         EndReason::Interrupted => (RunStatus::Interrupted, Some("interrupted".to_string())),
         EndReason::AdapterFailed { message } => (RunStatus::AdapterFailed, Some(message.clone())),
+        EndReason::LimitExceeded { message } => (RunStatus::LimitExceeded, Some(message.clone())),
     };
     let check = match check {
         Ok(c) => c,

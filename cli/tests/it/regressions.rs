@@ -90,6 +90,7 @@ fn every_regression_scenario_replays_what_it_was_kept_for() {
                 profile: "vendor".into(),
                 rubric: None,
                 quick: false,
+                existing: touchstone_core::rundir::Existing::Refuse,
             };
             let v = match run_one(&params, &stop) {
                 Ok(run) => run.record.verdict,

@@ -256,9 +256,17 @@ const LINK_KEYS: &[&str] = &[
 /// Keys allowed at each table path (array indices removed), for unknown-key suggestions.
 pub fn known_keys(path: &str) -> Vec<&'static str> {
     let v: &[&str] = match path {
-        "" => {
-            &["name", "description", "kind", "purpose", "network", "workload", "faults", "criteria", "explore"]
-        }
+        "" => &[
+            "name",
+            "description",
+            "kind",
+            "purpose",
+            "network",
+            "workload",
+            "faults",
+            "criteria",
+            "explore",
+        ],
         "network" => &[
             "validators",
             "protocol",
