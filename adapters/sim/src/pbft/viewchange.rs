@@ -160,6 +160,12 @@ impl Pbft {
             }
             self.check(view, seq, env);
         }
+        // Pre-prepares that arrived before this view was entered count now.
+        let early = self.early.remove(&view).unwrap_or_default();
+        self.early.retain(|&v, _| v > view);
+        for (from, block) in early {
+            self.on_preprepare(from, view, block, env);
+        }
         // Votes that arrived early for this view count now.
         let seqs: Vec<u64> =
             self.slots.range((view, 0)..(view + 1, 0)).map(|(&(_, s), _)| s).collect();
