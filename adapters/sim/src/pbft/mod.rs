@@ -134,6 +134,10 @@ pub struct Pbft {
     last_propose: Option<Nanos>,
     progress_mark: u64,
     last_fetch: Option<Nanos>,
+    /// Blocks were taken from a peer's catch-up answer since the last progress timer: more may
+    /// have been decided since that answer, so the timer asks again (once nothing new comes,
+    /// it stops).
+    caught_up: bool,
 }
 
 impl Pbft {
@@ -160,6 +164,7 @@ impl Pbft {
             last_propose: None,
             progress_mark: 0,
             last_fetch: None,
+            caught_up: false,
         }
     }
 

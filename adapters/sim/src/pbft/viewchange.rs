@@ -17,6 +17,10 @@ impl Pbft {
             if !self.in_view_change {
                 self.start_view_change(self.view + 1, env);
             }
+        } else if std::mem::take(&mut self.caught_up) {
+            // A replica that caught up at the tail of the load would otherwise stay one block
+            // behind for good: no new proposal comes to show it is (found by explore).
+            self.broadcast_fetch(env);
         }
         self.arm_progress(env);
     }
