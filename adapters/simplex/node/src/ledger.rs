@@ -1,6 +1,5 @@
-//! The ledger rules, borrowed from Touchstone's simulator: the one module that names
-//! `touchstone_sim`. When the rules move to their own crate (`touchstone-ledger`), only the
-//! imports below change.
+//! The ledger rules of `touchstone-ledger`, the crate Touchstone's simulator runs too (one
+//! rulebook, two engines): the one module of this node that names it.
 //!
 //! The node applies exactly the simulator's rules in the simulator's order: [`Ledger::admit`] is
 //! the simulator's admission check (against the committed state, at the next height), blocks
@@ -16,8 +15,8 @@ use touchstone_core::adapter::Setup;
 use touchstone_core::ledger::Genesis;
 use touchstone_core::scenario::AssetSpec;
 use touchstone_core::{Operation, Reason, Seed, TxId};
-use touchstone_sim::ledger::rules::{check, execute};
-use touchstone_sim::ledger::{genesis, LedgerState, Op, Overlay, StateAccess, TxData};
+use touchstone_ledger::rules::{check, execute};
+use touchstone_ledger::{genesis, LedgerState, Op, Overlay, StateAccess, TxData};
 
 /// The genesis file every validator starts from (the harness writes it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
