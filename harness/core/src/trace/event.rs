@@ -128,6 +128,9 @@ pub enum TraceEvent<'a> {
         parent: Option<&'a str>,
         app_hash: Option<&'a str>,
         txs: &'a [TxId],
+        /// The certificate's signers, written as `cert.signers`. Empty: the decision was
+        /// observed without its certificate (trace format, resolution 11), and the line has no
+        /// `cert` at all — an empty certificate would claim a decision nobody signed.
         signers: &'a [&'a str],
     },
     EvidenceDetect {
@@ -281,9 +284,11 @@ impl TraceEvent<'_> {
                 o.str("node", node).u64("height", height).u64("round", round).str("block", block);
                 o.opt_str("parent", parent).opt_str("app_hash", app_hash);
                 tx_list(o.raw_key("txs"), txs);
-                let mut c = o.obj("cert");
-                c.str_array("signers", signers);
-                c.end();
+                if !signers.is_empty() {
+                    let mut c = o.obj("cert");
+                    c.str_array("signers", signers);
+                    c.end();
+                }
             }
             EvidenceDetect { node, etype, accused, height, round } => {
                 o.str("node", node).str("etype", etype).str_array("accused", accused);

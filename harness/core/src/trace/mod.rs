@@ -273,4 +273,24 @@ mod tests {
         assert_eq!(v[7]["reason"], "BAD_NONCE");
         assert_eq!(v[8]["balances"]["a0"]["USD"], 100);
     }
+
+    #[test]
+    fn a_decision_observed_without_its_certificate_has_no_cert() {
+        let mut mem = MemoryTrace::default();
+        mem.emit(
+            1,
+            &TraceEvent::ConsDecide {
+                node: "n0",
+                height: 3,
+                round: 4,
+                block: "b3",
+                parent: Some("b2"),
+                app_hash: None,
+                txs: &[],
+                signers: &[],
+            },
+        );
+        let v = mem.values();
+        assert!(v[0].get("cert").is_none(), "{}", mem.lines[0]);
+    }
 }
