@@ -6,4 +6,5 @@ mod fuzzing;
 mod hostile;
 mod rundirs;
 mod scenarios;
+mod simplex;
 mod support;

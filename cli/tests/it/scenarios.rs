@@ -9,13 +9,17 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Shipped scripts for the simulated network (the `ethereum-*` ones need a real node).
+/// Shipped scripts for the simulated network (the `ethereum-*` and `simplex-*` ones need real
+/// nodes).
 fn shipped() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .expect("scenarios/")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ethereum-")))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            !name.starts_with("ethereum-") && !name.starts_with("simplex-")
+        })
         .collect();
     v.sort();
     v
