@@ -10,6 +10,10 @@ step "tools the tests need"
 if [ -x scripts/install-anvil.sh ] || [ -f scripts/install-anvil.sh ]; then
   bash scripts/install-anvil.sh
 fi
+# etcd 3.4 for the slow_etcd_* tests (they start and stop their own cluster with
+# scripts/etcd-cluster.py; python3 is needed too, for the etcd adapter and the template).
+bash scripts/install-etcd.sh \
+  || echo "warning: could not install etcd; the slow_etcd_* tests will fail and say so"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

@@ -41,6 +41,7 @@
 //! - [`pipeline`]: one run end to end, writing its run directory incrementally;
 //! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
 //! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
+//! - [`explore`]: randomized fault schedules searched in memory, a failure shrunk to a script;
 //! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
 //!   [`summary`]: disclosure, the progress bar, signals (SIGINT, SIGTERM), the terminal summary;
 //! - [`evidence`]: a run directory verified as evidence (digests, recomputed fingerprint and
@@ -70,6 +71,7 @@ pub mod cmd;
 pub mod environment;
 pub mod evidence;
 pub mod exit;
+pub mod explore;
 pub mod interrupt;
 pub mod output;
 pub mod pipeline;

@@ -32,6 +32,12 @@ enum Command {
     List(cmd::list::ListArgs),
     /// Run a suite of scenarios and score them as one evaluation.
     Suite(cmd::suite::SuiteArgs),
+    /// Run the adapter conformance kit against an adapter (built in or a child process).
+    AdapterTest(cmd::adapter_test::AdapterTestArgs),
+    /// Run the network fault proxy, controlled by JSON lines (for adapters in other languages).
+    Netproxy(cmd::netproxy::NetproxyArgs),
+    /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
+    Explore(cmd::explore::ExploreArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
         Command::Sign(a) => cmd::sign::exec(a),
         Command::List(a) => cmd::list::exec(a),
         Command::Suite(a) => cmd::suite::exec(a),
+        Command::AdapterTest(a) => cmd::adapter_test::exec(a),
+        Command::Netproxy(a) => cmd::netproxy::exec(a),
+        Command::Explore(a) => cmd::explore::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -208,6 +208,7 @@ fn started_record(
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             kind: scenario.kind.as_str().into(),
+            purpose: scenario.purpose.iter().map(|p| p.as_str().into()).collect(),
             description: scenario.description.clone(),
             file: Some(p.scenario.display().to_string()),
             sha256: rundir::sha256_hex(text.as_bytes()),
@@ -318,14 +319,20 @@ fn record_result(record: &mut RunRecord, scenario: &Scenario, r: RunResult, mete
     record.metrics = Some(r.metrics);
 }
 
+/// How a run of `scenario` has its trace checked (`touchstone explore` judges its in-memory runs
+/// the same way).
+pub fn check_options(scenario: &Scenario, replay_command: Option<String>) -> CheckOptions {
+    CheckOptions {
+        liveness_bound_ns: scenario.criteria.liveness_bound,
+        replay_command,
+        ..Default::default()
+    }
+}
+
 /// Checks the run's trace from disk, as any vendor's trace would be, and puts the report into
 /// the record. A second signal abandons the check (the run is then labelled partial).
 fn check_trace(dir: &RunDir, scenario: &Scenario, record: &mut RunRecord) -> Option<CheckReport> {
-    let opts = CheckOptions {
-        liveness_bound_ns: scenario.criteria.liveness_bound,
-        replay_command: Some(record.replay.clone()),
-        ..Default::default()
-    };
+    let opts = check_options(scenario, Some(record.replay.clone()));
     let path = dir.file("trace.jsonl");
     let (tx, rx) = std::sync::mpsc::channel();
     // The checker runs beside this thread so that a second signal need not wait for it; it

@@ -26,6 +26,9 @@ pub fn summary_text(s: &RunSummary) -> String {
         r.seed,
         s.dir.display()
     );
+    if let Some(why) = &r.message {
+        let _ = writeln!(out, "  ended early: {why}");
+    }
     if let Some(m) = &r.metrics {
         measured(&mut out, m);
     }

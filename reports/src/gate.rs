@@ -1,5 +1,6 @@
-//! Gates (the rubric's gate area): pass/fail over every run, from a checker property, the
-//! compliance cases, or a metric against its minimum. A gate fails when it fails in any run.
+//! Gates (the rubric's gate area): pass/fail over every run that may feed them (all, unless the
+//! rubric narrows them by kind or purpose), from a checker property, the compliance cases, or a
+//! metric against its minimum. A gate fails when it fails in any run.
 
 use crate::display::display;
 use crate::input::RunInput;
@@ -38,6 +39,7 @@ pub(crate) fn failed_gate_ids(rubric: &Rubric, run: &RunInput) -> Vec<String> {
         .filter(|a| a.gate)
         .flat_map(|a| &a.groups)
         .flat_map(|g| &g.indicators)
+        .filter(|i| crate::feeds::feeds(i, run).is_ok())
         .filter(|i| matches!(gate_in_run(i, run).status, GateStatus::Fail))
         .map(|i| i.property.clone().unwrap_or_else(|| i.id.clone()))
         .collect()
@@ -69,7 +71,14 @@ pub(crate) fn gate(ind: &Indicator, runs: &[RunInput]) -> GateResult {
         GateStatus::ExpectedFail => 2,
         GateStatus::Fail => 3,
     };
-    for r in runs {
+    let runs = match crate::feeds::candidates(ind, runs) {
+        Ok(c) => c,
+        Err(why) => {
+            res.reason = Some(why);
+            return res;
+        }
+    };
+    for (_, r) in runs {
         let judged = gate_in_run(ind, r);
         if judged.status == GateStatus::NotEvaluated {
             if let Some(x) = judged.reason {
@@ -167,7 +176,7 @@ fn finding_evidence(check: &CheckReport, p: &str, label: &str) -> Vec<String> {
 /// Compliance cases tagged with the gate's id: it passes when every case does.
 fn conformance_gate(ind: &Indicator, run: &RunInput) -> GateInRun {
     let cases: Vec<&ConformanceCase> =
-        run.conformance.iter().filter(|c| c.indicator == ind.id).collect();
+        run.conformance.iter().filter(|c| ind.counts_case(&c.indicator)).collect();
     if cases.is_empty() {
         return GateInRun::not_evaluated(format!("no compliance case for {} ran", ind.id));
     }

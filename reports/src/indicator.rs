@@ -2,8 +2,9 @@
 
 use crate::display::display;
 use crate::input::RunInput;
+use crate::measure::suite::{compare_runs, SUITE_METRICS};
 use crate::measure::{measure, Measure};
-use crate::model::IndicatorResult;
+use crate::model::{Feed, IndicatorResult};
 use crate::rubric::{Indicator, Rubric, Unit};
 use crate::score;
 use touchstone_check::Verdict;
@@ -46,23 +47,21 @@ pub fn indicator(
         reason: None,
         evidence: Vec::new(),
         run: None,
+        fed_by: Vec::new(),
     };
-    let candidates: Vec<(usize, &RunInput)> = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| ind.kinds.is_empty() || ind.kinds.contains(&r.record.scenario.kind))
-        .collect();
-    if candidates.is_empty() {
-        out.reason =
-            Some(format!("no scenario of kind {} in this evaluation", ind.kinds.join(" or ")));
-        if let Some((t, m)) = fixed_thresholds(rubric, ind, profile) {
-            (out.target, out.minimum) = (Some(t), Some(m));
+    let candidates = match crate::feeds::candidates(ind, runs) {
+        Ok(c) => c,
+        Err(why) => {
+            out.reason = Some(why);
+            if let Some((t, m)) = fixed_thresholds(rubric, ind, profile) {
+                (out.target, out.minimum) = (Some(t), Some(m));
+            }
+            return out;
         }
-        return out;
-    }
-    let mut scoring = Scoring { rubric, ind, profile, scored: Vec::new(), reasons: Vec::new() };
-    let suite_level =
-        matches!(ind.metric.as_deref(), Some("derived.scale_p99_ratio" | "derived.wan_p99_delta"));
+    };
+    let mut scoring =
+        Scoring { rubric, ind, profile, scored: Vec::new(), reasons: Vec::new(), fed: Vec::new() };
+    let suite_level = ind.metric.as_deref().is_some_and(|m| SUITE_METRICS.contains(&m));
     if ind.conformance {
         scoring.conformance(&candidates);
     } else if suite_level {
@@ -70,7 +69,8 @@ pub fn indicator(
     } else {
         scoring.per_run(&candidates, gate_fails);
     }
-    let Scoring { scored, reasons, .. } = scoring;
+    let Scoring { scored, reasons, fed, .. } = scoring;
+    out.fed_by = fed;
     let worst = scored.into_iter().min_by(|a, b| a.score.total_cmp(&b.score));
     match worst {
         Some(s) => {
@@ -94,23 +94,37 @@ pub fn indicator(
     out
 }
 
-/// One indicator being scored: the candidate values found so far, and why others were not.
+/// One indicator being scored: the candidate values found so far, why others were not, and
+/// what each run that fed it gave.
 struct Scoring<'a> {
     rubric: &'a Rubric,
     ind: &'a Indicator,
     profile: &'a str,
     scored: Vec<Scored>,
     reasons: Vec<String>,
+    fed: Vec<Feed>,
 }
 
 impl Scoring<'_> {
     /// The share of the compliance cases tagged with the indicator that passed.
     fn conformance(&mut self, candidates: &[(usize, &RunInput)]) {
         let ind = self.ind;
+        for (_, r) in candidates {
+            let mine: Vec<_> =
+                r.conformance.iter().filter(|c| ind.counts_case(&c.indicator)).collect();
+            if !mine.is_empty() {
+                let ok = mine.iter().filter(|c| c.passed).count();
+                self.fed.push(Feed {
+                    run: r.label.clone(),
+                    display: format!("{ok}/{} cases", mine.len()),
+                    score: None,
+                });
+            }
+        }
         let cases: Vec<_> = candidates
             .iter()
             .flat_map(|(_, r)| r.conformance.iter())
-            .filter(|c| c.indicator == ind.id)
+            .filter(|c| ind.counts_case(&c.indicator))
             .collect();
         if cases.is_empty() {
             self.reasons.push(format!(
@@ -136,8 +150,16 @@ impl Scoring<'_> {
 
     /// A value over several runs of the suite together.
     fn suite(&mut self, candidates: &[(usize, &RunInput)]) {
-        match suite_value(self.ind.metric.as_deref().unwrap_or_default(), candidates) {
-            Ok((v, ev)) => self.push(None, v, vec![ev], None, None),
+        let runs: Vec<&RunInput> = candidates.iter().map(|(_, r)| *r).collect();
+        match compare_runs(self.ind.metric.as_deref().unwrap_or_default(), &runs) {
+            Ok(c) => {
+                self.fed.extend(c.runs.into_iter().map(|(run, display)| Feed {
+                    run,
+                    display,
+                    score: None,
+                }));
+                self.push(None, c.v, vec![c.evidence], None, None);
+            }
             Err(r) => self.reasons.push(r),
         }
     }
@@ -199,6 +221,13 @@ impl Scoring<'_> {
         };
         let reason = zero.or(cap);
         let score = if reason.is_some() { 0.0 } else { base };
+        if let Some(r) = run {
+            self.fed.push(Feed {
+                run: r.label.clone(),
+                display: display(v, ind.unit),
+                score: Some(score),
+            });
+        }
         self.scored.push(Scored {
             run: run.map(|r| r.label.clone()),
             v,
@@ -293,69 +322,5 @@ fn property_value(run: &RunInput, p: &str) -> Measure {
         },
         Some(x) => Measure::Not(x.reason.clone().unwrap_or_else(|| format!("{p} not evaluated"))),
         None => Measure::Not(format!("no verdict on {p}")),
-    }
-}
-
-fn p99(r: &RunInput) -> Option<u64> {
-    r.record
-        .metrics
-        .as_ref()
-        .filter(|m| m.measured.latency.count > 0)
-        .map(|m| m.measured.latency.p99_ns)
-}
-
-/// Suite-level values over payment runs.
-fn suite_value(metric: &str, runs: &[(usize, &RunInput)]) -> Result<(f64, String), String> {
-    let pay: Vec<&RunInput> = runs
-        .iter()
-        .map(|(_, r)| *r)
-        .filter(|r| r.record.scenario.kind == "payment" && p99(r).is_some())
-        .collect();
-    let n = |r: &RunInput| r.record.adapter.system.validators.len();
-    if metric == "derived.scale_p99_ratio" {
-        let four = pay.iter().find(|r| n(r) == 4);
-        let big = pay.iter().filter(|r| n(r) >= 16).min_by_key(|r| n(r));
-        return match (four, big) {
-            (Some(a), Some(b)) => {
-                let ratio = p99(b).unwrap_or(0) as f64 / p99(a).unwrap_or(1).max(1) as f64;
-                Ok((
-                    ratio,
-                    format!(
-                        "p99 {} at {} validators ({}) / p99 {} at 4 ({})",
-                        display(p99(b).unwrap_or(0) as f64, Unit::Duration),
-                        n(b),
-                        b.label,
-                        display(p99(a).unwrap_or(0) as f64, Unit::Duration),
-                        a.label
-                    ),
-                ))
-            }
-            _ => {
-                let have: Vec<String> = pay.iter().map(|r| n(r).to_string()).collect();
-                Err(format!(
-                    "needs payment runs at 4 and at ≥ 16 validators (have: {})",
-                    if have.is_empty() { "none".into() } else { have.join(", ") }
-                ))
-            }
-        };
-    }
-    let wan = |r: &RunInput| {
-        r.record.scenario.network.links.iter().any(|l| l.link.latency.mean() >= 100 * NS_PER_MS)
-    };
-    let w = pay.iter().find(|r| wan(r));
-    let base = w.and_then(|w| {
-        pay.iter().find(|r| {
-            !wan(r)
-                && r.record.scenario.network.links.is_empty()
-                && n(r) == n(w)
-                && r.record.adapter.system.protocol == w.record.adapter.system.protocol
-        })
-    });
-    match (w, base) {
-        (Some(w), Some(b)) => {
-            let d = p99(w).unwrap_or(0) as f64 / p99(b).unwrap_or(1).max(1) as f64 - 1.0;
-            Ok((d, format!("p99 {} with a WAN link override ({}) vs {} without ({})", display(p99(w).unwrap_or(0) as f64, Unit::Duration), w.label, display(p99(b).unwrap_or(0) as f64, Unit::Duration), b.label)))
-        }
-        _ => Err("needs two payment runs of one network, with and without a ≥ 100 ms one-way link override".into()),
     }
 }

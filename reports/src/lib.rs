@@ -45,6 +45,7 @@ mod disclose;
 pub mod display;
 pub mod error;
 pub mod evaluate;
+pub mod feeds;
 mod gate;
 pub mod html;
 mod indicator;

@@ -219,6 +219,22 @@ pub struct IndicatorResult {
     pub evidence: Vec<String>,
     /// The run that gave the value (in a suite: the worst-scoring run).
     pub run: Option<String>,
+    /// Every run that fed it, with what it gave (the worst counts); `suite` for values taken
+    /// over several runs together. Which runs may feed an indicator is the rubric's `kinds`,
+    /// `purposes` and `honest_traffic_only`.
+    #[serde(default)]
+    pub fed_by: Vec<Feed>,
+}
+
+/// One run's contribution to an indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    /// The run directory as given.
+    pub run: String,
+    /// What it measured there (`812 ms`, `12/12 cases`).
+    pub display: String,
+    /// Its score alone (0–1), where it has one of its own.
+    pub score: Option<f64>,
 }
 
 /// A checker finding with its evidence quoted.

@@ -5,6 +5,7 @@
 //!   B Performance 82%  C Fault tolerance 100%  F Operability and disclosure 95%  (D, E not evaluated)
 //! FAIL gate agreement: n0 decided B10a, n1 decided B10b at h10 (trace lines 812, 815)
 //! ```
+//! A suite also lists each indicator it left not evaluated, with the reason.
 
 use crate::model::{GateStatus, Report};
 use std::fmt::Write;
@@ -57,10 +58,39 @@ pub fn summary(r: &Report) -> String {
             i.reason.as_ref().map(|x| format!("; {x}")).unwrap_or_default()
         );
     }
+    if r.kind == "suite" {
+        not_evaluated(&mut out, r);
+    }
     if !r.verdict.passed {
         for run in &r.runs {
             let _ = writeln!(out, "  replay: {}", run.replay);
         }
     }
     out
+}
+
+/// A suite's indicators left not evaluated, each with why (a suite is meant to cover the rubric,
+/// so what it leaves out is worth a line each; a single run leaves out most and says so in its
+/// report).
+fn not_evaluated(out: &mut String, r: &Report) {
+    const MAX_REASON: usize = 160;
+    let gates = r
+        .gates
+        .iter()
+        .filter(|g| g.status == GateStatus::NotEvaluated)
+        .map(|g| (&g.id, &g.name, &g.reason));
+    let scored = r
+        .areas
+        .iter()
+        .flat_map(|a| &a.groups)
+        .flat_map(|g| &g.indicators)
+        .filter(|i| !i.evaluated)
+        .map(|i| (&i.id, &i.name, &i.reason));
+    for (id, name, reason) in gates.chain(scored) {
+        let mut why = reason.clone().unwrap_or_default();
+        if why.chars().count() > MAX_REASON {
+            why = why.chars().take(MAX_REASON).collect::<String>() + "…";
+        }
+        let _ = writeln!(out, "  not evaluated {id} {name}: {why}");
+    }
 }

@@ -18,6 +18,7 @@ pub const ANVIL_DEV_KEY: &str =
 struct RawConfig {
     managed: Option<bool>,
     endpoint: Option<String>,
+    endpoints: Option<Vec<toml::Value>>,
     anvil: Option<String>,
     block_time: Option<String>,
     block_gas_limit: Option<u64>,
@@ -43,6 +44,14 @@ struct RawConfig {
     send_workers: Option<usize>,
     queue_capacity: Option<usize>,
     max_in_flight: Option<usize>,
+    ws: Option<String>,
+    receipts: Option<String>,
+    verify_receipts: Option<usize>,
+    receipt_workers: Option<usize>,
+    receipt_timeout: Option<String>,
+    presign: Option<bool>,
+    presign_max: Option<usize>,
+    wake_granularity: Option<String>,
 }
 
 /// Where the node is.
@@ -50,8 +59,34 @@ struct RawConfig {
 pub enum NodeMode {
     /// The adapter starts anvil on 127.0.0.1 on a free port, owns it, and can fault it.
     Managed(ManagedNode),
-    /// An endpoint someone else runs: no faults.
-    External { endpoint: String },
+    /// Endpoints someone else runs (each one observed node of one network): no faults.
+    External { endpoints: Vec<Endpoint> },
+}
+
+/// One observed node: its id in the trace and its JSON-RPC URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+}
+
+/// How new heads are noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadsMode {
+    /// A WebSocket `newHeads` subscription on the endpoint's port when it offers one, else polling.
+    Auto,
+    /// `eth_blockNumber` every `poll_interval`.
+    Poll,
+}
+
+/// Where a transaction's status and fee come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptMode {
+    /// From the block, where the protocol fixes them (see the crate docs), with a sample of
+    /// receipts per block compared against it.
+    Verify,
+    /// A receipt for every transaction, fetched in parallel batches.
+    Every,
 }
 
 /// How to run a managed anvil.
@@ -107,6 +142,21 @@ pub struct Config {
     /// Transactions tracked at most (sent, outcome not yet reported); beyond, new ones wait in
     /// the queue.
     pub max_in_flight: usize,
+    pub heads: HeadsMode,
+    pub receipts: ReceiptMode,
+    /// Receipts read per block to check what was derived from it (`ReceiptMode::Verify`).
+    pub verify_receipts: usize,
+    /// Threads (each with its own connection) that fetch receipts.
+    pub receipt_workers: usize,
+    /// How long a receipt may take before the transaction's status is reported unknown.
+    pub receipt_timeout: Duration,
+    /// Sign the scenario's transactions before the clock starts.
+    pub presign: bool,
+    /// Transactions signed ahead at most (the memory budget; see the crate docs).
+    pub presign_max: usize,
+    /// The shortest sleep of the engine's thread between sends: sends due closer together go
+    /// out together, up to this late (their latency still counts from their intended time).
+    pub wake_granularity: Duration,
 }
 
 /// A configuration error: the file, the field, what is wrong.
@@ -177,22 +227,20 @@ impl Config {
                         .map_err(|e| err(field, e.to_string())),
                 }
             };
-        let managed = r.managed.unwrap_or(r.endpoint.is_none());
-        let node = match (managed, &r.endpoint) {
-            (true, Some(_)) => return Err(err("endpoint", "set either `managed = true` or `endpoint`, not both".into())),
-            (false, None) => return Err(err("endpoint", "missing: the node's JSON-RPC URL, e.g. \"http://127.0.0.1:8545\" (or set `managed = true`)".into())),
-            (false, Some(url)) => {
-                if !url.starts_with("http://") {
-                    return Err(err("endpoint", format!("{url:?}: only plain http:// endpoints are supported (no TLS, no websocket)")));
-                }
+        let endpoints = parse_endpoints(&r, &err)?;
+        let managed = r.managed.unwrap_or(endpoints.is_empty());
+        let node = match (managed, endpoints.is_empty()) {
+            (true, false) => return Err(err("endpoint", "set either `managed = true` or `endpoint`/`endpoints`, not both".into())),
+            (false, true) => return Err(err("endpoint", "missing: the node's JSON-RPC URL, e.g. \"http://127.0.0.1:8545\" (or set `managed = true`)".into())),
+            (false, false) => {
                 for f in [("block_time", r.block_time.is_some()), ("block_gas_limit", r.block_gas_limit.is_some()), ("anvil", r.anvil.is_some()), ("persist_state", r.persist_state.is_some()), ("anvil_args", r.anvil_args.is_some())] {
                     if f.1 {
                         return Err(err(f.0, "only applies to a managed anvil (`managed = true`)".into()));
                     }
                 }
-                NodeMode::External { endpoint: url.clone() }
+                NodeMode::External { endpoints }
             }
-            (true, None) => {
+            (true, true) => {
                 let block_time = match &r.block_time {
                     None => None,
                     Some(s) => {
@@ -282,6 +330,28 @@ impl Config {
         let queue_capacity = positive("queue_capacity", r.queue_capacity, 16_384)?;
         let max_in_flight = positive("max_in_flight", r.max_in_flight, 50_000)?;
         let asset = r.asset.clone().unwrap_or_else(|| "ETH".into());
+        let heads = match r.ws.as_deref().unwrap_or("auto") {
+            "auto" => HeadsMode::Auto,
+            "off" => HeadsMode::Poll,
+            other => {
+                return Err(err(
+                    "ws",
+                    format!(
+                    "{other:?}: \"auto\" (subscribe to newHeads where offered) or \"off\" (poll)"
+                ),
+                ))
+            }
+        };
+        let receipts = match r.receipts.as_deref().unwrap_or("verify") {
+            "verify" => ReceiptMode::Verify,
+            "every" => ReceiptMode::Every,
+            other => return Err(err("receipts", format!("{other:?}: \"verify\" (status and fee from the block, a sample of receipts checked) or \"every\""))),
+        };
+        if receipts == ReceiptMode::Verify && tx_gas_limit != 21_000 {
+            return Err(err("receipts", format!("\"verify\" needs tx_gas_limit = 21000 (then a transfer's gas used is fixed); with {tx_gas_limit} write receipts = \"every\"")));
+        }
+        let receipt_workers = positive("receipt_workers", r.receipt_workers, 2)?;
+        let presign_max = positive("presign_max", r.presign_max, 200_000)?;
         Ok(Config {
             source: file.into(),
             node,
@@ -301,12 +371,84 @@ impl Config {
             prepare_timeout: dur("prepare_timeout", &r.prepare_timeout, 120 * NS_PER_S)?,
             node_down_timeout: dur("node_down_timeout", &r.node_down_timeout, 10 * NS_PER_S)?,
             max_batch,
-            flush_interval: dur("flush_interval", &r.flush_interval, 2 * NS_PER_MS)?,
+            flush_interval: dur("flush_interval", &r.flush_interval, 10 * NS_PER_MS)?,
             send_workers,
             queue_capacity,
             max_in_flight,
+            heads,
+            receipts,
+            verify_receipts: r.verify_receipts.unwrap_or(4),
+            receipt_workers,
+            receipt_timeout: dur("receipt_timeout", &r.receipt_timeout, 30 * NS_PER_S)?,
+            presign: r.presign.unwrap_or(true),
+            presign_max,
+            wake_granularity: dur("wake_granularity", &r.wake_granularity, NS_PER_MS)?,
         })
     }
+}
+
+impl Config {
+    /// The observed nodes' ids, in endpoint order (`n0` for a managed anvil).
+    pub fn node_ids(&self) -> Vec<String> {
+        match &self.node {
+            NodeMode::Managed(_) => vec!["n0".into()],
+            NodeMode::External { endpoints } => endpoints.iter().map(|e| e.id.clone()).collect(),
+        }
+    }
+}
+
+/// `endpoint = URL` or `endpoints = [URL | {id, url}, ...]`; ids default to `n0`, `n1`, ….
+fn parse_endpoints(
+    r: &RawConfig,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Vec<Endpoint>, ConfigError> {
+    let mut out: Vec<Endpoint> = Vec::new();
+    match (&r.endpoint, &r.endpoints) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "endpoints",
+                "set `endpoint` (one node) or `endpoints` (several), not both".into(),
+            ))
+        }
+        (Some(url), None) => out.push(Endpoint { id: "n0".into(), url: url.clone() }),
+        (None, Some(list)) => {
+            for (i, v) in list.iter().enumerate() {
+                let (id, url) = match v {
+                    toml::Value::String(u) => (format!("n{i}"), u.clone()),
+                    toml::Value::Table(t) => {
+                        let get = |k: &str| t.get(k).and_then(|v| v.as_str()).map(String::from);
+                        match (get("id"), get("url")) {
+                            (Some(id), Some(url)) if t.len() == 2 => (id, url),
+                            _ => return Err(err("endpoints", format!("entry {i}: a URL string or {{ id = \"…\", url = \"http://…\" }}"))),
+                        }
+                    }
+                    _ => {
+                        return Err(err(
+                            "endpoints",
+                            format!(
+                                "entry {i}: a URL string or {{ id = \"…\", url = \"http://…\" }}"
+                            ),
+                        ))
+                    }
+                };
+                if out.iter().any(|e| e.id == id) {
+                    return Err(err("endpoints", format!("node id {id:?} appears twice")));
+                }
+                out.push(Endpoint { id, url });
+            }
+            if out.is_empty() {
+                return Err(err("endpoints", "empty: list at least one URL".into()));
+            }
+        }
+        (None, None) => {}
+    }
+    let field = if r.endpoints.is_some() { "endpoints" } else { "endpoint" };
+    for e in &out {
+        if !e.url.starts_with("http://") {
+            return Err(err(field, format!("{:?}: only plain http:// endpoints are supported (no TLS; the WebSocket for new heads is found on the same port)", e.url)));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -347,6 +489,40 @@ mod tests {
         assert_eq!(e.field, "send_workers");
         let e = Config::parse("managed = true\nqueue_capacity = 0\n", "z.toml").unwrap_err();
         assert_eq!(e.field, "queue_capacity");
+        let e = Config::parse("managed = true\nreceipts = \"some\"\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "receipts");
+        let e = Config::parse("managed = true\ntx_gas_limit = 30000\n", "z.toml").unwrap_err();
+        assert_eq!(e.field, "receipts", "{e}");
+    }
+
+    #[test]
+    fn several_endpoints_are_several_observed_nodes() {
+        let key = format!("funding_key = \"{ANVIL_DEV_KEY}\"\n");
+        let c = Config::parse(
+            &format!(
+                "endpoints = [\"http://a:1\", {{ id = \"geth\", url = \"http://b:2\" }}]\n{key}"
+            ),
+            "e.toml",
+        )
+        .unwrap();
+        assert_eq!(c.node_ids(), ["n0", "geth"]);
+        let NodeMode::External { endpoints } = &c.node else { panic!("external") };
+        assert_eq!(endpoints[1].url, "http://b:2");
+        let one = Config::parse(&format!("endpoint = \"http://a:1\"\n{key}"), "e.toml").unwrap();
+        assert_eq!(one.node_ids(), ["n0"]);
+        let e = Config::parse(
+            &format!(
+                "endpoints = [\"http://a:1\", {{ id = \"n0\", url = \"http://b:2\" }}]\n{key}"
+            ),
+            "e.toml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("twice"), "{e}");
+        let e = Config::parse(&format!("endpoints = [\"ws://a:1\"]\n{key}"), "e.toml").unwrap_err();
+        assert_eq!(e.field, "endpoints");
+        let e = Config::parse(&format!("endpoint = \"http://a\"\nendpoints = []\n{key}"), "e.toml")
+            .unwrap_err();
+        assert_eq!(e.field, "endpoints");
     }
 
     #[test]

@@ -37,7 +37,9 @@ impl AdapterFactory for EthereumFactory {
             None => Config::managed_default(),
         };
         let w = &scenario.workload;
-        Ok(Box::new(EthereumAdapter::connect(cfg, expected_txs(w), w.skew > 0.0)?))
+        let adapter = EthereumAdapter::connect(cfg, expected_txs(w), w.skew > 0.0)?
+            .with_workload(w, scenario.network.validators);
+        Ok(Box::new(adapter))
     }
 }
 

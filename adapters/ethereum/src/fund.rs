@@ -1,16 +1,21 @@
 //! Preparation: derive the run's accounts from its seed, fund each one from the funding key
-//! (its initial balance plus a reserve for fees), wait until the funding is mined, and record
-//! each account's balance and nonce as the starting point of the measured run.
+//! (its initial balance plus a reserve for fees), wait until the funding is mined, record each
+//! account's balance and nonce as the starting point of the measured run, sign the run's load
+//! ahead (`presign.rs`), and start observing every endpoint from its current head.
 
 use crate::adapter::EthereumAdapter;
+use crate::chain::ChainView;
+use crate::config::ReceiptMode;
 use crate::errors::{protocol_error, rpc_error};
 use crate::keys::{Address, Key};
 use crate::names::NAME;
-use crate::rpc::{hex_quantity, quantity, RpcError};
+use crate::presign::{PresignedLoad, SignSpec};
+use crate::rpc::{hex_quantity, quantity, RpcClient, RpcError};
 use crate::shared::lock;
 use crate::submit::SendAccount;
 use crate::tx::Transfer;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 use touchstone_core::adapter::{Adapter as _, AdapterError, Setup};
 
@@ -45,6 +50,7 @@ impl EthereumAdapter {
         let keys = Key::derive_all(setup.seed, n);
         self.addresses = keys.iter().map(|k| k.address).collect::<Vec<_>>().into();
         self.index = setup.accounts.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        self.names = setup.accounts.clone();
         let fee = self.fee_per_tx();
         let expected = self.expected_txs;
         let mut reserve_txs = self.cfg.gas_reserve_txs.unwrap_or(if self.skewed || n <= 1 {
@@ -103,14 +109,14 @@ impl EthereumAdapter {
                 t
             })
             .collect();
-        for chunk in transfers.chunks(self.cfg.max_batch) {
-            let calls: Vec<(&str, Value)> = chunk
-                .iter()
-                .map(|t| ("eth_sendRawTransaction", json!([t.sign(&funder).raw_hex()])))
-                .collect();
+        self.funding = transfers.iter().map(|t| (t.nonce, t.sign(&funder).raw_hex())).collect();
+        for (chunk, signed) in
+            transfers.chunks(self.cfg.max_batch).zip(self.funding.chunks(self.cfg.max_batch))
+        {
+            let hexes: Vec<&str> = signed.iter().map(|(_, h)| h.as_str()).collect();
             let res = self
                 .rpc
-                .batch(&calls)
+                .send_raw_batch(&hexes)
                 .map_err(|e| rpc_error("eth_sendRawTransaction (funding)", e))?;
             if let Some((t, Err(e))) = chunk.iter().zip(&res).find(|(_, r)| r.is_err()) {
                 return Err(rpc_error(
@@ -124,7 +130,7 @@ impl EthereumAdapter {
         // The measured run starts from a head whose state holds every funding (a node may
         // count a nonce as used a moment before the block that uses it can be read).
         let deadline = self.now() + self.cfg.prepare_timeout.as_nanos() as u64;
-        let (start, base) = loop {
+        let base = loop {
             let v = self
                 .rpc
                 .call("eth_blockNumber", json!([]))
@@ -138,7 +144,7 @@ impl EthereumAdapter {
                 &hex_quantity(start as u128),
             )?;
             match (0..n).find(|&i| base[i] < target[i]) {
-                None => break (start, base),
+                None => break base,
                 Some(i) if self.now() > deadline => {
                     return Err(AdapterError::Other {
                         adapter: NAME.into(),
@@ -151,24 +157,94 @@ impl EthereumAdapter {
                 Some(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         };
+        if self.cfg.receipts == ReceiptMode::Verify {
+            self.check_no_code(&setup.accounts)?;
+        }
+        let shards = self.cfg.send_workers.max(1);
+        let eps = self.nodes.len();
+        let keys: Arc<[Key]> = keys.into();
         let accounts = keys
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, key)| SendAccount { key, next_nonce: nonces[i] as u64, resync: false })
+            .map(|(i, key)| SendAccount {
+                key: key.clone(),
+                next_nonce: nonces[i] as u64,
+                resync: false,
+                ep: (i / shards) % eps,
+            })
             .collect();
         self.base_balance = base;
-        {
-            let mut sh = lock(&self.shared);
-            sh.fees_paid = vec![0; n];
-            sh.tracker.scanned = start;
-            sh.head = start;
+        self.presign(setup, keys, nonces.iter().map(|&n| n as u64).collect());
+        lock(&self.shared).fees_paid = vec![0; n];
+        self.start_senders(accounts)?;
+        Ok(())
+    }
+
+    /// Signs the run's transfers ahead, when the scenario's program is known and foreseeable.
+    fn presign(&mut self, setup: &Setup, keys: Arc<[Key]>, nonces: Vec<u64>) {
+        let Some((workload, validators)) = self.workload.clone().filter(|_| self.cfg.presign)
+        else {
+            return;
+        };
+        let spec = SignSpec {
+            workload,
+            validators,
+            seed: setup.seed,
+            asset: self.cfg.asset.clone(),
+            chain_id: self.chain_id,
+            fees: self.fees,
+            index: Arc::new(self.index.clone()),
+            keys,
+            addresses: self.addresses.clone(),
+            nonces,
+        };
+        self.presigned = PresignedLoad::prepare(spec, self.expected_txs, self.cfg.presign_max);
+    }
+
+    /// Each endpoint's chain, to be observed from its head now.
+    pub(crate) fn start_views(&self) -> Result<Vec<ChainView>, AdapterError> {
+        let mut views = Vec::with_capacity(self.urls.len());
+        for url in self.urls.iter() {
+            let rpc = RpcClient::new(url, self.cfg.connect_timeout, self.cfg.http_timeout);
+            let v = rpc
+                .call("eth_blockNumber", json!([]))
+                .map_err(|e| rpc_error("eth_blockNumber", e))?;
+            let height = quantity(&v)
+                .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
+                as u64;
+            let b = rpc
+                .call("eth_getBlockByNumber", json!([hex_quantity(height as u128), false]))
+                .map_err(|e| rpc_error("eth_getBlockByNumber", e))?;
+            let hash = b.get("hash").and_then(Value::as_str).map(String::from);
+            let mut v = ChainView::default();
+            v.start_at(height, hash);
+            views.push(v);
         }
-        self.start_workers(accounts)?;
+        Ok(views)
+    }
+
+    /// The status of a transfer is taken from its block only if its recipient runs no code:
+    /// the harness's accounts are fresh keys, and nobody else can give them code.
+    fn check_no_code(&self, names: &[String]) -> Result<(), AdapterError> {
+        for (chunk, who) in self.addresses.chunks(500).zip(names.chunks(500)) {
+            let calls: Vec<(&str, Value)> =
+                chunk.iter().map(|a| ("eth_getCode", json!([a.to_string(), "latest"]))).collect();
+            let res = self.rpc.batch(&calls).map_err(|e| rpc_error("eth_getCode", e))?;
+            for ((a, name), r) in chunk.iter().zip(who).zip(res) {
+                let code = r.map_err(|e| rpc_error("eth_getCode", RpcError::Node(e)))?;
+                if code.as_str().is_some_and(|c| c != "0x" && !c.is_empty()) {
+                    return Err(AdapterError::Other {
+                        adapter: NAME.into(),
+                        message: format!("account {name} ({a}) has code on this chain: a transfer to it may run it, so its status cannot be taken from the block (set receipts = \"every\")"),
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
     /// Waits until `who`'s mined nonce reaches `nonce` (all its transactions are in blocks).
-    fn wait_mined(&mut self, who: Address, nonce: u64) -> Result<(), AdapterError> {
+    pub(crate) fn wait_mined(&mut self, who: Address, nonce: u64) -> Result<(), AdapterError> {
         let deadline = self.now() + self.cfg.prepare_timeout.as_nanos() as u64;
         loop {
             let mined =

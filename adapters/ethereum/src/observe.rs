@@ -1,15 +1,18 @@
-//! Transactions in flight and the blocks that settle them.
+//! Transactions in flight on the primary node (`n0`), and the blocks that settle them.
 //!
 //! Every transaction the node accepted stays tracked until a block includes it: nothing is
 //! dropped on a timeout (the engine declares it `unknown`, and a later commit is still reported
 //! and recorded as late), nor on a node restart (the raw bytes are kept and sent again).
-//! A transaction included at height `h` is reported when the head reaches `h + confirmations`,
-//! at the time that head was first observed.
+//!
+//! Inclusion is read from the block's transaction list. A transaction's *status and fee* are
+//! settled either at once from the block (a plain transfer whose gas limit is its intrinsic
+//! 21,000 gas, see the crate docs) or by its receipt, fetched apart; a transaction included at
+//! height `h` is reported when it is settled and the head reaches `h + confirmations`, at the
+//! time that was observed. A receipt that does not come within `receipt_timeout` is reported
+//! as an `unknown` status (and a later receipt still as a late commit).
 
-use crate::keys::Address;
-use crate::tx::SignedTx;
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+use touchstone_core::time::Nanos;
 use touchstone_core::TxId;
 
 /// A transaction sent (or maybe sent) to the node.
@@ -19,51 +22,53 @@ pub struct InFlight {
     /// Harness account index of the sender.
     pub from: usize,
     pub nonce: u64,
-    pub tx: SignedTx,
+    /// The transaction hash, and its signed bytes as `0x` hex (to send again).
+    pub hash: [u8; 32],
+    pub hex: std::sync::Arc<str>,
     /// Height of the block that included it.
     pub included: Option<u64>,
-    /// Fee paid (gas used × effective gas price), from the receipt.
+    /// When its inclusion was read.
+    pub included_at: Nanos,
+    /// Status and fee known (from the block or the receipt).
+    pub settled: bool,
+    /// Fee paid (gas used × effective gas price).
     pub fee: u128,
     /// The receipt said the execution failed (value not moved, fee paid, nonce used).
     pub reverted: bool,
     /// Its outcome was reported already (it was committed, then a restart lost its block).
     pub reported: bool,
+    /// Its receipt did not come in time and `unknown` was reported (a later receipt is still
+    /// reported, as a late outcome).
+    pub status_timed_out: bool,
 }
 
-/// The fields of a receipt the adapter uses (everything else is skipped while parsing).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Receipt {
-    pub transaction_hash: String,
-    #[serde(default)]
-    pub status: Option<String>,
-    pub gas_used: String,
-    #[serde(default)]
-    pub effective_gas_price: Option<String>,
-    #[serde(default)]
-    pub from: Option<String>,
-}
-
-/// What one receipt did to a tracked transaction.
+/// What a receipt says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settled {
-    pub from: usize,
-    pub fee: u128,
+pub struct ReceiptFacts {
+    pub height: u64,
+    pub success: bool,
+    pub gas_used: u128,
+    pub effective_gas_price: u128,
 }
 
-/// The in-flight set, indexed by id and by hash, and the included-but-unconfirmed queue.
+/// A transaction whose outcome is due.
+#[derive(Debug, Clone)]
+pub enum Due {
+    /// Included, settled, confirmed.
+    Done(InFlight),
+    /// Included and confirmed, but its receipt did not come in time.
+    StatusTimedOut(TxId),
+}
+
+/// The in-flight set, indexed by id and by hash, and the included-but-unreported queue.
 #[derive(Debug, Default)]
 pub struct Tracker {
     pub pending: BTreeMap<TxId, InFlight>,
     by_hash: HashMap<[u8; 32], TxId>,
-    /// Included, waiting for confirmations: height → ids.
+    /// Included, waiting for confirmations or for their status: height → ids.
     awaiting: BTreeMap<u64, Vec<TxId>>,
     /// Reported committed, kept for a while in case a restart rolls the chain back.
     pub recent: BTreeMap<u64, Vec<InFlight>>,
-    /// Last block whose receipts were read.
-    pub scanned: u64,
-    /// Tracked transactions no block has included yet.
-    unincluded: usize,
 }
 
 /// How many heights of committed transactions are kept for a rollback.
@@ -71,22 +76,16 @@ const KEEP_RECENT: u64 = 256;
 
 impl Tracker {
     pub fn insert(&mut self, f: InFlight) {
-        self.unincluded += f.included.is_none() as usize;
-        self.by_hash.insert(f.tx.hash, f.id);
+        self.by_hash.insert(f.hash, f.id);
         self.pending.insert(f.id, f);
     }
 
     /// Forgets a transaction registered before it was sent, which the node then refused.
     pub fn remove(&mut self, id: TxId) -> Option<InFlight> {
         let f = self.pending.remove(&id)?;
-        self.by_hash.remove(&f.tx.hash);
-        match f.included {
-            None => self.unincluded -= 1,
-            Some(h) => {
-                if let Some(ids) = self.awaiting.get_mut(&h) {
-                    ids.retain(|&i| i != id);
-                }
-            }
+        self.by_hash.remove(&f.hash);
+        if let Some(ids) = f.included.and_then(|h| self.awaiting.get_mut(&h)) {
+            ids.retain(|&i| i != id);
         }
         Some(f)
     }
@@ -96,55 +95,75 @@ impl Tracker {
         self.pending.len()
     }
 
-    /// Whether some tracked transaction still waits for a block (else receipts need not be read).
-    pub fn waiting_for_blocks(&self) -> bool {
-        self.unincluded > 0
-    }
-
-    /// Applies one receipt of block `height`; returns the sender and fee if it is ours.
-    pub fn on_receipt(
+    /// Block `height` includes the transaction with `hash`, read at `at`. `derived` is its fee
+    /// when the block alone settles it; `None` leaves it to its receipt. Returns the id and
+    /// sender if it is a tracked transaction included for the first time.
+    pub fn on_included(
         &mut self,
         height: u64,
-        r: &Receipt,
-        addresses: &[Address],
-    ) -> Option<Settled> {
-        let hash: [u8; 32] =
-            hex::decode(r.transaction_hash.trim_start_matches("0x")).ok()?.try_into().ok()?;
-        let id = *self.by_hash.get(&hash)?;
+        hash: &[u8; 32],
+        at: Nanos,
+        derived: Option<u128>,
+    ) -> Option<(TxId, usize)> {
+        let id = *self.by_hash.get(hash)?;
         let f = self.pending.get_mut(&id)?;
         if f.included.is_some() {
             return None;
         }
-        if let Some(from) = r.from.as_deref().and_then(Address::parse) {
-            if addresses.get(f.from) != Some(&from) {
-                return None; // same hash, other sender: impossible unless the node lies
-            }
-        }
-        let q = |s: &str| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok();
-        let gas = q(&r.gas_used).unwrap_or(0);
-        let price = r.effective_gas_price.as_deref().and_then(q).unwrap_or(0);
-        f.fee = gas.saturating_mul(price);
-        f.reverted = r.status.as_deref() == Some("0x0");
         f.included = Some(height);
-        self.unincluded -= 1;
+        f.included_at = at;
+        if let Some(fee) = derived {
+            f.fee = fee;
+            f.settled = true;
+        }
         self.awaiting.entry(height).or_default().push(id);
-        Some(Settled { from: f.from, fee: f.fee })
+        Some((id, f.from))
     }
 
-    /// Removes and returns the transactions confirmed once the head is at `head`.
-    pub fn confirmed(&mut self, head: u64, confirmations: u64) -> Vec<InFlight> {
+    /// Applies the receipt of `id` (fetched because the block could not settle it). Returns the
+    /// sender and fee when it settled the transaction.
+    pub fn on_receipt(&mut self, id: TxId, r: &ReceiptFacts) -> Option<(usize, u128)> {
+        let f = self.pending.get_mut(&id)?;
+        if f.settled || f.included != Some(r.height) {
+            return None; // settled already, or read from a block a restart replaced
+        }
+        f.fee = r.gas_used.saturating_mul(r.effective_gas_price);
+        f.reverted = !r.success;
+        f.settled = true;
+        Some((f.from, f.fee))
+    }
+
+    /// Removes and returns what is due once the head is at `head`: settled transactions
+    /// `confirmations` deep, and (once) those whose receipt is older than `receipt_timeout` at
+    /// `now` (they stay tracked until their receipt comes).
+    pub fn due(&mut self, head: u64, confirmations: u64, now: Nanos, timeout: Nanos) -> Vec<Due> {
         let mut out = Vec::new();
-        while let Some((&h, _)) = self.awaiting.first_key_value() {
-            if h.saturating_add(confirmations) > head {
-                break;
-            }
-            let ids = self.awaiting.pop_first().map(|e| e.1).unwrap_or_default();
+        let deep: Vec<u64> = self
+            .awaiting
+            .range(..=head.saturating_sub(confirmations))
+            .map(|(&h, _)| h)
+            .filter(|&h| h.saturating_add(confirmations) <= head)
+            .collect();
+        for h in deep {
+            let ids = self.awaiting.remove(&h).unwrap_or_default();
+            let mut keep = Vec::new();
             for id in ids {
-                if let Some(f) = self.pending.remove(&id) {
-                    self.by_hash.remove(&f.tx.hash);
+                let Some(f) = self.pending.get_mut(&id) else { continue };
+                if f.settled {
+                    let f = self.pending.remove(&id).expect("present");
+                    self.by_hash.remove(&f.hash);
                     self.recent.entry(h).or_default().push(f.clone());
-                    out.push(f);
+                    out.push(Due::Done(f));
+                } else {
+                    if !f.status_timed_out && now.saturating_sub(f.included_at) > timeout {
+                        f.status_timed_out = true;
+                        out.push(Due::StatusTimedOut(id));
+                    }
+                    keep.push(id);
                 }
+            }
+            if !keep.is_empty() {
+                self.awaiting.insert(h, keep);
             }
         }
         while self.recent.len() as u64 > KEEP_RECENT {
@@ -153,19 +172,23 @@ impl Tracker {
         out
     }
 
-    /// The chain came back shorter (a restart lost the blocks after `head`): inclusions above it
-    /// are undone, and transactions already reported committed there are tracked again (marked
-    /// `reported`, so they are not reported twice). Returns the fees to give back to their
-    /// senders (charged again when re-included) and how many reported commits were lost.
+    /// The chain came back shorter or different (a restart lost the blocks after `head`):
+    /// inclusions above it are undone, and transactions already reported committed there are
+    /// tracked again (marked `reported`, so they are not reported twice). Returns the fees to
+    /// give back to their senders (charged again when re-included) and how many reported
+    /// commits were lost.
     pub fn roll_back_to(&mut self, head: u64) -> (Vec<(usize, u128)>, u64) {
         let mut refunds = Vec::new();
         for (_, ids) in self.awaiting.split_off(&(head + 1)) {
             for id in ids {
                 if let Some(f) = self.pending.get_mut(&id) {
-                    refunds.push((f.from, std::mem::take(&mut f.fee)));
+                    if f.settled {
+                        refunds.push((f.from, f.fee));
+                    }
+                    f.fee = 0;
                     f.included = None;
+                    f.settled = false;
                     f.reverted = false;
-                    self.unincluded += 1;
                 }
             }
         }
@@ -173,12 +196,12 @@ impl Tracker {
         for mut f in self.recent.split_off(&(head + 1)).into_values().flatten() {
             refunds.push((f.from, std::mem::take(&mut f.fee)));
             f.included = None;
+            f.settled = false;
             f.reverted = false;
             f.reported = true;
             lost += 1;
             self.insert(f);
         }
-        self.scanned = self.scanned.min(head);
         (refunds, lost)
     }
 
@@ -195,52 +218,80 @@ impl Tracker {
 mod tests {
     use super::*;
 
-    fn flight(id: u64, from: usize, nonce: u64) -> InFlight {
+    fn hash(id: u64) -> [u8; 32] {
         let mut hash = [0u8; 32];
         hash[..8].copy_from_slice(&id.to_be_bytes());
+        hash
+    }
+
+    fn flight(id: u64, from: usize, nonce: u64) -> InFlight {
         InFlight {
             id: TxId(id),
             from,
             nonce,
-            tx: SignedTx { raw: vec![1], hash },
+            hash: hash(id),
+            hex: "0x01".into(),
             included: None,
+            included_at: 0,
+            settled: false,
             fee: 0,
             reverted: false,
             reported: false,
+            status_timed_out: false,
         }
     }
 
-    fn receipt(id: u64, status: &str) -> Receipt {
-        let mut hash = [0u8; 32];
-        hash[..8].copy_from_slice(&id.to_be_bytes());
-        Receipt {
-            transaction_hash: format!("0x{}", hex::encode(hash)),
-            status: Some(status.into()),
-            gas_used: "0x5208".into(),
-            effective_gas_price: Some("0x2".into()),
-            from: None,
-        }
+    fn receipt(height: u64, success: bool) -> ReceiptFacts {
+        ReceiptFacts { height, success, gas_used: 21_000, effective_gas_price: 2 }
+    }
+
+    fn done_ids(d: &[Due]) -> Vec<u64> {
+        d.iter()
+            .filter_map(|d| match d {
+                Due::Done(f) => Some(f.id.0),
+                Due::StatusTimedOut(_) => None,
+            })
+            .collect()
     }
 
     #[test]
-    fn inclusion_is_reported_after_the_confirmation_depth() {
+    fn inclusion_settled_by_the_block_is_reported_after_the_confirmation_depth() {
         let mut t = Tracker::default();
         t.insert(flight(1, 0, 0));
         t.insert(flight(2, 1, 0));
-        assert_eq!(
-            t.on_receipt(10, &receipt(1, "0x1"), &[]),
-            Some(Settled { from: 0, fee: 42_000 })
-        );
-        assert_eq!(t.on_receipt(10, &receipt(1, "0x1"), &[]), None, "a receipt counts once");
-        assert_eq!(t.on_receipt(11, &receipt(9, "0x1"), &[]), None, "not ours");
-        assert!(t.confirmed(11, 2).is_empty());
-        let done = t.confirmed(12, 2);
-        assert_eq!(done.len(), 1);
-        assert_eq!(done[0].included, Some(10));
+        assert_eq!(t.on_included(10, &hash(1), 5, Some(42_000)), Some((TxId(1), 0)));
+        assert_eq!(t.on_included(10, &hash(1), 5, Some(42_000)), None, "a block counts once");
+        assert_eq!(t.on_included(11, &hash(9), 5, Some(1)), None, "not ours");
+        assert!(t.due(11, 2, 6, 1_000).is_empty());
+        let done = t.due(12, 2, 6, 1_000);
+        assert_eq!(done_ids(&done), vec![1]);
+        let Due::Done(f) = &done[0] else { panic!() };
+        assert_eq!((f.included, f.fee), (Some(10), 42_000));
         assert_eq!(t.pending.len(), 1);
-        assert!(t.waiting_for_blocks(), "tx 2 waits");
-        t.on_receipt(13, &receipt(2, "0x1"), &[]);
-        assert!(!t.waiting_for_blocks());
+        assert_eq!(t.unincluded().len(), 1, "tx 2 waits");
+        t.on_included(13, &hash(2), 7, Some(1));
+        assert!(t.unincluded().is_empty());
+    }
+
+    #[test]
+    fn an_included_transaction_waits_for_its_receipt_and_a_late_receipt_is_a_status_timeout() {
+        let mut t = Tracker::default();
+        t.insert(flight(1, 0, 0));
+        t.insert(flight(2, 3, 0));
+        t.on_included(5, &hash(1), 100, None);
+        t.on_included(5, &hash(2), 100, None);
+        assert!(t.due(5, 0, 150, 1_000).is_empty(), "included, status not known yet");
+        assert_eq!(t.on_receipt(TxId(1), &receipt(5, true)), Some((0, 42_000)));
+        assert_eq!(t.on_receipt(TxId(1), &receipt(5, true)), None, "settled once");
+        assert_eq!(t.on_receipt(TxId(2), &receipt(6, true)), None, "from another block");
+        assert_eq!(done_ids(&t.due(5, 0, 200, 1_000)), vec![1]);
+        let late = t.due(5, 0, 2_000, 1_000);
+        assert!(matches!(late[..], [Due::StatusTimedOut(TxId(2))]), "{late:?}");
+        assert!(t.due(5, 0, 3_000, 1_000).is_empty(), "timed out once");
+        t.on_receipt(TxId(2), &receipt(5, false));
+        let d = t.due(5, 0, 3_000, 1_000);
+        let [Due::Done(f)] = &d[..] else { panic!("{d:?}") };
+        assert!(f.reverted && f.status_timed_out, "a reverted status, after the timeout");
     }
 
     #[test]
@@ -251,17 +302,9 @@ mod tests {
         assert_eq!(t.remove(TxId(1)).map(|f| f.nonce), Some(0));
         assert!(t.remove(TxId(1)).is_none());
         assert_eq!(t.tracked(), 1);
-        assert_eq!(t.on_receipt(3, &receipt(1, "0x1"), &[]), None, "its hash is no longer ours");
+        assert_eq!(t.on_included(3, &hash(1), 0, Some(1)), None, "its hash is no longer ours");
         t.remove(TxId(2));
-        assert!(!t.waiting_for_blocks());
-    }
-
-    #[test]
-    fn reverted_receipts_are_marked() {
-        let mut t = Tracker::default();
-        t.insert(flight(1, 0, 0));
-        t.on_receipt(5, &receipt(1, "0x0"), &[]);
-        assert!(t.confirmed(5, 0)[0].reverted);
+        assert!(t.unincluded().is_empty());
     }
 
     #[test]
@@ -270,17 +313,14 @@ mod tests {
         for i in 0..3 {
             t.insert(flight(i, i as usize, 0));
         }
-        t.on_receipt(5, &receipt(0, "0x1"), &[]);
-        t.on_receipt(7, &receipt(1, "0x1"), &[]);
-        t.scanned = 7;
-        assert_eq!(t.confirmed(7, 1).len(), 1, "height 5 confirmed, 7 waits");
-        t.on_receipt(6, &receipt(2, "0x1"), &[]);
+        t.on_included(5, &hash(0), 0, Some(42_000));
+        t.on_included(7, &hash(1), 0, Some(42_000));
+        assert_eq!(t.due(7, 1, 0, 1).len(), 1, "height 5 confirmed, 7 waits");
+        t.on_included(6, &hash(2), 0, Some(42_000));
         let (refunds, lost) = t.roll_back_to(5);
         assert_eq!(refunds, vec![(2, 42_000), (1, 42_000)]);
         assert_eq!(lost, 0);
-        assert_eq!(t.scanned, 5);
         assert_eq!(t.unincluded().len(), 2);
-        assert!(t.waiting_for_blocks());
         let (refunds, lost) = t.roll_back_to(4);
         assert_eq!((refunds.len(), lost), (1, 1), "the committed tx at height 5 was lost");
         let again: Vec<_> = t.unincluded().iter().map(|f| (f.id.0, f.reported)).collect();

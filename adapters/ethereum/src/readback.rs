@@ -1,20 +1,21 @@
-//! Reading the chain back on the engine's thread: recovery after a node restart, and the
-//! balances (net of fees) and state root of [`crate::EthereumAdapter::snapshot`].
+//! Reading the chain back on the engine's thread: recovery after a node restart (the funding
+//! first, then every transaction not yet in a block), and the balances (net of fees) and state
+//! root of [`crate::EthereumAdapter::snapshot`].
 
 use crate::adapter::EthereumAdapter;
 use crate::errors::{protocol_error, rpc_error};
-use crate::names::NODE;
-use crate::poll::scan;
-use crate::rpc::{hash32, hex_quantity, quantity, RpcError};
+use crate::observer::observe;
+use crate::rpc::{quantity, RpcError};
 use crate::shared::{lock, NodeState};
 use crate::submit::{Control, Item};
 use serde_json::{json, Value};
 use touchstone_core::adapter::{AdapterError, StateSnapshot};
 
 impl EthereumAdapter {
-    /// After a restart: notice lost blocks, and have every unincluded transaction sent again
-    /// (same bytes, same hash: it cannot apply twice), in nonce order per sender, before any
-    /// newer one.
+    /// After a restart: notice lost blocks, send again the funding the restart lost (and wait
+    /// until it is mined: the accounts' transfers need it), then have every unincluded
+    /// transaction sent again (same bytes, same hash: it cannot apply twice), in nonce order per
+    /// sender, before any newer one.
     pub(crate) fn recover(&mut self) -> Result<(), AdapterError> {
         let v = self
             .rpc
@@ -23,14 +24,15 @@ impl EthereumAdapter {
         let head = quantity(&v)
             .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
             as u64;
+        self.resend_lost_funding()?;
         let again: Vec<Item> = {
             let mut sh = lock(&self.shared);
             sh.epoch += 1;
             sh.node = NodeState::Running;
-            sh.down_since = None;
+            sh.down_since.clear();
             sh.stats.restarts += 1;
-            if head < sh.tracker.scanned {
-                sh.roll_back(head);
+            if sh.views.first().is_some_and(|v| head < v.scanned) {
+                sh.roll_back(0, head);
             }
             sh.tracker
                 .unincluded()
@@ -51,7 +53,37 @@ impl EthereumAdapter {
         Ok(())
     }
 
-    /// Balances at the last fully read block, net of fees (see the crate docs), and its state root.
+    /// The funding transactions whose nonce the restarted chain has not used (a crash within a
+    /// state dump's interval of `prepare` loses them) are sent again, and waited for.
+    fn resend_lost_funding(&mut self) -> Result<(), AdapterError> {
+        let Some(last) = self.funding.last().map(|(n, _)| *n) else { return Ok(()) };
+        let funder = self.cfg.funding_key.address;
+        let mined = self.read_quantities("eth_getTransactionCount", &[funder], "latest")?[0] as u64;
+        let lost: Vec<&str> =
+            self.funding.iter().filter(|(n, _)| *n >= mined).map(|(_, h)| h.as_str()).collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        for chunk in lost.chunks(self.cfg.max_batch) {
+            // "already known" or "nonce too low" answers are fine: it is there already.
+            self.rpc
+                .send_raw_batch(chunk)
+                .map_err(|e| rpc_error("eth_sendRawTransaction (funding, after a restart)", e))?;
+        }
+        let n = lost.len() as u64;
+        {
+            let mut sh = lock(&self.shared);
+            sh.stats.funding_resent += n;
+            sh.note(
+                touchstone_core::Reason::Other,
+                "a restart lost funding transactions: sent again and mined before any transfer",
+            );
+        }
+        self.wait_mined(funder, last + 1)
+    }
+
+    /// Balances at the last decided block of `n0`, net of fees (see the crate docs), and its
+    /// state root.
     pub(crate) fn read_state(
         &mut self,
         names: &[String],
@@ -59,21 +91,33 @@ impl EthereumAdapter {
         if lock(&self.shared).node == NodeState::Crashed {
             return Ok(Vec::new());
         }
-        // Catch up on receipts (fees) without reporting; hold the scan lock so the poller does
-        // not move the block or the fees while the balances are read.
+        // Catch up (what it observes goes to the engine with the next drain); hold the scan
+        // lock so the observer does not move the block or the fees while the balances are read.
+        if let Some(w) = &self.workers {
+            observe(&w.ctx, 0, &self.rpc)?;
+        }
         let scan_lock = self.scan_lock.clone();
         let _scan = scan_lock.lock().unwrap_or_else(|e| e.into_inner());
-        scan(&self.rpc, &self.shared, &self.addresses, &self.clock, &self.cfg)?;
         let (h, fees_paid) = {
             let sh = lock(&self.shared);
-            (sh.tracker.scanned, sh.fees_paid.clone())
+            let h = sh.views.first().map_or(0, |v| v.last_decided(self.cfg.confirmations));
+            let mut fees = sh.fees_paid.clone();
+            // Fees of transactions in blocks read but not yet decided are not in the state at h.
+            for f in sh.tracker.pending.values() {
+                if f.settled && f.included.is_some_and(|i| i > h) {
+                    if let Some(x) = fees.get_mut(f.from) {
+                        *x -= f.fee.min(*x);
+                    }
+                }
+            }
+            (h, fees)
         };
-        let tag = hex_quantity(h as u128);
+        let tag = format!("{h:#x}");
         let block = self
             .rpc
             .call("eth_getBlockByNumber", json!([tag, false]))
             .map_err(|e| rpc_error("eth_getBlockByNumber", e))?;
-        let root = block.get("stateRoot").and_then(hash32).map(|r| format!("0x{}", hex::encode(r)));
+        let root = crate::chain::state_root(&block);
         let wanted: Vec<(String, usize)> =
             names.iter().filter_map(|n| self.index.get(n).map(|&i| (n.clone(), i))).collect();
         let mut balances = Vec::with_capacity(wanted.len());
@@ -96,7 +140,7 @@ impl EthereumAdapter {
             }
         }
         Ok(vec![StateSnapshot {
-            node: NODE.into(),
+            node: self.nodes[0].clone(),
             height: h,
             app_hash: root,
             supply: Vec::new(),

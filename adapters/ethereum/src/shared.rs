@@ -1,11 +1,12 @@
-//! State shared between the engine's thread and the adapter's worker threads (the senders and
-//! the block poller), and the messages between them.
+//! State shared between the engine's thread and the adapter's worker threads (the senders, one
+//! block observer per endpoint, the receipt fetchers), and the messages between them.
 //!
 //! One mutex guards everything the workers share: the in-flight set, fees paid, counters and
 //! node messages. It is held only to update memory, never across a JSON-RPC call. `epoch` counts
 //! crashes and restarts of the managed node: a worker that read the chain before one applies
 //! nothing it read.
 
+use crate::chain::{ChainView, Decision};
 use crate::config::Config;
 use crate::errors::rpc_error;
 use crate::keys::Address;
@@ -14,13 +15,13 @@ use crate::observe::Tracker;
 use crate::rpc::{RpcClient, RpcError};
 use crate::tx::Fees;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 use touchstone_core::adapter::{AdapterError, Outcome};
 use touchstone_core::time::{Clock, Nanos, WallClock};
-use touchstone_core::Reason;
+use touchstone_core::{Reason, TxId};
 
 /// Whether the node is up, as far as the adapter's own faults go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,21 @@ pub(crate) struct Stats {
     pub sent: u64,
     pub resent: u64,
     pub polls: u64,
+    /// Blocks read (all endpoints).
+    pub blocks: u64,
+    /// Receipts read, and how many of them only to check what the block said.
+    pub receipts: u64,
+    pub receipts_checked: u64,
+    /// Receipts that did not come within `receipt_timeout` (status reported unknown).
+    pub receipt_timeouts: u64,
+    /// Heads announced by a WebSocket subscription.
+    pub ws_heads: u64,
+    /// Transactions sent with bytes signed before the clock started, and signed while running.
+    pub presigned_sent: u64,
+    pub signed_live: u64,
     pub restarts: u64,
+    /// Funding transactions a restart lost and that were sent again.
+    pub funding_resent: u64,
     pub rolled_back_blocks: u64,
     pub lost_commits: u64,
     /// Largest batch sent.
@@ -52,13 +67,17 @@ pub(crate) struct Shared {
     pub node: NodeState,
     /// Incremented by every crash and restart of the managed node.
     pub epoch: u64,
+    /// The primary node's (`n0`) in-flight transactions.
     pub tracker: Tracker,
-    /// The last head read.
-    pub head: u64,
-    /// Fees paid by each account's transactions since the measured run started (receipts).
+    /// Every observed node's chain, in endpoint order (`views[0]` is `n0`).
+    pub views: Vec<ChainView>,
+    /// Every transaction the harness sent in this run, by hash (to name them in any node's
+    /// decisions, also after their outcome was reported).
+    pub ids: HashMap<[u8; 32], TxId>,
+    /// Fees paid by each account's transactions since the measured run started, on `n0`'s chain.
     pub fees_paid: Vec<u128>,
-    /// Since when the node has been unreachable (not counting a crash fault).
-    pub down_since: Option<Nanos>,
+    /// Since when each endpoint has been unreachable (not counting a crash fault).
+    pub down_since: BTreeMap<usize, Nanos>,
     /// Node messages by reason code (kept for the disclosure; the trace has only the code).
     pub messages: BTreeMap<String, u64>,
     pub stats: Stats,
@@ -70,9 +89,10 @@ impl Shared {
             node: NodeState::Running,
             epoch: 0,
             tracker: Tracker::default(),
-            head: 0,
+            views: Vec::new(),
+            ids: HashMap::new(),
             fees_paid: Vec::new(),
-            down_since: None,
+            down_since: BTreeMap::new(),
             messages: BTreeMap::new(),
             stats: Stats::default(),
         }
@@ -82,16 +102,22 @@ impl Shared {
         *self.messages.entry(format!("{reason}: {message}")).or_default() += 1;
     }
 
-    /// The chain came back shorter than what was read (a restart lost blocks after `head`).
-    pub fn roll_back(&mut self, head: u64) {
-        let before = self.tracker.scanned;
+    /// Node `ep`'s chain changed above `head` (a restart lost blocks, or a reorganisation):
+    /// what was read above is forgotten; on `n0`, inclusions there are undone.
+    pub fn roll_back(&mut self, ep: usize, head: u64) {
+        let Some(view) = self.views.get_mut(ep) else { return };
+        let before = view.scanned;
+        view.roll_back_to(head);
+        self.stats.rolled_back_blocks += before.saturating_sub(head);
+        if ep != 0 {
+            return;
+        }
         let (refunds, lost) = self.tracker.roll_back_to(head);
         for (from, fee) in refunds {
             if let Some(f) = self.fees_paid.get_mut(from) {
                 *f -= fee.min(*f);
             }
         }
-        self.stats.rolled_back_blocks += before.saturating_sub(head);
         self.stats.lost_commits += lost;
         if lost > 0 {
             self.note(
@@ -106,6 +132,10 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) enum Obs {
     Outcome(Outcome),
+    /// A block's worth of outcomes at once (one message, one wake-up of the engine's thread).
+    Outcomes(Vec<Outcome>),
+    /// A block `confirmations` deep on one observed node: its `cons.decide`, timed `at`.
+    Decide(Decision, Nanos),
     /// The worker cannot go on (the node is gone, answers garbage…): the run ends (exit 3).
     Fatal(AdapterError),
 }
@@ -121,7 +151,9 @@ pub(crate) fn lock(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 pub(crate) struct Ctx {
     pub cfg: Arc<Config>,
     pub clock: WallClock,
-    pub url: String,
+    /// The endpoints' URLs and node ids, in order (`n0` first).
+    pub urls: Arc<[String]>,
+    pub nodes: Arc<[String]>,
     pub chain_id: u64,
     pub fees: Fees,
     pub addresses: Arc<[Address]>,
@@ -131,6 +163,8 @@ pub(crate) struct Ctx {
     pub scan_lock: Arc<Mutex<()>>,
     pub stop: Arc<AtomicBool>,
     pub obs: Sender<Obs>,
+    /// The receipt fetchers' queue (set when the threads start).
+    pub receipts: Option<Sender<crate::receipts::ReceiptJob>>,
     /// Transactions accepted by `submit` whose batch has not been answered yet (nor refused
     /// unsent).
     pub unsent: Arc<AtomicUsize>,
@@ -141,8 +175,9 @@ impl Ctx {
         self.clock.now()
     }
 
-    pub fn rpc(&self) -> RpcClient {
-        RpcClient::new(&self.url, self.cfg.connect_timeout, self.cfg.http_timeout)
+    /// A connection to endpoint `ep`.
+    pub fn rpc(&self, ep: usize) -> RpcClient {
+        RpcClient::new(&self.urls[ep], self.cfg.connect_timeout, self.cfg.http_timeout)
     }
 
     pub fn stopping(&self) -> bool {
@@ -154,7 +189,7 @@ impl Ctx {
 /// than `node_down_timeout` (a crash fault does not count).
 pub(crate) fn node_down(
     shared: &Mutex<Shared>,
-    rpc: &RpcClient,
+    (ep, rpc): (usize, &RpcClient),
     cfg: &Config,
     now: Nanos,
     method: &str,
@@ -164,7 +199,7 @@ pub(crate) fn node_down(
         if sh.node == NodeState::Crashed {
             return Ok(());
         }
-        let since = *sh.down_since.get_or_insert(now);
+        let since = *sh.down_since.entry(ep).or_insert(now);
         if now.saturating_sub(since) <= cfg.node_down_timeout.as_nanos() as u64 {
             return Ok(());
         }

@@ -1,22 +1,18 @@
 //! Sending, on the adapter's sender threads. `submit` only queues a transfer in a bounded
-//! channel; a sender thread signs it and sends it as part of a JSON-RPC batch of
-//! `eth_sendRawTransaction`, at most one transaction per sender account in a batch (a node need
-//! not process a batch in order). Accounts are split between the sender threads (account `i` to
-//! thread `i % send_workers`), so each account's transactions go out in order, from one thread,
-//! one batch after the other. A transaction is signed with its account's next nonce when its
-//! batch is assembled, so a refused one leaves no nonce gap.
+//! channel; a sender thread sends it as part of a JSON-RPC batch of `eth_sendRawTransaction`
+//! (`send.rs`), at most one transaction per sender account in a batch (a node need not process a
+//! batch in order), to the account's endpoint. Accounts are split between the sender threads
+//! (account `i` to thread `i % send_workers`) and between the endpoints, so each account's
+//! transactions go out in order, from one thread, to one node, one batch after the other.
 //!
-//! Every transaction is registered in the shared in-flight set *before* its batch goes out, so
-//! the poller cannot read its receipt before knowing its hash (automine includes it before the
-//! batch is even answered); a refused one is then removed and reported as a rejection.
+//! A transaction goes out with the bytes signed before the clock started when they carry its
+//! account's next nonce, else it is signed then (so a refused one leaves no nonce gap: the
+//! account's later pre-signed transactions are signed again).
 
-use crate::errors::{reason_for, revert_reason, rpc_error};
+use crate::errors::rpc_error;
 use crate::keys::Key;
-use crate::names::NODE;
-use crate::observe::InFlight;
-use crate::rpc::{quantity, RpcClient, RpcError, TransportKind};
-use crate::shared::{lock, node_down, Ctx, NodeState, Obs, PanicGuard};
-use crate::tx::{SignedTx, Transfer};
+use crate::rpc::{quantity, RpcClient};
+use crate::shared::{lock, Ctx, NodeState, Obs, PanicGuard};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::Ordering;
@@ -33,12 +29,11 @@ pub(crate) enum Item {
         from: usize,
         to: usize,
         value: u128,
+        /// Signed before the clock started, for the nonce the account was expected to have.
+        pre: Option<Box<Presigned>>,
     },
     /// Already signed and tracked; sent again (after a timed-out batch, or a node restart).
-    Resend {
-        id: TxId,
-        from: usize,
-    },
+    Resend { id: TxId, from: usize },
 }
 
 impl Item {
@@ -49,6 +44,15 @@ impl Item {
     }
 }
 
+/// A transaction signed ahead (see `presign.rs`): its hash and its bytes as `0x` hex, ready
+/// for the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Presigned {
+    pub nonce: u64,
+    pub hash: [u8; 32],
+    pub hex: std::sync::Arc<str>,
+}
+
 /// A harness account, as its sender thread sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct SendAccount {
@@ -56,6 +60,8 @@ pub(crate) struct SendAccount {
     pub next_nonce: u64,
     /// Ask the node for the nonce before the next send (after a nonce error).
     pub resync: bool,
+    /// The endpoint its transactions go to.
+    pub ep: usize,
 }
 
 /// Orders for a sender thread besides transactions. Separate from the (bounded) transaction
@@ -66,7 +72,8 @@ pub(crate) enum Control {
     Recover(Vec<Item>),
 }
 
-/// One sender thread: its accounts (`i % shards == shard`), its queue, its connection.
+/// One sender thread: its accounts (`i % shards == shard`), its queue, a connection to each
+/// endpoint.
 #[derive(Debug)]
 pub(crate) struct SenderWorker {
     pub ctx: Ctx,
@@ -76,11 +83,12 @@ pub(crate) struct SenderWorker {
     pub txs: Receiver<Item>,
     pub control: Receiver<Control>,
     pub queue: VecDeque<Item>,
-    pub rpc: RpcClient,
+    /// One connection per endpoint.
+    pub rpcs: Vec<RpcClient>,
 }
 
 /// Outcome of one attempt to send a batch.
-enum Sent {
+pub(crate) enum Sent {
     /// Answered (each transaction accepted or refused), or nothing to send.
     Done,
     /// The node did not answer: back off before the next batch.
@@ -88,7 +96,18 @@ enum Sent {
 }
 
 impl SenderWorker {
-    fn account(&mut self, i: usize) -> &mut SendAccount {
+    pub fn new(
+        ctx: Ctx,
+        shards: usize,
+        accounts: Vec<SendAccount>,
+        txs: Receiver<Item>,
+        control: Receiver<Control>,
+    ) -> Self {
+        let rpcs = (0..ctx.urls.len()).map(|ep| ctx.rpc(ep)).collect();
+        SenderWorker { ctx, shards, accounts, txs, control, queue: VecDeque::new(), rpcs }
+    }
+
+    pub(crate) fn account(&mut self, i: usize) -> &mut SendAccount {
         &mut self.accounts[i / self.shards]
     }
 
@@ -118,37 +137,28 @@ impl SenderWorker {
         }
     }
 
-    /// Fills the queue. With an empty queue, waits (briefly) for the first transaction, then up
-    /// to `flush_interval` for more to batch with it; with a backlog, takes what is there without
+    /// Fills the queue. With an empty queue, waits (briefly) for the first transaction, then
+    /// `flush_interval` for more to batch with it; with a backlog, takes what is there without
     /// waiting. `None` when the adapter stops.
     fn receive(&mut self) -> Option<()> {
         let max_batch = self.ctx.cfg.max_batch;
-        let room = |q: &VecDeque<Item>| q.len() < 4 * max_batch;
         if self.queue.is_empty() && self.admit() {
             match self.txs.recv_timeout(Duration::from_millis(50)) {
                 Ok(i) => self.queue.push_back(i),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return None,
             }
-            let deadline = self.ctx.now() + self.ctx.cfg.flush_interval.as_nanos() as u64;
-            while !self.queue.is_empty() && self.queue.len() < max_batch {
-                let now = self.ctx.now();
-                if now >= deadline {
-                    break;
-                }
-                match self.txs.recv_timeout(Duration::from_nanos(deadline - now)) {
-                    Ok(i) => self.queue.push_back(i),
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => return None,
+            if !self.queue.is_empty() {
+                // Let a batch gather: one sleep, not one wake-up per transaction (each would
+                // cost the engine's thread a futex call and this one a context switch).
+                std::thread::sleep(self.ctx.cfg.flush_interval);
+                if !self.take_queued(max_batch) {
+                    return None;
                 }
             }
         } else if self.admit() {
-            while room(&self.queue) {
-                match self.txs.try_recv() {
-                    Ok(i) => self.queue.push_back(i),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => return None,
-                }
+            if !self.take_queued(4 * max_batch) {
+                return None;
             }
         } else if self.queue.is_empty() {
             // Backpressure with nothing to do: wait for commits to make room.
@@ -164,6 +174,18 @@ impl SenderWorker {
             }
         }
         Some(())
+    }
+
+    /// Takes what is queued, up to `up_to` in the queue; `false` when the adapter stopped.
+    fn take_queued(&mut self, up_to: usize) -> bool {
+        while self.queue.len() < up_to {
+            match self.txs.try_recv() {
+                Ok(i) => self.queue.push_back(i),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+        true
     }
 
     /// Whether new transactions may be taken: fewer than `max_in_flight` tracked. When not,
@@ -193,7 +215,7 @@ impl SenderWorker {
         }
     }
 
-    fn reject_all(&mut self, ids: &[TxId], reason: Reason, msg: &str) {
+    pub(crate) fn reject_all(&mut self, ids: &[TxId], reason: Reason, msg: &str) {
         if ids.is_empty() {
             return;
         }
@@ -209,199 +231,36 @@ impl SenderWorker {
         }
     }
 
-    fn outcome(&self, id: TxId, reason: Reason, at: u64) {
+    pub(crate) fn outcome(&self, id: TxId, reason: Reason, at: u64) {
         let _ = self.ctx.obs.send(Obs::Outcome(Outcome {
             tx: id,
             status: OutcomeStatus::Rejected { reason },
             at,
-            node: Some(NODE.into()),
+            node: None,
         }));
     }
 
-    /// Signs, registers and sends the next batch; handles the answers.
-    fn send_batch(&mut self) -> Result<Sent, AdapterError> {
-        let batch = self.take_batch();
-        self.resync_nonces(&batch)?;
-        // Sign outside the lock.
-        let mut signed: Vec<(Item, Option<(SignedTx, u64)>)> = Vec::with_capacity(batch.len());
-        for q in batch {
-            let tx = match q {
-                Item::Fresh { from, to, value, .. } => {
-                    let t = Transfer {
-                        chain_id: self.ctx.chain_id,
-                        nonce: self.account(from).next_nonce,
-                        to: self.ctx.addresses[to],
-                        value,
-                        fees: self.ctx.fees,
-                    };
-                    Some((t.sign(&self.account(from).key), t.nonce))
-                }
-                Item::Resend { .. } => None,
-            };
-            signed.push((q, tx));
-        }
-        // Register before sending (see the module docs); resends still not in a block.
-        let mut items: Vec<(Item, SignedTx, u64)> = Vec::with_capacity(signed.len());
-        {
-            let mut sh = lock(&self.ctx.shared);
-            for (q, tx) in signed {
-                match (q, tx) {
-                    (Item::Fresh { id, from, to, value }, Some((tx, nonce))) => {
-                        sh.tracker.insert(InFlight {
-                            id,
-                            from,
-                            nonce,
-                            tx: tx.clone(),
-                            included: None,
-                            fee: 0,
-                            reverted: false,
-                            reported: false,
-                        });
-                        items.push((Item::Fresh { id, from, to, value }, tx, nonce));
-                    }
-                    (q @ Item::Resend { id, .. }, _) => {
-                        if let Some(f) =
-                            sh.tracker.pending.get(&id).filter(|f| f.included.is_none())
-                        {
-                            let (tx, nonce) = (f.tx.clone(), f.nonce);
-                            items.push((q, tx, nonce));
-                        }
-                    }
-                    (Item::Fresh { .. }, None) => unreachable!("fresh transactions are signed"),
-                }
-            }
-            let tracked = sh.tracker.tracked();
-            let st = &mut sh.stats;
-            st.max_in_flight_seen = st.max_in_flight_seen.max(tracked);
-            if !items.is_empty() {
-                st.batches += 1;
-                st.max_batch_seen = st.max_batch_seen.max(items.len());
-            }
-        }
-        if items.is_empty() {
-            return Ok(Sent::Done);
-        }
-        let calls: Vec<(&str, Value)> = items
-            .iter()
-            .map(|(_, tx, _)| ("eth_sendRawTransaction", json!([tx.raw_hex()])))
-            .collect();
-        let result = self.rpc.batch(&calls);
-        let now = self.ctx.now();
-        let fresh = items.iter().filter(|(q, _, _)| matches!(q, Item::Fresh { .. })).count();
-        self.ctx.unsent.fetch_sub(fresh, Ordering::Relaxed);
-        match result {
-            Ok(results) => {
-                let mut refused = Vec::new();
-                {
-                    let mut sh = lock(&self.ctx.shared);
-                    sh.down_since = None;
-                    for ((q, _, nonce), r) in items.into_iter().zip(results) {
-                        match (q, r) {
-                            (Item::Fresh { from, .. }, Ok(_)) => {
-                                self.accounts[from / self.shards].next_nonce = nonce + 1;
-                                sh.stats.sent += 1;
-                            }
-                            (Item::Fresh { id, from, .. }, Err(e)) => {
-                                sh.tracker.remove(id);
-                                let reason = reason_for(&e.message);
-                                if reason == Reason::BadNonce {
-                                    self.accounts[from / self.shards].resync = true;
-                                }
-                                let msg = match revert_reason(&e.message, e.data.as_ref()) {
-                                    Some(r) => format!("reverted: {r}"),
-                                    None => e.message.clone(),
-                                };
-                                sh.note(reason, &msg);
-                                refused.push((id, reason));
-                            }
-                            (Item::Resend { .. }, Ok(_)) => sh.stats.resent += 1,
-                            (Item::Resend { .. }, Err(e)) => {
-                                // Already in the pool or already mined: fine; anything else is
-                                // noted, and the transaction stays tracked (it may still land).
-                                let reason = reason_for(&e.message);
-                                if !matches!(reason, Reason::DuplicateTx | Reason::BadNonce) {
-                                    sh.note(reason, &format!("on resend: {}", e.message));
-                                }
-                            }
-                        }
-                    }
-                }
-                for (id, reason) in refused {
-                    self.outcome(id, reason, now);
-                }
-                Ok(Sent::Done)
-            }
-            Err(RpcError::Transport { kind: TransportKind::Refused, .. }) => {
-                // Nothing listens: none of them reached the node.
-                let mut again = Vec::new();
-                let mut refused = Vec::new();
-                {
-                    let mut sh = lock(&self.ctx.shared);
-                    for (q, _, _) in items {
-                        match q {
-                            Item::Fresh { id, .. } => {
-                                sh.tracker.remove(id);
-                                refused.push(id);
-                            }
-                            r => again.push(r),
-                        }
-                    }
-                }
-                self.reject_all(&refused, Reason::Other, "node unreachable: not sent");
-                self.requeue_front(again);
-                node_down(
-                    &self.ctx.shared,
-                    &self.rpc,
-                    &self.ctx.cfg,
-                    now,
-                    "eth_sendRawTransaction",
-                )?;
-                Ok(Sent::Unreachable)
-            }
-            Err(RpcError::Transport { kind, .. }) => {
-                // No answer, or the connection broke mid-call: the node may have received them.
-                // They stay tracked and are sent again (same bytes: at most once).
-                let mut again = Vec::new();
-                for (q, _, nonce) in items {
-                    if let Item::Fresh { id, from, .. } = q {
-                        self.account(from).next_nonce = nonce + 1;
-                        again.push(Item::Resend { id, from });
-                    } else {
-                        again.push(q);
-                    }
-                }
-                let what = if kind == TransportKind::Timeout { "timed out" } else { "broke" };
-                lock(&self.ctx.shared).note(
-                    Reason::Timeout,
-                    &format!("eth_sendRawTransaction batch {what}: tracked, sent again"),
-                );
-                self.requeue_front(again);
-                node_down(
-                    &self.ctx.shared,
-                    &self.rpc,
-                    &self.ctx.cfg,
-                    now,
-                    "eth_sendRawTransaction",
-                )?;
-                Ok(Sent::Unreachable)
-            }
-            Err(e) => Err(rpc_error("eth_sendRawTransaction", e)),
-        }
-    }
-
-    fn requeue_front(&mut self, items: Vec<Item>) {
+    pub(crate) fn requeue_front(&mut self, items: Vec<Item>) {
         for q in items.into_iter().rev() {
             self.queue.push_front(q);
         }
     }
 
-    /// Takes the next batch: queue order, at most one per sender, at most `max_batch`.
-    fn take_batch(&mut self) -> Vec<Item> {
-        take_batch(&mut self.queue, self.ctx.cfg.max_batch)
+    /// Takes the next batch: queue order, at most one per sender, at most `max_batch`, all
+    /// for one endpoint (the first item's).
+    pub(crate) fn take_batch(&mut self) -> (usize, Vec<Item>) {
+        let ep = match self.queue.front() {
+            Some(q) => self.accounts[q.sender() / self.shards].ep,
+            None => return (0, Vec::new()),
+        };
+        let (shards, accounts) = (self.shards, &self.accounts);
+        let batch =
+            take_batch(&mut self.queue, self.ctx.cfg.max_batch, |s| accounts[s / shards].ep == ep);
+        (ep, batch)
     }
 
     /// Asks the node for the pending nonce of senders whose nonce was refused.
-    fn resync_nonces(&mut self, batch: &[Item]) -> Result<(), AdapterError> {
+    pub(crate) fn resync_nonces(&mut self, ep: usize, batch: &[Item]) -> Result<(), AdapterError> {
         let who: Vec<usize> = batch
             .iter()
             .filter(|q| matches!(q, Item::Fresh { .. }))
@@ -417,7 +276,8 @@ impl SenderWorker {
                 ("eth_getTransactionCount", json!([self.ctx.addresses[s].to_string(), "pending"]))
             })
             .collect();
-        let res = self.rpc.batch(&calls).map_err(|e| rpc_error("eth_getTransactionCount", e))?;
+        let res =
+            self.rpcs[ep].batch(&calls).map_err(|e| rpc_error("eth_getTransactionCount", e))?;
         for (s, r) in who.into_iter().zip(res) {
             if let Some(n) = r.ok().as_ref().and_then(quantity) {
                 let a = self.account(s);
@@ -429,14 +289,18 @@ impl SenderWorker {
     }
 }
 
-/// Takes from `queue`, in order, at most one item per sender and at most `max`; the rest stays
-/// in order.
-pub(crate) fn take_batch(queue: &mut VecDeque<Item>, max: usize) -> Vec<Item> {
+/// Takes from `queue`, in order, at most one item per sender and at most `max`, of the senders
+/// `fits` admits; the rest stays in order.
+pub(crate) fn take_batch(
+    queue: &mut VecDeque<Item>,
+    max: usize,
+    fits: impl Fn(usize) -> bool,
+) -> Vec<Item> {
     let mut senders = BTreeSet::new();
     let mut batch = Vec::new();
     let mut rest = VecDeque::new();
     while let Some(q) = queue.pop_front() {
-        if senders.insert(q.sender()) {
+        if fits(q.sender()) && senders.insert(q.sender()) {
             batch.push(q);
             if batch.len() == max {
                 break;
@@ -456,7 +320,8 @@ mod tests {
 
     #[test]
     fn a_batch_holds_one_transaction_per_sender_in_queue_order() {
-        let f = |id: u64, from: usize| Item::Fresh { id: TxId(id), from, to: 0, value: 1 };
+        let f =
+            |id: u64, from: usize| Item::Fresh { id: TxId(id), from, to: 0, value: 1, pre: None };
         let mut q: VecDeque<Item> =
             [f(1, 0), f(2, 0), f(3, 1), Item::Resend { id: TxId(4), from: 2 }, f(5, 1), f(6, 3)]
                 .into();
@@ -467,11 +332,11 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         };
-        let b = take_batch(&mut q, 3);
+        let b = take_batch(&mut q, 3, |_| true);
         assert_eq!(ids(&b), vec![1, 3, 4]);
         assert_eq!(ids(&Vec::from(q.clone())), vec![2, 5, 6], "the rest keeps its order");
-        let b = take_batch(&mut q, 10);
-        assert_eq!(ids(&b), vec![2, 5, 6]);
-        assert!(q.is_empty());
+        let b = take_batch(&mut q, 10, |s| s != 3);
+        assert_eq!(ids(&b), vec![2, 5], "only senders of the batch's endpoint");
+        assert_eq!(ids(&Vec::from(q.clone())), vec![6]);
     }
 }

@@ -9,7 +9,7 @@ use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::{FaultAction, FaultKind, NetworkSpec, Scenario};
 use touchstone_core::time::format_duration;
 use touchstone_core::trace::{QuorumRule, ValidatorInfo};
-use touchstone_core::{Nanos, Operation, Reason};
+use touchstone_core::{Nanos, Reason};
 
 /// The finality rule of the simulator, as shown in reports.
 pub const FINALITY: &str = "decided by every correct validator that is up and not paused (100%); \
@@ -46,6 +46,9 @@ impl SimAdapter {
         details.insert("block_size".into(), c.block_size.to_string());
         details.insert("block_interval".into(), format_duration(c.block_interval));
         details.insert("timeout".into(), format_duration(c.timeout));
+        // The trace's run.start declares both (the checker's vote rules and progress bound).
+        details.insert(touchstone_core::adapter::DETAIL_FAMILY.into(), spec.protocol.clone());
+        details.insert(touchstone_core::adapter::DETAIL_TIMEOUT_NS.into(), c.timeout.to_string());
         details.insert("msg_cost".into(), format_duration(c.msg_cost));
         details.insert("tx_cost".into(), format_duration(c.tx_cost));
         details.insert("clock".into(), "virtual".into());
@@ -171,10 +174,11 @@ impl Adapter for SimAdapter {
         Ok(())
     }
 
-    /// `can_transfer(from, to, amount)` against the committed state of the node the next
-    /// submission enters: the ledger's transfer rules in their order, without the nonce.
-    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        Ok(self.driver()?.precheck(op))
+    /// `can_transfer` of a transfer request against the committed state of the node it would
+    /// enter: the admission rules in their order, with its nonce and id (so a replay of a
+    /// committed payment is predicted `BAD_NONCE`, as it is then refused).
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        Ok(self.driver()?.precheck(tx))
     }
 }
 

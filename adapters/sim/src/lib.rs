@@ -50,8 +50,9 @@
 //! as a correct node decides a block that used up its nonce (`BAD_NONCE`: the loser of a double
 //! spend hears within one block), or once it expired unapplied (see [`ledger`]). Rejected
 //! transactions never appear in a decided block. [`SimAdapter`] answers the `can_transfer`
-//! pre-check ([`touchstone_core::Adapter::precheck`]) from the committed state of the node the
-//! next submission would enter.
+//! pre-check ([`touchstone_core::Adapter::precheck`]) of a transfer request with the admission
+//! rules, against the committed state of the node the request would enter — its nonce and id
+//! included, so a replay of a committed payment is predicted `BAD_NONCE`.
 //!
 //! ## Nonces and entry nodes
 //! A nonce is valid when it is above the sender's last applied one (gaps allowed: a rejected

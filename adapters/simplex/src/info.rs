@@ -6,7 +6,9 @@ use crate::finality::RULE;
 use crate::workers::Counters;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use touchstone_core::adapter::{Capabilities, FinalityRule, SystemInfo};
+use touchstone_core::adapter::{
+    Capabilities, FinalityRule, SystemInfo, DETAIL_FAMILY, DETAIL_TIMEOUT_NS,
+};
 use touchstone_core::ledger::OpKind;
 use touchstone_core::scenario::FaultKind;
 use touchstone_core::trace::{QuorumRule, ValidatorInfo};
@@ -53,6 +55,10 @@ pub(crate) fn system_info(a: &SimplexAdapter) -> SystemInfo {
         a.names.len()
     ));
     put("link", a.link.clone());
+    // The checker's Simplex vote rules (a finalize needs a notarize quorum, nullified views)
+    // and its progress bound.
+    put(DETAIL_FAMILY, "simplex".into());
+    put(DETAIL_TIMEOUT_NS, (a.params.leader_timeout_ms * 1_000_000).to_string());
     put("finality", RULE.into());
     put(
         "clock",

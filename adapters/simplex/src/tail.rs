@@ -110,7 +110,8 @@ pub struct Cert {
 pub struct Parsed {
     pub line: NodeLine,
     txs: Vec<TxId>,
-    signers: Vec<String>,
+    /// The certificate's signers; `None` for a decision written without its certificate.
+    signers: Option<Vec<String>>,
 }
 
 /// Why a node's line is not merged.
@@ -143,7 +144,7 @@ impl Parsed {
         for t in &line.txs {
             txs.push(TxId::parse(t).ok_or_else(|| Skip::Malformed(format!("tx id {t:?}")))?);
         }
-        let signers = line.cert.as_ref().map(|c| c.signers.clone()).unwrap_or_default();
+        let signers = line.cert.as_ref().map(|c| c.signers.clone());
         Ok(Parsed { line, txs, signers })
     }
 
@@ -175,7 +176,7 @@ impl Parsed {
     }
 
     /// The trace event, borrowing from this line.
-    pub fn event<'a>(&'a self, signers: &'a [&'a str], accused: &'a [&'a str]) -> TraceEvent<'a> {
+    pub fn event<'a>(&'a self, signers: Option<&'a [&'a str]>, accused: &'a [&'a str]) -> TraceEvent<'a> {
         let l = &self.line;
         let block = l.block.as_deref().unwrap_or("");
         match l.kind.as_str() {
@@ -215,17 +216,18 @@ impl Parsed {
         }
     }
 
-    /// The certificate's signers (empty when the decision has none).
-    pub fn signers(&self) -> &[String] {
-        &self.signers
+    /// The certificate's signers (`None` when the decision came without one).
+    pub fn signers(&self) -> Option<&[String]> {
+        self.signers.as_deref()
     }
 }
 
 /// Emits `p` through `emit` (which receives the borrowed event).
 pub fn with_event<R>(p: &Parsed, emit: impl FnOnce(&TraceEvent<'_>) -> R) -> R {
-    let signers: Vec<&str> = p.signers().iter().map(String::as_str).collect();
+    let signers: Option<Vec<&str>> =
+        p.signers().map(|s| s.iter().map(String::as_str).collect());
     let accused: Vec<&str> = p.line.accused.iter().map(String::as_str).collect();
-    emit(&p.event(&signers, &accused))
+    emit(&p.event(signers.as_deref(), &accused))
 }
 
 #[cfg(test)]

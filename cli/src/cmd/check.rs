@@ -1,9 +1,10 @@
 //! `touchstone check TRACE [--json] [--skip-bad-lines]`: consensus and ledger properties of any
-//! trace in the format of `shared/spec/trace-format.md`.
+//! trace in the format of `docs/trace-format.md`.
 
 use crate::exit::{CmdResult, Failure, FINDINGS, PASS};
 use clap::Args;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use touchstone_check::CheckOptions;
 use touchstone_core::time::parse_duration;
 
@@ -29,8 +30,13 @@ pub fn exec(a: CheckArgs) -> CmdResult {
         ),
         None => None,
     };
-    let opts =
-        CheckOptions { skip_bad_lines: a.skip_bad_lines, liveness_bound_ns, ..Default::default() };
+    let opts = CheckOptions {
+        skip_bad_lines: a.skip_bad_lines,
+        liveness_bound_ns,
+        replay_scenarios: runnable_scenarios(Path::new("scenarios")),
+        replay_adapters: crate::adapters::all().iter().map(|f| f.name().to_string()).collect(),
+        ..Default::default()
+    };
     let report = touchstone_check::check_path(&a.trace, &opts)
         .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
     if a.json {
@@ -41,5 +47,21 @@ pub fn exec(a: CheckArgs) -> CmdResult {
     } else {
         out!("{}", report.render_text());
     }
+    // A truncated trace is not passed either (`passed()` is false): exit 1, as for findings.
     Ok(if report.passed() { PASS } else { FINDINGS })
+}
+
+/// The scenarios this binary can run, by name (the scripts under `dir`, when there is one): a
+/// finding in a trace one of them produced carries the command that replays it; a trace from
+/// elsewhere gets none.
+fn runnable_scenarios(dir: &Path) -> BTreeMap<String, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| {
+            let (s, _) = touchstone_core::scenario::load(&p).ok()?;
+            Some((s.name, p.display().to_string()))
+        })
+        .collect()
 }

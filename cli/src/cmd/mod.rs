@@ -4,8 +4,11 @@
 // placeholder, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
+pub mod adapter_test;
 pub mod check;
+pub mod explore;
 pub mod list;
+pub mod netproxy;
 pub mod report;
 pub mod run;
 pub mod sign;

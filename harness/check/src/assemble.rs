@@ -3,17 +3,19 @@
 //! makes an evaluated property fail), names resolved, and notes on what was only partly checked.
 
 use crate::checker::Checker;
+use crate::consensus::{CERTIFIED, DECIDED, PROPOSED, VOTED};
 use crate::error::CheckError;
 use crate::findings::{publish, RawFinding};
 use crate::report::{
-    CheckReport, Equivocation, LivenessStats, PropertyResult, QuorumInfo, ValidatorInfo, Verdict,
+    CheckReport, Equivocation, LedgerInfo, LivenessStats, ProgressStats, PropertyResult,
+    QuorumInfo, TraceCompleteness, ValidatorInfo, Verdict,
 };
 use crate::verdicts::Judgement;
 use touchstone_spec::Property;
 
 impl Checker<'_> {
     /// The report, from each property's verdict, the Byzantine and total power of the worst
-    /// set, whether that is over budget, and the liveness statistics.
+    /// set, whether that is over budget, and the liveness and progress statistics.
     pub(crate) fn build(
         mut self,
         mut verdicts: Vec<Judgement>,
@@ -21,6 +23,7 @@ impl Checker<'_> {
         total: u128,
         over: bool,
         liveness: Option<LivenessStats>,
+        progress: Option<ProgressStats>,
     ) -> Result<CheckReport, CheckError> {
         let replay = self.replay();
         let (kept, counts) = self.kept_findings(&verdicts);
@@ -31,8 +34,13 @@ impl Checker<'_> {
             .filter(|f| verdicts[f.prop.index()].0 != Verdict::NotEvaluated)
             .map(|f| publish(f, |n| model.name(n), &replay))
             .collect();
+        let truncated = self.run_end_line.is_none();
+        let fails = properties.iter().any(|p| p.verdict == Verdict::Fail && !p.expected_to_fail);
         Ok(CheckReport {
             format_version: 1,
+            spec_version: "1.1".into(),
+            status: CheckReport::status_of(truncated, !fails).into(),
+            truncated,
             source: self.source.clone(),
             lines: self.line,
             events: self.events,
@@ -47,6 +55,9 @@ impl Checker<'_> {
             quorum: QuorumInfo { num: model.num, den: model.den },
             seed: self.seed.clone(),
             scenario: self.scenario.clone(),
+            adapter: self.adapter.clone(),
+            family: model.family_name.clone(),
+            view_based: model.view_based,
             byzantine: model
                 .byzantine_nodes()
                 .into_iter()
@@ -62,18 +73,52 @@ impl Checker<'_> {
             equivocations: self.equivocation_list(),
             replay,
             liveness,
+            progress,
+            trace_completeness: self.completeness(),
+            ledger: LedgerInfo {
+                unknown_opening_balances: self.ledger.unknown_accounts(),
+                known_opening_balances: (self.ledger.accounts.len() as u64)
+                    .saturating_sub(self.ledger.unknown_accounts()),
+            },
             heights_decided: self.stats.heights_decided,
             notes: self.notes(),
         })
     }
 
-    /// The command that replays the run: given in the options, or built from the trace's
-    /// scenario and seed.
+    /// The command that replays the run: given in the options, or built when the trace names
+    /// a scenario and an adapter Touchstone can run, and a seed (trace format 1.1, resolution
+    /// 12). A trace from elsewhere gets none.
     fn replay(&self) -> Option<String> {
-        self.opts.replay_command.clone().or_else(|| match (&self.scenario, &self.seed) {
-            (Some(s), Some(seed)) => Some(format!("touchstone run {s} --seed {seed}")),
-            _ => None,
-        })
+        if let Some(r) = &self.opts.replay_command {
+            return Some(r.clone());
+        }
+        let (scenario, adapter, seed) =
+            (self.scenario.as_ref()?, self.adapter.as_ref()?, self.seed.as_ref()?);
+        let script = self.opts.replay_scenarios.get(scenario)?;
+        if !self.opts.replay_adapters.contains(adapter) {
+            return None;
+        }
+        Some(format!("touchstone run {script} --adapter {adapter} --seed {seed}"))
+    }
+
+    /// Per node, what the trace shows of its consensus: exported (votes, proposals or
+    /// certified decisions), only observed (decisions without cert), or nothing.
+    fn completeness(&self) -> TraceCompleteness {
+        let mut validators: Vec<u32> =
+            self.model.valsets.values().flat_map(|vs| vs.members.iter().map(|m| m.0)).collect();
+        validators.sort_unstable();
+        validators.dedup();
+        let flags = |n: u32| self.node_flags.get(n as usize).copied().unwrap_or(0);
+        let mut c = TraceCompleteness { validators: validators.len() as u64, ..Default::default() };
+        for &f in &self.node_flags {
+            if f & (VOTED | PROPOSED | CERTIFIED) != 0 {
+                c.exported += 1;
+            } else if f & DECIDED != 0 {
+                c.observed += 1;
+            }
+        }
+        c.silent = validators.iter().filter(|&&n| flags(n) == 0).count() as u64;
+        c
     }
 
     /// The findings to publish, sorted, and the number per property (those over the cap
@@ -143,6 +188,31 @@ impl Checker<'_> {
         if self.stats.validity_unverifiable > 0 && self.stats.proposes == 0 {
             notes.push("no cons.propose in the trace: proposals were not checked".into());
         }
+        if !self.overflowed.is_empty() {
+            notes.push(format!(
+                "heights {:?}{} went over a per-height limit (distinct blocks or open votes): their consensus properties were not judged",
+                self.overflowed,
+                if self.stats.overflow_heights > self.overflowed.len() as u64 { " and more" } else { "" }
+            ));
+        }
+        if self.stats.dropped_events > 0 {
+            notes.push(format!(
+                "{} events were dropped by a memory limit (open heights, blocks per height, open votes)",
+                self.stats.dropped_events
+            ));
+        }
+        if self.stats.nullified_gaps > 0 {
+            notes.push(format!(
+                "{} gaps in a node's decided heights are views without a decision (view-based protocol): no chain finding",
+                self.stats.nullified_gaps
+            ));
+        }
+        let unknown = self.ledger.unknown_accounts();
+        if unknown > 0 {
+            notes.push(format!(
+                "{unknown} accounts moved before the trace gave their opening balance (no genesis, no snapshot yet): their balances were not judged until a snapshot listed them"
+            ));
+        }
         notes
     }
 }
@@ -184,8 +254,10 @@ fn about_correct_nodes(p: Property) -> bool {
         | Property::Chain
         | Property::Validity
         | Property::Quorum
+        | Property::VoteJustification
         | Property::StateAgreement
         | Property::Liveness
+        | Property::Progress
         | Property::Equivocation
         | Property::NoDoubleSpend
         | Property::Conservation

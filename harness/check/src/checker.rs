@@ -1,21 +1,27 @@
 //! The streaming checker's state, kept across lines (nothing is kept per line).
 //!
 //! Lines come in through `dispatch`; the handlers of their events live beside it (`consensus`,
-//! `ground`, `ledger_events`), a height leaving the window is judged in `finalize`, and the end
-//! of the trace in `verdicts`. Each of those extends [`Checker`]; none is imported here.
+//! `decision`, `ground`, `ledger_events`, with the vote rules in `justify` and equivocation per
+//! view in `views`), a height leaving the window is judged in `finalize`, and the end of the
+//! trace in `verdicts` and `reasons`. Each of those extends [`Checker`]; none is imported here.
+//! The fault timeline (`faults`), liveness, progress and the ledger keep their own state.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::CheckError;
 use crate::event::{Ctx, LineError};
+use crate::faults::Faults;
 use crate::findings::Findings;
 use crate::height::Heights;
-use crate::intern::{IdCache, Interner};
+use crate::intern::{FxMap, IdCache, Interner};
+use crate::justify::{Links, Lock};
 use crate::ledger::Ledger;
 use crate::liveness::Liveness;
 use crate::model::Model;
 use crate::options::CheckOptions;
+use crate::progress::Progress;
 use crate::report::BadLines;
+use crate::views::ViewEntry;
 
 /// An error while handling one line: the line is bad (skippable) or checking must stop.
 #[derive(Debug)]
@@ -52,6 +58,9 @@ pub(crate) struct NodeChain {
     pub(crate) count: u64,
     /// Gaps seen when a height was skipped: (first missing, last missing, line).
     pub(crate) gaps: Vec<(u64, u64, u64)>,
+    /// The last height decided (the highest so far) and the fingerprint of its block, for
+    /// view-based protocols whose heights may skip nullified views.
+    pub(crate) last: Option<(u64, u64)>,
 }
 
 /// Counters behind the "not evaluated" reasons and the notes.
@@ -72,6 +81,20 @@ pub(crate) struct Stats {
     pub(crate) late_events: u64,
     pub(crate) late_decides: u64,
     pub(crate) heights_decided: u64,
+    pub(crate) steps: u64,
+    /// Votes (and Raft decisions) judged by the family's rule, and ones that could not be.
+    pub(crate) votes_justified: u64,
+    pub(crate) votes_unjudged: u64,
+    /// Votes of the type the family's rule needs (prevotes for Tendermint...).
+    pub(crate) needed_votes: u64,
+    /// Decisions judged by `quorum` from a cert, from votes, or not at all.
+    pub(crate) quorum_by_cert: u64,
+    pub(crate) quorum_by_votes: u64,
+    /// Heights over a per-height limit, and events dropped by a limit.
+    pub(crate) overflow_heights: u64,
+    pub(crate) dropped_events: u64,
+    /// View-based: gaps in a node's decided heights bridged by a matching parent.
+    pub(crate) nullified_gaps: u64,
 }
 
 /// Fingerprints of reference blocks of heights that left the window.
@@ -96,6 +119,10 @@ pub(crate) struct Checker<'o> {
     pub(crate) protocol: String,
     pub(crate) seed: Option<String>,
     pub(crate) scenario: Option<String>,
+    pub(crate) adapter: Option<String>,
+    /// `t_ns` of the line being handled.
+    pub(crate) t_now: u64,
+    pub(crate) run_end_line: Option<u64>,
     pub(crate) run_validators: Vec<(String, u64)>,
     pub(crate) model: Model,
     pub(crate) vtypes: Interner,
@@ -112,10 +139,23 @@ pub(crate) struct Checker<'o> {
     pub(crate) node_chain: Vec<NodeChain>,
     pub(crate) ledger: Ledger,
     pub(crate) live: Liveness,
+    pub(crate) faults: Faults,
+    pub(crate) progress: Progress,
+    /// Per node: voted, proposed, decided, decided with a cert (trace completeness).
+    pub(crate) node_flags: Vec<u8>,
+    /// View-based protocols: the first proposal and vote of each kind per (node, view).
+    pub(crate) view_first: FxMap<(u32, u64, u8), ViewEntry>,
+    pub(crate) view_swept: u64,
+    /// HotStuff: proposed blocks, and each node's lock.
+    pub(crate) links: Links,
+    pub(crate) locks: Vec<Option<Lock>>,
+    /// The vote type the family's rule needs (counted to tell "lacks the votes").
+    pub(crate) needed_vt: Option<u8>,
+    /// Heights over a per-height limit (the first few), not judged.
+    pub(crate) overflowed: Vec<u64>,
     pub(crate) stats: Stats,
     pub(crate) unknown_kinds: BTreeMap<String, u64>,
     pub(crate) bad: BadLines,
-    pub(crate) genesis_seen: bool,
     pub(crate) first_disagreement: Option<u64>,
     /// Direct-mapped cache of node ids in front of `model.nodes`.
     pub(crate) node_cache: IdCache,
@@ -152,6 +192,9 @@ impl<'o> Checker<'o> {
             protocol: String::new(),
             seed: None,
             scenario: None,
+            adapter: None,
+            t_now: 0,
+            run_end_line: None,
             run_validators: Vec::new(),
             model: Model::default(),
             vtypes: Interner::default(),
@@ -168,10 +211,18 @@ impl<'o> Checker<'o> {
             node_chain: Vec::new(),
             ledger: Ledger::default(),
             live: Liveness::default(),
+            faults: Faults::default(),
+            progress: Progress::default(),
+            node_flags: Vec::new(),
+            view_first: FxMap::default(),
+            view_swept: 0,
+            links: Links::default(),
+            locks: Vec::new(),
+            needed_vt: None,
+            overflowed: Vec::new(),
             stats: Stats::default(),
             unknown_kinds: BTreeMap::new(),
             bad: BadLines::default(),
-            genesis_seen: false,
             first_disagreement: None,
             node_cache: IdCache::default(),
             scratch_cert: Vec::new(),

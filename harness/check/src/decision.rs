@@ -3,6 +3,7 @@
 //! window moved on (heights judged and dropped) when a correct node decides higher.
 
 use crate::checker::{Checker, EventResult, NodeChain};
+use crate::consensus::{CERTIFIED, DECIDED};
 use crate::event::{bad, members, req_u64, Fields};
 use crate::findings::RawFinding;
 use crate::json::Val;
@@ -119,13 +120,23 @@ impl Checker<'_> {
         t: u64,
     ) -> EventResult<()> {
         self.stats.decides += 1;
-        self.live.decide(n, h, t);
+        self.flag(n, if cert.is_some() { DECIDED | CERTIFIED } else { DECIDED });
+        let correct = self.model.is_correct(n);
+        self.live.decide(n, h, t, correct);
         let line = self.line;
+        if correct {
+            self.progress.decide(n, h, t, line);
+        }
         if h < self.pruned_below {
             self.late_decide(n, h, &String::from_utf8_lossy(d.block), line);
             return Ok(());
         }
-        let b = self.block_in(h, d.block)?;
+        let Some(b) = self.block_in(h, d.block) else {
+            if let Some(hs) = self.heights.get_mut(&h) {
+                hs.dropped_decision = true;
+            }
+            return Ok(());
+        };
         let hs = self.heights.get_mut(&h).expect("opened above");
         let mut first = true;
         for x in hs.decisions.iter().filter(|x| x.node == n) {
@@ -135,13 +146,14 @@ impl Checker<'_> {
             first = false;
         }
         if first {
-            self.contiguity(n, h, line);
+            self.contiguity(n, h, line, d);
         }
         let hs = self.heights.get_mut(&h).expect("opened above");
         hs.blocks[b as usize].txs.get_or_insert_with(|| tx_ids.into());
         hs.decide(n, b, r, line, cert, d.app_hash, d.parent);
         if first {
             self.check_parents(n, h);
+            self.justify_decision(n, h, r, b)?;
         }
         if self.model.is_correct(n) && self.watermark.is_none_or(|w| h > w) {
             self.watermark = Some(h);
@@ -150,11 +162,16 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn contiguity(&mut self, n: u32, h: u64, line: u64) {
+    /// A node's decided heights must be contiguous. In a view-based protocol whose heights
+    /// are views, a gap is a nullified view when the decision's parent is the node's previous
+    /// decided block (or, without parents, cannot be told from one): no finding.
+    fn contiguity(&mut self, n: u32, h: u64, line: u64, d: &Decision<'_>) {
         let i = n as usize;
         if self.node_chain.len() <= i {
             self.node_chain.resize(i + 1, NodeChain::default());
         }
+        let view_based = self.model.view_based;
+        let fp = || crate::height::fingerprint(&String::from_utf8_lossy(d.block));
         let nc = &mut self.node_chain[i];
         match nc.min {
             None => {
@@ -162,12 +179,28 @@ impl Checker<'_> {
                 nc.max = h;
             }
             Some(min) => {
-                if h > nc.max + 1 && nc.gaps.len() < 16 {
-                    nc.gaps.push((nc.max + 1, h - 1, line));
+                if h > nc.max + 1 {
+                    let bridged = view_based
+                        && match (d.parent, nc.last) {
+                            (Some(p), Some((lh, lb))) => {
+                                lh == nc.max
+                                    && crate::height::fingerprint(&String::from_utf8_lossy(p)) == lb
+                            }
+                            (None, _) => true,
+                            (Some(_), None) => false,
+                        };
+                    if bridged {
+                        self.stats.nullified_gaps += 1;
+                    } else if nc.gaps.len() < 16 {
+                        nc.gaps.push((nc.max + 1, h - 1, line));
+                    }
                 }
                 nc.max = nc.max.max(h);
                 nc.min = Some(min.min(h));
             }
+        }
+        if view_based && nc.last.is_none_or(|(lh, _)| h > lh) {
+            nc.last = Some((h, fp()));
         }
         nc.count += 1;
     }
@@ -240,6 +273,9 @@ impl Checker<'_> {
             self.finalize(h, hs);
         }
         self.pruned_below = self.pruned_below.max(cutoff);
+        if self.model.view_based {
+            self.sweep_views();
+        }
         // The next height to judge was written a window ago: bring its state into the cache
         // while the next lines are read (two levels of loads, each issued together).
         if let Some(next) = self.heights.get(&cutoff) {

@@ -131,7 +131,7 @@ impl Checker<'_> {
     /// A `cons.propose` read by the fast path.
     fn fast_propose(&mut self, p: crate::fast::Propose<'_>) -> EventResult<()> {
         self.envelope_of(false, "cons.propose", p.t, p.seq)?;
-        self.propose(p.node, p.height, p.round, p.block)?;
+        self.propose(p.node, p.height, p.round, p.block, p.parent, None)?;
         self.envelope_done(p.t, p.seq);
         Ok(())
     }
@@ -204,6 +204,7 @@ impl Checker<'_> {
                 }));
             }
         }
+        self.t_now = t;
         Ok(())
     }
 
@@ -226,6 +227,7 @@ impl Checker<'_> {
                 req_u64("height", f.height)?;
                 req_u64("round", f.round)?;
                 self.ctx.req_str("step", f.step)?;
+                self.stats.steps += 1;
                 Ok(())
             }
             "msg.send" => {
@@ -247,18 +249,34 @@ impl Checker<'_> {
                 self.ctx.req_str("reason", f.reason)?;
                 Ok(())
             }
-            "run.start" => self.on_run_start(f),
-            "node.role" => self.on_role(f),
-            "valset.change" => self.on_valset(f),
-            "run.end" => Ok(()),
+            "run.start" => self.on_run_start(f, t),
+            "node.role" => {
+                self.on_role(f)?;
+                self.connectivity();
+                Ok(())
+            }
+            "valset.change" => {
+                self.on_valset(f)?;
+                self.connectivity();
+                Ok(())
+            }
+            "run.end" => {
+                self.ctx.opt_str("reason", f.reason)?;
+                self.run_end_line.get_or_insert(self.line);
+                Ok(())
+            }
             "fault.start" => self.on_fault_start(f),
             "fault.stop" => {
                 let id = self.ctx.req_str("fault", f.fault)?;
-                self.live.fault_stop(&id, t, self.line);
+                self.faults.stop(&id);
+                self.live.open_window(t, self.line);
+                self.connectivity();
                 Ok(())
             }
             "net.heal" => {
-                self.live.heal(t, self.line);
+                self.faults.heal();
+                self.live.open_window(t, self.line);
+                self.connectivity();
                 Ok(())
             }
             "evidence.detect" => self.on_evidence(f),
@@ -278,25 +296,51 @@ impl Checker<'_> {
         }
     }
 
+    /// A `fault.start`: its targets are node ids, or groups of node ids (a partition). A flat
+    /// list of a partition is one group against everyone else.
     fn on_fault_start(&mut self, f: &crate::event::Fields<'_>) -> EventResult<()> {
         let id = self.ctx.req_str("fault", f.fault)?;
         let ftype = self.ctx.req_str("type", f.ftype)?;
         let Some(tv) = f.targets else { return bad("targets", "missing required field")? };
-        let mut names = Vec::new();
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        let mut flat: Vec<String> = Vec::new();
         for e in crate::event::elements(&self.ctx, "targets", tv)? {
             match e {
-                crate::json::Val::Arr(_) => names.extend(self.ctx.str_list("targets", e)?),
-                _ => names.push(self.ctx.req_str("targets", Some(e))?),
+                crate::json::Val::Arr(_) => groups.push(
+                    self.ctx.str_list("targets", e)?.into_iter().map(|s| s.into_owned()).collect(),
+                ),
+                _ => flat.push(self.ctx.req_str("targets", Some(e))?.into_owned()),
             }
         }
-        let mut targets = Vec::with_capacity(names.len());
-        for n in names {
-            targets.push(self.node(&n)?);
+        if !flat.is_empty() {
+            groups.push(flat);
         }
-        if self.live.active_faults() >= self.opts.limits.max_nodes {
+        let mut ids = Vec::with_capacity(groups.len());
+        for g in groups {
+            let mut v = Vec::with_capacity(g.len());
+            for n in g {
+                v.push(self.node(&n)?);
+            }
+            ids.push(v);
+        }
+        if ftype == "partition" && ids.len() == 1 {
+            // One listed group: cut off from the others.
+            let listed = ids[0].clone();
+            let rest = self.model.valset(0).members.iter().map(|m| m.0);
+            ids.push(rest.filter(|n| !listed.contains(n)).collect());
+        }
+        if self.faults.len() >= self.opts.limits.max_nodes {
             return Err(self.limit("number of active faults", self.opts.limits.max_nodes));
         }
-        self.live.fault_start(&id, &ftype, targets);
+        self.faults.start(&id, &ftype, ids);
+        self.connectivity();
         Ok(())
+    }
+
+    /// Tells the progress judge which validators are now up and connected in a quorum.
+    pub(crate) fn connectivity(&mut self) {
+        let top = self.watermark.unwrap_or(0);
+        let nodes = self.faults.connected_quorum(&self.model, top);
+        self.progress.connectivity(&nodes, self.t_now);
     }
 }

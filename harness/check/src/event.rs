@@ -108,6 +108,8 @@ impl<'a> Fields<'a> {
                     self.supply = Some(v)
                 } else if w == word(b"reason") {
                     self.reason = Some(v)
+                } else if w == word(b"family") {
+                    self.family = Some(v)
                 }
             }
             7 => {
@@ -115,6 +117,10 @@ impl<'a> Fields<'a> {
                     self.targets = Some(v)
                 } else if w == word(b"accused") {
                     self.accused = Some(v)
+                } else if w == word(b"adapter") {
+                    self.adapter = Some(v)
+                } else if w == word(b"justify") {
+                    self.justify = Some(v)
                 }
             }
             8 => {
@@ -128,7 +134,12 @@ impl<'a> Fields<'a> {
                     self.balances = Some(v)
                 }
             }
-            10 if key == "validators" => self.validators = Some(v),
+            10 => match key {
+                "validators" => self.validators = Some(v),
+                "view_based" => self.view_based = Some(v),
+                "timeout_ns" => self.timeout_ns = Some(v),
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -149,7 +160,8 @@ pub(crate) const fn word(b: &[u8]) -> u64 {
 slots!(
     kind, t_ns, node, seq, protocol, validators, quorum, seed, scenario, role, height, round,
     fault, ftype, targets, block, parent, txs, vtype, app_hash, cert, etype, accused, tx, client,
-    op, from, to, asset, amount, nonce, status, supply, balances, step, msg, mtype, reason, legs
+    op, from, to, asset, amount, nonce, status, supply, balances, step, msg, mtype, reason, legs,
+    family, adapter, justify, view_based, timeout_ns
 );
 
 /// Per-line context for field access.
@@ -290,17 +302,28 @@ pub(crate) fn as_u64(name: &str, v: Val<'_>) -> LRes<u64> {
     }
 }
 
-/// An integer (possibly negative) that fits in `i128`; strings of digits are accepted too.
-pub(crate) fn as_i128(name: &str, v: Val<'_>) -> LRes<i128> {
+/// An amount as read: an integer within range, or the text of an integer beyond the checker's
+/// numeric range (|x| >= 10^36): a value no ledger can hold, judged as a finding by the property
+/// it violates instead of stopping the check.
+pub(crate) type Amount = Result<i128, String>;
+
+/// An integer amount (strings of digits accepted); an integer beyond 10^36 in magnitude is
+/// `Ok(Err(text))`, anything that is not an integer is a bad line.
+pub(crate) fn as_amount(name: &str, v: Val<'_>) -> LRes<Amount> {
     let text = match v {
         Val::Num(n) => n,
         Val::Str { raw, escaped: false } => raw,
         other => return bad(name, format!("expected an integer, found {}", other.type_name())),
     };
     match parse_i128(text) {
-        Some(x) if x.unsigned_abs() < 10u128.pow(36) => Ok(x),
+        Some(x) if x.unsigned_abs() < 10u128.pow(36) => Ok(Ok(x)),
         _ => {
-            bad(name, format!("expected an integer below 10^36 in magnitude, found {}", clip(text)))
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
+                Ok(Err(clip(text)))
+            } else {
+                bad(name, format!("expected an integer, found {}", clip(text)))
+            }
         }
     }
 }

@@ -52,6 +52,7 @@ pub(crate) struct Propose<'a> {
     pub(crate) height: u64,
     pub(crate) round: u64,
     pub(crate) block: &'a [u8],
+    pub(crate) parent: Option<&'a [u8]>,
 }
 
 /// What the fast path recognised.
@@ -172,14 +173,12 @@ fn propose<'a>(c: &mut Cur<'a>) -> Option<Propose<'a>> {
     let round = c.uint()?;
     c.need(br#","block":""#)?;
     let block = c.string()?;
-    if c.lit(br#","parent":""#) {
-        c.string()?;
-    }
+    let parent = if c.lit(br#","parent":""#) { Some(c.string()?) } else { None };
     if c.lit(br#","txs":["#) {
         c.list()?;
     }
     c.end()?;
-    Some(Propose { t, seq, node, height, round, block })
+    Some(Propose { t, seq, node, height, round, block, parent })
 }
 
 /// Byte equality eight bytes at a time, inline (no call to `memcmp` for short texts).

@@ -3,7 +3,7 @@
 
 use crate::checker::Checker;
 use crate::findings::RawFinding;
-use crate::height::{fingerprint, Dec, HeightState, NIL};
+use crate::height::{fingerprint, Dec, HeightState, DECIDING, NIL};
 use crate::ledger::Unsubmitted;
 use touchstone_spec::Property;
 
@@ -14,6 +14,10 @@ impl Checker<'_> {
         correct.clear();
         correct.extend(hs.decisions.iter().filter(|d| self.model.is_correct(d.node)).copied());
         let reference = correct.first().map(|d| (d.block, d.node, d.line));
+        if hs.overflow {
+            self.finalize_overflowed(h, hs, reference, correct);
+            return;
+        }
         self.judge_agreement(h, &hs, &correct);
         // Decisions with the same cert, round and block as the previous one, which was
         // judged without a finding, are judged the same way: the power sums are not redone.
@@ -69,6 +73,34 @@ impl Checker<'_> {
                 self.ledger.apply_height(h, txs, node, line, &self.model, &mut self.findings, cap);
                 self.remember(h, fingerprint(hs.block_name(b)), node, line);
             }
+            None => self.ledger.check_snapshots(h, true, &self.model, &mut self.findings),
+        }
+        self.scratch_decs = correct;
+        self.heights.recycle(hs);
+    }
+
+    /// A height over a per-height limit: its consensus properties are not judged (the report
+    /// says so); the ledger applies its reference block when no decision was dropped.
+    fn finalize_overflowed(
+        &mut self,
+        h: u64,
+        hs: Box<HeightState>,
+        reference: Option<(u16, u32, u64)>,
+        correct: Vec<Dec>,
+    ) {
+        if self.overflowed.len() < 16 {
+            self.overflowed.push(h);
+        }
+        let cap = self.opts.limits.max_findings_per_property * 4;
+        match reference {
+            Some((b, node, line)) if !hs.dropped_decision => {
+                self.stats.heights_decided += 1;
+                let txs = hs.blocks[b as usize].txs.as_deref().unwrap_or(&[]);
+                self.ledger.apply_height(h, txs, node, line, &self.model, &mut self.findings, cap);
+                self.remember(h, fingerprint(hs.block_name(b)), node, line);
+            }
+            Some(_) => self.ledger.unreplayable(h),
+            None if hs.dropped_decision => self.ledger.unreplayable(h),
             None => self.ledger.check_snapshots(h, true, &self.model, &mut self.findings),
         }
         self.scratch_decs = correct;
@@ -150,12 +182,17 @@ impl Checker<'_> {
         self.scratch_firsts = firsts;
     }
 
+    /// A decision is justified by its cert alone when it carries one (distinct signers of the
+    /// set in force, with a quorum of power); without one, by votes of a deciding type for
+    /// its block at its height and round traced before it. Without cert or such votes at all
+    /// (an observed chain), `quorum` is not evaluated for it.
     fn judge_quorum(&mut self, h: u64, hs: &HeightState, d: &Dec) {
         self.stats.quorum_judged += 1;
         let vs = self.model.valset(h);
+        let q = || format!("{}/{}", self.model.num, self.model.den);
         let mut problems = Vec::new();
-        let mut cert_power = 0u128;
         if let Some(cert) = hs.cert(d) {
+            self.stats.quorum_by_cert += 1;
             // Certs are usually listed in id order already: no copy then.
             let copy;
             let sorted = if cert.windows(2).all(|w| w[0] < w[1]) {
@@ -168,6 +205,7 @@ impl Checker<'_> {
             };
             let mut repeated: Vec<String> = Vec::new();
             let mut outside: Vec<String> = Vec::new();
+            let mut power = 0u128;
             for (i, &s) in sorted.iter().enumerate() {
                 if i > 0 && sorted[i - 1] == s {
                     if !repeated.contains(&self.model.name(s)) {
@@ -176,7 +214,7 @@ impl Checker<'_> {
                     continue;
                 }
                 match vs.power(s) {
-                    Some(p) => cert_power += u128::from(p),
+                    Some(p) => power += u128::from(p),
                     None => outside.push(self.model.name(s)),
                 }
             }
@@ -187,30 +225,37 @@ impl Checker<'_> {
             if !repeated.is_empty() {
                 problems.push(format!("cert signers repeated: {}", repeated.join(",")));
             }
-        }
-        let mut vote_power = 0u128;
-        if d.block != NIL {
-            let extra = (0..self.vtypes.len()).map(|i| (i + crate::height::VTYPES.len()) as u8);
-            for vt in [1u8, 3, 4].into_iter().chain(extra) {
-                if let Some(t) = hs.tally(&(d.round, vt, d.block)) {
-                    let p: u128 =
-                        t.voters.iter().filter_map(|&v| vs.power(v)).map(u128::from).sum();
-                    vote_power = vote_power.max(p);
-                }
-            }
-        }
-        let justified = self.model.is_quorum(cert_power, vs.total)
-            || self.model.is_quorum(vote_power, vs.total);
-        if !justified {
-            if hs.cert(d).is_none() && !hs.has_tallies() {
-                self.stats.quorum_unverifiable += 1;
-            } else {
+            if !self.model.is_quorum(power, vs.total) {
                 problems.push(format!(
-                    "power {} of {} (cert {cert_power}, votes {vote_power}) is not more than {}/{}",
-                    cert_power.max(vote_power),
+                    "cert of power {power} of {} is not more than {}",
                     vs.total,
-                    self.model.num,
-                    self.model.den
+                    q()
+                ));
+            }
+        } else {
+            let tally = |vt: u8| hs.tally(&(d.round, vt, d.block)).map(|t| (vt, t));
+            if d.block == NIL || DECIDING.iter().all(|&vt| tally(vt).is_none()) {
+                self.stats.quorum_unverifiable += 1;
+                return;
+            }
+            if DECIDING.iter().filter_map(|&vt| tally(vt)).any(|(_, t)| t.quorum_before(d.line)) {
+                self.stats.quorum_by_votes += 1;
+            } else {
+                let (vt, t) = DECIDING
+                    .iter()
+                    .filter_map(|&vt| tally(vt))
+                    .max_by_key(|(_, t)| t.power)
+                    .expect("a tally, checked above");
+                let when = match t.quorum_line {
+                    Some(l) => format!("reach a quorum only on line {l}, after it"),
+                    None => {
+                        format!("have power {} of {}, not more than {}", t.power, vs.total, q())
+                    }
+                };
+                problems.push(format!(
+                    "no cert, and its {} votes (from line {}) {when}",
+                    self.vtype_name(vt),
+                    t.first_line
                 ));
             }
         }
@@ -295,59 +340,42 @@ impl Checker<'_> {
         self.scratch_keys = keys;
     }
 
+    /// `app_hash` is the state after the height (trace format 1.1, resolution 4): every
+    /// correct node's `cons.decide` and `state.snapshot` hash at one height must agree.
     fn judge_app_hashes(&mut self, h: u64, hs: &HeightState, correct: &[Dec]) {
-        let from_decide =
-            || correct.iter().filter_map(|d| hs.app_hash(d).map(|a| (d.node, a, d.line)));
-        let compared = &mut self.stats.app_hash_compared;
-        if let Some(f) = hash_finding(h, "cons.decide", from_decide, compared, &self.model) {
-            self.findings.add(f);
-        }
-        let from_snap: Vec<(u32, &str, u64)> = hs
-            .snapshot_hashes
+        let mut list: Vec<(u32, &str, u64, &str)> = correct
             .iter()
-            .filter(|s| self.model.is_correct(s.0))
-            .map(|s| (s.0, &*s.1, s.2))
+            .filter_map(|d| hs.app_hash(d).map(|a| (d.node, a, d.line, "cons.decide")))
             .collect();
-        let list = || from_snap.iter().copied();
-        let compared = &mut self.stats.app_hash_compared;
-        if let Some(f) = hash_finding(h, "state.snapshot", list, compared, &self.model) {
-            self.findings.add(f);
+        list.extend(
+            hs.snapshot_hashes
+                .iter()
+                .filter(|s| self.model.is_correct(s.0))
+                .map(|s| (s.0, &*s.1, s.2, "state.snapshot")),
+        );
+        let Some(&(n0, a0, l0, w0)) = list.first() else { return };
+        if list.len() >= 2 {
+            self.stats.app_hash_compared += 1;
         }
+        let diff: Vec<&(u32, &str, u64, &str)> = list.iter().filter(|x| x.1 != a0).collect();
+        let Some(&&(dn, da, _, dw)) = diff.first() else { return };
+        let mut nodes = vec![n0];
+        let mut lines = vec![l0];
+        for d in &diff {
+            nodes.push(d.0);
+            lines.push(d.2);
+        }
+        self.findings.add(RawFinding {
+            prop: Property::StateAgreement,
+            nodes,
+            height: Some(h),
+            round: None,
+            lines,
+            message: format!(
+                "app_hash differs: {} reports {da} ({dw}), {} reports {a0} ({w0})",
+                self.model.name(dn),
+                self.model.name(n0)
+            ),
+        });
     }
-}
-
-/// A `state_agreement` finding when the app hashes of `list` (node, hash, line) differ from
-/// the first one; counts a comparison when two nodes report.
-fn hash_finding<'a, I: Iterator<Item = (u32, &'a str, u64)>>(
-    h: u64,
-    what: &str,
-    list: impl Fn() -> I,
-    compared: &mut u64,
-    model: &crate::model::Model,
-) -> Option<RawFinding> {
-    let (n0, a0, l0) = list().next()?;
-    if list().any(|x| x.0 != n0) {
-        *compared += 1;
-    }
-    let mut diff = list().filter(|x| x.1 != a0).peekable();
-    let d0 = *diff.peek()?;
-    let mut nodes = vec![n0];
-    let mut lines = vec![l0];
-    for d in diff {
-        nodes.push(d.0);
-        lines.push(d.2);
-    }
-    Some(RawFinding {
-        prop: Property::StateAgreement,
-        nodes,
-        height: Some(h),
-        round: None,
-        lines,
-        message: format!(
-            "{what} app_hash differs: {} reports {}, {} reports {a0}",
-            model.name(d0.0),
-            d0.1,
-            model.name(n0)
-        ),
-    })
 }

@@ -1,9 +1,9 @@
 //! Run and ground-truth events: `run.start`, `node.role`, `valset.change`, `evidence.detect`.
 
 use crate::checker::{Checker, EventResult};
-use crate::event::{bad, members, req_u64, validators, Fields};
+use crate::event::{bad, members, opt_u64, req_u64, validators, Fields};
 use crate::json::Val;
-use crate::model::Valset;
+use crate::model::{Family, Valset};
 
 impl Checker<'_> {
     fn valset_from(&mut self, v: Option<Val<'_>>) -> EventResult<Valset> {
@@ -23,10 +23,13 @@ impl Checker<'_> {
         Ok(Valset::new(members))
     }
 
-    pub(crate) fn on_run_start(&mut self, f: &Fields<'_>) -> EventResult<()> {
+    pub(crate) fn on_run_start(&mut self, f: &Fields<'_>, t: u64) -> EventResult<()> {
         let protocol = self.ctx.req_str("protocol", f.protocol)?.into_owned();
-        let raft = protocol == "raft";
-        let (mut num, mut den) = if raft { (1, 2) } else { (2, 3) };
+        let family_name = self.ctx.opt_str("family", f.family)?.map(|s| s.into_owned());
+        let family = family_name.as_deref().map_or(Family::Unknown, Family::parse);
+        // A crash-fault protocol's quorum is a majority; a BFT protocol's, 2/3.
+        let crash_fault = protocol == "raft" || family == Family::Raft;
+        let (mut num, mut den) = if crash_fault { (1, 2) } else { (2, 3) };
         if let Some(q) = f.quorum.filter(|q| !matches!(q, Val::Null)) {
             let (mut n, mut d) = (None, None);
             for (k, v) in members(&self.ctx, "quorum", q)? {
@@ -54,17 +57,58 @@ impl Checker<'_> {
             }
         };
         let scenario = self.ctx.opt_str("scenario", f.scenario)?.map(|s| s.into_owned());
+        let adapter = self.ctx.opt_str("adapter", f.adapter)?.map(|s| s.into_owned());
+        let view_based = match f.view_based {
+            None | Some(Val::Null) => family.view_based(),
+            Some(Val::Bool(b)) => b,
+            Some(v) => {
+                return bad("view_based", format!("expected a boolean, found {}", v.type_name()))?
+            }
+        };
+        let timeout_ns = opt_u64("timeout_ns", f.timeout_ns)?.filter(|&t| t > 0);
         let vs = self.valset_from(f.validators)?;
         self.run_validators = vs.members.iter().map(|&(n, p)| (self.model.name(n), p)).collect();
         self.model.valsets.insert(0, vs);
         self.model.num = num;
         self.model.den = den;
-        self.model.raft = raft;
+        self.model.family = family;
+        self.model.family_name = family_name;
+        self.model.view_based = view_based;
+        self.model.timeout_ns = timeout_ns;
         self.protocol = protocol;
         self.seed = seed;
         self.scenario = scenario;
+        self.adapter = adapter;
         self.run_start_line = Some(self.line);
+        self.live.start(t);
+        self.needed_vt = match family {
+            Family::Tendermint => Some(crate::height::PREVOTE),
+            Family::Pbft => Some(crate::height::PREPARE),
+            Family::Simplex => Some(crate::height::NOTARIZE),
+            Family::Raft => Some(crate::height::VOTE),
+            Family::Hotstuff | Family::Unknown => None,
+        };
+        let validators: Vec<u32> = self.model.valset(0).members.iter().map(|m| m.0).collect();
+        let (bound, _) = self.progress_bound();
+        self.progress.start(t, &validators, bound);
+        self.t_now = t;
+        self.connectivity();
         Ok(())
+    }
+
+    /// The bound on a gap between new heights, and where it comes from.
+    pub(crate) fn progress_bound(&self) -> (u64, String) {
+        use crate::options::{DEFAULT_PROGRESS_BOUND_NS, PROGRESS_TIMEOUTS};
+        if let Some(b) = self.opts.progress_bound_ns {
+            return (b, "the checker's options".into());
+        }
+        match self.model.timeout_ns {
+            Some(t) => (
+                t.saturating_mul(PROGRESS_TIMEOUTS),
+                format!("{PROGRESS_TIMEOUTS} x run.start.timeout_ns ({t} ns)"),
+            ),
+            None => (DEFAULT_PROGRESS_BOUND_NS, "the default (no run.start.timeout_ns)".into()),
+        }
     }
 
     pub(crate) fn on_role(&mut self, f: &Fields<'_>) -> EventResult<()> {

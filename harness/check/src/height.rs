@@ -6,8 +6,31 @@ use crate::intern::FxMap;
 pub(crate) const NIL: u16 = u16::MAX;
 
 /// Vote types with a fixed index; others are interned after these.
-pub(crate) const VTYPES: &[&str] =
-    &["prevote", "precommit", "prepare", "commit", "vote", "request_vote"];
+pub(crate) const VTYPES: &[&str] = &[
+    "prevote",
+    "precommit",
+    "prepare",
+    "commit",
+    "vote",
+    "request_vote",
+    "finalize",
+    "notarize",
+    "nullify",
+];
+
+/// Indices in [`VTYPES`].
+pub(crate) const PREVOTE: u8 = 0;
+pub(crate) const PRECOMMIT: u8 = 1;
+pub(crate) const PREPARE: u8 = 2;
+pub(crate) const COMMIT: u8 = 3;
+pub(crate) const VOTE: u8 = 4;
+pub(crate) const FINALIZE: u8 = 6;
+pub(crate) const NOTARIZE: u8 = 7;
+
+/// The vote types that justify a decision (trace format 1.1, resolution 3): `precommit`,
+/// `commit`, `vote` (also a Raft append acknowledgement) and `finalize`. Others (`prevote`,
+/// `prepare`, `notarize`, `nullify`, `request_vote`, and types the format does not name) never do.
+pub(crate) const DECIDING: [u8; 4] = [PRECOMMIT, COMMIT, VOTE, FINALIZE];
 
 /// A block id seen at this height.
 #[derive(Debug)]
@@ -40,6 +63,18 @@ pub(crate) struct Dec {
 pub(crate) struct Tally {
     pub(crate) voters: Vec<u32>,
     pub(crate) first_line: u64,
+    /// Power of the voters in the set in force (as known when each vote was read).
+    pub(crate) power: u128,
+    /// The line of the vote with which the voters first reached a quorum.
+    pub(crate) quorum_line: Option<u64>,
+}
+
+impl Tally {
+    /// Whether the votes traced before `line` reach a quorum.
+    #[inline]
+    pub(crate) fn quorum_before(&self, line: u64) -> bool {
+        self.quorum_line.is_some_and(|q| q < line)
+    }
 }
 
 /// First vote of a node in a (round, vtype) slot.
@@ -77,6 +112,12 @@ pub(crate) struct HeightState {
     text: String,
     /// Range in `text` of the last app hash or parent stored (consecutive repeats share it).
     last_strs: [(usize, usize); 2],
+    /// A per-height limit was reached: events were dropped, and the height is not judged.
+    pub(crate) overflow: bool,
+    /// A decision was dropped (its block could not be kept).
+    pub(crate) dropped_decision: bool,
+    /// Tendermint locks, from each node's own precommits: (node, round, block, line).
+    pub(crate) locks: Vec<(u32, u64, u16, u64)>,
 }
 
 impl HeightState {
@@ -149,6 +190,8 @@ impl HeightState {
         self.tallies.clear();
         for t in &mut self.tally_store[..self.n_tallies] {
             t.voters.clear();
+            t.power = 0;
+            t.quorum_line = None;
         }
         self.n_tallies = 0;
         self.last_tally = None;
@@ -157,6 +200,9 @@ impl HeightState {
         self.certs.clear();
         self.text.clear();
         self.last_strs = [(0, 0); 2];
+        self.overflow = false;
+        self.dropped_decision = false;
+        self.locks.clear();
     }
 
     /// The tally of `k`.
@@ -189,11 +235,6 @@ impl HeightState {
     /// Keys of all tallies (in no particular order).
     pub(crate) fn tally_keys(&self) -> impl Iterator<Item = TallyKey> + '_ {
         self.tallies.keys().copied()
-    }
-
-    /// Whether any vote for a block was tallied.
-    pub(crate) fn has_tallies(&self) -> bool {
-        self.n_tallies > 0
     }
 
     /// Range of `s` in the text arena, reusing the last app hash or parent when equal.

@@ -16,7 +16,7 @@ pub(crate) enum Val<'a> {
     },
     /// The number's text, validated against the JSON grammar.
     Num(&'a str),
-    Bool,
+    Bool(bool),
     Null,
     /// The whole `[...]` text.
     Arr(&'a str),
@@ -30,7 +30,7 @@ impl Val<'_> {
         match self {
             Val::Str { .. } => "string",
             Val::Num(_) => "number",
-            Val::Bool => "boolean",
+            Val::Bool(_) => "boolean",
             Val::Null => "null",
             Val::Arr(_) => "array",
             Val::Obj(_) => "object",
@@ -174,8 +174,8 @@ impl<'a> Scanner<'a> {
                 Ok(Val::Str { raw, escaped })
             }
             Some(b'-' | b'0'..=b'9') => Ok(Val::Num(self.number()?)),
-            Some(b't') => self.literal(b"true", Val::Bool),
-            Some(b'f') => self.literal(b"false", Val::Bool),
+            Some(b't') => self.literal(b"true", Val::Bool(true)),
+            Some(b'f') => self.literal(b"false", Val::Bool(false)),
             Some(b'n') => self.literal(b"null", Val::Null),
             Some(b'[') => {
                 let start = self.pos;

@@ -1,8 +1,14 @@
 //! Ledger indexes and the streaming replay of the decided chain.
 //!
 //! Heights are applied in ascending order as they leave the consensus window (see
-//! `consensus.rs`), so the replay state is always "after the last finalized height" and each
-//! snapshot is checked when its height is finalized.
+//! `finalize.rs`), so the replay state is always "after the last finalized height" and each
+//! snapshot is checked when its height is finalized (`snapshots.rs`).
+//!
+//! Opening balances (trace format 1.1, resolution 1): a trace with genesis records starts at
+//! the chain's genesis, so every opening balance is known (zero unless a record funds it). A
+//! trace without them (taken mid-life) knows an (account, asset) balance only once a snapshot
+//! lists it; until then the replay keeps its *change* only, and the balance parts of
+//! `no_double_spend` and `conservation` are not evaluated for it. The nonce part always is.
 
 use std::collections::BTreeMap;
 
@@ -44,12 +50,16 @@ pub(crate) struct TxInfo {
     pub(crate) to: Option<u32>,
     pub(crate) asset: Option<u32>,
     pub(crate) amount: Option<i128>,
+    /// An amount (or a leg's) beyond the checker's numeric range, as written.
+    pub(crate) out_of_range: Option<Box<str>>,
     pub(crate) nonce: Option<u64>,
-    /// Legs of a batch (extension): (from, to, asset, amount), applied in order.
+    /// Legs of a batch: (from, to, asset, amount), applied in order.
     pub(crate) legs: Option<Box<[Leg]>>,
     /// First `committed` result: (line, height, node).
     pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
     pub(crate) rejected: Option<u64>,
+    /// A final result (committed, rejected or unknown) was read: no longer pending.
+    pub(crate) resolved: bool,
     /// Times the tx appears in the reference chain, and where it first did: (height, line).
     pub(crate) occurrences: u32,
     pub(crate) first_at: Option<(u64, u64)>,
@@ -58,7 +68,11 @@ pub(crate) struct TxInfo {
 /// One leg of a batch: (from, to, asset, amount).
 pub(crate) type Leg = (u32, u32, u32, i128);
 
-/// A `state.snapshot` waiting for its height to be finalized.
+/// A snapshot value beyond the checker's numeric range.
+pub(crate) const OUT_OF_RANGE: i128 = i128::MIN;
+
+/// A `state.snapshot` waiting for its height to be finalized. Values are
+/// [`OUT_OF_RANGE`] when the trace wrote a number beyond 10^36.
 #[derive(Debug)]
 pub(crate) struct Snap {
     pub(crate) node: u32,
@@ -83,11 +97,21 @@ pub(crate) struct Ledger {
     pub(crate) info: Vec<TxInfo>,
     pub(crate) accounts: Interner,
     pub(crate) assets: Interner,
-    balances: FxMap<(u32, u32), i128>,
-    nonzero_pairs: usize,
-    issued: Vec<i128>,
-    redeemed: Vec<i128>,
+    pub(crate) balances: FxMap<(u32, u32), i128>,
+    pub(crate) nonzero_pairs: usize,
+    pub(crate) issued: Vec<i128>,
+    pub(crate) redeemed: Vec<i128>,
     nonces: FxMap<(u32, u64), u32>,
+    /// A genesis record was read: every opening balance is known.
+    pub(crate) genesis: bool,
+    /// Balances known from a snapshot (trace without genesis), and balances whose replay was
+    /// broken by a value out of range (known again once a snapshot lists them).
+    pub(crate) calibrated: FxMap<(u32, u32), ()>,
+    pub(crate) broken: FxMap<(u32, u32), ()>,
+    /// Supply of an asset at the trace's start, when a snapshot told it (no genesis).
+    pub(crate) supply_offset: FxMap<u32, i128>,
+    /// Accounts that moved while their opening balance was unknown.
+    pub(crate) unknown_moved: Vec<bool>,
     pub(crate) snapshots: BTreeMap<u64, Vec<Snap>>,
     pub(crate) snapshot_entries: usize,
     pub(crate) submits: u64,
@@ -96,9 +120,16 @@ pub(crate) struct Ledger {
     pub(crate) applied: u64,
     /// Applied txs with ledger effect (transfer/issue/redeem with amounts).
     pub(crate) applied_with_effect: u64,
+    /// Nonces and debits of known balances checked (`no_double_spend` evaluated).
+    pub(crate) nonces_checked: u64,
+    pub(crate) debits_checked: u64,
     /// Applied transfer/issue/redeem txs whose details were missing: replay is uncertain.
     pub(crate) uncertain: u64,
+    /// Heights whose decided block could not be kept (over a per-height limit).
+    pub(crate) unreplayable: Vec<u64>,
     pub(crate) snapshots_checked: u64,
+    /// Snapshot values compared with the replay (not merely taken as opening balances).
+    pub(crate) values_compared: u64,
     pub(crate) snapshots_unchecked: u64,
     pub(crate) last_height: Option<u64>,
     pub(crate) phantom_unsubmitted: Vec<Unsubmitted>,
@@ -125,21 +156,80 @@ impl Ledger {
         Some(t)
     }
 
-    fn add(&mut self, acct: u32, asset: u32, delta: i128) -> i128 {
+    /// Whether the replayed balance of (`acct`, `asset`) is the real one.
+    pub(crate) fn known(&self, acct: u32, asset: u32) -> bool {
+        let k = (acct, asset);
+        (self.genesis || self.calibrated.contains_key(&k)) && !self.broken.contains_key(&k)
+    }
+
+    /// Adds `delta` to a balance; `Err` when the replay leaves the numeric range (the pair is
+    /// then no longer known).
+    fn add(&mut self, acct: u32, asset: u32, delta: i128) -> Result<i128, String> {
+        if !self.known(acct, asset) {
+            let i = acct as usize;
+            if self.unknown_moved.len() <= i {
+                self.unknown_moved.resize(i + 1, false);
+            }
+            self.unknown_moved[i] = true;
+        }
         let b = self.balances.entry((acct, asset)).or_insert(0);
         let was_zero = *b == 0;
-        *b += delta;
-        let now = *b;
+        let Some(now) = b.checked_add(delta) else {
+            self.broken.insert((acct, asset), ());
+            return Err(format!(
+                "balance of {} in {} overflows the replay",
+                self.accounts.name(acct),
+                self.assets.name(asset)
+            ));
+        };
+        *b = now;
         match (was_zero, now == 0) {
             (true, false) => self.nonzero_pairs += 1,
             (false, true) => self.nonzero_pairs -= 1,
             _ => {}
         }
-        now
+        Ok(now)
     }
 
-    fn balance(&self, acct: u32, asset: u32) -> i128 {
+    pub(crate) fn balance(&self, acct: u32, asset: u32) -> i128 {
         self.balances.get(&(acct, asset)).copied().unwrap_or(0)
+    }
+
+    /// Sets a balance to a value a snapshot gives (its opening balance becomes known).
+    pub(crate) fn set_balance(&mut self, acct: u32, asset: u32, v: i128) {
+        let b = self.balances.entry((acct, asset)).or_insert(0);
+        match (*b == 0, v == 0) {
+            (true, false) => self.nonzero_pairs += 1,
+            (false, true) => self.nonzero_pairs -= 1,
+            _ => {}
+        }
+        *b = v;
+        self.broken.remove(&(acct, asset));
+        self.calibrated.insert((acct, asset), ());
+    }
+
+    /// A debit of `amount` from a balance: the problem when it goes negative (judged only when
+    /// the balance is known).
+    fn debit(&mut self, from: u32, asset: u32, amount: i128, what: &str) -> Option<String> {
+        let known = self.known(from, asset);
+        match self.add(from, asset, -amount) {
+            Err(e) => Some(e),
+            Ok(now) if known => {
+                self.debits_checked += 1;
+                (now < 0).then(|| {
+                    format!(
+                        "balance of {} in {} goes negative ({now}) with {what}",
+                        self.accounts.name(from),
+                        self.assets.name(asset)
+                    )
+                })
+            }
+            Ok(_) => None,
+        }
+    }
+
+    fn credit(&mut self, to: u32, asset: u32, amount: i128) -> Option<String> {
+        self.add(to, asset, amount).err()
     }
 
     /// Applies one tx's balance effect; returns a description of a double spend, if any.
@@ -151,6 +241,7 @@ impl Ledger {
         }
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
+            self.nonces_checked += 1;
             if let Some(&prev) = self.nonces.get(&(from, nonce)) {
                 problem = Some(format!(
                     "nonce {nonce} of account {} spent twice (txs {} and {})",
@@ -161,6 +252,9 @@ impl Ledger {
             } else {
                 self.nonces.insert((from, nonce), t);
             }
+        }
+        if let Some(text) = &i.out_of_range {
+            return problem.or_else(|| Some(self.out_of_range(&i, t, text)));
         }
         if let Some(legs) = &i.legs {
             return problem.or_else(|| self.apply_legs(legs, t));
@@ -177,27 +271,39 @@ impl Ledger {
             return problem;
         };
         self.applied_with_effect += 1;
+        let mut found = Vec::new();
         if let Some(to) = i.to.filter(|_| i.op != Op::Redeem) {
-            self.add(to, asset, amount);
+            found.extend(self.credit(to, asset, amount));
         }
         if i.op == Op::Issue {
-            *grow(&mut self.issued, asset) += amount;
+            let s = grow(&mut self.issued, asset);
+            *s = s.saturating_add(amount);
         }
         if i.op == Op::Redeem {
-            *grow(&mut self.redeemed, asset) += amount;
+            let s = grow(&mut self.redeemed, asset);
+            *s = s.saturating_add(amount);
         }
         if let Some(from) = i.from.filter(|_| i.op != Op::Issue) {
-            let now = self.add(from, asset, -amount);
-            if now < 0 && problem.is_none() {
-                problem = Some(format!(
-                    "balance of {} in {} goes negative ({now}) with tx {}",
-                    self.accounts.name(from),
-                    self.assets.name(asset),
-                    self.txs.name(t)
-                ));
-            }
+            let what = format!("tx {}", self.txs.name(t));
+            found.extend(self.debit(from, asset, amount, &what));
         }
-        problem
+        problem.or(found.into_iter().next())
+    }
+
+    /// A decided tx whose amount no ledger can hold: its effect cannot be replayed, and the
+    /// balances it touches are no longer known (until a snapshot lists them).
+    fn out_of_range(&mut self, i: &TxInfo, t: u32, text: &str) -> String {
+        let pairs: Vec<(u32, u32)> = match &i.legs {
+            Some(legs) => legs.iter().flat_map(|l| [(l.0, l.2), (l.1, l.2)]).collect(),
+            None => [i.from, i.to].into_iter().flatten().zip(i.asset).collect(),
+        };
+        for p in pairs {
+            self.broken.insert(p, ());
+        }
+        format!(
+            "tx {} moves an amount out of range ({text}, beyond 10^36): no balance can hold it",
+            self.txs.name(t)
+        )
     }
 
     /// A batch: every leg moves its amount, in order (a decided batch applies as a whole).
@@ -206,16 +312,11 @@ impl Ledger {
         self.applied_with_effect += 1;
         let mut problem = None;
         for (k, &(from, to, asset, amount)) in legs.iter().enumerate() {
-            self.add(to, asset, amount);
-            let now = self.add(from, asset, -amount);
-            if now < 0 && problem.is_none() {
-                problem = Some(format!(
-                    "balance of {} in {} goes negative ({now}) with leg {} of batch {}",
-                    self.accounts.name(from),
-                    self.assets.name(asset),
-                    k + 1,
-                    self.txs.name(t)
-                ));
+            let credited = self.credit(to, asset, amount);
+            let what = format!("leg {} of batch {}", k + 1, self.txs.name(t));
+            let debited = self.debit(from, asset, amount, &what);
+            if problem.is_none() {
+                problem = credited.or(debited);
             }
         }
         problem
@@ -228,21 +329,24 @@ impl Ledger {
             return None;
         };
         self.applied_with_effect += 1;
-        self.add(to, asset, amount);
-        let now = self.add(from, asset, -amount);
-        (now < 0).then(|| {
-            format!(
-                "balance of {} in {} goes negative ({now}) with tx {}",
-                self.accounts.name(from),
-                self.assets.name(asset),
-                self.txs.name(t)
-            )
-        })
+        let credited = self.credit(to, asset, amount);
+        let what = format!("tx {}", self.txs.name(t));
+        credited.or(self.debit(from, asset, amount, &what))
     }
 
     /// A genesis commit (`tx.result` committed at height 0): applied at once.
     pub(crate) fn apply_genesis(&mut self, t: u32) {
+        self.genesis = true;
         let _ = self.apply(t);
+    }
+
+    /// A height whose decided block is not known (over a per-height limit): the replay after
+    /// it is uncertain.
+    pub(crate) fn unreplayable(&mut self, h: u64) {
+        self.uncertain += 1;
+        if self.unreplayable.len() < 16 {
+            self.unreplayable.push(h);
+        }
     }
 
     /// Applies the reference block of height `h` (decided first by correct `node` on `line`).
@@ -299,107 +403,8 @@ impl Ledger {
         self.check_snapshots(h, true, model, f);
     }
 
-    /// Checks pending snapshots at heights below `h` (or up to and including `h` if `inclusive`).
-    pub(crate) fn check_snapshots(
-        &mut self,
-        h: u64,
-        inclusive: bool,
-        model: &Model,
-        f: &mut Findings,
-    ) {
-        loop {
-            let Some((&sh, _)) = self.snapshots.first_key_value() else { return };
-            if sh > h || (sh == h && !inclusive) {
-                return;
-            }
-            let snaps = self.snapshots.pop_first().map(|e| e.1).unwrap_or_default();
-            for s in snaps {
-                self.snapshot_entries -= s.supply.len() + s.balances.len();
-                self.check_snapshot(sh, &s, model, f);
-            }
-        }
-    }
-
-    /// Drops snapshots no chain height will reach (end of trace).
-    pub(crate) fn drop_pending_snapshots(&mut self) {
-        for (_, v) in std::mem::take(&mut self.snapshots) {
-            self.snapshots_unchecked += v.len() as u64;
-        }
-        self.snapshot_entries = 0;
-    }
-
-    fn check_snapshot(&mut self, h: u64, s: &Snap, model: &Model, f: &mut Findings) {
-        if model.is_byzantine(s.node) {
-            return;
-        }
-        self.snapshots_checked += 1;
-        let mut problems = Vec::new();
-        let expected = |l: &Ledger, a: u32| {
-            l.issued.get(a as usize).copied().unwrap_or(0)
-                - l.redeemed.get(a as usize).copied().unwrap_or(0)
-        };
-        for &(asset, v) in &s.supply {
-            let e = expected(self, asset);
-            if v != e {
-                problems.push(format!(
-                    "supply of {} is {v}, issued - redeemed is {e}",
-                    self.assets.name(asset)
-                ));
-            }
-        }
-        let mut listed_nonzero = 0;
-        for &(acct, asset, v) in &s.balances {
-            let e = self.balance(acct, asset);
-            if e != 0 {
-                listed_nonzero += 1;
-            }
-            if v != e {
-                problems.push(format!(
-                    "balance of {} in {} is {v}, replay gives {e}",
-                    self.accounts.name(acct),
-                    self.assets.name(asset)
-                ));
-            }
-        }
-        if listed_nonzero == self.nonzero_pairs && !s.balances.is_empty() {
-            // Complete snapshot: balances must sum to supply, per asset.
-            let mut sums: BTreeMap<u32, i128> = BTreeMap::new();
-            for &(_, asset, v) in &s.balances {
-                *sums.entry(asset).or_insert(0) += v;
-            }
-            for &(asset, v) in &s.supply {
-                sums.entry(asset).or_insert(0);
-                let _ = v;
-            }
-            for (asset, sum) in sums {
-                let supply = s
-                    .supply
-                    .iter()
-                    .find(|x| x.0 == asset)
-                    .map_or_else(|| expected(self, asset), |x| x.1);
-                if sum != supply {
-                    problems.push(format!(
-                        "balances of {} sum to {sum}, supply is {supply}",
-                        self.assets.name(asset)
-                    ));
-                }
-            }
-        }
-        if !problems.is_empty() {
-            let more = problems.len().saturating_sub(3);
-            problems.truncate(3);
-            let mut msg = problems.join("; ");
-            if more > 0 {
-                msg.push_str(&format!("; and {more} more"));
-            }
-            f.add(RawFinding {
-                prop: Property::Conservation,
-                nodes: vec![s.node],
-                height: Some(h),
-                round: None,
-                lines: vec![s.line],
-                message: format!("snapshot disagrees with the replayed chain: {msg}"),
-            });
-        }
+    /// Accounts that moved while their opening balance was unknown.
+    pub(crate) fn unknown_accounts(&self) -> u64 {
+        self.unknown_moved.iter().filter(|&&u| u).count() as u64
     }
 }

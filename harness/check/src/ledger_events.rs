@@ -1,13 +1,27 @@
 //! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
 
 use crate::checker::{Checker, EventResult};
-use crate::event::{as_i128, bad, elements, members, opt_u64, req_u64, Fields};
+use crate::event::{as_amount, bad, elements, members, opt_u64, req_u64, Amount, Fields};
 use crate::json::Val;
-use crate::ledger::{Op, Snap};
+use crate::ledger::{Op, Snap, OUT_OF_RANGE};
 use std::borrow::Cow;
 
 /// A leg as read, before its accounts are interned: (from, to, asset, amount).
-type RawLeg<'v> = (Cow<'v, str>, Cow<'v, str>, Cow<'v, str>, i128);
+type RawLeg<'v> = (Cow<'v, str>, Cow<'v, str>, Cow<'v, str>, Amount);
+
+/// A non-negative amount, or the text of one beyond range.
+fn amount(name: &str, v: Val<'_>) -> EventResult<Amount> {
+    let a = as_amount(name, v)?;
+    if a.as_ref().is_ok_and(|&a| a < 0) {
+        return bad(name, "must not be negative")?;
+    }
+    Ok(a)
+}
+
+/// A snapshot value: [`OUT_OF_RANGE`] stands for a number beyond range.
+fn snapshot_value(name: &str, v: Val<'_>) -> EventResult<i128> {
+    Ok(as_amount(name, v)?.unwrap_or(OUT_OF_RANGE))
+}
 
 impl Checker<'_> {
     fn tx_index(&mut self, id: &str) -> EventResult<u32> {
@@ -36,13 +50,7 @@ impl Checker<'_> {
         let asset = self.ctx.opt_str("asset", f.asset)?;
         let amount = match f.amount {
             None | Some(Val::Null) => None,
-            Some(v) => {
-                let a = as_i128("amount", v)?;
-                if a < 0 {
-                    return bad("amount", "must not be negative")?;
-                }
-                Some(a)
-            }
+            Some(v) => Some(amount("amount", v)?),
         };
         let nonce = self.nonce(f.nonce)?;
         let legs_raw = match f.legs.filter(|v| !matches!(v, Val::Null)) {
@@ -53,12 +61,20 @@ impl Checker<'_> {
         let from = from.map(|a| self.account(&a, false)).transpose()?;
         let to = to.map(|a| self.account(&a, false)).transpose()?;
         let asset = asset.map(|a| self.account(&a, true)).transpose()?;
+        let mut out_of_range = amount.clone().and_then(Result::err);
         let legs = if f.legs.is_some_and(|v| !matches!(v, Val::Null)) {
             let mut legs = Vec::with_capacity(legs_raw.len());
             for (from, to, asset, amount) in legs_raw {
                 let from = self.account(&from, false)?;
                 let to = self.account(&to, false)?;
-                legs.push((from, to, self.account(&asset, true)?, amount));
+                let a = match amount {
+                    Ok(a) => a,
+                    Err(text) => {
+                        out_of_range.get_or_insert(text);
+                        0
+                    }
+                };
+                legs.push((from, to, self.account(&asset, true)?, a));
             }
             Some(legs.into_boxed_slice())
         } else {
@@ -73,8 +89,12 @@ impl Checker<'_> {
             info.from = from;
             info.to = to;
             info.asset = asset;
-            info.amount = amount;
+            info.amount = amount.and_then(Result::ok);
+            info.out_of_range = out_of_range.map(String::into_boxed_str);
             info.nonce = nonce;
+            if !info.resolved {
+                self.progress.work(true, self.t_now);
+            }
         }
         Ok(())
     }
@@ -114,11 +134,7 @@ impl Checker<'_> {
             let asset = self.ctx.req_str(&format!("legs[{i}].asset"), la)?;
             let name = format!("legs[{i}].amount");
             let Some(lm) = lm else { return bad(&name, "missing required field")? };
-            let amount = as_i128(&name, lm)?;
-            if amount < 0 {
-                return bad(&name, "must not be negative")?;
-            }
-            legs.push((from, to, asset, amount));
+            legs.push((from, to, asset, amount(&name, lm)?));
         }
         Ok(legs)
     }
@@ -130,9 +146,9 @@ impl Checker<'_> {
         self.ctx.opt_str("reason", f.reason)?;
         let node = self.ctx.opt_str("node", f.node)?;
         let committed = match &*status {
-            "committed" => true,
-            "rejected" => false,
-            "unknown" => return Ok(()),
+            "committed" => Some(true),
+            "rejected" => Some(false),
+            "unknown" => None,
             other => {
                 return bad(
                     "status",
@@ -142,8 +158,16 @@ impl Checker<'_> {
         };
         let t = self.tx_index(&tx)?;
         let node = node.map(|n| self.node(&n)).transpose()?;
-        self.ledger.results += 1;
         let line = self.line;
+        let info = &mut self.ledger.info[t as usize];
+        if !info.resolved {
+            info.resolved = true;
+            if info.submitted.is_some() {
+                self.progress.work(false, self.t_now);
+            }
+        }
+        let Some(committed) = committed else { return Ok(()) };
+        self.ledger.results += 1;
         let info = &mut self.ledger.info[t as usize];
         if !committed {
             info.rejected.get_or_insert(line);
@@ -154,7 +178,6 @@ impl Checker<'_> {
         }
         info.committed = Some((line, height, node));
         if height == Some(0) {
-            self.genesis_seen = true;
             self.ledger.apply_genesis(t);
         }
         Ok(())
@@ -167,14 +190,14 @@ impl Checker<'_> {
         let mut supply_raw = Vec::new();
         if let Some(v) = f.supply.filter(|v| !matches!(v, Val::Null)) {
             for (asset, amount) in members(&self.ctx, "supply", v)? {
-                supply_raw.push((asset, as_i128("supply", amount)?));
+                supply_raw.push((asset, snapshot_value("supply", amount)?));
             }
         }
         let mut bal_raw = Vec::new();
         if let Some(v) = f.balances.filter(|v| !matches!(v, Val::Null)) {
             for (acct, per) in members(&self.ctx, "balances", v)? {
                 for (asset, amount) in members(&self.ctx, "balances", per)? {
-                    bal_raw.push((acct.clone(), asset, as_i128("balances", amount)?));
+                    bal_raw.push((acct.clone(), asset, snapshot_value("balances", amount)?));
                 }
             }
         }
@@ -186,7 +209,9 @@ impl Checker<'_> {
             return Ok(());
         }
         if let Some(a) = app_hash {
-            self.open(h)?.snapshot_hashes.push((n, a.into(), line));
+            if let Some(hs) = self.open(h) {
+                hs.snapshot_hashes.push((n, a.into(), line));
+            }
         }
         if supply_raw.is_empty() && bal_raw.is_empty() {
             return Ok(());

@@ -1,30 +1,26 @@
-//! Bounded liveness: fault timeline, the liveness window, first new decisions.
+//! Bounded liveness: the window after the last heal, and each running correct validator's
+//! first new decision in it (trace format 1.1, resolution 6).
 
-use std::collections::BTreeMap;
-
+use crate::faults::Faults;
 use crate::findings::{Findings, RawFinding};
 use crate::model::Model;
 use crate::report::{LivenessStats, Verdict};
 use touchstone_spec::Property;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// crash or pause: the targets are not running.
-    Down,
-    /// partition or link: a network fault, removed by `net.heal`.
-    Network,
-    Other,
-}
-
-/// Fault timeline and per-node progress since the window start.
+/// The liveness window and per-node progress since it opened.
 #[derive(Debug, Default)]
 pub(crate) struct Liveness {
     /// (t_ns, line) of the last `net.heal` / `fault.stop`; `None` = run start.
     pub(crate) window: Option<(u64, u64)>,
-    faults: BTreeMap<Box<str>, (Kind, Vec<u32>)>,
-    down: Vec<u32>,
+    /// `t_ns` of `run.start`.
+    start: u64,
+    /// The highest height any correct node had decided when the window opened: a *new*
+    /// height is one above it.
+    base: Option<u64>,
     first_new: Vec<Option<u64>>,
     max_decided: Vec<Option<u64>>,
+    /// The highest height decided by a correct node so far.
+    top: Option<u64>,
     pub(crate) decides: u64,
 }
 
@@ -37,67 +33,30 @@ fn at<T: Default + Clone>(v: &mut Vec<T>, n: u32) -> &mut T {
 }
 
 impl Liveness {
-    /// Number of active faults.
-    pub(crate) fn active_faults(&self) -> usize {
-        self.faults.len()
+    /// `run.start` at `t`: the window opens here unless a heal or fault stop comes later.
+    pub(crate) fn start(&mut self, t: u64) {
+        self.start = t;
     }
 
-    pub(crate) fn fault_start(&mut self, id: &str, ftype: &str, targets: Vec<u32>) {
-        let kind = match ftype {
-            "crash" | "pause" => Kind::Down,
-            "partition" | "link" => Kind::Network,
-            "restart" => {
-                for &n in &targets {
-                    *at(&mut self.down, n) = 0;
-                }
-                for (_, (k, t)) in self.faults.iter_mut() {
-                    if *k == Kind::Down {
-                        t.retain(|n| !targets.contains(n));
-                    }
-                }
-                Kind::Other
-            }
-            _ => Kind::Other,
-        };
-        if kind == Kind::Down {
-            for &n in &targets {
-                *at(&mut self.down, n) += 1;
-            }
-        }
-        if let Some((Kind::Down, old)) = self.faults.insert(id.into(), (kind, targets)) {
-            for n in old {
-                let d = at(&mut self.down, n);
-                *d = d.saturating_sub(1);
-            }
-        }
-    }
-
-    pub(crate) fn fault_stop(&mut self, id: &str, t: u64, line: u64) {
-        if let Some((Kind::Down, targets)) = self.faults.remove(id) {
-            for n in targets {
-                let d = at(&mut self.down, n);
-                *d = d.saturating_sub(1);
-            }
-        }
-        self.open_window(t, line);
-    }
-
-    pub(crate) fn heal(&mut self, t: u64, line: u64) {
-        self.faults.retain(|_, (k, _)| *k != Kind::Network);
-        self.open_window(t, line);
-    }
-
-    fn open_window(&mut self, t: u64, line: u64) {
+    /// A `net.heal` or `fault.stop` opens a new window.
+    pub(crate) fn open_window(&mut self, t: u64, line: u64) {
         self.window = Some((t, line));
+        self.base = self.top;
         self.first_new.iter_mut().for_each(|x| *x = None);
     }
 
+    /// A decision of `height` by `node` at `t` (`correct` as known now).
     #[inline]
-    pub(crate) fn decide(&mut self, node: u32, height: u64, t: u64) {
+    pub(crate) fn decide(&mut self, node: u32, height: u64, t: u64, correct: bool) {
         self.decides += 1;
         let m = at(&mut self.max_decided, node);
         if m.is_none_or(|m| height > m) {
             *m = Some(height);
+        }
+        if correct && self.top.is_none_or(|top| height > top) {
+            self.top = Some(height);
+        }
+        if self.base.is_none_or(|b| height > b) {
             let f = at(&mut self.first_new, node);
             if f.is_none() {
                 *f = Some(t);
@@ -106,9 +65,11 @@ impl Liveness {
     }
 
     /// Verdict at the end of the trace.
+    #[allow(clippy::too_many_arguments)] // the end of the trace, as the judge needs it
     pub(crate) fn evaluate(
         &self,
         model: &Model,
+        faults: &Faults,
         last_t: u64,
         run_start_line: u64,
         bound: u64,
@@ -122,11 +83,11 @@ impl Liveness {
         if self.decides == 0 {
             return ne("no cons.decide in the trace");
         }
-        if self.faults.values().any(|(k, _)| *k == Kind::Network) {
+        if faults.network_active() {
             return ne("a network fault is still active at the end of the trace");
         }
-        let (start, start_line) = self.window.map_or((0, None), |(t, l)| (t, Some(l)));
-        let nodes = self.expected_to_decide(model);
+        let (start, start_line) = self.window.map_or((self.start, None), |(t, l)| (t, Some(l)));
+        let nodes = self.expected_to_decide(model, faults);
         if nodes.is_empty() {
             return ne("no running correct validator at the end of the trace");
         }
@@ -161,14 +122,14 @@ impl Liveness {
     }
 
     /// The running correct validators of the set in force at the highest decided height.
-    fn expected_to_decide(&self, model: &Model) -> Vec<u32> {
+    fn expected_to_decide(&self, model: &Model, faults: &Faults) -> Vec<u32> {
         let top = self.max_decided.iter().flatten().max().copied().unwrap_or(0);
         model
             .valset(top)
             .members
             .iter()
             .map(|m| m.0)
-            .filter(|&n| model.is_correct(n) && self.down.get(n as usize).is_none_or(|&d| d == 0))
+            .filter(|&n| model.is_correct(n) && !faults.is_down(n))
             .collect()
     }
 
@@ -179,7 +140,7 @@ impl Liveness {
             JudgedNodes { in_bound: 0, pending: Vec::new(), first: None, all: Some(0) };
         for &n in nodes {
             let got = self.first_new.get(n as usize).copied().flatten();
-            let next = self.max_decided.get(n as usize).copied().flatten().map_or(0, |h| h + 1);
+            let next = self.base.map_or(0, |h| h + 1);
             match got {
                 Some(t) => {
                     let d = t - w.start.min(t);

@@ -1,7 +1,12 @@
 //! Options and hostile-input bounds.
 
-/// Hostile-input bounds. Every limit is a clear [`crate::CheckError::LimitExceeded`] (or, for
-/// per-line limits with `skip_bad_lines`, a counted bad line), never a crash or an OOM.
+use std::collections::BTreeMap;
+
+/// Hostile-input bounds, never a crash or an OOM. A limit on what the whole trace holds (node,
+/// tx, account ids...) is a clear [`crate::CheckError::LimitExceeded`] (or, for per-line limits
+/// with `skip_bad_lines`, a counted bad line). The limits that protect memory per height
+/// (`max_open_heights`, `max_blocks_per_height`, `max_open_votes`) degrade per height: the events
+/// over them are dropped, their height is not judged, and the report says so.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Longest accepted line, in bytes (default 16 MiB).
@@ -69,9 +74,20 @@ pub struct CheckOptions {
     pub skip_bad_lines: bool,
     /// Bounded-liveness bound in nanoseconds; `None` means the default of 10 s.
     pub liveness_bound_ns: Option<u64>,
-    /// Replay command to print with findings; when `None` it is built from `run.start`'s
-    /// `scenario` and `seed` as `touchstone run <scenario> --seed <seed>`.
+    /// Bound on a gap between new heights (`progress`), ns; `None`: derived from
+    /// `run.start.timeout_ns` ([`PROGRESS_TIMEOUTS`] timeouts), else [`DEFAULT_PROGRESS_BOUND_NS`].
+    pub progress_bound_ns: Option<u64>,
+    /// Replay command to print with findings. When `None`, one is built only for a trace that
+    /// names, in `run.start`, a `scenario` listed in [`replay_scenarios`](Self::replay_scenarios),
+    /// an `adapter` listed in [`replay_adapters`](Self::replay_adapters) and a `seed`:
+    /// `touchstone run <script> --adapter <adapter> --seed <seed>`. A trace from elsewhere gets
+    /// none (trace format 1.1, resolution 12).
     pub replay_command: Option<String>,
+    /// Scenario names Touchstone can run, and the script of each (e.g. the shipped
+    /// `scenarios/*.toml`).
+    pub replay_scenarios: BTreeMap<String, String>,
+    /// Adapter names Touchstone can run (e.g. `sim`).
+    pub replay_adapters: Vec<String>,
     /// Hostile-input bounds.
     pub limits: Limits,
 }
@@ -79,12 +95,21 @@ pub struct CheckOptions {
 /// The default liveness bound: 10 s.
 pub const DEFAULT_LIVENESS_BOUND_NS: u64 = 10_000_000_000;
 
+/// The default bound on a gap between new heights when the trace declares no timeout: 10 s.
+pub const DEFAULT_PROGRESS_BOUND_NS: u64 = 10_000_000_000;
+
+/// The bound on a gap between new heights, in protocol timeouts (`run.start.timeout_ns`).
+pub const PROGRESS_TIMEOUTS: u64 = 10;
+
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             skip_bad_lines: false,
             liveness_bound_ns: Some(DEFAULT_LIVENESS_BOUND_NS),
+            progress_bound_ns: None,
             replay_command: None,
+            replay_scenarios: BTreeMap::new(),
+            replay_adapters: Vec::new(),
             limits: Limits::default(),
         }
     }

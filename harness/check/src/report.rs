@@ -131,11 +131,103 @@ pub struct LivenessStats {
     pub time_to_all_decided_ns: Option<u64>,
 }
 
+/// A stretch without a new height, as the progress property counts it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ProgressGap {
+    /// When the stretch began: the last new height (or `run.start`), ns.
+    pub from_ns: u64,
+    /// When it ended with a new height, ns; `None` when the trace ended first.
+    pub to_ns: Option<u64>,
+    /// The time counted in it (see [`ProgressStats::counted`]), ns.
+    pub counted_ns: u64,
+    /// The height decided before it (`None`: nothing decided yet).
+    pub height: Option<u64>,
+    /// Lines of the decisions around it (or of the last line of the trace).
+    pub lines: Vec<u64>,
+}
+
+/// A validator that stayed behind the others while up and connected.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ProgressStall {
+    /// The validator.
+    pub node: String,
+    /// The height it had decided (`None`: nothing).
+    pub height: Option<u64>,
+    /// When it fell behind (or last decided while behind), ns.
+    pub from_ns: u64,
+    /// When it decided a new height again, ns; `None` when the trace ended first.
+    pub to_ns: Option<u64>,
+    /// Time it spent up, connected to a quorum and behind, ns.
+    pub counted_ns: u64,
+    /// Lines of its decisions around the stall (or of the last line of the trace).
+    pub lines: Vec<u64>,
+}
+
+/// Progress statistics: the gaps between new heights, for the report's timeline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ProgressStats {
+    /// The bound on a gap, ns.
+    pub bound_ns: u64,
+    /// Where the bound comes from (an option, `run.start.timeout_ns`, or the default).
+    pub bound_from: String,
+    /// What time counts in a gap.
+    pub counted: String,
+    /// The time counted in the whole trace, ns.
+    pub counted_ns: u64,
+    /// The longest gap (including one still open at the end of the trace).
+    pub longest_gap: Option<ProgressGap>,
+    /// Gaps over the bound (the first 100).
+    pub gaps_over_bound: Vec<ProgressGap>,
+    /// Number of gaps over the bound.
+    pub gaps_over_bound_count: u64,
+    /// Validators behind for longer than the bound (the first 100).
+    pub stalls: Vec<ProgressStall>,
+    /// Number of such stalls.
+    pub stalls_count: u64,
+}
+
+/// How much of the consensus the trace shows, per node (for trace completeness, F1.1).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct TraceCompleteness {
+    /// Validators named by `run.start` or a `valset.change`.
+    pub validators: u64,
+    /// Nodes that exported consensus events: a `cons.vote` or `cons.propose`, or a
+    /// `cons.decide` with a `cert`.
+    pub exported: u64,
+    /// Nodes whose decisions were only observed: `cons.decide` without `cert`, and no vote or
+    /// proposal of theirs in the trace (an observed chain).
+    pub observed: u64,
+    /// Validators with no consensus event at all.
+    pub silent: u64,
+}
+
+/// Ledger facts behind the ledger verdicts.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct LedgerInfo {
+    /// Accounts whose opening balance the trace does not give (no genesis record, not listed
+    /// by a snapshot before they moved): the balance part of `no_double_spend` and
+    /// `conservation` is not evaluated for them.
+    pub unknown_opening_balances: u64,
+    /// Accounts whose opening balance is known (genesis, or a snapshot listing them).
+    pub known_opening_balances: u64,
+}
+
 /// The result of checking one trace.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct CheckReport {
-    /// Trace format version this checker implements (1).
+    /// Major version of the trace format this checker implements (1).
     pub format_version: u32,
+    /// Full version of the trace format this checker implements (`1.1`). Fields marked
+    /// "1.1" below are absent from reports written before it and read back as their defaults.
+    #[serde(default)]
+    pub spec_version: String,
+    /// 1.1: `passed`, `failed`, or `truncated` (the trace has a `run.start` but no `run.end`:
+    /// the evidence is incomplete, whatever the verdicts computed so far).
+    #[serde(default)]
+    pub status: String,
+    /// 1.1: no `run.end`: the trace ends early.
+    #[serde(default)]
+    pub truncated: bool,
     /// The trace's name (path, or `-`).
     pub source: String,
     /// Lines read.
@@ -156,6 +248,16 @@ pub struct CheckReport {
     pub seed: Option<String>,
     /// `run.start.scenario`.
     pub scenario: Option<String>,
+    /// 1.1: `run.start.adapter`.
+    #[serde(default)]
+    pub adapter: Option<String>,
+    /// 1.1: `run.start.family`: the protocol family whose vote rules were checked.
+    #[serde(default)]
+    pub family: Option<String>,
+    /// 1.1: whether equivocation was also judged per view (`run.start.view_based`, or the
+    /// family's default).
+    #[serde(default)]
+    pub view_based: bool,
     /// Nodes marked Byzantine by `node.role`, sorted.
     pub byzantine: Vec<String>,
     /// Largest Byzantine power over the validator sets in force.
@@ -174,6 +276,15 @@ pub struct CheckReport {
     pub replay: Option<String>,
     /// Liveness statistics, when liveness was evaluated.
     pub liveness: Option<LivenessStats>,
+    /// 1.1: progress statistics (gaps between new heights), when progress was evaluated.
+    #[serde(default)]
+    pub progress: Option<ProgressStats>,
+    /// 1.1: how many nodes exported consensus events, and how many were only observed.
+    #[serde(default)]
+    pub trace_completeness: TraceCompleteness,
+    /// 1.1: opening balances known and unknown.
+    #[serde(default)]
+    pub ledger: LedgerInfo,
     /// Heights decided by at least one correct node.
     pub heights_decided: u64,
     /// Notes on what could not be fully checked (late events for pruned heights, ...).
@@ -181,13 +292,31 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// True when no property fails, except safety properties expected to fail in an
-    /// over-budget run (where `accountability` is the gate).
+    /// True when the trace is complete (not [`truncated`](CheckReport::truncated)) and no
+    /// property fails, except safety properties expected to fail in an over-budget run (where
+    /// `accountability` is the gate).
     pub fn passed(&self) -> bool {
+        !self.truncated && self.no_property_fails()
+    }
+
+    /// True when no property fails (safety properties expected to fail over budget aside),
+    /// whether or not the trace is complete.
+    pub fn no_property_fails(&self) -> bool {
         self.properties.iter().all(|p| p.verdict != Verdict::Fail || p.expected_to_fail)
     }
 
-    /// The CLI exit code for this report: 0 passed, 1 findings.
+    /// The status word: `passed`, `failed` or `truncated`.
+    pub fn status_of(truncated: bool, no_property_fails: bool) -> &'static str {
+        match (truncated, no_property_fails) {
+            (true, _) => "truncated",
+            (false, true) => "passed",
+            (false, false) => "failed",
+        }
+    }
+
+    /// The CLI exit code for this report: 0 passed; 1 findings, or a truncated trace (the
+    /// evidence is incomplete, so the check cannot pass: DESIGN §3's "findings", not bad
+    /// input — every line read was valid).
     pub fn exit_code(&self) -> i32 {
         if self.passed() {
             0
@@ -199,7 +328,12 @@ impl CheckReport {
     /// A short, judgemental human summary: one line per property, then the findings.
     pub fn render_text(&self) -> String {
         let mut s = String::new();
-        let verdict = if self.passed() { "PASSED" } else { "FAILED" };
+        let verdict = match (self.truncated, self.no_property_fails()) {
+            (true, true) => "TRUNCATED",
+            (true, false) => "TRUNCATED, FAILED",
+            (false, true) => "PASSED",
+            (false, false) => "FAILED",
+        };
         let _ = writeln!(
             s,
             "{verdict}: {} ({} events, protocol {}, {} validators{})",
@@ -209,6 +343,12 @@ impl CheckReport {
             self.validators.len(),
             if self.over_budget { ", OVER BUDGET: accountability is the gate" } else { "" }
         );
+        if self.truncated {
+            let _ = writeln!(
+                s,
+                "  the trace has no run.end: it ends early, so the evidence is incomplete (verdicts so far below)"
+            );
+        }
         if self.bad_lines.count > 0 {
             let _ = writeln!(s, "  skipped {} bad lines", self.bad_lines.count);
         }
@@ -245,7 +385,7 @@ impl CheckReport {
                 lines.join(",")
             );
         }
-        if !self.passed() {
+        if !self.no_property_fails() {
             if let Some(r) = &self.replay {
                 let _ = writeln!(s, "  replay: {r}");
             }

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 /// Writes a clean, vote-heavy Tendermint trace of at least `events` events with `validators`
 /// equal-power validators: per height one proposal, a prevote and a precommit from every
-/// validator, and a decision with a full cert from every validator. Returns the events written.
+/// validator, and a decision with a full cert from every validator, then `run.end`. The
+/// family is declared, so that vote justification is judged too. Returns the events written.
 pub fn write_vote_heavy<W: Write>(w: &mut W, events: u64, validators: usize) -> io::Result<u64> {
     let n = validators.max(1);
     let vals: Vec<String> = (0..n).map(|i| format!("{{\"id\":\"n{i}\",\"power\":1}}")).collect();
@@ -12,7 +13,7 @@ pub fn write_vote_heavy<W: Write>(w: &mut W, events: u64, validators: usize) -> 
     let signers = signers.join(",");
     writeln!(
         w,
-        "{{\"kind\":\"run.start\",\"t_ns\":0,\"protocol\":\"tendermint\",\"validators\":[{}],\"seed\":1,\"scenario\":\"bench\"}}",
+        "{{\"kind\":\"run.start\",\"t_ns\":0,\"protocol\":\"tendermint\",\"family\":\"tendermint\",\"validators\":[{}],\"seed\":1,\"scenario\":\"bench\"}}",
         vals.join(",")
     )?;
     let mut written = 1u64;
@@ -48,5 +49,7 @@ pub fn write_vote_heavy<W: Write>(w: &mut W, events: u64, validators: usize) -> 
             written += 1;
         }
     }
-    Ok(written)
+    t += 1000;
+    writeln!(w, "{{\"kind\":\"run.end\",\"t_ns\":{t}}}")?;
+    Ok(written + 1)
 }

@@ -11,7 +11,7 @@ use touchstone_spec::Property;
 /// A property's verdict and the reason given with it.
 pub(crate) type Judgement = (Verdict, Option<String>);
 
-fn not_evaluated(r: impl Into<String>) -> Judgement {
+pub(crate) fn not_evaluated(r: impl Into<String>) -> Judgement {
     (Verdict::NotEvaluated, Some(r.into()))
 }
 
@@ -38,19 +38,33 @@ impl Checker<'_> {
         let bound = self.opts.liveness_bound_ns.unwrap_or(DEFAULT_LIVENESS_BOUND_NS);
         let (lv, lr, lstats) = self.live.evaluate(
             &self.model,
+            &self.faults,
             self.last_t.0,
             run_line,
             bound,
             over,
             &mut self.findings,
         );
+        let s = &self.stats;
+        let mut progress = std::mem::take(&mut self.progress);
+        progress.consensus_events = s.votes + s.proposes + s.decides + s.steps;
+        let model = &self.model;
+        let (pv, pr, pstats) = progress.evaluate(
+            self.last_t.0,
+            self.line,
+            over,
+            self.progress_bound().1,
+            |n| model.name(n),
+            &mut self.findings,
+        );
         let acc = self.judge_accountability();
         let mut verdicts: Vec<Judgement> =
             (0..Property::COUNT).map(|_| (Verdict::Pass, None)).collect();
         verdicts[Property::Liveness.index()] = (lv, lr);
+        verdicts[Property::Progress.index()] = (pv, pr);
         verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
-        self.build(verdicts, byz, total, over, lstats)
+        self.build(verdicts, byz, total, over, lstats, pstats)
     }
 
     fn judge_contiguity(&mut self) {
@@ -116,6 +130,16 @@ impl Checker<'_> {
                     round: None,
                     lines: vec![line, rej],
                     message: format!("tx {name} has a rejected result but is in the decided chain"),
+                });
+            } else if let (Some(rej), Some((line, height, node))) = (i.rejected, i.committed) {
+                // The client was told two things (trace format 1.1, resolution 9).
+                out.push(RawFinding {
+                    prop: Property::NoPhantomTx,
+                    nodes: node.into_iter().collect(),
+                    height,
+                    round: None,
+                    lines: vec![line, rej],
+                    message: format!("tx {name} has both a committed and a rejected result"),
                 });
             }
             let Some((line, height, node)) = i.committed else { continue };
@@ -193,11 +217,13 @@ impl Checker<'_> {
         let culprits: Vec<u32> = self.equivocators.iter().copied().collect();
         let power: u128 = culprits.iter().filter_map(|&n| vs.power(n)).map(u128::from).sum();
         let names: Vec<String> = culprits.iter().map(|&n| self.model.name(n)).collect();
-        if power * 3 >= vs.total && vs.total > 0 {
+        // The bound follows the protocol family through its quorum: 1 - num/den.
+        let bound = self.model.bound_text();
+        if self.model.reaches_bound(power, vs.total) {
             return (
                 Verdict::Pass,
                 Some(format!(
-                    "agreement broke at height {h}; proven equivocators {} hold {power} of {} (>= 1/3)",
+                    "agreement broke at height {h}; proven equivocators {} hold {power} of {} (>= {bound})",
                     names.join(","),
                     vs.total
                 )),
@@ -211,110 +237,9 @@ impl Checker<'_> {
             round: None,
             lines: vec![],
             message: format!(
-                "agreement broke but proven equivocators hold only {power} of {total} (< 1/3): protocol bug"
+                "agreement broke but proven equivocators hold only {power} of {total} (< {bound}): protocol bug"
             ),
         });
         (Verdict::Fail, None)
     }
-
-    /// The verdicts that are not a plain pass: not evaluated for want of events, or passed with
-    /// a remark on what could be checked. Failures come from the findings afterwards.
-    fn fill_verdicts(&self, v: &mut [Judgement]) {
-        self.fill_decision_verdicts(v);
-        self.fill_vote_verdicts(v);
-        self.fill_ledger_verdicts(v);
-    }
-
-    /// Agreement, integrity, chain, validity and quorum: they need decisions of correct nodes.
-    fn fill_decision_verdicts(&self, v: &mut [Judgement]) {
-        let s = &self.stats;
-        let submits = self.ledger.submits;
-        let no_correct_decision = s.correct_decisions == 0;
-        if s.decides == 0 {
-            set(v, Property::Agreement, not_evaluated("no cons.decide in the trace"));
-        } else if s.agreement_compared == 0 && s.late_decides == 0 {
-            let r = "no height was decided by two correct nodes";
-            set(v, Property::Agreement, not_evaluated(r));
-        }
-        if no_correct_decision {
-            let r = "no cons.decide by a correct node";
-            for p in [Property::Integrity, Property::Chain, Property::Validity, Property::Quorum] {
-                set(v, p, not_evaluated(r));
-            }
-            return;
-        }
-        if s.parents_checked == 0 {
-            set(v, Property::Chain, passed_with("contiguity only: no parent fields"));
-        }
-        if s.validity_judged == 0 && submits == 0 {
-            let r = "no cons.propose and no tx.submit in the trace";
-            set(v, Property::Validity, not_evaluated(r));
-        } else if s.validity_judged == 0 {
-            set(v, Property::Validity, passed_with("txs only: no cons.propose"));
-        } else if submits == 0 {
-            set(v, Property::Validity, passed_with("proposals only: no tx.submit"));
-        }
-        if s.quorum_unverifiable == s.quorum_judged {
-            let r = "decisions carry no cert and the trace has no cons.vote";
-            set(v, Property::Quorum, not_evaluated(r));
-        } else if s.quorum_unverifiable > 0 {
-            let r =
-                format!("{} decisions without cert or votes not checked", s.quorum_unverifiable);
-            set(v, Property::Quorum, passed_with(r));
-        }
-    }
-
-    /// No conflicting quorums, state agreement and equivocation: they need votes, app hashes,
-    /// proposals or evidence.
-    fn fill_vote_verdicts(&self, v: &mut [Judgement]) {
-        let s = &self.stats;
-        if s.votes == 0 {
-            set(v, Property::NoConflictingQuorums, not_evaluated("no cons.vote in the trace"));
-        }
-        if s.app_hash_compared == 0 {
-            let r = "no height with an app_hash from two correct nodes";
-            set(v, Property::StateAgreement, not_evaluated(r));
-        }
-        if s.votes == 0 && s.proposes == 0 && self.evidence.is_empty() {
-            let r = "no cons.vote or cons.propose in the trace";
-            set(v, Property::Equivocation, not_evaluated(r));
-        } else if self.equivs_total > 0 {
-            let r = format!("{} equivocations attributed", self.equivs_total);
-            set(v, Property::Equivocation, passed_with(r));
-        }
-    }
-
-    /// The ledger properties: they need decided txs with their details, snapshots, results.
-    fn fill_ledger_verdicts(&self, v: &mut [Judgement]) {
-        let l = &self.ledger;
-        if l.applied_with_effect == 0 {
-            let r = "no decided tx with ledger details (tx.submit op, accounts, amount)";
-            set(v, Property::NoDoubleSpend, not_evaluated(r));
-        }
-        if l.uncertain > 0 {
-            let r =
-                format!("{} decided txs lack the details needed to replay balances", l.uncertain);
-            set(v, Property::Conservation, not_evaluated(r));
-        } else if l.snapshots_checked == 0 {
-            let r = "no state.snapshot with supply or balances at a decided height";
-            set(v, Property::Conservation, not_evaluated(r));
-        }
-        let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
-        if !committed || l.last_height.is_none() {
-            let r = "no committed tx.result (outside genesis) and decided chain";
-            set(v, Property::NoLostTx, not_evaluated(r));
-        }
-        if l.submits == 0 || l.applied == 0 {
-            let r = "no tx.submit or no decided tx in the trace";
-            set(v, Property::NoPhantomTx, not_evaluated(r));
-        }
-    }
-}
-
-fn set(v: &mut [Judgement], p: Property, j: Judgement) {
-    v[p.index()] = j;
-}
-
-fn passed_with(r: impl Into<String>) -> Judgement {
-    (Verdict::Pass, Some(r.into()))
 }

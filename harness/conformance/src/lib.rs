@@ -36,15 +36,20 @@
 //! | `operations.declared_are_accepted` | accept at submit and commit one well-formed operation of every kind it declares (admin: the issuer pausing its own asset) | never |
 //! | `outcomes.exactly_once` | give each accepted transaction exactly one final outcome (committed or rejected, possibly after `unknown`): none lost within `settle`, none doubled, none for an id never sent; and none at all to one it rejected at submit (an overdraft and a reused nonce are sent to provoke rejections) | never |
 //! | `snapshot.matches_outcomes` | report balances equal to the starting ones moved by exactly the committed transfers, at every node it reads (so the sum is conserved); a reported supply unchanged | it declares no state reads |
+//! | `precheck.agrees_with_admission` | predict with its pre-check (`can_transfer`, asked about the whole request) what the chain then answers: a fresh transfer commits, and its replay — the same operation and nonce under a new id — is refused for the reason predicted | it offers no pre-check of transfers |
 //! | `clock.monotonic` | never let its clock go back, across every `now` and `advance` of the whole run (engine runs included) | never |
 //! | `clock.advance_by_deadline` | return from `advance(until)` no later than `until` (wall clock: plus `wall_slack`), and reach `until` when nothing happens | never |
 //! | `timeout.unknown` | in an engine run with a short timeout and every validator paused for a while, leave the held transactions unresolved so the engine records them `unknown`, and report at most one final outcome for each afterwards (no duplicate, no foreign outcome) | it declares no pause |
 //! | `faults.pause` | on a live chain, commit nothing while every validator is paused; commit again after resume | it declares no pause |
 //! | `faults.crash` | on a live chain, commit nothing while every validator is crashed; commit again after restart | it declares no crash |
-//! | `faults.partition_minority` | keep going while one validator is cut off: transfers entering elsewhere commit — or, when its finality waits for every validator, the connected ones decide them (consensus events) — and everything commits after heal | no partition; fewer than 4 validators; or finality waits for every validator and no consensus events are exported |
+//! | `faults.partition_minority` | keep going while one validator is cut off: transfers entering elsewhere commit — or, when its finality waits for every validator, the connected ones decide them (consensus events) — and everything commits after heal | no partition; all validators but one hold no quorum by the adapter's declared rule (`system_info().quorum`, default more than 2/3: fewer than 4 validators; a Raft majority: fewer than 3); or finality waits for every validator and no consensus events are exported |
 //! | `faults.partition_all` | commit nothing while every validator is isolated; commit again after heal | no partition, or one validator |
 //! | `faults.link` | commit more slowly (by at least the added link delay) when every link is slowed | no link fault, or one validator |
 //! | `faults.undeclared_refused` | refuse every fault kind it does not declare with `FaultError::NotSupported` (and offer fault control when it declares faults) | it declares every kind |
+//!
+//! An adapter that fails while a clause runs (an error, a child process that writes garbage or
+//! hangs) fails that clause, with the adapter's error as the evidence; the next clause starts on
+//! a fresh adapter.
 //!
 //! "A live chain": before a fault, a round of transfers commits and the chain runs quietly for
 //! `hold` (a node that persists its state periodically has then persisted its genesis).

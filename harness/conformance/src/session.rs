@@ -10,8 +10,8 @@ use touchstone_core::adapter::{
 };
 use touchstone_core::ledger::{AssetPolicy, Genesis, Operation};
 use touchstone_core::scenario::{AssetSpec, FaultAction};
-use touchstone_core::trace::TraceEvent;
-use touchstone_core::{Nanos, TxId};
+use touchstone_core::trace::{QuorumRule, TraceEvent};
+use touchstone_core::{Nanos, Reason, TxId};
 
 /// Advances without an outcome or a deadline reached before the kit gives up on a clock.
 const MAX_ADVANCES: u64 = 200_000;
@@ -67,6 +67,8 @@ pub(crate) struct Session {
     pub(crate) accounts: Vec<String>,
     /// The validators' ids (`system_info` after `prepare`).
     pub(crate) nodes: Vec<String>,
+    /// The quorum the adapter declares (`system_info`); `None`: the BFT default, 2/3.
+    pub(crate) quorum: Option<QuorumRule>,
     pub(crate) sent: BTreeMap<u64, Sent>,
     pub(crate) opts: ConformanceOptions,
     nonces: BTreeMap<String, u64>,
@@ -97,18 +99,29 @@ impl Session {
         let setup = setup(opts, &accounts, start);
         let mut seen = Observed::default();
         adapter.prepare(&setup, &mut seen).map_err(|e| format!("prepare failed: {e}"))?;
-        let nodes = adapter.system_info().validators.into_iter().map(|v| v.id).collect();
+        let system = adapter.system_info();
+        let quorum = system.quorum;
+        let nodes = system.validators.into_iter().map(|v| v.id).collect();
         Ok(Session {
             adapter,
             caps,
             seen,
             accounts,
             nodes,
+            quorum,
             sent: BTreeMap::new(),
             opts: opts.clone(),
             nonces: BTreeMap::new(),
             next_id: 0,
         })
+    }
+
+    /// Whether all validators but one still hold a quorum (equal powers): strictly more than
+    /// the declared fraction (default 2/3) of them.
+    pub(crate) fn quorum_without_one(&self) -> bool {
+        let q = self.quorum.unwrap_or(QuorumRule { num: 2, den: 3 });
+        let n = self.nodes.len() as u64;
+        n >= 2 && (n - 1) * q.den > n * q.num
     }
 
     pub(crate) fn now(&self) -> Nanos {
@@ -133,6 +146,12 @@ impl Session {
         self.submit_with_nonce(op, nonce, via)
     }
 
+    /// The request the next submission of `op` with `nonce` sends (the id it will get), e.g.
+    /// to ask the adapter's pre-check about it first.
+    pub(crate) fn next_request(&self, op: Operation, nonce: Option<u64>) -> TxRequest {
+        TxRequest { id: TxId(self.next_id), client: 0, op, nonce, via: None, intended: self.now() }
+    }
+
     /// Submits `op` with exactly this harness nonce.
     pub(crate) fn submit_with_nonce(
         &mut self,
@@ -140,17 +159,10 @@ impl Session {
         nonce: Option<u64>,
         via: Option<&str>,
     ) -> Result<TxId, String> {
-        let id = TxId(self.next_id);
+        let req =
+            TxRequest { via: via.map(str::to_string), ..self.next_request(op.clone(), nonce) };
+        let (id, at) = (req.id, req.intended);
         self.next_id += 1;
-        let at = self.now();
-        let req = TxRequest {
-            id,
-            client: 0,
-            op: op.clone(),
-            nonce,
-            via: via.map(str::to_string),
-            intended: at,
-        };
         let ack = self
             .adapter
             .submit(&req, &mut self.seen)
@@ -241,6 +253,18 @@ impl Session {
             .iter()
             .filter(|o| o.tx == id && !matches!(o.status, OutcomeStatus::Unknown))
             .collect()
+    }
+
+    /// The final answer for `id`: rejected at submit or finally (with the reason), or
+    /// committed; `None` while it has none.
+    pub(crate) fn outcome_of(&self, id: TxId) -> Option<Result<(), Reason>> {
+        if let Some(Sent { ack: SubmitAck::Rejected { reason }, .. }) = self.sent.get(&id.0) {
+            return Some(Err(*reason));
+        }
+        self.finals(id).first().map(|o| match o.status {
+            OutcomeStatus::Rejected { reason } => Err(reason),
+            _ => Ok(()),
+        })
     }
 
     /// What became of `id`, for evidence: `t3 (rejected at submit: OTHER)`, `t4 (Rejected {..})`,

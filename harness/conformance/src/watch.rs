@@ -8,7 +8,6 @@ use touchstone_core::adapter::{
     Adapter, AdapterError, Capabilities, EventSink, FaultControl, Setup, StateSnapshot, SubmitAck,
     SystemInfo, TxRequest,
 };
-use touchstone_core::ledger::Operation;
 use touchstone_core::{Nanos, Reason};
 
 /// Clock misbehaviour seen anywhere in a conformance run.
@@ -111,7 +110,7 @@ impl Adapter for Watched {
         self.inner.shutdown(sink)
     }
 
-    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        self.inner.precheck(op)
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        self.inner.precheck(tx)
     }
 }

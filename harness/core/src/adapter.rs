@@ -122,9 +122,19 @@ pub struct SystemInfo {
     pub protocol: String,
     pub validators: Vec<ValidatorInfo>,
     pub quorum: Option<QuorumRule>,
-    /// Free-form facts: versions, topology, link model, client software, chain id...
+    /// Free-form facts: versions, topology, link model, client software, chain id... Two keys
+    /// also reach the trace's `run.start`: [`DETAIL_FAMILY`] and [`DETAIL_TIMEOUT_NS`].
     pub details: BTreeMap<String, String>,
 }
+
+/// The `details` key of the protocol family (`tendermint`, `pbft`, `hotstuff`, `raft`,
+/// `simplex`...): written as `run.start.family`, it opts the trace into that family's vote
+/// rules (docs/trace-format.md).
+pub const DETAIL_FAMILY: &str = "family";
+
+/// The `details` key of the protocol's base timeout in nanoseconds: written as
+/// `run.start.timeout_ns`, it sets the checker's progress bound.
+pub const DETAIL_TIMEOUT_NS: &str = "timeout_ns";
 
 /// What the adapter must set up before the measured phase.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,9 +238,12 @@ pub trait Adapter {
     /// Ends the run: stop load, release resources. Called also on abort.
     fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError>;
 
-    /// Asks the chain, without submitting, whether `op` would be accepted now and if not why
-    /// (`can_transfer`). `Ok(None)` when the chain has no such query.
-    fn precheck(&mut self, _op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
+    /// Asks the chain, without submitting, whether `tx` would be accepted now and if not why
+    /// (`can_transfer`). The whole request is asked about, not only its operation: whether a
+    /// transaction is acceptable depends on its nonce (a replay reuses a spent one) and its id
+    /// (a duplicate) as much as on balances and controls. `Ok(None)` when the chain has no such
+    /// query (or none for this kind of operation).
+    fn precheck(&mut self, _tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
         Ok(None)
     }
 }

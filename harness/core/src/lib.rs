@@ -3,7 +3,7 @@
 //! The spine of Touchstone, a black-box test harness for blockchains: the scenario model and its
 //! validation, the [`adapter`] contract that every chain (simulated or real) implements, the
 //! open-loop load [`engine`], latency and throughput [`metrics`], the [`trace`] writer of
-//! `shared/spec/trace-format.md`, and the [`rundir`] (run directory with its manifest).
+//! `docs/trace-format.md`, and the [`rundir`] (run directory with its manifest).
 //! It holds no CLI and no concrete adapter.
 //!
 //! ## Layers

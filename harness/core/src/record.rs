@@ -55,6 +55,10 @@ impl HarnessInfo {
 pub struct ScenarioInfo {
     pub name: String,
     pub kind: String,
+    /// What the scenario is meant to measure (`purpose`; empty when it does not say, and in
+    /// records written before purposes existed).
+    #[serde(default)]
+    pub purpose: Vec<String>,
     pub description: String,
     /// Path of the script as given on the command line.
     pub file: Option<String>,

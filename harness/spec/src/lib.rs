@@ -3,7 +3,7 @@
 //! The vocabulary of Touchstone's public trace format (docs/trace-format.md), declared once
 //! for everything that writes, checks or scores a trace:
 //!
-//! - [`Property`]: the 14 properties a checker judges on a trace — ids, names, descriptions,
+//! - [`Property`]: the 16 properties a checker judges on a trace — ids, names, descriptions,
 //!   and which are safety properties and gates;
 //! - [`Reason`]: the reason codes of a rejected transaction.
 //!

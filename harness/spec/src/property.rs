@@ -17,7 +17,7 @@ use std::str::FromStr;
 /// assert_eq!(p, Property::NoDoubleSpend);
 /// assert_eq!(p.to_string(), "no_double_spend");
 /// assert!(p.is_safety() && p.is_gate(false) && !p.is_gate(true));
-/// assert_eq!(Property::ALL.len(), 14);
+/// assert_eq!(Property::ALL.len(), 16);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,9 +27,11 @@ pub enum Property {
     Chain,
     Validity,
     Quorum,
+    VoteJustification,
     NoConflictingQuorums,
     StateAgreement,
     Liveness,
+    Progress,
     Equivocation,
     Accountability,
     NoDoubleSpend,
@@ -40,7 +42,7 @@ pub enum Property {
 
 impl Property {
     /// Number of properties.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 16;
 
     /// Every property, in the trace format's order.
     pub const ALL: [Property; Property::COUNT] = [
@@ -49,9 +51,11 @@ impl Property {
         Property::Chain,
         Property::Validity,
         Property::Quorum,
+        Property::VoteJustification,
         Property::NoConflictingQuorums,
         Property::StateAgreement,
         Property::Liveness,
+        Property::Progress,
         Property::Equivocation,
         Property::Accountability,
         Property::NoDoubleSpend,
@@ -79,9 +83,11 @@ impl Property {
             Property::Chain => "chain",
             Property::Validity => "validity",
             Property::Quorum => "quorum",
+            Property::VoteJustification => "vote_justification",
             Property::NoConflictingQuorums => "no_conflicting_quorums",
             Property::StateAgreement => "state_agreement",
             Property::Liveness => "liveness",
+            Property::Progress => "progress",
             Property::Equivocation => "equivocation",
             Property::Accountability => "accountability",
             Property::NoDoubleSpend => "no_double_spend",
@@ -99,9 +105,11 @@ impl Property {
             Property::Chain => "Chain well-formed",
             Property::Validity => "Validity",
             Property::Quorum => "Quorum justification",
+            Property::VoteJustification => "Vote justification",
             Property::NoConflictingQuorums => "No conflicting quorums",
             Property::StateAgreement => "State agreement",
             Property::Liveness => "Bounded liveness",
+            Property::Progress => "Progress",
             Property::Equivocation => "Equivocation found and attributed",
             Property::Accountability => "Accountable safety",
             Property::NoDoubleSpend => "No double spend",
@@ -125,7 +133,10 @@ impl Property {
                 "every block decided by a correct node was proposed, and every tx in it was submitted"
             }
             Property::Quorum => {
-                "every decision of a correct node is justified by a quorum of distinct validators of the set (cert or votes)"
+                "every decision of a correct node is justified by its cert, or by a quorum of votes traced before it"
+            }
+            Property::VoteJustification => {
+                "every vote of a correct node follows from what was traced before it, by its protocol family's rule"
             }
             Property::NoConflictingQuorums => {
                 "at no (height, round, vtype) do votes for two different blocks each reach a quorum"
@@ -135,6 +146,9 @@ impl Property {
             }
             Property::Liveness => {
                 "after the last heal, every running correct node decides a new height within the bound"
+            }
+            Property::Progress => {
+                "while a quorum of correct validators is up and connected, new heights come within the bound"
             }
             Property::Equivocation => {
                 "validators casting two different votes or proposals in one slot are named; a correct one is a finding"
@@ -169,16 +183,20 @@ impl Property {
 
     /// A safety property: something bad never happens. When Byzantine power is over the
     /// protocol's budget, safety may legitimately be lost, so a failure is *expected*.
-    /// `liveness` is not safety; `equivocation` and `accountability` are what still hold
-    /// over budget (the culprits are named and hold enough power).
+    /// `liveness` and `progress` are not safety; `equivocation` and `accountability` are what
+    /// still hold over budget (the culprits are named and hold enough power).
     pub const fn is_safety(self) -> bool {
         match self {
-            Property::Liveness | Property::Equivocation | Property::Accountability => false,
+            Property::Liveness
+            | Property::Progress
+            | Property::Equivocation
+            | Property::Accountability => false,
             Property::Agreement
             | Property::Integrity
             | Property::Chain
             | Property::Validity
             | Property::Quorum
+            | Property::VoteJustification
             | Property::NoConflictingQuorums
             | Property::StateAgreement
             | Property::NoDoubleSpend
@@ -189,7 +207,8 @@ impl Property {
     }
 
     /// A gate: one failure fails the run whatever the scores. In budget every property but
-    /// `liveness` is a gate; over budget only `accountability` is.
+    /// `liveness` is a gate (`progress` is the gating one of the two); over budget only
+    /// `accountability` is.
     pub const fn is_gate(self, over_budget: bool) -> bool {
         if over_budget {
             matches!(self, Property::Accountability)
@@ -264,7 +283,12 @@ mod tests {
             Property::ALL.into_iter().filter(|p| !p.is_safety()).collect();
         assert_eq!(
             not_safety,
-            [Property::Liveness, Property::Equivocation, Property::Accountability]
+            [
+                Property::Liveness,
+                Property::Progress,
+                Property::Equivocation,
+                Property::Accountability
+            ]
         );
     }
 }

@@ -22,13 +22,15 @@ pub enum Reason {
     ProductNotAdmitted,
     ReserveExceeded,
     Unauthorized,
+    /// A lock-up period forbids the transfer (trace format 1.1).
+    Locked,
     Timeout,
     Other,
 }
 
 impl Reason {
     /// Every reason code, in the trace format's order.
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 17] = [
         Reason::InsufficientBalance,
         Reason::BadNonce,
         Reason::DuplicateTx,
@@ -43,6 +45,7 @@ impl Reason {
         Reason::ProductNotAdmitted,
         Reason::ReserveExceeded,
         Reason::Unauthorized,
+        Reason::Locked,
         Reason::Timeout,
         Reason::Other,
     ];
@@ -64,6 +67,7 @@ impl Reason {
             Reason::ProductNotAdmitted => "PRODUCT_NOT_ADMITTED",
             Reason::ReserveExceeded => "RESERVE_EXCEEDED",
             Reason::Unauthorized => "UNAUTHORIZED",
+            Reason::Locked => "LOCKED",
             Reason::Timeout => "TIMEOUT",
             Reason::Other => "OTHER",
         }
@@ -91,5 +95,6 @@ mod tests {
             assert_eq!(Reason::from_code(r.code()), Some(r));
             assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.code()));
         }
+        assert_eq!(Reason::from_code("LOCKED"), Some(Reason::Locked));
     }
 }

@@ -162,7 +162,7 @@ fn bar(score: Option<f64>) -> String {
 }
 
 pub(super) fn indicators(h: &mut String, r: &Report) {
-    let _ = write!(h, "<section id=\"indicators\"><h2>Indicators (L3)</h2><p class=\"small muted\">Score 1 at the target, 0 at or beyond the minimum, linear between. The source says where each threshold comes from.</p><table class=\"wide\"><thead><tr><th>id</th><th>indicator</th><th>method</th><th>measured</th><th>target</th><th>minimum</th><th>score</th><th>source · evidence</th></tr></thead><tbody>");
+    let _ = write!(h, "<section id=\"indicators\"><h2>Indicators (L3)</h2><p class=\"small muted\">Score 1 at the target, 0 at or beyond the minimum, linear between. The source says where each threshold comes from; \"fed by\" lists the runs meant to measure the indicator (their scenario kind and purpose) and what each gave — the worst counts.</p><table class=\"wide\"><thead><tr><th>id</th><th>indicator</th><th>method</th><th>measured</th><th>target</th><th>minimum</th><th>score</th><th>source · evidence</th></tr></thead><tbody>");
     for a in &r.areas {
         let _ = write!(
             h,
@@ -181,6 +181,9 @@ pub(super) fn indicators(h: &mut String, r: &Report) {
                 }
                 for ev in &i.evidence {
                     let _ = write!(src, "<br><code>{}</code>", e(ev));
+                }
+                if !i.fed_by.is_empty() {
+                    let _ = write!(src, "<br><span class=\"muted\">fed by: {}</span>", fed_by(i));
                 }
                 let method = serde_json::to_value(i.method)
                     .ok()
@@ -203,6 +206,24 @@ pub(super) fn indicators(h: &mut String, r: &Report) {
         }
     }
     let _ = write!(h, "</tbody></table></section>");
+}
+
+/// The runs that fed an indicator, with what each gave (`run 812 ms (0.80)`), escaped.
+fn fed_by(i: &crate::model::IndicatorResult) -> String {
+    let items: Vec<String> = i
+        .fed_by
+        .iter()
+        .map(|f| {
+            let score = f.score.map(|s| format!(" ({s:.2})")).unwrap_or_default();
+            let worst = if i.run.as_deref() == Some(f.run.as_str()) && i.fed_by.len() > 1 {
+                " ← counts"
+            } else {
+                ""
+            };
+            format!("{} {}{score}{worst}", e(&f.run), e(&f.display))
+        })
+        .collect();
+    items.join("; ")
 }
 
 pub(super) fn criteria(h: &mut String, r: &Report) {

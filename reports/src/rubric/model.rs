@@ -23,7 +23,7 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("reproducibility", "1 when a rerun with the same seed gave the same fingerprint (suite `reproduce = true` or --compare)"),
     ("scale_p99_ratio", "suite: p99 of payment runs at 16 validators / at 4"),
     ("wan_p99_delta", "suite: relative p99 increase of a payment run with a ≥ 100 ms one-way link override vs one without"),
-    ("spam_throughput_drop", "honest committed-throughput drop under an invalid-tx flood (no flood scenario kind yet)"),
+    ("spam_throughput_drop", "1 − honest committed tx/s during an invalid-tx flood (program spam, ≥ 10× the honest load) / before it"),
 ];
 
 /// A whole rubric.
@@ -179,6 +179,18 @@ pub struct Indicator {
     /// Scenario kinds that measure it (empty: any).
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Scenario purposes (`purpose` of the script) whose runs may feed it (empty: any). A run
+    /// whose scenario declares no purpose may feed any indicator its kind allows.
+    #[serde(default)]
+    pub purposes: Vec<String>,
+    /// Runs that provoke rejections on purpose (purpose `conformance` or `spam`, or compliance
+    /// cases that expect a rejection) never feed it: their rejections are the test, not failures.
+    #[serde(default)]
+    pub honest_traffic_only: bool,
+    /// Compliance-case tags it counts besides its own id (`conformance = true`), e.g. the
+    /// programs' `A.failure_atomicity`.
+    #[serde(default)]
+    pub case_tags: Vec<String>,
     /// Score 0 when any gate failed in the run that measured it.
     #[serde(default)]
     pub requires_safety: bool,
@@ -189,6 +201,13 @@ pub struct Indicator {
     pub weight: f64,
     pub method: Method,
     pub source: String,
+}
+
+impl Indicator {
+    /// Whether a compliance case tagged `tag` counts for this indicator.
+    pub fn counts_case(&self, tag: &str) -> bool {
+        tag == self.id || self.case_tags.iter().any(|t| t == tag)
+    }
 }
 
 pub(super) fn threshold_value(t: &Threshold, unit: Unit) -> Result<f64, String> {

@@ -11,6 +11,7 @@ use touchstone_spec::Property;
 
 const TARGET_FROM: &[&str] = &["scenario.completion_max", "block_interval*3", "block_interval*10"];
 const KINDS: &[&str] = touchstone_core::scenario::ScenarioKind::NAMES;
+const PURPOSES: &[&str] = touchstone_core::scenario::Purpose::NAMES;
 
 /// What is wrong, and in which field.
 struct Problem {
@@ -134,17 +135,14 @@ impl Rubric {
     /// An indicator: where its value comes from, where it applies, and its thresholds.
     fn indicator(&self, ind: &Indicator) -> Checked {
         source(ind)?;
-        if ind.property.is_some() {
-            return Ok(());
-        }
         self.context(ind)?;
-        if ind.unit == Unit::Pass {
+        if ind.property.is_some() || ind.unit == Unit::Pass {
             return Ok(());
         }
         self.thresholds(ind)
     }
 
-    /// The scenario kinds, profiles and threshold sources an indicator names exist.
+    /// The scenario kinds and purposes, profiles and threshold sources an indicator names exist.
     fn context(&self, ind: &Indicator) -> Checked {
         for k in &ind.kinds {
             if !KINDS.contains(&k.as_str()) {
@@ -153,6 +151,23 @@ impl Rubric {
                     format!("unknown scenario kind {k:?} (kinds: {})", KINDS.join(", ")),
                 );
             }
+        }
+        for p in &ind.purposes {
+            if !PURPOSES.contains(&p.as_str()) {
+                let hint = touchstone_core::scenario::suggest(p, PURPOSES)
+                    .map(|s| format!("did you mean {s:?}? "))
+                    .unwrap_or_default();
+                return problem(
+                    "purposes",
+                    format!(
+                        "unknown scenario purpose {p:?} ({hint}purposes: {})",
+                        PURPOSES.join(", ")
+                    ),
+                );
+            }
+        }
+        if !ind.case_tags.is_empty() && !ind.conformance {
+            return problem("case_tags", "only an indicator with conformance = true counts cases");
         }
         for p in ind.minimum_by_profile.keys() {
             if !self.profiles.contains(p) {

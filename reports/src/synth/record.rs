@@ -36,6 +36,7 @@ pub(super) fn build(
         scenario: ScenarioInfo {
             name: s.name.clone(),
             kind: "payment".into(),
+            purpose: sc.purpose.iter().map(|p| p.as_str().into()).collect(),
             description: sc.description.clone(),
             file: Some(format!("scenarios/{}.toml", s.name)),
             sha256: touchstone_core::rundir::sha256_hex(s.name.as_bytes()),

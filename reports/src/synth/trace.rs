@@ -137,6 +137,8 @@ impl<'a> Chain<'a> {
                 seed: Some(7),
                 scenario: Some(&s.name),
                 adapter: Some("synth"),
+                family: None,
+                timeout_ns: None,
             },
         );
         if let Some(z) = s.byzantine {
@@ -320,7 +322,7 @@ impl<'a> Chain<'a> {
                     parent: None,
                     app_hash: None,
                     txs,
-                    signers,
+                    signers: Some(signers),
                 },
             );
         }
@@ -343,7 +345,7 @@ impl<'a> Chain<'a> {
                     parent: None,
                     app_hash: None,
                     txs: &[],
-                    signers,
+                    signers: Some(signers),
                 },
             );
         }

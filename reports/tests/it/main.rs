@@ -9,6 +9,7 @@ mod chromium;
 mod golden;
 mod html;
 mod inputs;
+mod measures;
 mod outputs;
 mod scoring;
 mod support;

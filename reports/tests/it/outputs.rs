@@ -3,8 +3,10 @@
 use super::html::check_well_formed;
 use super::support::*;
 use touchstone_reports::compare::{compare, Change};
+use touchstone_reports::model::IndicatorResult;
 use touchstone_reports::suite::Suite;
 use touchstone_reports::synth::Synth;
+use touchstone_reports::RunInput;
 
 #[test]
 fn junit_is_well_formed_with_a_testcase_per_gate_and_criterion() {
@@ -101,4 +103,93 @@ fn suite_scores_runs_together_each_indicator_from_its_kind() {
         .find(|i| i.id == "B2.1")
         .unwrap();
     assert!(b21.run.is_some(), "the worst run is named");
+}
+
+/// Two clean synthetic runs, one meant as nominal load, the other provoking rejections on
+/// purpose (half its transactions are rejected), labelled as such.
+fn nominal_and_race(race_purpose: &[&str]) -> (Vec<tempfile::TempDir>, Vec<RunInput>) {
+    let clean = Synth { fork_at: None, crash: None, byzantine: None, ..Synth::small() };
+    let (ta, a) = synth_run(&Synth { reject_every: 0, ..clean.clone() });
+    let (tb, b) = synth_run(&Synth { reject_every: 2, ..clean });
+    let mut ra = RunInput::load_labelled(&a, "nominal").unwrap();
+    let mut rb = RunInput::load_labelled(&b, "race").unwrap();
+    ra.record.scenario.purpose = vec!["nominal".into()];
+    rb.record.scenario.purpose = race_purpose.iter().map(|p| p.to_string()).collect();
+    (vec![ta, tb], vec![ra, rb])
+}
+
+fn indicator<'a>(r: &'a touchstone_reports::Report, id: &str) -> &'a IndicatorResult {
+    r.areas.iter().flat_map(|a| &a.groups).flat_map(|g| &g.indicators).find(|i| i.id == id).unwrap()
+}
+
+#[test]
+fn a_run_that_provokes_rejections_on_purpose_never_lowers_success_or_backlog() {
+    let scorer = touchstone_reports::Scorer::new(None).unwrap();
+    let (_keep, runs) = nominal_and_race(&["conformance"]);
+    let r = scorer.score("regulator", "suite", "s", &runs).unwrap();
+    let b31 = indicator(&r, "B3.1");
+    assert_eq!(b31.score, Some(1.0), "{b31:?}");
+    let fed: Vec<&str> = b31.fed_by.iter().map(|f| f.run.as_str()).collect();
+    assert_eq!(fed, ["nominal"], "the report names the runs that fed it");
+    // Alone, the race measures no success rate at all, and says why.
+    let alone = scorer.score("regulator", "run", "race", &runs[1..]).unwrap();
+    let why = indicator(&alone, "B3.1").reason.clone().unwrap();
+    assert!(
+        !indicator(&alone, "B3.1").evaluated && why.contains("purpose nominal or peak"),
+        "{why}"
+    );
+    // The same runs without purposes: the race's rejections would count as failures.
+    let (_keep, mut legacy) = nominal_and_race(&["conformance"]);
+    for r in &mut legacy {
+        r.record.scenario.purpose.clear();
+    }
+    let r = scorer.score("regulator", "suite", "s", &legacy).unwrap();
+    let b31 = indicator(&r, "B3.1");
+    assert!(b31.score.unwrap() < 0.5 && b31.run.as_deref() == Some("race"), "{b31:?}");
+    assert_eq!(b31.fed_by.len(), 2, "{b31:?}");
+}
+
+#[test]
+fn the_worst_of_the_runs_meant_for_an_indicator_counts_and_each_is_listed() {
+    let scorer = touchstone_reports::Scorer::new(None).unwrap();
+    // A "peak" run is meant for the success rate too, so its rejections count.
+    let (_keep, runs) = nominal_and_race(&["peak"]);
+    let r = scorer.score("regulator", "suite", "s", &runs).unwrap();
+    let b31 = indicator(&r, "B3.1");
+    assert_eq!(b31.run.as_deref(), Some("race"), "{b31:?}");
+    assert_eq!(b31.fed_by.len(), 2);
+    let nominal = b31.fed_by.iter().find(|f| f.run == "nominal").unwrap();
+    assert_eq!(nominal.score, Some(1.0));
+    assert!(b31.fed_by.iter().find(|f| f.run == "race").unwrap().score < Some(0.5));
+}
+
+/// The admission suite is the whole sandbox: every honest scenario shipped for the simulated
+/// network (all but the deliberately broken variants and the scripts written for a real chain:
+/// `ethereum-*`, `etcd-*`, `simplex-*`), on `sim`.
+#[test]
+fn shipped_admission_suite_runs_every_honest_simulated_scenario() {
+    let dir = data_dir().join("../../scenarios");
+    let s = Suite::load(&dir.join("suites/admission.toml")).unwrap();
+    let listed: std::collections::BTreeSet<String> = s
+        .scenarios
+        .iter()
+        .map(|e| e.path.file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(s.scenarios.iter().all(|e| e.adapter == "sim"));
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let (sc, _) = touchstone_core::scenario::load(&p).unwrap();
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        let broken = sc.purpose.contains(&touchstone_core::scenario::Purpose::Broken);
+        let real_chain = ["ethereum-", "etcd-", "simplex-"].iter().any(|p| name.starts_with(p));
+        if !broken && !real_chain && !listed.contains(&name) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "honest scenarios missing from admission.toml: {missing:?}");
+    assert!(s.scenarios.iter().any(|e| e.reproduce), "F2.1 needs a rerun");
 }

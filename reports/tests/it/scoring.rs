@@ -174,3 +174,19 @@ fn default_rubric_gates_only_properties_the_trace_format_makes_gates() {
     }
     assert!(gated > 0, "the default rubric's gate area names checker properties");
 }
+
+#[test]
+fn unknown_purposes_and_stray_case_tags_are_rubric_errors() {
+    let e = bad(&DEFAULT_RUBRIC.replacen(
+        "purposes = [\"saturation\"]",
+        "purposes = [\"saturaton\"]",
+        1,
+    ));
+    assert!(e.contains(".purposes") && e.contains("did you mean \"saturation\""), "{e}");
+    let e = bad(&DEFAULT_RUBRIC.replacen(
+        "purposes = [\"saturation\"]",
+        "purposes = [\"saturation\"]\ncase_tags = [\"x\"]",
+        1,
+    ));
+    assert!(e.contains(".case_tags") && e.contains("conformance = true"), "{e}");
+}

@@ -97,6 +97,37 @@ fn slow_anvil_restart_mid_run_loses_no_transaction() {
 }
 
 #[test]
+fn slow_anvil_a_crash_right_after_prepare_loses_no_funding() {
+    // No state dump before the crash (interval 60 s): the restarted chain has lost everything
+    // since anvil started, the funding included. The adapter sends it again before any transfer.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let extra = format!(
+        "persist_state = false\nanvil_args = [\"--state\", {:?}, \"--state-interval\", \"60\"]\n",
+        state.display().to_string()
+    );
+    let mut a = connect(managed(None, &extra));
+    let mut sink = Sink::default();
+    prepare(&mut a, 4, 1_000_000, &mut sink);
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Crash { nodes: n0() }, &mut sink).unwrap();
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Restart { nodes: n0() }, &mut sink).unwrap();
+    let ids: Vec<u64> = (0..8).collect();
+    for &i in &ids {
+        let t = transfer(i, (i % 4) as u32, ((i + 1) % 4) as u32, 5, a.now());
+        assert!(accepted(&a.submit(&t, &mut sink).unwrap()));
+    }
+    let out = wait_for(&mut a, &mut sink, &ids, Duration::from_secs(15));
+    let stats = a.system_info().details["stats"].clone();
+    assert!(out.iter().all(is_committed), "transfers after the restart commit: {out:?}; {stats}");
+    assert!(stats.contains("funding transactions sent again 4"), "{stats}");
+    let names: Vec<String> = (0..4).map(|i| format!("a{i}")).collect();
+    let s = a.snapshot(&names).unwrap().remove(0);
+    assert_eq!(names.iter().map(|n| balance(&s, n)).sum::<u128>(), 4 * 1_000_000);
+}
+
+#[test]
 fn slow_anvil_external_endpoint_declares_no_faults() {
     let owner = connect(managed(None, ""));
     let cfg = touchstone_ethereum::Config::parse(

@@ -9,4 +9,5 @@ mod bad_input;
 mod chain;
 mod engine_run;
 mod faults;
+mod saturation;
 mod scenarios;

@@ -15,8 +15,13 @@ fn the_null_adapter_passes_every_conformance_clause_that_applies() {
     for id in ["outcomes.exactly_once", "clock.monotonic", "clock.advance_by_deadline"] {
         assert_eq!(report.verdict(id), Some(&Verdict::Pass), "{report}");
     }
-    // It reads no state and injects no fault: those clauses do not apply.
-    for id in ["snapshot.matches_outcomes", "faults.pause", "timeout.unknown"] {
+    // It reads no state, injects no fault and offers no pre-check: those clauses do not apply.
+    for id in [
+        "snapshot.matches_outcomes",
+        "faults.pause",
+        "timeout.unknown",
+        "precheck.agrees_with_admission",
+    ] {
         assert!(matches!(report.verdict(id), Some(Verdict::NotApplicable { .. })), "{report}");
     }
 }

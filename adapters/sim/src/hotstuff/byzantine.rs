@@ -8,9 +8,8 @@
 //!
 //! `invalid_proposal` is [`crate::byzantine::invalid_proposal`], where blocks are made; `silent`
 //! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too. The
-//! behaviour is the one the replica was configured with at start ([`crate::protocol::NodeConfig`]),
-//! so a `byzantine` fault at run time marks it Byzantine without changing what it does here
-//! (PBFT and Raft read the current configuration).
+//! behaviour is read from the replica's current configuration, so one switched on at run time
+//! acts at once.
 
 use super::msg::{HsBlock, HsMsg, Qc};
 use super::HotStuff;
@@ -27,7 +26,7 @@ impl HotStuff {
         honest: &Arc<HsBlock>,
         env: &mut dyn Env<HsMsg>,
     ) -> bool {
-        if self.behaviour() != Some(Behaviour::Equivocate) {
+        if Self::behaviour(env) != Some(Behaviour::Equivocate) {
             return false;
         }
         let v = self.view;
@@ -47,8 +46,12 @@ impl HotStuff {
 
     /// `equivocate` and `double_vote` as voter: the other proposal of `b`'s view this replica
     /// also votes for (its own fork, else one it knows of), if any.
-    pub(super) fn byzantine_second_vote(&self, b: &HsBlock) -> Option<BlockId> {
-        if !matches!(self.behaviour(), Some(Behaviour::Equivocate | Behaviour::DoubleVote)) {
+    pub(super) fn byzantine_second_vote(
+        &self,
+        b: &HsBlock,
+        env: &dyn Env<HsMsg>,
+    ) -> Option<BlockId> {
+        if !matches!(Self::behaviour(env), Some(Behaviour::Equivocate | Behaviour::DoubleVote)) {
             return None;
         }
         let alt = self.alt_proposal.get(&b.view()).copied().or_else(|| self.conflicting_block(b));
@@ -68,8 +71,8 @@ impl HotStuff {
 
     /// `amnesia`: on a restart, forgets the locked certificate and the last voted view, which a
     /// correct replica keeps (so it never votes twice in a view).
-    pub(super) fn byzantine_restart(&mut self) {
-        if self.behaviour() == Some(Behaviour::Amnesia) {
+    pub(super) fn byzantine_restart(&mut self, env: &dyn Env<HsMsg>) {
+        if Self::behaviour(env) == Some(Behaviour::Amnesia) {
             self.locked_qc = Qc::genesis();
             self.last_voted_view = 0;
         }

@@ -63,14 +63,21 @@ impl HotStuff {
         bs: Vec<Arc<HsBlock>>,
         env: &mut dyn Env<HsMsg>,
     ) {
-        for b in bs {
+        // Oldest first, so that the application can place each block on its parent.
+        for b in bs.into_iter().rev() {
             // Only blocks that carry a valid certificate of their parent enter the tree.
             if b.justify.is_valid(&self.cfg)
                 && b.justify.block == b.block.parent
                 && b.block.height == b.justify.height + 1
             {
                 self.fetching.remove(&b.id());
-                self.blocks.entry(b.id()).or_insert(b);
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.blocks.entry(b.id())
+                {
+                    // The application must know every block of the tree, or it cannot check
+                    // (and refuses) the proposals that build on it.
+                    env.validate(&b.block);
+                    slot.insert(b);
+                }
             }
         }
         let waiting = std::mem::take(&mut self.waiting);

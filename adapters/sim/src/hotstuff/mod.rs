@@ -19,8 +19,8 @@
 //! ancestors) from the sender.
 //!
 //! Durable across a restart: the block tree and the committed chain, the view, `highQC`, the
-//! locked QC and the last voted view (so a restarted correct replica never votes twice in a
-//! view). An `amnesia` replica forgets its lock and last voted view.
+//! locked QC, the last voted view and the last proposed view (so a restarted correct replica
+//! never votes or proposes twice in a view). An `amnesia` replica forgets its lock and last voted view.
 //!
 //! Byzantine behaviours (from [`NodeConfig::behaviour`]) live in [`byzantine`], beside this
 //! honest code: `equivocate`, `double_vote`, `amnesia`, and `invalid_proposal`. Correct replicas
@@ -77,10 +77,12 @@ pub struct HotStuff {
     last_voted_view: u64,
     committed_height: u64,
     committed_tip: BlockId,
+    /// The last view this replica proposed in, kept like its last voted view: a leader that
+    /// restarts within its view never proposes a second block there.
+    proposed_view: u64,
     // Volatile.
     fails: u32,
     last_block_at: Nanos,
-    proposed_view: u64,
     votes: BTreeMap<(u64, BlockId), VoteTally>,
     vote_of: BTreeMap<(u64, NodeIdx), BlockId>,
     new_views: BTreeMap<u64, BTreeSet<NodeIdx>>,
@@ -106,9 +108,9 @@ impl HotStuff {
             last_voted_view: 0,
             committed_height: 0,
             committed_tip: BlockId::GENESIS,
+            proposed_view: 0,
             fails: 0,
             last_block_at: 0,
-            proposed_view: 0,
             votes: BTreeMap::new(),
             vote_of: BTreeMap::new(),
             new_views: BTreeMap::new(),
@@ -140,8 +142,10 @@ impl HotStuff {
         self.blocks.get(&id).map(|b| &**b)
     }
 
-    pub(crate) fn behaviour(&self) -> Option<Behaviour> {
-        self.cfg.behaviour
+    /// This replica's Byzantine behaviour now: the simulator's current configuration, so a
+    /// `byzantine` fault switched on at run time acts at once.
+    pub(crate) fn behaviour(env: &dyn Env<HsMsg>) -> Option<Behaviour> {
+        env.config().behaviour
     }
 
     /// Leader of `view`: rotation weighted by power.
@@ -208,7 +212,7 @@ impl Protocol for HotStuff {
         self.seen_proposal.clear();
         self.waiting.clear();
         self.fetching.clear();
-        self.byzantine_restart();
+        self.byzantine_restart(env);
         let v = self.view.max(1);
         self.view = 0;
         self.enter_view(v, env);

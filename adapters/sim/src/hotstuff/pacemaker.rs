@@ -108,7 +108,7 @@ impl HotStuff {
         let (v, me) = (self.view, self.cfg.me);
         let parent = justify.block;
         let mut txs = env.take_txs(parent, self.cfg.block_size);
-        invalid_proposal(self.behaviour(), &mut txs, env);
+        invalid_proposal(Self::behaviour(env), &mut txs, env);
         let height = justify.height + 1;
         let id = env.block_id(height, v, parent, &txs, ((me as u64) << 8) | salt);
         HsBlock {

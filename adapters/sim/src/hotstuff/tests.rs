@@ -291,3 +291,9 @@ fn search_sim_twochain() {
         }
     }
 }
+
+#[test]
+fn a_leader_restarted_within_its_view_proposes_nothing_new() {
+    let leader = HotStuff::leader(&default_config(4, 0), 1);
+    multinode::restarted_leader_proposes_nothing_new(HotStuff::new, leader, true, 23);
+}

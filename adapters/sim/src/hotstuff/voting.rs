@@ -77,7 +77,7 @@ impl HotStuff {
         self.last_voted_view = v;
         let to = Self::leader(&self.cfg, v + 1);
         let mut ids = vec![b.id()];
-        ids.extend(self.byzantine_second_vote(b));
+        ids.extend(self.byzantine_second_vote(b, env));
         for id in ids {
             let height = self.blocks.get(&id).map_or(b.block.height, |x| x.block.height);
             env.trace_vote(height, v, "vote", Some(id));

@@ -3,7 +3,7 @@
 //!   even-numbered replicas and the honest one to the odd-numbered, each with a matching commit;
 //!   as backup, its vote to the odd-numbered replicas and a vote for a made-up block to the others;
 //! - `double_vote`: its vote and a vote for a made-up block, both to everyone;
-//! - `amnesia`: on a restart, forgets its prepared certificates and votes.
+//! - `amnesia`: on a restart, forgets its prepared certificates, votes and pre-prepares.
 //!
 //! `invalid_proposal` is [`crate::byzantine::invalid_proposal`], where blocks are made; `silent`
 //! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too. The
@@ -68,12 +68,13 @@ impl Pbft {
         }
     }
 
-    /// `amnesia`: on a restart, forgets the prepared certificates and its own votes, which a
-    /// correct replica keeps.
+    /// `amnesia`: on a restart, forgets the prepared certificates and its own votes and
+    /// pre-prepares, which a correct replica keeps.
     pub(super) fn byzantine_restart(&mut self, env: &mut dyn Env<PbftMsg>) {
         if Self::behaviour(env) == Some(Behaviour::Amnesia) {
             self.prepared.clear();
             self.my_votes.clear();
+            self.my_proposals.clear();
         }
     }
 }

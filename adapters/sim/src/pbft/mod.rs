@@ -19,13 +19,15 @@
 //!   makes no progress asks peers (`fetch`) and decides from certificates (`decided`). Vote state
 //!   below the decided height is dropped as soon as a height is decided (the decided height is
 //!   the stable checkpoint).
-//! - Durable across a restart: view, decided log, prepared certificates and own votes.
+//! - Durable across a restart: view, decided log, prepared certificates, own votes and own
+//!   pre-prepares (a primary that restarts within its view proposes the same block again), and
+//!   the view it asked for (a replica that left a view never returns to it).
 //!
 //! Byzantine behaviours (from the node's configuration) live in [`byzantine`], beside this honest
 //! code: `equivocate` (as primary: two blocks to two halves of the replicas, with matching
 //! commits; as backup: conflicting votes to the two halves), `double_vote` (votes for the block
-//! and for another one to everyone), `amnesia` (forgets prepared certificates and votes on
-//! restart), and `invalid_proposal` (an invalid transaction in its blocks).
+//! and for another one to everyone), `amnesia` (forgets prepared certificates, votes and
+//! pre-prepares on restart), and `invalid_proposal` (an invalid transaction in its blocks).
 //!
 //! **Broken variant `small_quorum`** (deliberately BROKEN): every quorum is f + 1 (power > 1/3)
 //! instead of 2f + 1, so two quorums need not share a correct replica; an equivocating primary
@@ -110,11 +112,15 @@ pub struct Pbft {
     log: Vec<Decision>,
     prepared: BTreeMap<u64, (u64, Block)>,
     my_votes: BTreeMap<(u64, u64, Kind), BlockId>,
+    /// The blocks this replica proposed as primary, by (view, seq): its pre-prepare is its
+    /// prepare, so it is kept like its votes.
+    my_proposals: BTreeMap<(u64, u64), Block>,
+    /// Asking for view `vc_target` (the view it left is never rejoined, even after a restart).
+    in_view_change: bool,
+    vc_target: u64,
     // Volatile.
     slots: BTreeMap<(u64, u64), Slot>,
     ready: BTreeMap<u64, Decision>,
-    in_view_change: bool,
-    vc_target: u64,
     vcs: BTreeMap<u64, BTreeMap<NodeIdx, ViewChange>>,
     higher: BTreeMap<u64, BTreeSet<NodeIdx>>,
     proposed: u64,
@@ -135,6 +141,7 @@ impl Pbft {
             log: Vec::new(),
             prepared: BTreeMap::new(),
             my_votes: BTreeMap::new(),
+            my_proposals: BTreeMap::new(),
             slots: BTreeMap::new(),
             ready: BTreeMap::new(),
             in_view_change: false,
@@ -210,6 +217,14 @@ impl Pbft {
             return;
         }
         let (seq, view, parent) = (self.decided + 1, self.view, self.last_id);
+        if let Some(block) = self.my_proposals.get(&(view, seq)).cloned() {
+            // Proposed before a restart: the same block again, never another one.
+            self.proposed = seq;
+            self.last_propose = Some(env.now());
+            env.broadcast(PbftMsg::PrePrepare { view, block: block.clone() });
+            self.on_preprepare(self.me(), view, block, env);
+            return;
+        }
         let mut txs = env.take_txs(parent, self.cfg.block_size);
         invalid_proposal(Self::behaviour(env), &mut txs, env);
         let id = env.block_id(seq, view, parent, &txs, 0);
@@ -217,6 +232,7 @@ impl Pbft {
             Block { id, height: seq, round: view, parent, proposer: self.me(), txs: txs.into() };
         self.proposed = seq;
         self.last_propose = Some(env.now());
+        self.my_proposals.insert((view, seq), block.clone());
         env.trace_propose(&block);
         env.trace_vote(seq, view, "prepare", Some(id));
         if !self.byzantine_propose(&block, env) {
@@ -363,6 +379,7 @@ impl Pbft {
             self.slots.retain(|&(_, s), _| s > h);
             self.prepared.retain(|&s, _| s > h);
             self.my_votes.retain(|&(_, s, _), _| s > h);
+            self.my_proposals.retain(|&(_, s), _| s > h);
             self.proposed = self.proposed.max(h);
             self.arm_progress(env);
             self.arm_propose(env);
@@ -428,6 +445,9 @@ impl Protocol for Pbft {
         self.byzantine_restart(env);
         self.slots.clear();
         self.ready.clear();
+        // A replica that asked for a view before it crashed left the old one for good: it asks
+        // again (its timers are gone) rather than taking part in the view it abandoned.
+        let asked = self.in_view_change.then_some(self.vc_target);
         self.in_view_change = false;
         self.vcs.clear();
         self.higher.clear();
@@ -435,6 +455,9 @@ impl Protocol for Pbft {
         self.last_propose = None;
         self.last_fetch = None;
         self.on_start(env);
+        if let Some(target) = asked {
+            self.start_view_change(target, env);
+        }
         for p in (0..self.cfg.n()).filter(|&p| p != self.me()) {
             env.send(p, PbftMsg::Fetch { from_seq: self.decided + 1 });
         }

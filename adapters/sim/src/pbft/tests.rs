@@ -158,3 +158,86 @@ fn an_invalid_proposal_is_refused_and_the_primary_replaced() {
     net.assert_agreement();
     assert!((1..4).all(|i| net.height(i) >= 1 && net.node(i).view() >= 1));
 }
+
+/// The blocks node `i` traced as proposals at (seq, view).
+fn proposals(net: &TestNet<Pbft>, i: usize, seq: u64, view: u64) -> Vec<BlockId> {
+    use crate::protocol::testkit::TraceKind;
+    net.trace()
+        .iter()
+        .filter(|e| e.node == i)
+        .filter_map(|e| match e.kind {
+            TraceKind::Propose { height, round, block } if (height, round) == (seq, view) => {
+                Some(block)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_primary_restarted_within_its_view_proposes_the_same_block_again() {
+    let mut net = net(4, 11, None);
+    net.start();
+    // Two replicas down: n0's proposal at sequence 1 cannot be decided.
+    net.crash(2);
+    net.crash(3);
+    net.submit_txs(3);
+    net.run_for(300 * MS);
+    let first = proposals(&net, 0, 1, 0);
+    assert_eq!(first.len(), 1, "n0 proposed at sequence 1 in view 0");
+    // n0 crashes and restarts within view 0 with other transactions waiting.
+    net.crash(0);
+    net.submit_txs(3);
+    net.restart(0);
+    net.run_for(500 * MS);
+    assert_eq!(net.node(0).view(), 0);
+    let all = proposals(&net, 0, 1, 0);
+    assert!(all.iter().all(|b| *b == first[0]), "n0 proposed {all:?} at (1, 0)");
+    assert!(net.evidence().is_empty(), "{:?}", net.evidence());
+}
+
+#[test]
+fn a_primary_restarted_twice_within_its_view_proposes_nothing_new() {
+    crate::protocol::multinode::restarted_leader_proposes_nothing_new(Pbft::new, 0, false, 25);
+}
+
+#[test]
+fn a_new_primary_restarted_in_its_view_keeps_the_blocks_its_new_view_reproposed() {
+    let mut net = net(4, 13, None);
+    let b = block(7, 1, 0, BlockId::GENESIS);
+    // n1 leads view 1: the others ask for it, with b prepared in view 0.
+    for from in [0, 2, 3] {
+        let vc = ViewChange { view: 1, from, decided: 0, prepared: vec![(0, b.clone())] };
+        net.inject(1, from, PbftMsg::ViewChange(vc.into()));
+    }
+    assert_eq!((net.node(1).view(), net.node(1).in_view_change()), (1, false));
+    net.crash(1);
+    net.submit_txs(3);
+    net.restart(1);
+    net.run_for(500 * MS);
+    let all = proposals(&net, 1, 1, 1);
+    assert!(all.iter().all(|id| *id == b.id), "n1 proposed {all:?} at (1, 1) besides {}", b.id);
+}
+
+#[test]
+fn a_replica_restarted_during_a_view_change_takes_no_part_in_the_view_it_left() {
+    use crate::protocol::testkit::TraceKind;
+    use crate::protocol::Timer;
+    let mut net = net(4, 29, None);
+    net.start_node(2);
+    net.submit_txs(1);
+    // No decision for a timeout with work pending: n2 asks for view 1.
+    net.fire(2, Timer { kind: 2, height: 0, round: 0 });
+    assert!(net.node(2).in_view_change());
+    net.crash(2);
+    net.restart(2);
+    assert!(net.node(2).in_view_change(), "the view change survives the restart");
+    // The old primary's pre-prepare of view 0 arrives: n2 left view 0 and must not prepare it.
+    net.inject(2, 0, PbftMsg::PrePrepare { view: 0, block: block(7, 1, 0, BlockId::GENESIS) });
+    let votes_in_view_0 = net
+        .trace()
+        .iter()
+        .filter(|e| e.node == 2 && matches!(e.kind, TraceKind::Vote { round: 0, .. }))
+        .count();
+    assert_eq!(votes_in_view_0, 0, "n2 voted in the view it had left");
+}

@@ -142,6 +142,10 @@ impl Pbft {
             if seq <= self.decided {
                 continue;
             }
+            if primary == self.me() {
+                // The new view's re-proposals are this primary's pre-prepares: kept as such.
+                self.my_proposals.insert((view, seq), b.clone());
+            }
             let slot = self.slots.entry((view, seq)).or_default();
             if slot.pre.is_some() {
                 continue;

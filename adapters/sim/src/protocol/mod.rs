@@ -4,7 +4,7 @@
 //! randomness itself: the simulator calls [`Protocol::on_start`], [`Protocol::on_message`],
 //! [`Protocol::on_timer`], [`Protocol::on_client_tx`] and [`Protocol::on_restart`], and the
 //! protocol answers through its [`Env`]: messages to send, timers to set, blocks to build and
-//! validate, decisions, and the consensus trace events of `shared/spec/trace-format.md`.
+//! validate, decisions, and the consensus trace events of `docs/trace-format.md`.
 //!
 //! Byzantine behaviour that is protocol-specific (equivocation, double votes, invalid proposals,
 //! amnesia) is implemented by each protocol from [`NodeConfig::behaviour`], in its own

@@ -119,3 +119,55 @@ impl FaultBound {
         Ok(())
     }
 }
+
+/// No node proposed two different blocks at one (height, round) — at one round whatever the
+/// height when `view_keyed` (HotStuff's views).
+pub fn assert_one_proposal_per_slot<P: Protocol>(net: &TestNet<P>, view_keyed: bool) {
+    use super::testkit::TraceKind;
+    let mut first = std::collections::BTreeMap::new();
+    for e in net.trace() {
+        if let TraceKind::Propose { height, round, block } = e.kind {
+            let key = (e.node, if view_keyed { 0 } else { height }, round);
+            let held = *first.entry(key).or_insert(block);
+            assert_eq!(
+                held, block,
+                "n{} proposed two blocks at (height {height}, round {round})",
+                e.node
+            );
+        }
+    }
+}
+
+/// n = 4; `leader` proposes first while the two nodes after it are down (nothing can be
+/// decided), then crashes and restarts twice within its round, other transactions waiting each
+/// time: it must never propose a different block in that round (its proposal is kept like its
+/// votes).
+pub fn restarted_leader_proposes_nothing_new<P: Protocol>(
+    make: impl FnMut(NodeConfig) -> P,
+    leader: NodeIdx,
+    view_keyed: bool,
+    seed: u64,
+) {
+    use super::testkit::TraceKind;
+    let mut net = TestNet::new(4, seed, make);
+    for d in [(leader + 1) % 4, (leader + 2) % 4] {
+        net.crash(d);
+    }
+    net.start();
+    net.submit_txs(3);
+    net.run_for(300 * MS);
+    let proposed = |net: &TestNet<P>| {
+        net.trace()
+            .iter()
+            .filter(|e| e.node == leader && matches!(e.kind, TraceKind::Propose { .. }))
+            .count()
+    };
+    assert!(proposed(&net) >= 1, "n{leader} proposed nothing");
+    for _ in 0..2 {
+        net.crash(leader);
+        net.submit_txs(3);
+        net.restart(leader);
+        net.run_for(300 * MS);
+    }
+    assert_one_proposal_per_slot(&net, view_keyed);
+}

@@ -4,7 +4,7 @@
 //! on a majority of voting power (quorum 1/2), and persistence of term, vote, log and applied
 //! index across a restart.
 //!
-//! Trace mapping (`shared/spec/trace-format.md`): term → `round`, log index → `height`; an
+//! Trace mapping (`docs/trace-format.md`): term → `round`, log index → `height`; an
 //! applied entry → `cons.decide` whose `cert.signers` are the leader and the followers whose
 //! acknowledgements committed it. The leader appending an entry and each follower appending it
 //! write `cons.vote` `vote` for that block at (index, entry term). Election: the candidate writes `cons.vote` `request_vote` and

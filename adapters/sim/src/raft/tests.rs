@@ -1,7 +1,7 @@
 //! Raft rules on hand-built message sequences, and multi-node runs on the testkit.
 
 use super::{Entry, Raft, RaftMsg};
-use crate::protocol::testkit::{default_config, TestNet, S};
+use crate::protocol::testkit::{default_config, TestNet, MS, S};
 use crate::protocol::{Block, BlockId, NodeConfig, Timer};
 use std::sync::Arc;
 
@@ -122,4 +122,26 @@ fn survives_a_crashed_leader() {
     net.restart(leader);
     net.run_for(3 * S);
     net.assert_agreement();
+}
+
+#[test]
+fn a_leader_restarted_within_its_term_proposes_nothing_new() {
+    let mut net = net(4, 27);
+    net.start();
+    net.submit_txs(3);
+    net.run_until(3 * S);
+    let leader = (0..4).find(|&i| net.node(i).is_leader()).expect("a leader");
+    // Two followers down: the leader's next entries cannot commit.
+    for d in [(leader + 1) % 4, (leader + 2) % 4] {
+        net.crash(d);
+    }
+    net.submit_txs(3);
+    net.run_for(300 * MS);
+    for _ in 0..2 {
+        net.crash(leader);
+        net.submit_txs(3);
+        net.restart(leader);
+        net.run_for(300 * MS);
+    }
+    crate::protocol::multinode::assert_one_proposal_per_slot(&net, false);
 }

@@ -49,7 +49,7 @@ impl<M: WireMessage> Core<M> {
     pub fn take_txs(&mut self, node: NodeIdx, parent: BlockId, max: usize) -> (Vec<TxId>, u64) {
         // A parent this node cannot place on its decided chain: propose nothing rather than
         // transactions its uncommitted ancestors may already hold.
-        let anc = self.ancestors(node, parent).unwrap_or_default();
+        let Some(anc) = self.ancestors(node, parent) else { return (Vec::new(), 0) };
         let rt = &self.nodes[node];
         let height = rt.ledger.height + anc.len() as u64 + 1;
         let mut ov = Overlay::new(&rt.ledger);
@@ -84,7 +84,9 @@ impl<M: WireMessage> Core<M> {
     }
 
     /// Whether every transaction of `block` is valid on top of its parent; the CPU time spent.
-    /// A block whose parent this node cannot place (it is behind) is accepted unchecked.
+    /// A block whose parent this node cannot place on its decided chain through blocks it knows
+    /// is refused: it cannot be checked (its transactions may repeat an ancestor's), and a
+    /// correct node votes only for what it checked.
     pub fn validate(&mut self, node: NodeIdx, block: &Block) -> (bool, u64) {
         let cost = self.params.tx_cost * block.txs.len() as u64;
         self.remember(node, block);
@@ -93,7 +95,7 @@ impl<M: WireMessage> Core<M> {
             return (block.id == rt.last_block, 0);
         }
         let Some(anc) = self.ancestors(node, block.parent) else {
-            return (block.height > rt.ledger.height + 1, 0);
+            return (false, 0);
         };
         if block.height != rt.ledger.height + anc.len() as u64 + 1 {
             return (false, 0);
@@ -180,7 +182,7 @@ impl<M: WireMessage> Core<M> {
                 parent: Some(parent.as_str()),
                 app_hash: app_hash.as_deref(),
                 txs: &block.txs,
-                signers: &signer_names,
+                signers: Some(&signer_names),
             },
         );
         if in_order {

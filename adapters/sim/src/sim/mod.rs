@@ -24,6 +24,8 @@ mod finality;
 pub(crate) mod node;
 mod queue;
 mod submit;
+#[cfg(test)]
+mod tests;
 
 pub use self::core::SimStats;
 
@@ -39,7 +41,7 @@ use std::sync::Arc;
 use touchstone_core::adapter::{EventSink, FaultError, Setup, StateSnapshot, SubmitAck, TxRequest};
 use touchstone_core::scenario::{FaultAction, NetworkSpec};
 use touchstone_core::trace::TraceEvent;
-use touchstone_core::{Nanos, Operation, Reason, Seed};
+use touchstone_core::{Nanos, Reason, Seed};
 
 /// What the adapter needs from a simulator, whatever its protocol (object safe).
 pub trait SimDriver: std::fmt::Debug {
@@ -47,9 +49,9 @@ pub trait SimDriver: std::fmt::Debug {
     /// Funds the accounts on every node, writes the Byzantine ground truth and starts the nodes.
     fn prepare(&mut self, setup: &Setup, sink: &mut dyn EventSink);
     fn submit(&mut self, tx: &TxRequest, sink: &mut dyn EventSink) -> SubmitAck;
-    /// `can_transfer` against the committed state of the next entry node (`None`: not a
-    /// transfer).
-    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>>;
+    /// `can_transfer` of the request against the committed state of its entry node, nonce and
+    /// id included (`None`: not a transfer).
+    fn precheck(&mut self, tx: &TxRequest) -> Option<Result<(), Reason>>;
     /// Runs events up to `until`, returning early (at the event's time) once an outcome has been
     /// reported. Returns the new time.
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos;
@@ -255,10 +257,16 @@ impl<P: Protocol> Simulator<P> {
             Ev::Cpu { node, gen } => {
                 let i = node as NodeIdx;
                 let rt = &mut self.core.nodes[i];
-                if gen != rt.cpu_gen || !rt.up || rt.paused {
-                    return;
+                if gen != rt.cpu_gen || !rt.up {
+                    return; // stale: a crash dropped this CPU slot with the node's work
                 }
+                // This was the node's one scheduled CPU slot: whatever happens now, none is
+                // pending any more. (A paused node that kept the flag would never be scheduled
+                // again by its resume, and would sit on its queued work for ever.)
                 rt.cpu_scheduled = false;
+                if rt.paused {
+                    return; // `Resume` schedules the CPU again
+                }
                 if rt.busy_until > self.core.now {
                     self.schedule_cpu(i);
                     return;
@@ -325,8 +333,8 @@ impl<P: Protocol> SimDriver for Simulator<P> {
         }
     }
 
-    fn precheck(&mut self, op: &Operation) -> Option<Result<(), Reason>> {
-        self.can_transfer(op)
+    fn precheck(&mut self, tx: &TxRequest) -> Option<Result<(), Reason>> {
+        self.can_transfer(tx)
     }
 
     fn run_until(&mut self, until: Nanos, sink: &mut dyn EventSink) -> Nanos {

@@ -146,7 +146,10 @@ impl<M> NodeRt<M> {
         self.up && !self.paused && !self.byzantine
     }
 
-    /// Loses everything volatile (a crash).
+    /// Loses everything volatile (a crash). The blocks it knows stay: a node stores the blocks
+    /// it received, and the protocols keep theirs (HotStuff's tree, PBFT's prepared blocks,
+    /// Tendermint's locked and valid blocks), so after a restart the application must still be
+    /// able to place them — or it could neither check their children nor build on them.
     pub fn crash(&mut self) {
         self.up = false;
         self.inbox.clear();
@@ -155,6 +158,5 @@ impl<M> NodeRt<M> {
         self.cpu_scheduled = false;
         self.gossip_buf.clear();
         self.mempool.clear_pending();
-        self.known.clear();
     }
 }

@@ -3,8 +3,8 @@
 
 use super::core::Core;
 use super::Simulator;
-use crate::ledger::rules::{check, transfer_rules};
-use crate::ledger::{moves::Moves, Op, TxData, TX_TTL_HEIGHTS};
+use crate::ledger::rules::check;
+use crate::ledger::{Op, TxData, TX_TTL_HEIGHTS};
 use crate::protocol::{NodeIdx, Protocol, WireMessage};
 use std::sync::Arc;
 use touchstone_core::adapter::TxRequest;
@@ -25,15 +25,45 @@ impl<P: Protocol> Simulator<P> {
     /// The entry of a submission without `via`: a sender's nonced transactions all go through
     /// one node (as a wallet keeps to its node), the first up from `sender mod n`, so they reach
     /// every mempool in the order sent; others round-robin.
-    fn entry_for(&mut self, req: &TxRequest) -> Option<NodeIdx> {
+    /// Advances the rotation if `take` (a submission does, a pre-check does not).
+    fn entry_for(&mut self, req: &TxRequest, take: bool) -> Option<NodeIdx> {
         let sender = req.op.from().and_then(|f| self.core.dir.account(f));
         match (sender, req.nonce) {
             (Some(s), Some(_)) => {
                 let n = self.protos.len();
                 (0..n).map(|k| (s as usize + k) % n).find(|&i| self.core.nodes[i].up)
             }
-            _ => self.next_entry(true),
+            _ => self.next_entry(take),
         }
+    }
+
+    /// The node `req` enters: its `via` (a crashed one refuses the connection → `OTHER`) or
+    /// [`Self::entry_for`] (every node down → `OTHER`).
+    fn entry_of(&mut self, req: &TxRequest, take: bool) -> Result<NodeIdx, Reason> {
+        match &req.via {
+            Some(name) => {
+                let i = self.core.names.iter().position(|x| x == name).ok_or(Reason::Other)?;
+                if !self.core.nodes[i].up {
+                    return Err(Reason::Other);
+                }
+                Ok(i)
+            }
+            None => self.entry_for(req, take).ok_or(Reason::Other),
+        }
+    }
+
+    /// The admission rules of `req` at `entry`, against its committed state: a transaction id
+    /// seen before (`DUPLICATE_TX`), then the ledger's rules with the nonce (a used one is
+    /// `BAD_NONCE`). The transaction as the entry node would hold it, or why it is refused.
+    fn admission(&mut self, entry: NodeIdx, req: &TxRequest) -> Result<TxData, Reason> {
+        if self.core.nodes[entry].mempool.seen(req.id) || self.core.txs.contains_key(&req.id) {
+            return Err(Reason::DuplicateTx);
+        }
+        let op = self.needs_known_names(&req.op)?;
+        let ledger = &self.core.nodes[entry].ledger;
+        let data = TxData { op, nonce: req.nonce, expires: ledger.height + TX_TTL_HEIGHTS, entry };
+        check(ledger, req.id, &data, ledger.height + 1)?;
+        Ok(data)
     }
 
     /// Registers the account and claim names `op` uses that the ledger has not seen yet (fresh,
@@ -61,24 +91,8 @@ impl<P: Protocol> Simulator<P> {
     /// chain already used is refused at once (`BAD_NONCE`), and so is a transaction id it has
     /// seen (`DUPLICATE_TX`).
     pub(crate) fn admit(&mut self, req: &TxRequest) -> Result<NodeIdx, Reason> {
-        let entry = match &req.via {
-            Some(name) => {
-                let i = self.core.names.iter().position(|x| x == name).ok_or(Reason::Other)?;
-                if !self.core.nodes[i].up {
-                    return Err(Reason::Other);
-                }
-                i
-            }
-            None => self.entry_for(req).ok_or(Reason::Other)?,
-        };
-        if self.core.nodes[entry].mempool.seen(req.id) || self.core.txs.contains_key(&req.id) {
-            return Err(Reason::DuplicateTx);
-        }
-        let op = self.needs_known_names(&req.op)?;
-        let rt = &self.core.nodes[entry];
-        let data =
-            TxData { op, nonce: req.nonce, expires: rt.ledger.height + TX_TTL_HEIGHTS, entry };
-        check(&rt.ledger, req.id, &data, rt.ledger.height + 1)?;
+        let entry = self.entry_of(req, true)?;
+        let data = self.admission(entry, req)?;
         if let (Some(sender), Some(n)) = (data.op.sender(), data.nonce) {
             self.core.waiters.add(sender, n, req.id);
             self.core.admitted_at.insert(req.id, self.core.now);
@@ -97,21 +111,15 @@ impl<P: Protocol> Simulator<P> {
         }
     }
 
-    /// `can_transfer`: the outcome the rules give a transfer against the committed state of the
-    /// node the next submission would enter, without submitting it (no nonce or identity check:
-    /// those belong to a signed transaction). `None` for other operations.
-    pub(crate) fn can_transfer(&mut self, op: &Operation) -> Option<Result<(), Reason>> {
-        if !matches!(op, Operation::Transfer { .. }) {
+    /// `can_transfer`: what admission would answer a transfer request against the committed
+    /// state of the node it would enter, without submitting it — the same entry node, the same
+    /// rules in the same order, the nonce and the transaction id included (a replay of a
+    /// committed payment is `BAD_NONCE`, a resent id `DUPLICATE_TX`). `None` for other operations.
+    pub(crate) fn can_transfer(&mut self, req: &TxRequest) -> Option<Result<(), Reason>> {
+        if !matches!(req.op, Operation::Transfer { .. }) {
             return None;
         }
-        let entry = self.next_entry(false)?;
-        Some(match self.needs_known_names(op) {
-            Ok(Op::Transfer(leg)) => {
-                transfer_rules(&self.core.nodes[entry].ledger, &Moves::default(), &leg)
-            }
-            Ok(_) => Err(Reason::Malformed),
-            Err(r) => Err(r),
-        })
+        Some(self.entry_of(req, false).and_then(|entry| self.admission(entry, req)).map(|_| ()))
     }
 }
 

@@ -7,9 +7,8 @@
 //!
 //! `invalid_proposal` is [`crate::byzantine::invalid_proposal`], where blocks are made; `silent`
 //! and `delay` are the simulator's. Every vote cast is traced, conflicting ones too. The
-//! behaviour is the one the node was configured with at start ([`crate::protocol::NodeConfig`]),
-//! so a `byzantine` fault at run time marks it Byzantine without changing what it does here
-//! (PBFT and Raft read the current configuration).
+//! behaviour is read from the node's current configuration, so one switched on at run time acts
+//! at once.
 
 use super::msg::{TmMsg, Vote};
 use super::Tendermint;
@@ -26,7 +25,7 @@ impl Tendermint {
         pol_round: Option<u64>,
         env: &mut dyn Env<TmMsg>,
     ) -> bool {
-        if self.behaviour() != Some(Behaviour::Equivocate) {
+        if Self::behaviour(env) != Some(Behaviour::Equivocate) {
             return false;
         }
         let r = self.round;
@@ -49,7 +48,7 @@ impl Tendermint {
     /// the same vote for the other value, to the two halves of the peers or both to everyone.
     /// Whether this node sent its vote this way.
     pub(super) fn byzantine_vote(&mut self, vote: Vote, env: &mut dyn Env<TmMsg>) -> bool {
-        let behaviour = self.behaviour();
+        let behaviour = Self::behaviour(env);
         if !matches!(behaviour, Some(Behaviour::Equivocate | Behaviour::DoubleVote)) {
             return false;
         }
@@ -92,8 +91,8 @@ impl Tendermint {
 
     /// `amnesia`: on a restart, forgets the lock, the valid value and its own votes, which a
     /// correct node keeps.
-    pub(super) fn byzantine_restart(&mut self) {
-        if self.behaviour() == Some(Behaviour::Amnesia) {
+    pub(super) fn byzantine_restart(&mut self, env: &dyn Env<TmMsg>) {
+        if Self::behaviour(env) == Some(Behaviour::Amnesia) {
             self.locked = None;
             self.valid = None;
             self.my_votes.clear();

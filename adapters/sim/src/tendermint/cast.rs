@@ -30,7 +30,7 @@ impl Tendermint {
         let (h, r) = (self.height, self.round);
         let parent = self.parent_id();
         let mut txs = env.take_txs(parent, self.cfg.block_size);
-        invalid_proposal(self.behaviour(), &mut txs, env);
+        invalid_proposal(Self::behaviour(env), &mut txs, env);
         let id = env.block_id(h, r, parent, &txs, ((self.cfg.me as u64) << 8) | salt);
         Block { id, height: h, round: r, parent, proposer: self.cfg.me, txs: txs.into() }
     }

@@ -166,8 +166,10 @@ impl Tendermint {
         self.chain.get(&height)
     }
 
-    pub(crate) fn behaviour(&self) -> Option<Behaviour> {
-        self.cfg.behaviour
+    /// This node's Byzantine behaviour now: the simulator's current configuration, so a
+    /// `byzantine` fault switched on at run time acts at once.
+    pub(crate) fn behaviour(env: &dyn Env<TmMsg>) -> Option<Behaviour> {
+        env.config().behaviour
     }
 
     /// Proposer of (height, round): rotation weighted by power.
@@ -233,7 +235,7 @@ impl Protocol for Tendermint {
         self.pending_certs.clear();
         self.last_status_at = None;
         self.helped.clear();
-        self.byzantine_restart();
+        self.byzantine_restart(env);
         env.broadcast(TmMsg::Status { next: self.height });
         self.start_round(self.round, env);
     }

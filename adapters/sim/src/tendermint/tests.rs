@@ -288,3 +288,9 @@ mod proptests {
         }
     }
 }
+
+#[test]
+fn a_proposer_restarted_within_its_round_proposes_nothing_new() {
+    let leader = Tendermint::proposer(&default_config(4, 0), 1, 0);
+    multinode::restarted_leader_proposes_nothing_new(Tendermint::new, leader, false, 21);
+}

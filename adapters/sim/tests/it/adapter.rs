@@ -176,6 +176,37 @@ fn nonce_gaps_are_allowed_and_a_used_nonce_rejects_its_rivals_at_once() {
     );
 }
 
+/// The pre-check is asked about the request as sent: a replay of a committed payment (same
+/// operation, its spent nonce) is predicted `BAD_NONCE` and a resent id `DUPLICATE_TX`, as
+/// admission then answers — not `committed` from the balance rules alone.
+#[test]
+fn precheck_of_a_replayed_payment_predicts_its_rejection() {
+    let (mut a, mut sink) = prepared("hotstuff");
+    let first = transfer(300, "a4", 0, None);
+    assert_eq!(a.precheck(&first).unwrap(), Some(Ok(())));
+    assert!(matches!(a.submit(&first, &mut sink).unwrap(), SubmitAck::Accepted { .. }));
+    assert_eq!(a.precheck(&first).unwrap(), Some(Err(Reason::DuplicateTx)));
+    while a.now() < 5 * S {
+        a.advance(5 * S, &mut sink).unwrap();
+    }
+    assert!(sink
+        .outcomes
+        .iter()
+        .any(|o| o.tx == TxId(300) && matches!(o.status, OutcomeStatus::Committed { .. })));
+    let replay = transfer(301, "a4", 0, None);
+    let predicted = a.precheck(&replay).unwrap();
+    assert_eq!(predicted, Some(Err(Reason::BadNonce)));
+    let answered = a.submit(&replay, &mut sink).unwrap();
+    assert_eq!(answered, SubmitAck::Rejected { reason: Reason::BadNonce });
+    // The next nonce of the same payment is fine, and the pre-check changed nothing.
+    assert_eq!(a.precheck(&transfer(302, "a4", 1, None)).unwrap(), Some(Ok(())));
+    assert_eq!(
+        a.precheck(&transfer(302, "a4", 1, Some("n2"))).unwrap(),
+        Some(Ok(())),
+        "through another validator too"
+    );
+}
+
 #[test]
 fn runtime_byzantine_fault_writes_ground_truth() {
     let (mut a, mut sink) = prepared("pbft");

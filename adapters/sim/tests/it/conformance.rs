@@ -1,8 +1,4 @@
-//! The adapter conformance kit against the simulated network: PBFT, Tendermint and Raft.
-//!
-//! HotStuff is not run here yet: on it the kit fails `faults.pause` (after every validator of a
-//! live chain is paused and resumed, one replica never decides the held blocks again, and the
-//! simulator's 100% finality waits for it).
+//! The adapter conformance kit against the simulated network, on each of its protocols.
 
 use crate::common::payment;
 use touchstone_conformance::{run_conformance, ConformanceOptions, Verdict};
@@ -35,4 +31,9 @@ fn the_simulator_on_raft_passes_every_conformance_clause() {
 #[test]
 fn the_simulator_on_tendermint_passes_every_conformance_clause() {
     conforms("tendermint");
+}
+
+#[test]
+fn the_simulator_on_hotstuff_passes_every_conformance_clause() {
+    conforms("hotstuff");
 }

@@ -2,6 +2,7 @@
 
 mod adapter;
 mod broken;
+mod byzantine;
 mod common;
 mod conformance;
 mod determinism;

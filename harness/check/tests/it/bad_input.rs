@@ -175,11 +175,12 @@ fn millions_of_distinct_ids_hit_a_limit() {
     for h in 0..200 {
         body.push_str(&format!("{{\"kind\":\"cons.vote\",\"t_ns\":1,\"node\":\"n0\",\"height\":{h},\"round\":0,\"vtype\":\"prevote\",\"block\":\"b\"}}\n"));
     }
-    let e = run(&body, &opts).unwrap_err();
-    assert!(
-        matches!(&e, CheckError::LimitExceeded { what, .. } if what.contains("open heights")),
-        "{e}"
-    );
+    // A limit that protects memory per height degrades per height (issue 20): the heights
+    // beyond it are not judged, and the report says so; the trace is still checked.
+    let r = run(&body, &opts).expect("the rest of the trace is checked");
+    assert!(r.notes.iter().any(|n| n.contains("100 events were dropped")), "{:?}", r.notes);
+    let slots = r.properties.iter().find(|p| p.id == "no_conflicting_quorums").unwrap();
+    assert!(slots.reason.as_deref().is_some_and(|r| r.contains("not judged")), "{slots:?}");
 }
 
 #[test]

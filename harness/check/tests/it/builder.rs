@@ -3,11 +3,13 @@
 use serde_json::{json, Value};
 use touchstone_check::{check_reader, CheckOptions, CheckReport, Finding, Verdict};
 
-/// A trace under construction: one JSON object per line, `t_ns` added automatically.
+/// A trace under construction: one JSON object per line, `t_ns` added automatically. Its
+/// text ends with a `run.end` unless it has one or is marked [`truncated`](T::truncated).
 pub struct T {
     pub lines: Vec<Value>,
     pub t: u64,
     pub n: usize,
+    pub truncated: bool,
 }
 
 pub fn node(i: usize) -> String {
@@ -15,12 +17,20 @@ pub fn node(i: usize) -> String {
 }
 
 impl T {
-    /// `run.start` with `n` validators of power 1.
+    /// `run.start` with `n` validators of power 1 (no protocol family declared: see
+    /// [`T::family`]).
     pub fn new(protocol: &str, n: usize) -> T {
         let vals: Vec<Value> = (0..n).map(|i| json!({"id": node(i), "power": 1})).collect();
-        let mut t = T { lines: Vec::new(), t: 0, n };
-        t.push(json!({"kind":"run.start","protocol":protocol,"validators":vals,"seed":42,"scenario":"unit"}));
+        let mut t = T { lines: Vec::new(), t: 0, n, truncated: false };
+        t.push(json!({"kind":"run.start","protocol":protocol,"validators":vals,"seed":42,
+            "scenario":"unit","adapter":"sim"}));
         t
+    }
+
+    /// Declares the protocol family in `run.start` (its votes are then judged by its rule).
+    pub fn family(&mut self, family: &str) -> &mut T {
+        self.lines[0]["family"] = json!(family);
+        self
     }
 
     /// Appends an event (sets `t_ns` to a strictly increasing 1 ms step).
@@ -100,7 +110,7 @@ impl T {
 
     pub fn snapshot(&mut self, i: usize, h: u64, supply: i64, balances: Value) -> &mut T {
         self.push(
-            json!({"kind":"state.snapshot","node":node(i),"height":h,"app_hash":format!("S{h}"),
+            json!({"kind":"state.snapshot","node":node(i),"height":h,"app_hash":format!("A{h}"),
             "supply":{"EUR":supply},"balances":balances}),
         )
     }
@@ -109,6 +119,11 @@ impl T {
         let mut s = String::new();
         for l in &self.lines {
             s.push_str(&l.to_string());
+            s.push('\n');
+        }
+        let ended = self.lines.last().is_some_and(|l| l["kind"] == "run.end");
+        if !ended && !self.truncated {
+            s.push_str(&json!({"kind":"run.end","t_ns":self.t}).to_string());
             s.push('\n');
         }
         s
@@ -144,9 +159,10 @@ pub fn only_finding(r: &CheckReport, id: &str, nodes: &[&str], height: Option<u6
     f
 }
 
-/// A clean 4-node Tendermint trace that evaluates all 14 properties and passes them.
+/// A clean 4-node Tendermint trace that evaluates all 16 properties and passes them.
 pub fn clean() -> T {
     let mut t = T::new("tendermint", 4);
+    t.family("tendermint");
     t.submit("g1", "issue", None, Some("alice"), 100, 0).result("g1", "committed", Some(0));
     t.submit("t1", "transfer", Some("alice"), Some("bob"), 30, 1);
     t.height(1, &[0, 1, 2, 3], &["t1"]);

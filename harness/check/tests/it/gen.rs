@@ -110,6 +110,8 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
     let target_h = g.rng.gen_range(1..=heights);
     let mut snapshots = Vec::new();
     let mut decided_at: Vec<Vec<usize>> = vec![Vec::new(); heights as usize + 1];
+    // The cert of each height: the validators that precommitted it.
+    let mut cert_at: Vec<Vec<usize>> = vec![Vec::new(); heights as usize + 1];
     let mut txs_at: Vec<Vec<String>> = vec![Vec::new(); heights as usize + 1];
     let mut ntx = 0;
     for h in 1..=heights {
@@ -132,7 +134,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
                     if v == "validity" && m == target_h {
                         expected.push(("validity".into(), names(&[c]), Some(m)));
                     }
-                    let signers: Vec<String> = decided_signers(&decided_at[m as usize]);
+                    let signers: Vec<String> = decided_signers(&cert_at[m as usize]);
                     g.push(json!({"kind":"cons.decide","node":node(c),"height":m,"round":0,"block":format!("B{m}"),
                         "parent":format!("B{}", m - 1),"app_hash":format!("A{m}"),"txs":txs_at[m as usize],"cert":{"signers":signers}}));
                 }
@@ -196,6 +198,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             }
         }
         let signers = decided_signers(&running);
+        cert_at[h as usize] = running.clone();
         let rc = running_correct(&running, &byz);
         let last = *rc.last().expect("a correct node runs");
         for &i in &running {
@@ -249,7 +252,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             let balances: serde_json::Map<String, Value> =
                 (0..accounts).map(|a| (format!("a{a}"), json!({"EUR": bal[a]}))).collect();
             snapshots.push((who, h));
-            g.push(json!({"kind":"state.snapshot","node":node(who),"height":h,"app_hash":format!("S{h}"),
+            g.push(json!({"kind":"state.snapshot","node":node(who),"height":h,"app_hash":format!("A{h}"),
                 "supply":{"EUR":supply},"balances":balances}));
         }
     }
@@ -265,7 +268,7 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             g.push(
                 json!({"kind":"cons.propose","node":node(who),"height":h,"round":1,"block":"I"}),
             );
-            g.push(json!({"kind":"cons.decide","node":node(who),"height":h,"round":1,"block":"I","cert":{"signers":decided_signers(&decided_at[h as usize])}}));
+            g.push(json!({"kind":"cons.decide","node":node(who),"height":h,"round":1,"block":"I","cert":{"signers":decided_signers(&cert_at[h as usize])}}));
             expected.push(("integrity".into(), names(&[who]), Some(h)));
         }
         "conservation" => {
@@ -303,6 +306,9 @@ pub fn generate(seed: u64, violation: usize) -> Generated {
             }
         }
         _ => {}
+    }
+    if g.lines.last().is_none_or(|l| l["kind"] != "run.end") {
+        g.push(json!({"kind":"run.end"}));
     }
     expected.sort_by_key(|e| {
         let id: &str = &e.0;

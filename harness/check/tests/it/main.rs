@@ -1,10 +1,13 @@
 //! Integration tests of touchstone-check (one binary, one module per topic).
 
 mod bad_input;
+mod blind_spots;
 mod builder;
+mod corpus;
 mod fast;
 mod gen;
 mod io;
 mod ledger;
 mod props;
 mod random;
+mod spec_examples;

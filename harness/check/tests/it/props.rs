@@ -21,13 +21,13 @@ fn base() -> T {
 }
 
 #[test]
-fn clean_trace_passes_all_fourteen() {
+fn clean_trace_passes_every_property() {
     let r = clean().check();
     for id in Property::IDS {
         assert_eq!(verdict(&r, id), Verdict::Pass, "{id}: {}", r.render_text());
     }
     assert!(r.passed() && r.findings.is_empty());
-    assert_eq!(r.properties.len(), 14);
+    assert_eq!(r.properties.len(), Property::COUNT);
     let l = r.liveness.clone().expect("liveness stats");
     assert_eq!(l.nodes_expected, 4);
     assert!(l.time_to_first_decision_ns.is_some());
@@ -62,7 +62,16 @@ fn agreement_fails_on_a_different_block() {
         ]
     );
     assert_eq!(verdict(&r, "agreement"), Verdict::Fail);
-    assert_eq!(r.findings[0].replay.as_deref(), Some("touchstone run unit --seed 42"));
+    // Scenario `unit` is no script Touchstone knows here: no replay command (1.1, resolution 12).
+    assert_eq!(r.findings[0].replay, None);
+    let opts = touchstone_check::CheckOptions {
+        replay_scenarios: [("unit".to_string(), "scenarios/unit.toml".to_string())].into(),
+        replay_adapters: vec!["sim".into()],
+        ..Default::default()
+    };
+    let r = touchstone_check::check_reader(t.text().as_bytes(), "t.jsonl", &opts).unwrap();
+    let replay = "touchstone run scenarios/unit.toml --adapter sim --seed 42";
+    assert_eq!(r.findings[0].replay.as_deref(), Some(replay));
 }
 
 #[test]
@@ -187,7 +196,12 @@ fn liveness_fails_when_a_running_node_stalls_after_heal() {
     t.height(2, &[0, 1, 2], &[]);
     t.wait(11_000_000_000).push(json!({"kind":"run.end"}));
     let r = t.check();
-    only_finding(&r, "liveness", &["n3"], Some(2));
+    // The stuck node is named by liveness, and by progress: it stayed behind while up and
+    // connected for longer than the bound.
+    assert_eq!(
+        set(&r),
+        vec![("liveness".into(), s(&["n3"]), Some(2)), ("progress".into(), s(&["n3"]), Some(2)),]
+    );
     assert_eq!(r.liveness.as_ref().map(|l| l.nodes_decided_in_bound), Some(3));
 }
 

@@ -169,51 +169,64 @@ fn partition_minority(kit: &Kit<'_>) -> Verdict {
              validator holds back every commit, and the kit cannot see the others progress",
         );
     }
-    with_nodes(kit, 4, "cutting one off leaves no quorum to expect progress from", |s| {
-        let mut rest = s.nodes.clone();
-        let last = rest.pop().expect("at least 4 validators");
-        let entry = rest[0].clone();
-        let groups = vec![rest.clone(), vec![last.clone()]];
-        if let Err(e) = s.fault(&FaultAction::Partition { groups }) {
-            return Ok(Verdict::fail(format!("partition failed: {e}")));
-        }
-        let ids = probes(s, 0, Some(&entry))?;
-        let progressed = if waits_for_all {
-            let decided_by_rest = |s: &Session| {
-                ids.iter().all(|id| {
-                    s.seen.decided.get(id).is_some_and(|d| rest.iter().all(|n| d.contains(n)))
-                })
-            };
-            s.wait(s.opts.settle, decided_by_rest)?
+    verdict_of(kit.open(Start::Plain).and_then(|mut s| {
+        let r = if s.quorum_without_one() {
+            cut_one_off(&mut s, waits_for_all)
         } else {
-            s.settle(&ids, s.opts.settle)? && ids.iter().all(|id| s.committed(*id))
+            Ok(Verdict::not_applicable(format!(
+                "{} validator(s): cutting one off leaves no quorum to expect progress from",
+                s.nodes.len()
+            )))
         };
-        if !progressed {
-            let what =
-                if waits_for_all { "decided by every connected validator" } else { "committed" };
-            return Ok(Verdict::fail(format!(
-                "with {last} cut off, transfers entering at {entry} were not {what} within {}",
-                Human(s.opts.settle)
-            )));
-        }
-        if let Err(e) = s.fault(&FaultAction::Heal) {
-            return Ok(Verdict::fail(format!("heal failed: {e}")));
-        }
-        // Fresh traffic after heal, as a live chain has: the cut-off validator catches up.
-        let fresh = probes(s, 2, Some(&entry))?;
-        let all: Vec<TxId> = ids.iter().chain(&fresh).copied().collect();
-        s.settle(&all, s.opts.settle)?;
-        let stuck: Vec<String> =
-            all.iter().filter(|id| !s.committed(**id)).map(|id| s.describe(*id)).collect();
-        Ok(if stuck.is_empty() {
-            Verdict::Pass
-        } else {
-            Verdict::fail(format!(
-                "after heal, transfers did not commit within {}: {}",
-                Human(s.opts.settle),
-                stuck.join(", ")
-            ))
-        })
+        s.close();
+        r
+    }))
+}
+
+/// Cuts the last validator off, sends transfers to the first, heals.
+fn cut_one_off(s: &mut Session, waits_for_all: bool) -> Result<Verdict, String> {
+    let mut rest = s.nodes.clone();
+    let last = rest.pop().expect("a quorum without one means at least 2 validators");
+    let entry = rest[0].clone();
+    let groups = vec![rest.clone(), vec![last.clone()]];
+    if let Err(e) = s.fault(&FaultAction::Partition { groups }) {
+        return Ok(Verdict::fail(format!("partition failed: {e}")));
+    }
+    let ids = probes(s, 0, Some(&entry))?;
+    let progressed = if waits_for_all {
+        let decided_by_rest = |s: &Session| {
+            ids.iter().all(|id| {
+                s.seen.decided.get(id).is_some_and(|d| rest.iter().all(|n| d.contains(n)))
+            })
+        };
+        s.wait(s.opts.settle, decided_by_rest)?
+    } else {
+        s.settle(&ids, s.opts.settle)? && ids.iter().all(|id| s.committed(*id))
+    };
+    if !progressed {
+        let what = if waits_for_all { "decided by every connected validator" } else { "committed" };
+        return Ok(Verdict::fail(format!(
+            "with {last} cut off, transfers entering at {entry} were not {what} within {}",
+            Human(s.opts.settle)
+        )));
+    }
+    if let Err(e) = s.fault(&FaultAction::Heal) {
+        return Ok(Verdict::fail(format!("heal failed: {e}")));
+    }
+    // Fresh traffic after heal, as a live chain has: the cut-off validator catches up.
+    let fresh = probes(s, 2, Some(&entry))?;
+    let all: Vec<TxId> = ids.iter().chain(&fresh).copied().collect();
+    s.settle(&all, s.opts.settle)?;
+    let stuck: Vec<String> =
+        all.iter().filter(|id| !s.committed(**id)).map(|id| s.describe(*id)).collect();
+    Ok(if stuck.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::fail(format!(
+            "after heal, transfers did not commit within {}: {}",
+            Human(s.opts.settle),
+            stuck.join(", ")
+        ))
     })
 }
 

@@ -4,6 +4,7 @@ mod clock;
 mod faults;
 mod operations;
 mod outcomes;
+mod precheck;
 mod timeout;
 
 use crate::report::{ClauseResult, ConformanceReport, Verdict};
@@ -25,6 +26,10 @@ pub(crate) const CLAUSES: &[(&str, &str)] = &[
     (
         "snapshot.matches_outcomes",
         "balances are the starting ones moved by the committed transfers",
+    ),
+    (
+        "precheck.agrees_with_admission",
+        "a pre-check predicts the chain's answer to a transfer and to its replay",
     ),
     ("clock.monotonic", "the clock never goes back"),
     ("clock.advance_by_deadline", "advance(until) returns by until and the clock reaches it"),
@@ -90,6 +95,7 @@ pub(crate) fn run(factory: Factory<'_>, opts: &ConformanceOptions) -> Conformanc
     let kit = Kit { factory, opts, caps, log };
     operations::judge(&kit, &mut v);
     outcomes::judge(&kit, &mut v);
+    precheck::judge(&kit, &mut v);
     timeout::judge(&kit, &mut v);
     faults::judge(&kit, &mut v);
     clock::judge(&kit, &mut v);

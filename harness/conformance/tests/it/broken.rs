@@ -3,7 +3,6 @@
 use crate::toy_chain::ToyChain;
 use std::cell::Cell;
 use touchstone_core::adapter::*;
-use touchstone_core::ledger::Operation;
 use touchstone_core::scenario::FaultAction;
 use touchstone_core::trace::TraceEvent;
 use touchstone_core::{Nanos, Reason};
@@ -25,6 +24,8 @@ pub enum Flaw {
     PauseDoesNothing,
     /// Answers an undeclared fault with `Failed` instead of `NotSupported`.
     RefusesWithTheWrongError,
+    /// Its pre-check looks at the operation only: a replay is predicted to commit.
+    PrecheckIgnoresNonce,
 }
 
 /// The toy chain with one [`Flaw`].
@@ -129,8 +130,11 @@ impl Adapter for Broken {
     fn shutdown(&mut self, sink: &mut dyn EventSink) -> Result<(), AdapterError> {
         self.inner.shutdown(sink)
     }
-    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        self.inner.precheck(op)
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        if self.flaw == Flaw::PrecheckIgnoresNonce {
+            return self.inner.precheck(&TxRequest { nonce: None, ..tx.clone() });
+        }
+        self.inner.precheck(tx)
     }
 }
 

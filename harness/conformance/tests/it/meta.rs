@@ -17,6 +17,7 @@ fn an_honest_chain_passes_every_clause_that_applies() {
     assert_eq!(report.verdict("outcomes.exactly_once"), Some(&Verdict::Pass), "{report}");
     assert_eq!(report.verdict("faults.pause"), Some(&Verdict::Pass), "{report}");
     assert_eq!(report.verdict("timeout.unknown"), Some(&Verdict::Pass), "{report}");
+    assert_eq!(report.verdict("precheck.agrees_with_admission"), Some(&Verdict::Pass), "{report}");
     assert!(
         matches!(report.verdict("faults.link"), Some(Verdict::NotApplicable { .. })),
         "{report}"
@@ -70,4 +71,9 @@ fn a_pause_that_changes_nothing_fails_the_pause_clause() {
 #[test]
 fn an_undeclared_fault_answered_with_the_wrong_error_fails_the_refusal_clause() {
     assert_eq!(failed_with(Flaw::RefusesWithTheWrongError), ["faults.undeclared_refused"]);
+}
+
+#[test]
+fn a_precheck_blind_to_nonces_fails_the_precheck_clause() {
+    assert_eq!(failed_with(Flaw::PrecheckIgnoresNonce), ["precheck.agrees_with_admission"]);
 }

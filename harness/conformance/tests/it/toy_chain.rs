@@ -133,6 +133,19 @@ impl Adapter for ToyChain {
     fn shutdown(&mut self, _: &mut dyn EventSink) -> Result<(), AdapterError> {
         Ok(())
     }
+    /// A transfer's admission (nonce) and its balance against the committed state.
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        let Operation::Transfer { from, amount, .. } = &tx.op else { return Ok(None) };
+        let used = tx.nonce.is_some_and(|n| n < self.nonces.get(from).copied().unwrap_or(0));
+        let have = self.balances.get(from).copied().unwrap_or(0);
+        Ok(Some(if used {
+            Err(Reason::BadNonce)
+        } else if have < *amount {
+            Err(Reason::InsufficientBalance)
+        } else {
+            Ok(())
+        }))
+    }
 }
 
 impl FaultControl for ToyChain {

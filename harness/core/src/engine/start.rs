@@ -46,6 +46,11 @@ impl<'a, 'o> Run<'a, 'o> {
                 seed: Some(seed.0),
                 scenario: Some(&scenario.name),
                 adapter: Some(&system.adapter),
+                family: system.details.get(crate::adapter::DETAIL_FAMILY).map(String::as_str),
+                timeout_ns: system
+                    .details
+                    .get(crate::adapter::DETAIL_TIMEOUT_NS)
+                    .and_then(|t| t.parse().ok()),
             },
         );
         let w = &scenario.workload;

@@ -55,8 +55,11 @@ impl Run<'_, '_> {
         let client = (id.0 % self.scenario.workload.clients.max(1) as u64) as u32;
         self.program.sent(id);
         self.lag.record(now - intended);
+        let req = TxRequest { id, client, op, nonce, via, intended };
         if let Some(mut case) = case {
-            if let Some(p) = self.adapter.precheck(&op)? {
+            // The pre-check is asked about the request as it will be sent (nonce and id
+            // included): a replay differs from the original only there.
+            if let Some(p) = self.adapter.precheck(&req)? {
                 case.predicted = Some(Expected::from_result(p));
             }
             self.rec.cases.insert(id.0, case);
@@ -72,18 +75,17 @@ impl Run<'_, '_> {
             &TraceEvent::TxSubmit {
                 tx: id,
                 client: ClientName(client).as_str(&mut [0u8; 16]),
-                op: op.name(),
-                from: op.from(),
-                to: op.to(),
-                asset: op.asset(),
-                amount: op.amount(),
+                op: req.op.name(),
+                from: req.op.from(),
+                to: req.op.to(),
+                asset: req.op.asset(),
+                amount: req.op.amount(),
                 nonce,
-                via: via.as_deref(),
+                via: req.via.as_deref(),
                 intended_ns: Some(intended),
-                legs: op.legs(),
+                legs: req.op.legs(),
             },
         );
-        let req = TxRequest { id, client, op, nonce, via, intended };
         match self.adapter.submit(&req, &mut self.rec)? {
             SubmitAck::Accepted { .. } => {
                 self.rec.phases[phase].accepted += 1;

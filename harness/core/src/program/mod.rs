@@ -19,6 +19,7 @@ mod payments;
 pub mod rebalance;
 pub mod reserve;
 pub mod rollback;
+pub mod spam;
 
 pub use compliance::ComplianceProgram;
 pub use dividend::DividendProgram;
@@ -29,6 +30,7 @@ pub use payments::PaymentsProgram;
 pub use rebalance::RebalanceProgram;
 pub use reserve::ReserveProgram;
 pub use rollback::RollbackProgram;
+pub use spam::SpamProgram;
 
 // The programs' names and parameters belong to the scripts' language (`crate::scenario`); they
 // are re-exported here for the programs' users.
@@ -43,7 +45,7 @@ use crate::ledger::{Genesis, Operation};
 use crate::reason::Reason;
 use crate::scenario::programs::{
     ComplianceConfig, DividendConfig, DoubleSpendConfig, KycRevocationConfig, NettingConfig,
-    RebalanceConfig, ReserveConfig, RollbackConfig,
+    RebalanceConfig, ReserveConfig, RollbackConfig, SpamConfig,
 };
 use crate::scenario::{FieldPath, WorkloadSpec};
 use crate::seed::Seed;
@@ -217,6 +219,7 @@ pub fn build(
             seed,
         )),
         "reserve" => Box::new(ReserveProgram::new(read("reserve", p, ReserveConfig::read)?, seed)),
+        "spam" => Box::new(SpamProgram::new(read("spam", p, SpamConfig::read)?, seed)),
         other => {
             let mut msg = format!("unknown program {other:?}; known: {}", PROGRAMS.join(", "));
             if let Some(s) = crate::scenario::suggest(other, PROGRAMS) {

@@ -119,14 +119,20 @@ impl LedgerModel {
         self.check_leg(from, to, asset, amount, &BTreeMap::new())
     }
 
-    /// Applies `op` (signed with `nonce`, as `tx`) if every rule allows it; otherwise changes
-    /// nothing and returns the reason.
-    pub fn apply(&mut self, tx: TxId, op: &Operation, nonce: Option<u64>) -> Result<(), Reason> {
+    /// What [`Self::apply`] would answer, without changing anything: the pre-check of a whole
+    /// signed transaction (its id and nonce too, so a replay is `BAD_NONCE`).
+    pub fn check(&self, tx: TxId, op: &Operation, nonce: Option<u64>) -> Result<(), Reason> {
         if self.seen.contains(&tx) {
             return Err(Reason::DuplicateTx);
         }
+        self.validate(op, nonce, op.from())
+    }
+
+    /// Applies `op` (signed with `nonce`, as `tx`) if every rule allows it; otherwise changes
+    /// nothing and returns the reason.
+    pub fn apply(&mut self, tx: TxId, op: &Operation, nonce: Option<u64>) -> Result<(), Reason> {
+        self.check(tx, op, nonce)?;
         let signer = op.from().map(str::to_string);
-        self.validate(op, nonce, signer.as_deref())?;
         self.seen.insert(tx);
         if let (Some(n), Some(s)) = (nonce, &signer) {
             self.last_nonce.insert(s.clone(), n);

@@ -5,6 +5,7 @@
 
 use super::faults::*;
 use super::model::*;
+use super::purpose::Purpose;
 use super::raw::*;
 use crate::time::{format_duration, Nanos, NS_PER_S};
 use std::collections::BTreeMap;
@@ -26,6 +27,12 @@ impl ScenarioBuilder {
 
     pub fn description(mut self, d: &str) -> Self {
         self.s.description = d.to_string();
+        self
+    }
+
+    /// What the scenario is meant to measure.
+    pub fn purpose(mut self, p: &[Purpose]) -> Self {
+        self.s.purpose = p.to_vec();
         self
     }
 
@@ -136,6 +143,8 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
         name: Some(s.name.clone()),
         description: Some(s.description.clone()),
         kind: Some(s.kind.as_str().to_string()),
+        purpose: (!s.purpose.is_empty())
+            .then(|| s.purpose.iter().map(|p| p.as_str().to_string()).collect()),
         network: Some(RawNetwork {
             validators: Some(n.validators as i64),
             protocol: Some(n.protocol.clone()),
@@ -272,6 +281,23 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             liveness_bound: c.liveness_bound.and_then(d),
             gates: c.gates.clone(),
         }),
+        explore: s.explore.as_ref().map(raw_explore),
+    }
+}
+
+fn raw_explore(e: &super::ExploreSpec) -> RawExplore {
+    RawExplore {
+        nodes: e.nodes.clone(),
+        actions: e.actions.clone(),
+        max_faults: e.max_faults.map(|n| n as i64),
+        from: e.from.and_then(d),
+        until: e.until.and_then(d),
+        min_duration: e.min_duration.and_then(d),
+        max_duration: e.max_duration.and_then(d),
+        max_faulty: e.max_faulty.map(|n| n as i64),
+        max_byzantine: e.max_byzantine.map(|n| n as i64),
+        behaviours: e.behaviours.clone(),
+        max_delay: e.max_delay.and_then(d),
     }
 }
 

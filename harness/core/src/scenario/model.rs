@@ -2,6 +2,7 @@
 //! [`super::parse`] or in code by [`super::ScenarioBuilder`]; both give the same value.
 
 use super::faults::FaultSpec;
+use super::purpose::Purpose;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,10 +17,16 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub kind: ScenarioKind,
+    /// What the scenario is meant to measure (`purpose = [...]`; empty when the script does not
+    /// say): in a scored evaluation, each indicator draws only from runs meant to measure it.
+    pub purpose: Vec<Purpose>,
     pub network: NetworkSpec,
     pub workload: WorkloadSpec,
     pub faults: Vec<FaultSpec>,
     pub criteria: Criteria,
+    /// `[explore]`: bounds for `touchstone explore` (ignored by runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore: Option<super::ExploreSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,8 @@ pub struct RawScenario {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<RawNetwork>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<RawWorkload>,
@@ -23,6 +25,35 @@ pub struct RawScenario {
     pub faults: Vec<RawFault>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<RawCriteria>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explore: Option<RawExplore>,
+}
+
+/// `[explore]` as written (see [`super::ExploreSpec`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawExplore {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_faults: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_faulty: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_byzantine: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behaviours: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_delay: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -225,7 +256,17 @@ const LINK_KEYS: &[&str] = &[
 /// Keys allowed at each table path (array indices removed), for unknown-key suggestions.
 pub fn known_keys(path: &str) -> Vec<&'static str> {
     let v: &[&str] = match path {
-        "" => &["name", "description", "kind", "network", "workload", "faults", "criteria"],
+        "" => &[
+            "name",
+            "description",
+            "kind",
+            "purpose",
+            "network",
+            "workload",
+            "faults",
+            "criteria",
+            "explore",
+        ],
         "network" => &[
             "validators",
             "protocol",
@@ -288,6 +329,19 @@ pub fn known_keys(path: &str) -> Vec<&'static str> {
             "completion_max",
             "liveness_bound",
             "gates",
+        ],
+        "explore" => &[
+            "nodes",
+            "actions",
+            "max_faults",
+            "from",
+            "until",
+            "min_duration",
+            "max_duration",
+            "max_faulty",
+            "max_byzantine",
+            "behaviours",
+            "max_delay",
         ],
         _ => &[],
     };

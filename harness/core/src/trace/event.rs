@@ -1,4 +1,4 @@
-//! The events of `shared/spec/trace-format.md`, as borrowed values that encode straight to a line.
+//! The events of `docs/trace-format.md`, as borrowed values that encode straight to a line.
 //!
 //! Producers (the engine, the simulator, adapters) build a [`TraceEvent`] on the stack and hand it
 //! to a [`super::TraceSink`]; nothing is allocated per event.
@@ -57,6 +57,11 @@ pub enum TraceEvent<'a> {
         seed: Option<u64>,
         scenario: Option<&'a str>,
         adapter: Option<&'a str>,
+        /// Trace format 1.1: the protocol family whose vote rules apply (`tendermint`, `pbft`,
+        /// `hotstuff`, `raft`, `simplex`...).
+        family: Option<&'a str>,
+        /// Trace format 1.1: the protocol's base round / view / election timeout.
+        timeout_ns: Option<Nanos>,
     },
     NodeRole {
         node: &'a str,
@@ -128,10 +133,9 @@ pub enum TraceEvent<'a> {
         parent: Option<&'a str>,
         app_hash: Option<&'a str>,
         txs: &'a [TxId],
-        /// The certificate's signers, written as `cert.signers`. Empty: the decision was
-        /// observed without its certificate (trace format, resolution 11), and the line has no
-        /// `cert` at all — an empty certificate would claim a decision nobody signed.
-        signers: &'a [&'a str],
+        /// The cert's signers; `None` for an observed decision (trace format resolution 11),
+        /// written without `cert`.
+        signers: Option<&'a [&'a str]>,
     },
     EvidenceDetect {
         node: &'a str,
@@ -204,7 +208,16 @@ impl TraceEvent<'_> {
         let mut o = Obj::new(buf);
         o.str("kind", self.kind()).u64("t_ns", t_ns).u64("seq", seq);
         match *self {
-            RunStart { protocol, validators, quorum, seed, scenario, adapter } => {
+            RunStart {
+                protocol,
+                validators,
+                quorum,
+                seed,
+                scenario,
+                adapter,
+                family,
+                timeout_ns,
+            } => {
                 o.str("protocol", protocol);
                 validators_json(o.raw_key("validators"), validators);
                 if let Some(q) = quorum {
@@ -213,6 +226,7 @@ impl TraceEvent<'_> {
                     qo.end();
                 }
                 o.opt_u64("seed", seed).opt_str("scenario", scenario).opt_str("adapter", adapter);
+                o.opt_str("family", family).opt_u64("timeout_ns", timeout_ns);
             }
             NodeRole { node, byzantine, behaviour } => {
                 o.str("node", node).str("role", if byzantine { "byzantine" } else { "correct" });
@@ -284,7 +298,7 @@ impl TraceEvent<'_> {
                 o.str("node", node).u64("height", height).u64("round", round).str("block", block);
                 o.opt_str("parent", parent).opt_str("app_hash", app_hash);
                 tx_list(o.raw_key("txs"), txs);
-                if !signers.is_empty() {
+                if let Some(signers) = signers {
                     let mut c = o.obj("cert");
                     c.str_array("signers", signers);
                     c.end();

@@ -1,4 +1,4 @@
-//! Writing traces in the format of `shared/spec/trace-format.md`.
+//! Writing traces in the format of `docs/trace-format.md`.
 //!
 //! The writer appends one line per event, keeps `t_ns` non-decreasing (an event reported late
 //! is stamped with the last time written, never earlier), numbers lines with `seq`, and chains a
@@ -197,6 +197,8 @@ mod tests {
                 seed: Some(7),
                 scenario: Some("s"),
                 adapter: Some("sim"),
+                family: Some("pbft"),
+                timeout_ns: Some(1_000_000_000),
             },
             TraceEvent::NodeRole { node: "n0", byzantine: true, behaviour: Some("silent") },
             TraceEvent::FaultStart {
@@ -227,7 +229,7 @@ mod tests {
                 parent: Some("b0"),
                 app_hash: Some("h"),
                 txs: &txs,
-                signers: &["n0", "n1"],
+                signers: Some(&["n0", "n1"]),
             },
             TraceEvent::TxSubmit {
                 tx: TxId(1),
@@ -275,22 +277,21 @@ mod tests {
     }
 
     #[test]
-    fn a_decision_observed_without_its_certificate_has_no_cert() {
+    fn an_observed_decision_is_written_without_a_cert() {
         let mut mem = MemoryTrace::default();
-        mem.emit(
-            1,
-            &TraceEvent::ConsDecide {
-                node: "n0",
-                height: 3,
-                round: 4,
-                block: "b3",
-                parent: Some("b2"),
-                app_hash: None,
-                txs: &[],
-                signers: &[],
-            },
-        );
-        let v = mem.values();
-        assert!(v[0].get("cert").is_none(), "{}", mem.lines[0]);
+        let ev = TraceEvent::ConsDecide {
+            node: "n1",
+            height: 7,
+            round: 2,
+            block: "b7",
+            parent: Some("b6"),
+            app_hash: Some("h7"),
+            txs: &[TxId(3)],
+            signers: None,
+        };
+        mem.emit(1, &ev);
+        let v = &mem.values()[0];
+        assert!(v.get("cert").is_none(), "{v}");
+        assert_eq!(v["app_hash"], "h7");
     }
 }

@@ -363,3 +363,27 @@ fn shipped_program_scenarios_pass_on_the_reference_chain() {
     }
     assert!(ran.len() >= 8, "{ran:?}");
 }
+
+#[test]
+fn spam_floods_ten_invalid_per_honest_and_none_of_them_commits() {
+    let s = scenario(
+        "spam",
+        "accounts = 100\nspammers = 10",
+        &[("quiet", 2000, constant(100.0)), ("flood", 2000, constant(1100.0))],
+    );
+    let r = run(&s, &mut ModelChain::correct(50 * NS_PER_MS, true));
+    let summary = r.metrics.program_summary.expect("a summary");
+    let phases = summary["phases"].as_array().unwrap();
+    let (quiet, flood) = (&phases[0], &phases[1]);
+    assert_eq!((quiet["flood"].as_bool(), flood["flood"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(quiet["invalid_sent"], 0);
+    assert_eq!(quiet["honest_committed"], quiet["honest_sent"], "{summary}");
+    let honest = flood["honest_sent"].as_u64().unwrap();
+    assert_eq!(flood["invalid_sent"].as_u64().unwrap(), 10 * honest, "{summary}");
+    assert_eq!(flood["honest_committed"].as_u64().unwrap(), honest, "{summary}");
+    assert_eq!(flood["invalid_committed"], 0, "{summary}");
+    assert_eq!(flood["invalid_rejected"], flood["invalid_sent"], "{summary}");
+    for reason in ["BAD_SIGNATURE", "MALFORMED", "INSUFFICIENT_BALANCE"] {
+        assert!(r.metrics.measured.reasons.get(reason).copied().unwrap_or(0) > 100, "{reason}");
+    }
+}

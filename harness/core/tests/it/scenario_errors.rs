@@ -1,6 +1,6 @@
 //! Every class of bad input gets a located, named, actionable diagnostic.
 
-use touchstone_core::scenario::{parse, Diagnostic};
+use touchstone_core::scenario::{parse, Diagnostic, Purpose};
 
 const GOOD: &str = r#"name = "ok"
 kind = "payment"
@@ -141,4 +141,19 @@ fn missing_sections_are_named() {
     let d = diags("name = \"x\"\n");
     let fields: Vec<&str> = d.iter().map(|x| x.field.as_str()).collect();
     assert!(fields.contains(&"kind") && fields.contains(&"workload"), "{fields:?}");
+}
+
+#[test]
+fn purposes_are_read_in_order_and_checked_by_name() {
+    let with =
+        |p: &str| GOOD.replace("kind = \"payment\"", &format!("kind = \"payment\"\npurpose = {p}"));
+    let s = parse(&with(r#"["nominal", "scale"]"#), "s.toml").unwrap();
+    assert_eq!(s.purpose, [Purpose::Nominal, Purpose::Scale]);
+    assert!(parse(GOOD, "s.toml").unwrap().purpose.is_empty(), "the key is optional");
+    let d = one(&with(r#"["nominal", "saturaton"]"#));
+    assert_eq!((d.field.as_str(), d.line), ("purpose[1]", 3));
+    assert_eq!(d.suggestion.as_deref(), Some("saturation"));
+    assert!(one(&with(r#"["fault", "fault"]"#)).message.contains("listed twice"));
+    assert!(one(&with("[]")).message.contains("at least one purpose"));
+    assert!(one(&with(r#""nominal""#)).message.contains("wrong type"));
 }

@@ -184,3 +184,31 @@ impl ReserveConfig {
         }
     }
 }
+
+/// The parameters of program `spam` (documented with the program, in `program::spam`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpamConfig {
+    pub accounts: u64,
+    pub spammers: u64,
+    pub balance: u128,
+    pub amount_max: u128,
+    pub factor: u64,
+    pub flood_phase: u64,
+}
+
+impl SpamConfig {
+    pub fn read(p: &mut Params<'_>) -> Self {
+        let cfg = SpamConfig {
+            accounts: p.count("accounts", 1000, 2, 10_000_000),
+            spammers: p.count("spammers", 100, 1, 1_000_000),
+            balance: p.amount("balance", 1_000_000, 1),
+            amount_max: p.amount("amount_max", 100, 1),
+            factor: p.count("factor", 10, 1, 1000),
+            flood_phase: p.count("flood_phase", 1, 0, 63),
+        };
+        if cfg.amount_max > cfg.balance {
+            p.error("amount_max", format!("above the payers' balance ({})", cfg.balance));
+        }
+        cfg
+    }
+}

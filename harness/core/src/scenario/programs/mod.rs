@@ -27,6 +27,7 @@ pub const PROGRAMS: &[&str] = &[
     "compliance",
     "kyc_revocation",
     "reserve",
+    "spam",
 ];
 
 /// Size parameters a quick run shrinks: (program, parameter, default, floor). The floors keep
@@ -69,6 +70,7 @@ pub fn check_params(program: &str, params: &BTreeMap<String, toml::Value>) -> Ve
         "compliance" => errors(read("compliance", params, ComplianceConfig::read)),
         "kyc_revocation" => errors(read("kyc_revocation", params, KycRevocationConfig::read)),
         "reserve" => errors(read("reserve", params, ReserveConfig::read)),
+        "spam" => errors(read("spam", params, SpamConfig::read)),
         _ => Vec::new(),
     }
 }

@@ -1,13 +1,16 @@
 //! Raw script → validated [`Scenario`], collecting every problem instead of stopping at the first.
 //!
 //! [`parse`] reads the TOML (syntax, then types and unknown keys, with did-you-mean), then a
-//! `Validator` walks the script section by section — `network.rs`, `workload.rs` (phases and
-//! their rates, the program and its parameters), `faults.rs`, `criteria.rs` — recording every
-//! problem at its field path; `source.rs` turns paths and spans back into lines and columns.
+//! `Validator` walks the script section by section — `purpose.rs`, `network.rs`, `workload.rs`
+//! (phases and their rates, the program and its parameters), `faults.rs`, `criteria.rs` —
+//! recording every problem at its field path; `explore.rs` checks the `[explore]` bounds;
+//! `source.rs` turns paths and spans back into lines and columns.
 
 mod criteria;
+mod explore;
 mod faults;
 mod network;
+mod purpose;
 mod source;
 mod validator;
 mod workload;

@@ -165,6 +165,7 @@ impl Validator {
                 }
             }
         };
+        let purpose = self.purpose(r.purpose.as_deref(), &root.key("purpose"));
         let network = self.network(&r.network.clone().unwrap_or_default(), &root.key("network"));
         let workload = match &r.workload {
             None => {
@@ -183,14 +184,17 @@ impl Validator {
         let faults = self.faults(&r.faults, &root.key("faults"), &bounds);
         let criteria =
             self.criteria(&r.criteria.clone().unwrap_or_default(), &root.key("criteria"));
+        let explore = r.explore.as_ref().map(|e| self.explore(e, &root.key("explore"), &bounds));
         Some(Scenario {
             name,
             description: r.description.clone().unwrap_or_default(),
             kind: kind?,
+            purpose,
             network,
             workload: workload?,
             faults,
             criteria,
+            explore,
         })
     }
 

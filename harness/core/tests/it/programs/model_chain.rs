@@ -186,11 +186,9 @@ impl Adapter for ModelChain {
         Ok(())
     }
 
-    fn precheck(&mut self, op: &Operation) -> Result<Option<Result<(), Reason>>, AdapterError> {
-        Ok(match op {
-            Operation::Transfer { from, to, asset, amount } => {
-                Some(self.model.can_transfer(from, to, asset, *amount))
-            }
+    fn precheck(&mut self, tx: &TxRequest) -> Result<Option<Result<(), Reason>>, AdapterError> {
+        Ok(match &tx.op {
+            Operation::Transfer { .. } => Some(self.model.check(tx.id, &tx.op, tx.nonce)),
             _ => None,
         })
     }
