@@ -7,6 +7,7 @@ use crate::client::{NodeClient, StateAnswer, StateReq, SubmitTx};
 use crate::cluster::{Cluster, NodeParams};
 use crate::config::Config;
 use crate::finality::Finality;
+use crate::links::Links;
 use crate::merge::Merger;
 use crate::modes::NodeMode;
 use crate::process::NodeState;
@@ -21,6 +22,7 @@ use touchstone_core::adapter::{
     Adapter, AdapterError, Capabilities, EventSink, FaultControl, Outcome, Setup, StateSnapshot,
     SubmitAck, SystemInfo, TxRequest,
 };
+use touchstone_core::scenario::NetworkSpec;
 use touchstone_core::time::{Clock, Human, Nanos, WallClock, NS_PER_MS};
 use touchstone_core::trace::TraceEvent;
 use touchstone_core::{Reason, TxId};
@@ -49,6 +51,10 @@ pub struct SimplexAdapter {
     /// Unix time (ns) at which `clock` read 0.
     pub(crate) unix_zero: u64,
     pub(crate) cluster: Option<Cluster>,
+    /// The scenario's network (its link model shapes the proxy's links).
+    pub(crate) network: NetworkSpec,
+    /// The fault proxy between the validators (`None`: direct links, configured off).
+    pub(crate) links: Option<Links>,
     pub(crate) states: Arc<States>,
     pub(crate) workers: Option<Workers>,
     pub(crate) finality: Finality,
@@ -63,6 +69,10 @@ pub struct SimplexAdapter {
     pub(crate) catching_up: Vec<Option<(u64, Nanos)>>,
     /// Restarted nodes' catch-up times, for the disclosure.
     pub(crate) catch_ups: Vec<String>,
+    /// When the last heal was applied, until the next decision after it.
+    pub(crate) healed: Option<Nanos>,
+    /// Time from each heal to the next decision, for the disclosure.
+    pub(crate) after_heal: Vec<String>,
     next_entry: usize,
     last_read: Nanos,
     last_alive: Nanos,
@@ -78,6 +88,7 @@ impl SimplexAdapter {
         modes: BTreeMap<String, NodeMode>,
         params: NodeParams,
         link: String,
+        network: NetworkSpec,
     ) -> SimplexAdapter {
         let clock = WallClock::start();
         let unix_zero = unix_now_ns().saturating_sub(clock.now());
@@ -97,6 +108,8 @@ impl SimplexAdapter {
             clock,
             unix_zero,
             cluster: None,
+            network,
+            links: None,
             workers: None,
             finality,
             merger: None,
@@ -105,6 +118,8 @@ impl SimplexAdapter {
             heights: vec![0; n],
             catching_up: vec![None; n],
             catch_ups: Vec::new(),
+            healed: None,
+            after_heal: Vec::new(),
             next_entry: 0,
             last_read: 0,
             last_alive: 0,
@@ -207,6 +222,16 @@ impl SimplexAdapter {
     fn follow_heights(&mut self, lines: &[(Nanos, Parsed)]) {
         for (t, p) in lines.iter().filter(|(_, p)| p.line.kind == "cons.decide") {
             let Some(i) = self.index_of(&p.line.node) else { continue };
+            if let Some(h) = self.healed.filter(|h| t >= h) {
+                self.healed = None;
+                self.after_heal.push(format!(
+                    "healed at {}, {} decided height {} {} later",
+                    Human(h),
+                    self.names[i],
+                    p.line.height,
+                    Human(t - h)
+                ));
+            }
             self.heights[i] = self.heights[i].max(p.line.height);
             if let Some((target, since)) = self.catching_up[i] {
                 if self.heights[i] >= target {

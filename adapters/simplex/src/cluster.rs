@@ -63,6 +63,8 @@ pub enum ClusterError {
     Storage { path: String, source: std::io::Error },
     #[error("cannot find a free loopback port: {0}")]
     Ports(std::io::Error),
+    #[error("the network fault proxy: {0}")]
+    Proxy(String),
     #[error("cannot start {node} ({program}): {source}")]
     Spawn { node: String, program: String, source: std::io::Error },
     #[error("{node} exited at start ({status}); its log {log} ends with:\n{tail}")]
@@ -86,7 +88,8 @@ pub struct Cluster {
 
 impl Cluster {
     /// Lays out storage, writes the genesis file and prepares every node's command line.
-    /// `peers(i, j)` is the address node `i` dials node `j` at (directly, or a proxy's port).
+    /// `peers(i, j, p2p)` is the address node `i` dials node `j` at (directly, or a proxy's
+    /// port), given every node's p2p listen address.
     pub fn create(
         binary: &Path,
         names: &[String],
@@ -94,7 +97,7 @@ impl Cluster {
         params: &NodeParams,
         setup: &Setup,
         keep: Option<&Path>,
-        peers: &dyn Fn(usize, usize, &[SocketAddr]) -> SocketAddr,
+        peers: &mut dyn FnMut(usize, usize, &[SocketAddr]) -> Result<SocketAddr, String>,
     ) -> Result<Cluster, ClusterError> {
         let storage = match keep {
             Some(p) => {
@@ -164,7 +167,8 @@ impl Cluster {
             }
             for (j, other) in names.iter().enumerate().filter(|&(j, _)| j != i) {
                 args.push("--peer".into());
-                args.push(format!("{other}={}", peers(i, j, &p2p)).into());
+                let addr = peers(i, j, &p2p).map_err(ClusterError::Proxy)?;
+                args.push(format!("{other}={addr}").into());
             }
             if let Some(m) = modes.get(name) {
                 args.extend(["--byzantine".into(), m.name().into()]);

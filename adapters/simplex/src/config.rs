@@ -26,6 +26,7 @@ struct RawConfig {
     live_timeout: Option<String>,
     storage: Option<PathBuf>,
     log: Option<String>,
+    proxy: Option<bool>,
     #[serde(default)]
     byzantine: BTreeMap<String, String>,
 }
@@ -56,6 +57,9 @@ pub struct Config {
     pub log: String,
     /// Byzantine modes by node, beside (or instead of) the scenario's `[[network.byzantine]]`.
     pub byzantine: BTreeMap<String, NodeMode>,
+    /// Route every link between validators through the fault proxy (default). `false`: direct
+    /// links; the scenario's link model, partitions and link faults are then not applied.
+    pub proxy: bool,
 }
 
 impl Default for Config {
@@ -71,6 +75,7 @@ impl Default for Config {
             storage: None,
             log: "warn,touchstone_simplex_node=info".into(),
             byzantine: BTreeMap::new(),
+            proxy: true,
         }
     }
 }
@@ -134,6 +139,7 @@ impl Config {
             storage: raw.storage,
             log: raw.log.unwrap_or(d.log),
             byzantine,
+            proxy: raw.proxy.unwrap_or(d.proxy),
         })
     }
 

@@ -76,7 +76,7 @@ impl SimplexAdapter {
             log: cfg.log.clone(),
         };
         let link = describe_link(&net.link, &cfg);
-        Ok(SimplexAdapter::assemble(cfg, binary, net.node_ids(), modes, params, link))
+        Ok(SimplexAdapter::assemble(cfg, binary, net.node_ids(), modes, params, link, net.clone()))
     }
 }
 
@@ -119,12 +119,26 @@ pub fn check(net: &NetworkSpec, cfg: &Config) -> Result<(), String> {
 
 /// How the scenario's link model is applied.
 fn describe_link(link: &LinkSpec, cfg: &Config) -> String {
-    let _ = cfg;
+    let ms = |ns: u64| ns as f64 / NS_PER_MS as f64;
+    if !cfg.proxy {
+        return format!(
+            "direct loopback TCP between the validators (proxy = false): the scenario's link \
+             model ({} {} ms) is NOT applied, and partitions and link faults are not offered",
+            link.latency.name(),
+            ms(link.latency.mean())
+        );
+    }
+    let bw = match link.bandwidth_mbps {
+        Some(m) => format!("{m} Mbit/s"),
+        None => "unlimited".into(),
+    };
     format!(
-        "direct loopback TCP between the validators: the scenario's link model ({} {} ms) is NOT \
-         applied (no fault proxy in this build)",
+        "loopback TCP through touchstone-netproxy, one listener per directed link: every chunk \
+         delayed {} ms (the mean of the scenario's {} latency; its spread is not applied) plus \
+         uniform jitter up to {} ms, bandwidth {bw}; partitions cut connections until heal",
+        ms(link.latency.mean()),
         link.latency.name(),
-        link.latency.mean() as f64 / NS_PER_MS as f64
+        ms(link.jitter)
     )
 }
 

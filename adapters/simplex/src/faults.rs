@@ -2,7 +2,9 @@
 //! say goodbye); **restart** = the same binary started again on the same storage, so it
 //! resumes from its consensus journal and finalized-block log and fetches what it missed;
 //! **pause** / **resume** = SIGSTOP / SIGCONT (the process keeps its sockets, its peers see a
-//! node that stopped answering). Network faults need the fault proxy between the validators.
+//! node that stopped answering). **partition** / **heal** / **link**: done by the fault proxy
+//! between the validators (`links.rs`): a partition cuts every connection between groups and
+//! refuses new ones until heal; heal restores the scenario's link model.
 
 use crate::adapter::SimplexAdapter;
 use crate::process::NodeState;
@@ -118,6 +120,30 @@ impl FaultControl for SimplexAdapter {
                 for i in self.targets(nodes)? {
                     self.resume(i, now)?;
                 }
+                Ok(())
+            }
+            FaultAction::Partition { groups } => {
+                let links = self.links.as_mut().ok_or(FaultError::NotSupported(action.kind()))?;
+                for n in groups.iter().flatten() {
+                    if !self.names.contains(n) {
+                        return Err(FaultError::Failed(format!("no validator {n:?}")));
+                    }
+                }
+                links.partition(now, groups);
+                Ok(())
+            }
+            FaultAction::Heal => {
+                let links = self.links.as_mut().ok_or(FaultError::NotSupported(action.kind()))?;
+                links.heal(now);
+                self.healed = Some(now);
+                Ok(())
+            }
+            FaultAction::Link { nodes, to, link } => {
+                self.targets(nodes)?;
+                self.targets(to)?;
+                let names = self.names.clone();
+                let links = self.links.as_mut().ok_or(FaultError::NotSupported(action.kind()))?;
+                links.shape(now, &names, nodes, to, link);
                 Ok(())
             }
             other => Err(FaultError::NotSupported(other.kind())),

@@ -16,8 +16,12 @@ use touchstone_core::trace::{QuorumRule, ValidatorInfo};
 /// The commonware release the node is built on (pinned in its own workspace).
 pub const COMMONWARE: &str = "commonware-consensus 2026.10.0 (every crate of the family pinned)";
 
-pub(crate) fn capabilities(_a: &SimplexAdapter) -> Capabilities {
+pub(crate) fn capabilities(a: &SimplexAdapter) -> Capabilities {
     use FaultKind::*;
+    let mut faults = vec![Crash, Restart, Pause, Resume];
+    if a.cfg.proxy {
+        faults.extend([Partition, Heal, Link]);
+    }
     Capabilities {
         operations: vec![
             OpKind::Transfer,
@@ -26,7 +30,7 @@ pub(crate) fn capabilities(_a: &SimplexAdapter) -> Capabilities {
             OpKind::Batch,
             OpKind::Admin,
         ],
-        faults: vec![Crash, Restart, Pause, Resume],
+        faults,
         consensus_events: true,
         state_reads: true,
         finality: FinalityRule {
@@ -93,6 +97,15 @@ pub(crate) fn system_info(a: &SimplexAdapter) -> SystemInfo {
         if !starts.is_empty() {
             put("process_starts", starts.join(", "));
         }
+    }
+    if let Some(l) = &a.links {
+        if !l.effects.is_empty() {
+            put("network_faults", l.effects.join("; "));
+        }
+        put("proxy_bytes", l.bytes().to_string());
+    }
+    if !a.after_heal.is_empty() {
+        put("after_heal", a.after_heal.join("; "));
     }
     if !a.catch_ups.is_empty() {
         put("catch_up", a.catch_ups.join("; "));

@@ -52,8 +52,11 @@
 //!
 //! ## Supported faults
 //! crash (SIGKILL), restart (the same storage: the node resumes from its journal and fetches
-//! what it missed), pause / resume (SIGSTOP / SIGCONT). Partition, heal and link changes need
-//! the fault proxy between the validators; clock skew and Byzantine behaviour switched on
+//! what it missed), pause / resume (SIGSTOP / SIGCONT); through the network fault proxy
+//! (`touchstone-netproxy`, one listener per directed link, see [`links`]): partition (the
+//! links between groups cut until heal), heal, and link changes (delay, jitter, bandwidth).
+//! The scenario's `[network.link]` model shapes every link from the start (its mean latency;
+//! the distribution's spread is not applied). Clock skew and Byzantine behaviour switched on
 //! mid-run are not offered. Whatever is not declared is reported "not exercised".
 //!
 //! ## Processes never outlive the run
@@ -71,6 +74,7 @@
 //! live_timeout = "30s"         # wait this long for a first finalized height before the load
 //! storage = "simplex-run"      # keep the nodes' storage here (default: a temporary directory)
 //! log = "warn,touchstone_simplex_node=info"   # RUST_LOG of the nodes (logs: <storage>/n<i>.log)
+//! proxy = true                 # links through the fault proxy (false: direct, no network faults)
 //! [byzantine]                  # any of the node's modes, by validator
 //! n3 = "nuller"                # conflicter nuller outdated impersonator nullify-only silent equivocating-leader
 //! ```
@@ -83,6 +87,7 @@ mod factory;
 mod faults;
 pub mod finality;
 mod info;
+pub mod links;
 pub mod merge;
 pub mod modes;
 pub mod process;

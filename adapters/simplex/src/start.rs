@@ -4,6 +4,7 @@
 use crate::adapter::{write_roles, SimplexAdapter};
 use crate::client::{Cmd, Health, NodeClient};
 use crate::cluster::{Cluster, ClusterError};
+use crate::links::Links;
 use crate::merge::Merger;
 use crate::workers::Workers;
 use std::net::SocketAddr;
@@ -20,7 +21,20 @@ pub(crate) fn prepare(
         return Err(a.other("prepare was called twice"));
     }
     let t0 = a.clock.now();
-    let direct = |_i: usize, j: usize, p2p: &[SocketAddr]| p2p[j];
+    // Every link through the fault proxy (unless configured off): started once the nodes'
+    // p2p ports are known, on the first address asked for.
+    let (proxy, names, net) = (a.cfg.proxy, a.names.clone(), a.network.clone());
+    let seed = setup.seed.derive("netproxy").0;
+    let mut links: Option<Links> = None;
+    let mut peers = |i: usize, j: usize, p2p: &[SocketAddr]| -> Result<SocketAddr, String> {
+        if !proxy {
+            return Ok(p2p[j]);
+        }
+        if links.is_none() {
+            links = Some(Links::start(seed, &names, p2p, &net).map_err(|e| e.to_string())?);
+        }
+        Ok(links.as_ref().expect("set above").addr(i, j))
+    };
     let cluster = Cluster::create(
         &a.binary,
         &a.names,
@@ -28,9 +42,10 @@ pub(crate) fn prepare(
         &a.params,
         setup,
         a.cfg.storage.as_deref(),
-        &direct,
+        &mut peers,
     )
     .map_err(|e| cluster_error(a, e))?;
+    a.links = links;
     a.merger = Some(Merger::new(cluster.traces.clone(), a.unix_zero));
     // Owned by the adapter from now on: its Drop kills whatever started, whatever fails next.
     a.cluster = Some(cluster);

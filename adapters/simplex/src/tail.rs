@@ -176,7 +176,11 @@ impl Parsed {
     }
 
     /// The trace event, borrowing from this line.
-    pub fn event<'a>(&'a self, signers: Option<&'a [&'a str]>, accused: &'a [&'a str]) -> TraceEvent<'a> {
+    pub fn event<'a>(
+        &'a self,
+        signers: Option<&'a [&'a str]>,
+        accused: &'a [&'a str],
+    ) -> TraceEvent<'a> {
         let l = &self.line;
         let block = l.block.as_deref().unwrap_or("");
         match l.kind.as_str() {
@@ -224,8 +228,7 @@ impl Parsed {
 
 /// Emits `p` through `emit` (which receives the borrowed event).
 pub fn with_event<R>(p: &Parsed, emit: impl FnOnce(&TraceEvent<'_>) -> R) -> R {
-    let signers: Option<Vec<&str>> =
-        p.signers().map(|s| s.iter().map(String::as_str).collect());
+    let signers: Option<Vec<&str>> = p.signers().map(|s| s.iter().map(String::as_str).collect());
     let accused: Vec<&str> = p.line.accused.iter().map(String::as_str).collect();
     emit(&p.event(signers.as_deref(), &accused))
 }

@@ -78,3 +78,58 @@ fn slow_simplex_crash_restart_and_pause_each_show_in_the_trace() {
     let m = &r.result.metrics.measured;
     assert_eq!(m.committed, m.submitted, "{m:?}");
 }
+
+#[test]
+fn slow_simplex_partition_and_heal_show_in_the_trace() {
+    let groups = |g: &[&[&str]]| -> Vec<Vec<String>> {
+        g.iter().map(|x| x.iter().map(|n| n.to_string()).collect()).collect()
+    };
+    let minority = groups(&[&["n0", "n1", "n2"], &["n3"]]);
+    let halves = groups(&[&["n0", "n1"], &["n2", "n3"]]);
+    let s = payments(4, 50.0, 22)
+        .with(|s| {
+            s.workload.timeout = 20 * NS_PER_S;
+            s.faults = vec![
+                fault("minority", 3, 5, FaultAction::Partition { groups: minority }),
+                fault("halves", 11, 4, FaultAction::Partition { groups: halves }),
+            ];
+        })
+        .build();
+    let r = run(&s, Config::default());
+    let report = r.check();
+    assert!(report.passed(), "{}", report.render_text());
+    assert!(
+        r.result.faults.iter().all(|f| f.status == touchstone_core::engine::FaultStatus::Applied),
+        "{:?}",
+        r.result.faults
+    );
+    assert_eq!(r.of("net.heal").len(), 2, "each partition healed");
+
+    // n3 cut off: it decides nothing, the other three (a quorum) go on; after the heal it
+    // fetches what it missed and decides again.
+    let (cut, healed) = (r.fault_time("minority", false), r.fault_time("minority", true));
+    assert!(heights(&r, "n3", cut + SLACK, healed).is_empty(), "n3 decided while cut off");
+    let others = heights(&r, "n0", cut, healed);
+    assert!(others.len() > 3, "n0 decided {} heights while n3 was cut off", others.len());
+    let after = heights(&r, "n3", healed, u64::MAX);
+    assert!(
+        after.last().is_some_and(|h| h > others.last().unwrap()),
+        "n3 caught up past the partition"
+    );
+
+    // Halves: no side has a quorum, nobody decides, views are nullified; after the heal the
+    // chain goes on.
+    let (split, joined) = (r.fault_time("halves", false), r.fault_time("halves", true));
+    for n in ["n0", "n1", "n2", "n3"] {
+        assert!(heights(&r, n, split + SLACK, joined).is_empty(), "{n} decided without a quorum");
+    }
+    let nullified = r
+        .of("cons.vote")
+        .into_iter()
+        .filter(|l| l["vtype"] == "nullify" && (split..=joined).contains(&crate::support::t(l)))
+        .count();
+    assert!(nullified > 0, "views time out and are nullified while split");
+    assert!(!heights(&r, "n0", joined, u64::MAX).is_empty(), "no decision after the heal");
+    let m = &r.result.metrics.measured;
+    assert_eq!(m.committed, m.submitted, "{m:?}");
+}
