@@ -97,6 +97,17 @@ fn slow_simplex_crash_and_catch_up_meets_its_criteria() {
     );
 }
 
+#[test]
+fn slow_simplex_partition_heal_meets_its_criteria_through_the_fault_proxy() {
+    let (code, r, out) = run_scenario("simplex-partition-heal");
+    assert_eq!(code, Some(0), "{out}");
+    let details = &r["adapter"]["system"]["details"];
+    let faults = details["network_faults"].as_str().unwrap_or_default();
+    assert!(faults.contains("partition n0,n1,n2 | n3"), "{details}");
+    assert_eq!(faults.matches("heal at").count(), 2, "{details}");
+    assert!(details["after_heal"].as_str().is_some_and(|s| s.contains("healed at")), "{details}");
+}
+
 /// Whether a process with this id exists and is not a zombie.
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -167,6 +178,7 @@ fn simplex_scenarios_validate_for_the_simplex_adapter_and_the_simulator_refuses_
     let scripts = [
         "scenarios/simplex-payment.toml",
         "scenarios/simplex-crash-catchup.toml",
+        "scenarios/simplex-partition-heal.toml",
         "scenarios/simplex-byzantine.toml",
         "scenarios/simplex-byzantine-over-budget.toml",
     ];
