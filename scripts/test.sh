@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what the tests need first (anvil from npm,
-# Debian's chromium and minisign). This is the README's test command and exactly what CI runs.
+# Debian's chromium and minisign) and building the Simplex validator node. This is the README's
+# test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,12 @@ if ! command -v minisign >/dev/null 2>&1; then
       || echo "warning: could not install minisign; the slow_minisign_* test will try again and say so"
   fi
 fi
+
+step "the Simplex validator node (its own cargo workspace; the slow_simplex_* tests run it)"
+# Several minutes the first time (the commonware tree), seconds after. A failed build stops
+# here with cargo's errors: the slow_simplex_* tests would fail anyway, naming this script.
+TOUCHSTONE_SIMPLEX_NODE="$(bash scripts/build-simplex-node.sh)"
+export TOUCHSTONE_SIMPLEX_NODE
 
 step "format"
 cargo fmt --all --check
