@@ -27,8 +27,14 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         }
         match self.chain.ancestry(target) {
             Ancestry::Ready(path) => {
+                // A block below the finalized one may have no finalization of its own (its
+                // finalize votes fell short, e.g. cut by a partition): it is final because its
+                // descendant's finalization extends it, and that certificate's signers are the
+                // validators whose votes justify deciding it.
+                let implied = self.certs.get(&target).cloned();
                 for b in path {
-                    self.apply(b);
+                    let signers = self.certs.remove(&b.digest).or_else(|| implied.clone());
+                    self.apply(b, signers);
                 }
                 self.target = None;
                 false
@@ -46,7 +52,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
     }
 
     /// Applies the child of the tip: ledger, log, trace, outcomes, mempool.
-    fn apply(&mut self, b: Arc<Sealed>) {
+    fn apply(&mut self, b: Arc<Sealed>, signers: Option<Vec<crate::identity::NodeName>>) {
         let results = self.ledger.apply(&b.block);
         if let Err(e) = self.chain.finalize(b.clone()) {
             tracing::error!(error = %e, height = b.height(), "cannot log a finalized block");
@@ -59,7 +65,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             parent: b.parent,
             txs: b.tx_ids(),
             app_hash: self.ledger.app_hash(),
-            signers: self.certs.remove(&b.digest),
+            signers,
         });
         self.learned(&b);
         let mut senders = BTreeSet::new();
