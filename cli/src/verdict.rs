@@ -97,12 +97,15 @@ pub fn judge(e: &Evidence<'_>) -> Verdict {
 }
 
 /// The exit code of an engine error (the run stopped before its first transaction): an
-/// operation the adapter does not support, a workload program that cannot be built, or the
-/// adapter's configuration → bad input; any other adapter error → harness failure.
+/// operation the adapter does not support, a workload program that cannot be built, the
+/// adapter's configuration, or a scenario the adapter refuses in `prepare` → bad input (the
+/// same code as when it refuses while being built); any other adapter error → harness failure.
 pub fn engine_error_code(e: &EngineError) -> i32 {
     match e {
         EngineError::Unsupported { .. } | EngineError::Program(_) => BAD_INPUT,
-        EngineError::Adapter(AdapterError::Config { .. }) => BAD_INPUT,
+        EngineError::Adapter(AdapterError::Config { .. } | AdapterError::Unsupported { .. }) => {
+            BAD_INPUT
+        }
         EngineError::Adapter(_) => HARNESS,
     }
 }

@@ -203,6 +203,7 @@ fn errors_before_the_first_transaction_are_bad_input_or_harness_failures() {
     assert_eq!(engine_error_code(&unsupported), BAD_INPUT);
     assert_eq!(engine_error_code(&EngineError::Program("no such program".into())), BAD_INPUT);
     assert_eq!(engine_error_code(&EngineError::Adapter(adapter_error("config"))), BAD_INPUT);
+    assert_eq!(engine_error_code(&EngineError::Adapter(adapter_error("unsupported"))), BAD_INPUT);
     assert_eq!(engine_error_code(&EngineError::Adapter(adapter_error("connect"))), HARNESS);
     assert_eq!(engine_error_code(&EngineError::Adapter(adapter_error("other"))), HARNESS);
 }

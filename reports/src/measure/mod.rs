@@ -118,20 +118,38 @@ fn availability(run: &RunInput) -> Measure {
     )
 }
 
-/// F1.1 from the trace scan: validators with `cons.*` events of their own / validators declared.
-/// The checker's report is to carry trace completeness itself (exported, observed, validators,
-/// trace format 1.1, counting chains observed by a black-box adapter apart from exported ones);
-/// once it does, this should read that field from `run.check` and fall back to the scan only
-/// for records written before it.
+/// F1.1: validators exporting their consensus events (votes, proposals or certified decisions)
+/// out of the validators declared, from the checker's count (trace format 1.1). A chain only
+/// observed by a black-box adapter (decisions without certificates, no votes) is named in the
+/// evidence but not counted: it shows what the node decided, not how it agreed. Records
+/// written before the checker counted fall back to the trace scan.
 fn trace_completeness(run: &RunInput) -> Measure {
-    let Some(t) = &run.trace else {
+    let Some(scan) = &run.trace else {
         return Measure::Not(run.trace_note.clone().unwrap_or_else(|| "no trace".into()));
     };
+    if let Some(t) = run.check.as_ref().map(|c| c.trace_completeness) {
+        if t.validators > 0 {
+            let mut evidence = format!(
+                "{}/check.json#trace_completeness: {} of {} validators export consensus events",
+                run.label, t.exported, t.validators
+            );
+            if t.observed > 0 {
+                evidence.push_str(&format!(
+                    "; {} observed only (finalized chain read from the node, no votes)",
+                    t.observed
+                ));
+            }
+            if t.silent > 0 {
+                evidence.push_str(&format!("; {} silent", t.silent));
+            }
+            return value(t.exported.min(t.validators) as f64 / t.validators as f64, evidence);
+        }
+    }
     let vs = &run.record.adapter.system.validators;
     if vs.is_empty() {
         return Measure::Not("the adapter declares no validators".into());
     }
-    let k = vs.iter().filter(|v| t.consensus_nodes.contains(&v.id)).count();
+    let k = vs.iter().filter(|v| scan.consensus_nodes.contains(&v.id)).count();
     value(
         k as f64 / vs.len() as f64,
         format!("trace.jsonl: cons.* events from {k} of {} validators", vs.len()),

@@ -18,7 +18,7 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("heal_progress_ns", "partition healed → first new height decided by a correct node"),
     ("recovery_ns", "> 1/3 of power crashed or paused, then restored → first new height"),
     ("availability", "share of full 1-minute windows with ≥ 1 commit and success ≥ 99%"),
-    ("trace_completeness", "share of validators with consensus events in the trace"),
+    ("trace_completeness", "share of validators exporting consensus events (observed chains shown, not counted)"),
     ("disclosure", "share of the 7 disclosure items present (protocol, validators, topology, hardware, versions, seed, scenario hash)"),
     ("reproducibility", "1 when a rerun with the same seed gave the same fingerprint (suite `reproduce = true` or --compare)"),
     ("scale_p99_ratio", "suite: p99 of payment runs at 16 validators / at 4"),

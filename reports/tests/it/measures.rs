@@ -124,3 +124,34 @@ fn scale_and_wan_compare_runs_of_one_chain_and_load_only() {
         "{b41:?}"
     );
 }
+
+#[test]
+fn trace_completeness_counts_exporting_validators_and_names_observed_chains() {
+    let (_keep, mut r) = load(&clean(), "run");
+    let m = |r: &RunInput| match measure(r, "derived.trace_completeness") {
+        Measure::Value { v, evidence, .. } => (v, evidence.join(" ")),
+        Measure::Not(why) => panic!("not measured: {why}"),
+    };
+    // The synthetic simulated run: every validator exports its votes.
+    let c = r.check.as_ref().expect("synthetic runs are checked").trace_completeness;
+    assert!(c.validators > 0 && c.exported == c.validators, "{c:?}");
+    let (v, evidence) = m(&r);
+    assert_eq!(v, 1.0);
+    assert!(evidence.contains("check.json#trace_completeness"), "{evidence}");
+    assert!(!evidence.contains("observed"), "{evidence}");
+    // A black-box adapter: one of four chains observed only, one node silent.
+    let t = &mut r.check.as_mut().unwrap().trace_completeness;
+    t.validators = 4;
+    t.exported = 2;
+    t.observed = 1;
+    t.silent = 1;
+    let (v, evidence) = m(&r);
+    assert_eq!(v, 0.5);
+    assert!(evidence.contains("2 of 4 validators export"), "{evidence}");
+    assert!(evidence.contains("1 observed only") && evidence.contains("1 silent"), "{evidence}");
+    // A report written before the checker counted: the trace scan decides.
+    r.check.as_mut().unwrap().trace_completeness = Default::default();
+    let (v, evidence) = m(&r);
+    assert_eq!(v, 1.0);
+    assert!(evidence.starts_with("trace.jsonl: cons.* events from"), "{evidence}");
+}

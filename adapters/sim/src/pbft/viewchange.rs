@@ -143,8 +143,11 @@ impl Pbft {
                 continue;
             }
             if primary == self.me() {
-                // The new view's re-proposals are this primary's pre-prepares: kept as such.
+                // The new view's re-proposals are this primary's pre-prepares: kept as such,
+                // and traced as its proposals in this view (a pre-prepare is the primary's
+                // prepare, so a commit justified by it shows that prepare in the trace).
                 self.my_proposals.insert((view, seq), b.clone());
+                env.trace_propose(&Block { round: view, ..b.clone() });
             }
             let slot = self.slots.entry((view, seq)).or_default();
             if slot.pre.is_some() {
