@@ -73,6 +73,10 @@ pub enum ClusterError {
     NoAnswer { node: String, addr: SocketAddr, secs: f64, log: String, tail: String },
 }
 
+/// Where node `i` dials node `j`, given every node's p2p listen address; `Err` says why there
+/// is no such address (the fault proxy could not open it).
+pub type PeerAddr<'a> = dyn FnMut(usize, usize, &[SocketAddr]) -> Result<SocketAddr, String> + 'a;
+
 /// N validator processes on loopback.
 #[derive(Debug)]
 pub struct Cluster {
@@ -97,7 +101,7 @@ impl Cluster {
         params: &NodeParams,
         setup: &Setup,
         keep: Option<&Path>,
-        peers: &mut dyn FnMut(usize, usize, &[SocketAddr]) -> Result<SocketAddr, String>,
+        peers: &mut PeerAddr<'_>,
     ) -> Result<Cluster, ClusterError> {
         let storage = match keep {
             Some(p) => {
