@@ -40,6 +40,10 @@ step "the Simplex validator node (its own cargo workspace; the slow_simplex_* te
 # here with cargo's errors: the slow_simplex_* tests would fail anyway, naming this script.
 TOUCHSTONE_SIMPLEX_NODE="$(bash scripts/build-simplex-node.sh)"
 export TOUCHSTONE_SIMPLEX_NODE
+# The node's own tests (ledger, chain, trace, a 4-node cluster), on the release dependencies just
+# built: only the node crate compiles again.
+cargo test --release --locked --manifest-path adapters/simplex/node/Cargo.toml \
+  --target-dir adapters/simplex/node/target
 
 step "format"
 cargo fmt --all --check
