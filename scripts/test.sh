@@ -47,6 +47,7 @@ cargo test --release --locked --manifest-path adapters/simplex/node/Cargo.toml \
 
 step "format"
 cargo fmt --all --check
+cargo fmt --manifest-path adapters/simplex/node/Cargo.toml --all --check
 
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -353,8 +353,8 @@ mod tests {
 
     #[test]
     fn compliance_rules_come_through_the_same_rulebook() {
-        use touchstone_core::ledger::{AdminAction, Claim};
         use touchstone_core::ledger::AssetPolicy;
+        use touchstone_core::ledger::{AdminAction, Claim};
         let g = GenesisFile {
             accounts: vec![],
             assets: vec![],
