@@ -11,5 +11,6 @@ mod process;
 mod regressions;
 mod rundirs;
 mod scenarios;
+mod simplex;
 mod slow_anvil;
 mod support;

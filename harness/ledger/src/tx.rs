@@ -1,10 +1,12 @@
 //! Transactions as the ledger sees them: names resolved to indices, shapes checked for form.
 
 use super::dir::Directory;
-use crate::protocol::NodeIdx;
 use std::sync::Arc;
 use touchstone_core::ledger::{AdminAction, Claim, Tamper};
 use touchstone_core::{Operation, Reason};
+
+/// A validator's index (the simulator's `NodeIdx`, a node's position in its network).
+pub type NodeIdx = usize;
 
 /// Account index in the [`Directory`].
 pub type AccountIdx = u32;

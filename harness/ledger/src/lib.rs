@@ -1,7 +1,41 @@
-//! The ledger application every simulated validator runs: a regulated ledger with accounts,
-//! assets and their policies, an identity registry, controls, atomic batches, per-account
-//! nonces, a mempool, and an app hash per height.
+//! # touchstone-ledger: the regulated ledger's rules, one rulebook for two engines
 //!
+//! The application every Touchstone validator runs — the simulated validators of
+//! `touchstone-sim` and the real `touchstone-simplex-node` processes alike: a regulated ledger
+//! with accounts, assets and their policies, an identity registry, controls, atomic batches,
+//! per-account nonces, a mempool, and an app hash per height. Both engines call the same
+//! [`check`] and [`execute`], so a reason code means the same on either, and the differential
+//! test against the harness's reference model (`touchstone_core::refmodel`) covers both. It
+//! depends on `touchstone-core` only (the harness's ledger vocabulary).
+//!
+//! ```
+//! use touchstone_core::adapter::Setup;
+//! use touchstone_core::scenario::AssetSpec;
+//! use touchstone_core::{ledger::Genesis, Operation, Reason, Seed, TxId};
+//! use touchstone_ledger::{execute, genesis, Directory, Op, TxData};
+//!
+//! let setup = Setup {
+//!     seed: Seed(1),
+//!     accounts: vec!["a0".into(), "a1".into()],
+//!     assets: vec![AssetSpec { id: "USD".into(), initial_balance: 100 }],
+//!     genesis: Genesis::default(),
+//! };
+//! let mut state = genesis::build(&setup);
+//! let pay = |amount| Operation::Transfer {
+//!     from: "a0".into(), to: "a1".into(), asset: "USD".into(), amount,
+//! };
+//! fn decoded(op: &Operation, dir: &Directory, nonce: u64) -> TxData {
+//!     TxData { op: Op::decode(op, dir).unwrap(), nonce: Some(nonce), expires: 10, entry: 0 }
+//! }
+//! let first = decoded(&pay(60), &state.dir, 0);
+//! assert_eq!(execute(&mut state, TxId(1), &first, 1), Ok(()));
+//! let second = decoded(&pay(60), &state.dir, 1);
+//! assert_eq!(execute(&mut state, TxId(2), &second, 1), Err(Reason::InsufficientBalance));
+//! state.close_height(1, &[TxId(1)]);
+//! assert_eq!(state.balances_of(&["a1".into()])[0].1, vec![("USD".into(), 160)]);
+//! ```
+//!
+//! ## Layout
 //! - [`dir`]: names ↔ indices and each asset's fixed [`dir::Policy`]; [`genesis`]: the starting
 //!   state from the harness's setup (balances, policies, institutions, claims, reserves,
 //!   admitted products);
@@ -11,7 +45,9 @@
 //!   privileged actions; [`moves`]: balance movements against a batch's running state;
 //! - [`state`]: the committed state of one node and a speculative [`Overlay`] on top of it;
 //!   [`controls`]: identity registry, freezes, pauses, whitelist, reserves;
-//! - [`mempool`]: pending transactions in arrival order.
+//! - [`mempool`]: pending transactions in arrival order;
+//! - [`wire`]: the JSON form of an operation between processes (the Simplex node and the
+//!   harness's adapter for it).
 //!
 //! ## Rules, in the order they are checked (the first that fails gives the reason)
 //! Every transaction: a transaction id already applied → `DUPLICATE_TX`; with a nonce, a nonce
@@ -44,14 +80,12 @@
 //! [`TX_TTL_HEIGHTS`]. It is valid only in blocks at heights `<= expires`. This makes a
 //! rejection *after* admission safe and final: once a correct node has decided a height above
 //! `expires` without the transaction, no correct validator will ever accept a block holding it,
-//! so the simulator reports it `rejected` with the reason it failed (e.g. `INSUFFICIENT_BALANCE`
+//! so the engine reports it `rejected` with the reason it failed (e.g. `INSUFFICIENT_BALANCE`
 //! when an earlier transfer drained the account, `TIMEOUT` if it was valid but never proposed).
 //! A transaction whose nonce a decided transaction used up can never apply either: it is
 //! rejected (`BAD_NONCE`) as soon as the first correct node decides that block.
 
 pub mod admin;
-#[cfg(test)]
-mod broken_rule;
 pub mod controls;
 #[cfg(test)]
 mod differential;
@@ -65,6 +99,7 @@ pub mod rules;
 pub(crate) mod seq;
 pub mod state;
 pub mod tx;
+pub mod wire;
 
 pub use controls::Controls;
 pub use dir::Directory;

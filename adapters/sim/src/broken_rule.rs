@@ -1,8 +1,9 @@
 //! A deliberately wrong rule in a test build is caught: with partial freezes ignored by the
-//! free-balance rule ([`super::rules::BREAK_PARTIAL_FREEZE`]), the `compliance` program's
-//! conformance matrix on the simulated network reports exactly the cases that rule decides.
+//! free-balance rule ([`crate::ledger::rules::BREAK_PARTIAL_FREEZE`], a test hook of
+//! `touchstone-ledger`), the `compliance` program's conformance matrix on the simulated network
+//! reports exactly the cases that rule decides.
 
-use super::rules::BREAK_PARTIAL_FREEZE;
+use crate::ledger::rules::BREAK_PARTIAL_FREEZE;
 use touchstone_core::program::{CaseResult, Expected};
 use touchstone_core::{engine, scenario, trace::MemoryTrace, Reason, Seed};
 

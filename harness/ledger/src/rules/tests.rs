@@ -1,9 +1,9 @@
 //! Unit tests of every ledger rule and control, each reason code on its own.
 
-use crate::ledger::seq::SeqLedger;
-use crate::ledger::state::{Overlay, StateAccess};
-use crate::ledger::tx::{Leg, Op, TxData};
-use crate::ledger::{execute, LedgerState};
+use crate::seq::SeqLedger;
+use crate::state::{Overlay, StateAccess};
+use crate::tx::{Leg, Op, TxData};
+use crate::{execute, LedgerState};
 use touchstone_core::ledger::{
     AdminAction as A, AssetKind, AssetPolicy, Claim, Genesis, Leg as HLeg, Tamper,
 };

@@ -1,11 +1,13 @@
-//! The JSON form of a harness [`Operation`] on this node's wire and client endpoint.
+//! The JSON form of a harness [`Operation`] between engines that run these rules in separate
+//! processes: the Simplex validator node's wire and client endpoint, and the harness's
+//! `simplex` adapter that talks to it. One definition for both ends.
 //!
 //! `Operation` is an internally tagged enum (`{"op": "transfer", ...}`) with `u128` amounts,
 //! and serde cannot read `u128` through the buffering that internal tags need ("u128 is not
-//! supported"). So the node writes and reads an externally tagged twin:
+//! supported"). So this form is an externally tagged twin:
 //! `{"transfer": {"from": "a0", "to": "a1", "asset": "USD", "amount": 5}}`, an admin action as
 //! `{"admin": {"by": "i0", "action": {"freeze": {"account": "a1", "asset": "SEC", "amount": null}}}}`.
-//! Use it on a field with `#[serde(with = "crate::op")]`.
+//! Use it on a field with `#[serde(with = "touchstone_ledger::wire")]`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use touchstone_core::ledger::{AdminAction, Claim, Leg, Tamper};

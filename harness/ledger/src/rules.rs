@@ -10,10 +10,11 @@ use super::state::StateAccess;
 use super::tx::{AccountIdx, AssetIdx, Leg, Op, TxData};
 use touchstone_core::{Reason, TxId};
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-hooks"))]
 thread_local! {
-    /// Test builds only, per thread: deliberately breaks one rule (partial freezes are ignored
-    /// by the free-balance rule), to prove the conformance checks catch a wrong rule.
+    /// Test builds only (this crate's, or with the `test-hooks` feature that the simulator's
+    /// tests turn on), per thread: deliberately breaks one rule (partial freezes are ignored by
+    /// the free-balance rule), to prove the conformance checks catch a wrong rule.
     pub static BREAK_PARTIAL_FREEZE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -132,7 +133,7 @@ fn legs<S: StateAccess>(s: &S, legs: &[Leg]) -> Result<Moves, Reason> {
 /// What the owner's signature may move: the balance less any partially frozen amount.
 fn free_balance<S: StateAccess>(s: &S, m: &Moves, acct: AccountIdx, asset: AssetIdx) -> u128 {
     let held = s.controls().held(acct, asset);
-    #[cfg(test)]
+    #[cfg(any(test, feature = "test-hooks"))]
     let held = if BREAK_PARTIAL_FREEZE.get() { 0 } else { held };
     m.balance(s, acct, asset).saturating_sub(held)
 }
