@@ -21,6 +21,52 @@ pub(crate) fn prepare(
         return Err(a.other("prepare was called twice"));
     }
     let t0 = a.clock.now();
+    // Free ports are found by binding and releasing them; another process may take one before
+    // a node binds it. A node that exits at start because its address is taken is not the
+    // chain's fault: the processes are stopped and started again on fresh ports.
+    let mut attempt = 1;
+    loop {
+        match launch(a, setup) {
+            Ok(()) => break,
+            Err(e) if attempt < PORT_ATTEMPTS && port_taken(&e) => {
+                a.cluster = None; // Drop kills what started
+                a.links = None;
+                a.merger = None;
+                attempt += 1;
+            }
+            Err(e) => return Err(cluster_error(a, e)),
+        }
+    }
+    if attempt > 1 {
+        a.notes.insert(
+            "ports".into(),
+            format!("started on attempt {attempt}: a port was taken between choice and bind"),
+        );
+    }
+    let ready = a.clock.now();
+    a.notes.insert(
+        "startup".into(),
+        format!(
+            "{} validator processes answering {} after their start",
+            a.names.len(),
+            Human(ready - t0)
+        ),
+    );
+    write_roles(a, sink);
+    let clients = a.cluster.as_ref().expect("set above").clients.clone();
+    a.workers = Some(Workers::start(&clients, a.states.clone(), a.clock));
+    wait_live(a, &clients, sink)
+}
+
+/// Attempts to start a node at once when a free port was taken meanwhile.
+const PORT_ATTEMPTS: u32 = 3;
+
+fn port_taken(e: &ClusterError) -> bool {
+    matches!(e, ClusterError::Exited { tail, .. } if tail.contains("Address already in use"))
+}
+
+/// Storage, genesis, the proxy and the processes, started and answering.
+fn launch(a: &mut SimplexAdapter, setup: &Setup) -> Result<(), ClusterError> {
     // Every link through the fault proxy (unless configured off): started once the nodes'
     // p2p ports are known, on the first address asked for.
     let (proxy, names, net) = (a.cfg.proxy, a.names.clone(), a.network.clone());
@@ -43,35 +89,20 @@ pub(crate) fn prepare(
         setup,
         a.cfg.storage.as_deref(),
         &mut peers,
-    )
-    .map_err(|e| cluster_error(a, e))?;
+    )?;
     a.links = links;
     a.merger = Some(Merger::new(cluster.traces.clone(), a.unix_zero));
     // Owned by the adapter from now on: its Drop kills whatever started, whatever fails next.
     a.cluster = Some(cluster);
     for i in 0..a.names.len() {
-        let r = a.cluster.as_mut().expect("set above").start(i);
-        r.map_err(|e| cluster_error(a, e))?;
+        a.cluster.as_mut().expect("set above").start(i)?;
         a.states.started(i);
     }
     for i in 0..a.names.len() {
         let (clock, timeout) = (a.clock, a.cfg.startup_timeout);
-        let r = a.cluster.as_mut().expect("set above").wait_ready(i, &clock, timeout);
-        r.map_err(|e| cluster_error(a, e))?;
+        a.cluster.as_mut().expect("set above").wait_ready(i, &clock, timeout)?;
     }
-    let ready = a.clock.now();
-    a.notes.insert(
-        "startup".into(),
-        format!(
-            "{} validator processes answering {} after their start",
-            a.names.len(),
-            Human(ready - t0)
-        ),
-    );
-    write_roles(a, sink);
-    let clients = a.cluster.as_ref().expect("set above").clients.clone();
-    a.workers = Some(Workers::start(&clients, a.states.clone(), a.clock));
-    wait_live(a, &clients, sink)
+    Ok(())
 }
 
 /// Waits until every correct validator has finalized a first height (a live chain), passing
