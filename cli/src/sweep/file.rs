@@ -298,7 +298,8 @@ fn grid(
     Ok((names, cells))
 }
 
-/// `[[cells]]`: each a table of field paths to values; every cell sets the same fields.
+/// `[[cells]]`: each a table of field paths to values. The axes are every field some cell sets,
+/// in the order first seen; a cell that does not set one keeps the base's value there.
 fn list(
     text: &str,
     file: &Path,
@@ -306,22 +307,12 @@ fn list(
 ) -> Result<(Vec<String>, Vec<Vec<Setting>>), SweepError> {
     let mut axes: Vec<String> = Vec::new();
     let mut cells = Vec::new();
-    for (i, t) in c.iter().enumerate() {
+    for t in c {
         let s = settings(text, file, "cells", t)?;
-        let names: Vec<String> = s.iter().map(|x| x.path.written.clone()).collect();
-        if i == 0 {
-            axes = names;
-        } else if names != axes {
-            return Err(SweepError {
-                file: file.display().to_string(),
-                line: s.first().map(|x| x.line).unwrap_or(0),
-                field: format!("cells[{i}]"),
-                message: format!(
-                    "every cell sets the same fields in the same order ({}), this one sets {}",
-                    axes.join(", "),
-                    names.join(", ")
-                ),
-            });
+        for x in &s {
+            if !axes.contains(&x.path.written) {
+                axes.push(x.path.written.clone());
+            }
         }
         cells.push(s);
     }

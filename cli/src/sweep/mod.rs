@@ -154,7 +154,9 @@ fn invalid_cell(
     values: &[file::Setting],
     e: &scenario::ScenarioError,
 ) -> SweepError {
-    let fields: Vec<String> = e.diagnostics().iter().map(|d| d.field.clone()).collect();
+    // `network.links[0].link` in a diagnostic is `network.links.0.link` in a sweep.
+    let fields: Vec<String> =
+        e.diagnostics().iter().map(|d| d.field.replace('[', ".").replace(']', "")).collect();
     let hit = values
         .iter()
         .chain(&f.set)

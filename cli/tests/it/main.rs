@@ -13,3 +13,4 @@ mod rundirs;
 mod scenarios;
 mod slow_anvil;
 mod support;
+mod sweep;

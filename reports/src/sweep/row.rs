@@ -42,6 +42,10 @@ pub struct Headline {
     pub committed: u64,
     pub rejected: u64,
     pub unknown: u64,
+    /// 1 when every gate (the safety properties, unless the scenario says otherwise) held, 0
+    /// when one failed; `None` when the trace was not checked.
+    #[serde(default)]
+    pub gates_held: Option<f64>,
     /// Progress after the largest fault was undone (indicator C4.1, else catch-up C1.2, from the
     /// run's report.json); `None` without such a fault.
     pub recovery_ms: Option<f64>,
@@ -64,6 +68,13 @@ impl SweepRow {
         let record = read_record(dir)?;
         let mut metrics = headline(&record);
         metrics.recovery_ms = recovery_ms(dir);
+        metrics.gates_held = (record.check.is_some()).then(|| {
+            if record.verdict.failed.iter().any(|f| f.starts_with("gate ")) {
+                0.0
+            } else {
+                1.0
+            }
+        });
         let status = serde_json::to_value(&record.status)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
@@ -117,6 +128,7 @@ fn headline(r: &RunRecord) -> Headline {
         rejected: s.rejected,
         unknown: s.unknown,
         recovery_ms: None,
+        gates_held: None,
     }
 }
 
