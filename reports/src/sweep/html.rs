@@ -12,8 +12,8 @@ use crate::rule::median;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// A cell committing less than this share of what it was offered is past the knee.
-pub const KNEE_SHARE: f64 = 0.95;
+/// A load whose p99 is more than this many times the p99 at the lowest load is past the knee.
+pub const KNEE_P99_FACTOR: f64 = 2.0;
 
 /// A parameter value as a number: plain numbers as they are, durations in milliseconds.
 pub fn numeric(v: &str) -> Option<(f64, bool)> {
@@ -89,32 +89,23 @@ pub fn charts(r: &SweepResults) -> Vec<CurveChart> {
     for m in super::METRICS {
         let mut list = Vec::new();
         for (label, points) in &groups {
-            let mut pts: Vec<(CurvePoint, f64)> = points
+            let mut pts: Vec<CurvePoint> = points
                 .iter()
                 .filter_map(|(bits, rows)| {
                     let vals: Vec<f64> = rows.iter().filter_map(|w| (m.get)(&w.metrics)).collect();
                     let md = median(&vals)?;
                     let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
                     let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let offered: Vec<f64> = rows.iter().map(|w| w.metrics.offered_tps).collect();
-                    let committed: Vec<f64> =
-                        rows.iter().map(|w| w.metrics.committed_tps).collect();
-                    let share = median(&committed).unwrap_or(0.0)
-                        / median(&offered).unwrap_or(0.0).max(1e-9);
-                    let p = CurvePoint { x: f64::from_bits(*bits), median: md, min: lo, max: hi };
-                    Some((p, share))
+                    Some(CurvePoint { x: f64::from_bits(*bits), median: md, min: lo, max: hi })
                 })
                 .collect();
-            pts.sort_by(|a, b| a.0.x.total_cmp(&b.0.x));
+            pts.sort_by(|a, b| a.x.total_cmp(&b.x));
             if pts.is_empty() {
                 continue;
             }
-            let knee = if load && m.key == "committed_tps" { knee(&pts) } else { None };
-            list.push(Curve {
-                label: label.clone(),
-                points: pts.into_iter().map(|p| p.0).collect(),
-                knee,
-            });
+            let marked = load && matches!(m.key, "sustained_tps" | "committed_tps" | "p99_ms");
+            let knee = if marked { knee(points) } else { None };
+            list.push(Curve { label: label.clone(), points: pts, knee });
         }
         if list.is_empty() {
             continue;
@@ -126,17 +117,27 @@ pub fn charts(r: &SweepResults) -> Vec<CurveChart> {
             y_desc: format!("{} ({unit})", m.name),
             categories: (!is_num).then(|| cats.clone()),
             curves: list,
-            diagonal: load && m.key == "committed_tps",
+            diagonal: load && m.key.ends_with("_tps"),
         });
     }
     out
 }
 
-/// The last x of a run of points from the start that commit at least [`KNEE_SHARE`] of what
-/// they were offered, when a later point does not: where the curve saturates.
-fn knee(pts: &[(CurvePoint, f64)]) -> Option<f64> {
-    let first_short = pts.iter().position(|(_, share)| *share < KNEE_SHARE)?;
-    (first_short > 0).then(|| pts[first_short - 1].0.x)
+/// The saturation knee of a curve against offered load: the last load before the first whose
+/// median p99 exceeds [`KNEE_P99_FACTOR`] times the median p99 at the lowest load — where
+/// transactions start to queue. `None` when no load does (not saturated), or the lowest does.
+fn knee(points: &BTreeMap<u64, Vec<&SweepRow>>) -> Option<f64> {
+    let mut p99: Vec<(f64, f64)> = points
+        .iter()
+        .filter_map(|(bits, rows)| {
+            let v: Vec<f64> = rows.iter().filter_map(|w| w.metrics.p99_ms).collect();
+            median(&v).map(|m| (f64::from_bits(*bits), m))
+        })
+        .collect();
+    p99.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let base = p99.first()?.1;
+    let first_slow = p99.iter().position(|(_, v)| *v > KNEE_P99_FACTOR * base)?;
+    (first_slow > 0).then(|| p99[first_slow - 1].0)
 }
 
 /// Renders the page; `extra` is HTML put after the findings (e.g. rubric indicators).
@@ -160,7 +161,7 @@ pub fn render(r: &SweepResults, extra: &str) -> String {
     h.push_str(extra);
     let charts = charts(r);
     if !charts.is_empty() {
-        h.push_str("<section><h2>Curves</h2><p class=\"small muted\">Each line is the median across seeds of a cell; the band and the whiskers span the minimum to the maximum. On a throughput-against-offered-load chart the knee is the last load still committed at ≥ 95 % of what was offered.</p><div class=\"charts\">");
+        h.push_str("<section><h2>Curves</h2><p class=\"small muted\">Each line is the median across seeds of a cell; the band and the whiskers span the minimum to the maximum. Sustained throughput counts the commits observed while the load ran; committed throughput also counts the backlog drained after it. Against offered load, each protocol's knee is marked: the last load before the first whose p99 is more than twice the p99 at the lowest load (where transactions start to queue); past it, sustained throughput stops following the offered rate.</p><div class=\"charts\">");
         for c in &charts {
             let _ = write!(h, "<figure>{}</figure>", curves(c));
         }
@@ -231,4 +232,76 @@ fn table(h: &mut String, r: &SweepResults) {
         );
     }
     h.push_str("</tbody></table></section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::{Cell, Headline, RESULTS_FORMAT};
+
+    /// One protocol at offered loads with these p99s (ms), two seeds each.
+    fn load_sweep(points: &[(u32, f64)]) -> SweepResults {
+        let axis = "workload.phases.steady.rate.tps".to_string();
+        let mut cells = Vec::new();
+        let mut rows = Vec::new();
+        for (i, (tps, p99)) in points.iter().enumerate() {
+            let params = vec![(axis.clone(), tps.to_string())];
+            cells.push(Cell { id: format!("c{i}"), params: params.clone() });
+            for seed in [1, 2] {
+                rows.push(SweepRow {
+                    cell: format!("c{i}"),
+                    params: params.clone(),
+                    seed,
+                    dir: format!("runs/c{i}/sim-s{seed}"),
+                    protocol: "pbft".into(),
+                    validators: 4,
+                    status: "completed".into(),
+                    exit_code: 0,
+                    passed: true,
+                    failed: vec![],
+                    fingerprint: "ab".into(),
+                    metrics: Headline {
+                        offered_tps: *tps as f64,
+                        committed_tps: *tps as f64,
+                        sustained_tps: *tps as f64,
+                        p99_ms: Some(*p99 + seed as f64),
+                        ..Default::default()
+                    },
+                });
+            }
+        }
+        SweepResults {
+            format: RESULTS_FORMAT.into(),
+            name: "load".into(),
+            description: String::new(),
+            base: "b.toml".into(),
+            axes: vec![axis],
+            seeds: vec![1, 2],
+            cells,
+            rows,
+            missing: vec![],
+        }
+    }
+
+    #[test]
+    fn the_knee_is_the_last_load_before_p99_doubles() {
+        let r = load_sweep(&[(250, 100.0), (500, 110.0), (1000, 150.0), (2000, 900.0)]);
+        let c = charts(&r);
+        let tput = c.iter().find(|c| c.title.starts_with("sustained throughput")).unwrap();
+        assert_eq!(tput.curves[0].knee, Some(1000.0));
+        assert!(tput.diagonal && tput.x_desc.contains("offered load"));
+        let p50 = c.iter().find(|c| c.title.starts_with("latency p50"));
+        assert!(p50.is_none(), "no p50 values, no chart");
+        let flat = load_sweep(&[(250, 100.0), (500, 120.0)]);
+        assert_eq!(charts(&flat)[0].curves[0].knee, None, "not saturated: no knee");
+        let html = render(&r, "");
+        assert!(html.contains("knee pbft 1000") && html.contains("runs/c0/sim-s1/report.html"));
+    }
+
+    #[test]
+    fn durations_are_numbers_in_ms_and_strings_are_categories() {
+        assert_eq!(numeric("150ms"), Some((150.0, true)));
+        assert_eq!(numeric("16"), Some((16.0, false)));
+        assert_eq!(numeric("pbft"), None);
+    }
 }

@@ -32,7 +32,14 @@ pub struct SweepRow {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Headline {
     pub offered_tps: f64,
+    /// Committed transactions of the measured phases per second of those phases (late commits,
+    /// after the load stopped, included).
     pub committed_tps: f64,
+    /// Commits observed per second while the measured load ran (the per-second series over the
+    /// measured phases): what the chain sustains; below the offered rate past saturation, where
+    /// `committed_tps` still counts the backlog drained after the load.
+    #[serde(default)]
+    pub sustained_tps: f64,
     pub success_rate: f64,
     pub p50_ms: Option<f64>,
     pub p90_ms: Option<f64>,
@@ -115,9 +122,16 @@ fn headline(r: &RunRecord) -> Headline {
     let Some(m) = &r.metrics else { return Headline::default() };
     let s = &m.measured;
     let ms = |ns: u64| (s.latency.count > 0).then_some(ns as f64 / 1e6);
+    let measured: Vec<_> = m.phases.iter().filter(|p| !p.warmup).collect();
+    let from = measured.iter().map(|p| p.start_ns).min().unwrap_or(0) / 1_000_000_000;
+    let to = measured.iter().map(|p| p.end_ns).max().unwrap_or(0).div_ceil(1_000_000_000);
+    let in_window: u64 =
+        m.series.iter().filter(|x| x.t_s >= from && x.t_s < to).map(|x| x.committed).sum();
+    let sustained = if to > from { in_window as f64 / (to - from) as f64 } else { 0.0 };
     Headline {
         offered_tps: s.offered_tps,
         committed_tps: s.committed_tps,
+        sustained_tps: sustained,
         success_rate: s.success_rate,
         p50_ms: ms(s.latency.p50_ns),
         p90_ms: ms(s.latency.p90_ns),
