@@ -13,7 +13,6 @@ use crate::interrupt::interrupt_flag;
 use crate::sweep::{output, plan, prepare, run};
 use clap::Args;
 use std::path::PathBuf;
-use std::time::Instant;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -63,7 +62,7 @@ pub fn exec(a: SweepArgs) -> CmdResult {
         );
         return Ok(PASS);
     }
-    let t = Instant::now();
+    let t = run::Stopwatch::start();
     let mut worst = PASS;
     let found = if !a.collect.is_empty() {
         let (found, foreign) = plan::collect(&p, &a.collect)?;
@@ -103,10 +102,11 @@ pub fn exec(a: SweepArgs) -> CmdResult {
     }
     let failed = results.rows.iter().filter(|r| !r.passed).count();
     outln!(
-        "sweep {}: {} run(s) of {runs} in {:.1} s; {} passed, {failed} with findings{}",
+        "sweep {}: {} run(s) of {runs} in {:.1} s{}; {} passed, {failed} with findings{}",
         p.file.name,
         results.rows.len(),
-        t.elapsed().as_secs_f64(),
+        t.seconds(),
+        t.cpu_seconds().map(|c| format!(" ({c:.1} CPU-s)")).unwrap_or_default(),
         results.rows.len() - failed,
         if results.missing.is_empty() {
             String::new()

@@ -6,7 +6,6 @@ use crate::exit::{Failure, HARNESS};
 use crate::pipeline::{run_one, RunParams};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Instant;
 use touchstone_core::rundir::Existing;
 use touchstone_core::Seed;
 
@@ -68,7 +67,7 @@ pub fn run(p: &Prepared, dir: &Path, jobs: usize, quiet: bool, stop: &AtomicBool
     let results = crate::explore::pool::map(&items, jobs, stop, |_, &(ci, seed)| {
         let cell = &p.cells[ci];
         let rp = params(p, dir, cell, seed);
-        let t = Instant::now();
+        let t = Stopwatch::start();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(&rp, stop)));
         let outcome = match r {
             Ok(Ok(s)) => Outcome { cell: ci, seed, code: s.record.verdict.exit_code, error: None },
@@ -87,10 +86,33 @@ pub fn run(p: &Prepared, dir: &Path, jobs: usize, quiet: bool, stop: &AtomicBool
                 cell.id,
                 outcome.code,
                 outcome.error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default(),
-                t.elapsed().as_secs_f64()
+                t.seconds()
             );
         }
         outcome
     });
     results.into_iter().flatten().collect()
+}
+
+/// Wall-clock and CPU time of the sweep, for what it prints (never for anything it decides).
+#[derive(Debug)]
+pub struct Stopwatch {
+    wall: std::time::Instant,
+    cpu: Option<cpu_time::ProcessTime>,
+}
+
+impl Stopwatch {
+    #[allow(clippy::disallowed_methods)] // the sweep reports its own speed on the wall clock
+    pub fn start() -> Self {
+        Stopwatch { wall: std::time::Instant::now(), cpu: cpu_time::ProcessTime::try_now().ok() }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.wall.elapsed().as_secs_f64()
+    }
+
+    /// CPU seconds of the whole process (every thread) since the start, if measurable.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        self.cpu.and_then(|c| c.try_elapsed().ok()).map(|d| d.as_secs_f64())
+    }
 }

@@ -179,7 +179,7 @@ fn link(row: &SweepRow) -> String {
 fn findings(h: &mut String, r: &SweepResults) {
     let bad: Vec<&SweepRow> = r.rows.iter().filter(|w| !w.passed).collect();
     if bad.is_empty() && r.missing.is_empty() {
-        let _ = write!(h, "<section id=\"findings\"><h2>Findings</h2><p><span class=\"verdict v-pass\">PASS</span> every run met its gates and criteria.</p></section>\n");
+        h.push_str("<section id=\"findings\"><h2>Findings</h2><p><span class=\"verdict v-pass\">PASS</span> every run met its gates and criteria.</p></section>\n");
         return;
     }
     let _ = write!(h, "<section id=\"findings\"><h2>Findings</h2><p><span class=\"verdict v-fail\">FAIL</span> {} of {} run(s) did not pass.</p><ul>", bad.len(), r.rows.len());

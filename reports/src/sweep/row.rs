@@ -82,7 +82,7 @@ impl SweepRow {
                 1.0
             }
         });
-        let status = serde_json::to_value(&record.status)
+        let status = serde_json::to_value(record.status)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_else(|| format!("{:?}", record.status).to_lowercase());
