@@ -263,7 +263,7 @@ mod tests {
                     metrics: Headline {
                         offered_tps: *tps as f64,
                         committed_tps: *tps as f64,
-                        sustained_tps: *tps as f64,
+                        sustained_tps: Some(*tps as f64),
                         p99_ms: Some(*p99 + seed as f64),
                         ..Default::default()
                     },

@@ -81,7 +81,7 @@ pub const METRICS: &[Metric] = &[
         name: "sustained throughput",
         unit: "tx/s",
         better: Better::Higher,
-        get: |h| Some(h.sustained_tps),
+        get: |h| h.sustained_tps,
     },
     Metric {
         key: "p50_ms",
@@ -181,7 +181,7 @@ impl SweepResults {
                 r.passed.to_string(),
                 num(h.offered_tps),
                 num(h.committed_tps),
-                num(h.sustained_tps),
+                opt(h.sustained_tps),
                 num(h.success_rate),
                 opt(h.p50_ms),
                 opt(h.p90_ms),

@@ -39,7 +39,7 @@ pub struct Headline {
     /// measured phases): what the chain sustains; below the offered rate past saturation, where
     /// `committed_tps` still counts the backlog drained after the load.
     #[serde(default)]
-    pub sustained_tps: f64,
+    pub sustained_tps: Option<f64>,
     pub success_rate: f64,
     pub p50_ms: Option<f64>,
     pub p90_ms: Option<f64>,
@@ -127,7 +127,7 @@ fn headline(r: &RunRecord) -> Headline {
     let to = measured.iter().map(|p| p.end_ns).max().unwrap_or(0).div_ceil(1_000_000_000);
     let in_window: u64 =
         m.series.iter().filter(|x| x.t_s >= from && x.t_s < to).map(|x| x.committed).sum();
-    let sustained = if to > from { in_window as f64 / (to - from) as f64 } else { 0.0 };
+    let sustained = (to > from).then(|| in_window as f64 / (to - from) as f64);
     Headline {
         offered_tps: s.offered_tps,
         committed_tps: s.committed_tps,
