@@ -1,7 +1,7 @@
 //! Setting a scenario field by its path in the script's TOML, keeping everything else as
 //! written: `network.validators`, `network.link.latency`, `network.links.0.link.latency`
 //! (a number selects an element of a list), `workload.phases.steady.rate.tps` (a name selects
-//! the list element whose `name` is that), and `byzantine.count` — the number of Byzantine
+//! the list element whose `name` — or, for a fault, `id` — is that), and `byzantine.count` — the number of Byzantine
 //! validators: the base's first `[[network.byzantine]]` entry copied onto the last `count`
 //! validators (0 removes them all).
 
@@ -132,7 +132,7 @@ fn descend(it: &mut Item, segs: &[Seg], v: Value) -> Result<(), String> {
     }
 }
 
-/// An element of a list of tables by number, or by its `name`.
+/// An element of a list of tables by number, or by its `name` (a phase) or `id` (a fault).
 fn select<'a>(a: &'a mut ArrayOfTables, seg: &Seg) -> Result<&'a mut Table, String> {
     let n = a.len();
     match seg {
@@ -140,7 +140,9 @@ fn select<'a>(a: &'a mut ArrayOfTables, seg: &Seg) -> Result<&'a mut Table, Stri
         Seg::Key(name) => {
             let names: Vec<String> = a
                 .iter()
-                .filter_map(|t| t.get("name").and_then(|x| x.as_str()).map(String::from))
+                .filter_map(|t| {
+                    t.get("name").or_else(|| t.get("id")).and_then(|x| x.as_str()).map(String::from)
+                })
                 .collect();
             let at = names.iter().position(|x| x == name);
             match at {
@@ -205,6 +207,10 @@ rate = { type = "constant", tps = 100 }
 [[workload.phases]]
 name = "steady"
 rate = { type = "poisson", tps = 500 }
+[[faults]]
+id = "outage"
+at = "1s"
+duration = "2s"
 "#;
 
     fn with(path: &str, v: toml::Value) -> Result<String, String> {
@@ -221,6 +227,8 @@ rate = { type = "poisson", tps = 500 }
         assert!(t.contains("latency = \"50ms\""), "{t}");
         let t = with("workload.phases.steady.rate.tps", 800.into()).unwrap();
         assert!(t.contains("tps = 800") && t.contains("tps = 100"), "{t}");
+        let t = with("faults.outage.duration", "9s".into()).unwrap();
+        assert!(t.contains("duration = \"9s\""), "{t}");
         let t = with("workload.phases.0.rate.tps", 7.into()).unwrap();
         assert!(t.contains("tps = 7") && t.contains("tps = 500"), "{t}");
         let t = with("network.link.loss", 0.01.into()).unwrap();
