@@ -6,6 +6,7 @@
 
 pub mod adapter_test;
 pub mod check;
+pub mod compare;
 pub mod explore;
 pub mod list;
 pub mod netproxy;
@@ -13,5 +14,6 @@ pub mod report;
 pub mod run;
 pub mod sign;
 pub mod suite;
+pub mod sweep;
 pub mod validate;
 pub mod verify;

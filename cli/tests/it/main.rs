@@ -14,3 +14,4 @@ mod scenarios;
 mod simplex;
 mod slow_anvil;
 mod support;
+mod sweep;
