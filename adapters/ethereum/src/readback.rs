@@ -93,8 +93,17 @@ impl EthereumAdapter {
         }
         // Catch up (what it observes goes to the engine with the next drain); hold the scan
         // lock so the observer does not move the block or the fees while the balances are read.
+        // A round stops at a block whose parent changed (a restart replaced blocks) after
+        // rolling back below it; the next round reads on from there. A few rounds reach the
+        // head, so the balances are not read at a height rolled back to.
         if let Some(w) = &self.workers {
-            observe(&w.ctx, 0, &self.rpc)?;
+            for _ in 0..8 {
+                observe(&w.ctx, 0, &self.rpc)?;
+                let sh = lock(&self.shared);
+                if sh.views.first().is_none_or(|v| v.scanned >= v.head) {
+                    break;
+                }
+            }
         }
         let scan_lock = self.scan_lock.clone();
         let _scan = scan_lock.lock().unwrap_or_else(|e| e.into_inner());
