@@ -165,6 +165,10 @@ pub(crate) struct Checker<'o> {
     /// Raw text of the signer list interned into `scratch_cert` (when `cert_raw_valid`).
     pub(crate) cert_raw: Vec<u8>,
     pub(crate) cert_raw_valid: bool,
+    /// Raw text of the last tx list interned, and its ids (when `txs_raw_valid`).
+    pub(crate) txs_raw: Vec<u8>,
+    pub(crate) txs_raw_ids: Vec<u32>,
+    pub(crate) txs_raw_valid: bool,
     /// Reused buffers for judging a height.
     pub(crate) scratch_decs: Vec<crate::height::Dec>,
     pub(crate) scratch_firsts: Vec<crate::height::Dec>,
@@ -229,6 +233,9 @@ impl<'o> Checker<'o> {
             scratch_txs: Vec::new(),
             cert_raw: Vec::new(),
             cert_raw_valid: false,
+            txs_raw: Vec::new(),
+            txs_raw_ids: Vec::new(),
+            txs_raw_valid: false,
             scratch_decs: Vec::new(),
             scratch_firsts: Vec::new(),
             scratch_keys: Vec::new(),

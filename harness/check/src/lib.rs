@@ -85,6 +85,7 @@ mod dispatch;
 mod error;
 mod event;
 mod fast;
+mod fast_tx;
 mod faults;
 mod finalize;
 mod findings;
