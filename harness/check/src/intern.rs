@@ -65,37 +65,68 @@ impl Hasher for FxHasher {
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Interns strings to dense `u32` ids, bounded by a limit.
+///
+/// The strings live back to back in one buffer (no allocation per string, nothing to free one
+/// by one), and the table maps the 64-bit hash of a string to its id, checked against the
+/// buffer: a table entry is 16 bytes, and a lookup reads the table and the (usually recent,
+/// cached) text. A string whose hash is already taken by another one goes to `collided`.
 #[derive(Default, Debug)]
 pub(crate) struct Interner {
-    map: FxMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    by_hash: FxMap<u64, u32>,
+    collided: FxMap<Box<str>, u32>,
+    text: String,
+    /// End of each string in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+/// The hash of a string's bytes.
+#[inline]
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 impl Interner {
     /// The id of `s`, interning it; `None` when `limit` distinct strings are already held.
     #[inline]
     pub(crate) fn intern(&mut self, s: &str, limit: usize) -> Option<u32> {
-        if let Some(&id) = self.map.get(s) {
-            return Some(id);
-        }
-        if self.names.len() >= limit {
+        let h = hash_str(s);
+        let collision = match self.by_hash.get(&h) {
+            Some(&id) if self.name(id) == s => return Some(id),
+            Some(_) => {
+                if let Some(&id) = self.collided.get(s) {
+                    return Some(id);
+                }
+                true
+            }
+            None => false,
+        };
+        if self.ends.len() >= limit {
             return None;
         }
-        let id = self.names.len() as u32;
-        self.map.insert(s.into(), id);
-        self.names.push(s.into());
+        let id = self.ends.len() as u32;
+        if collision {
+            self.collided.insert(s.into(), id);
+        } else {
+            self.by_hash.insert(h, id);
+        }
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
         Some(id)
     }
 
     /// The string of an id.
     #[inline]
     pub(crate) fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// Number of interned strings.
     pub(crate) fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 }
 
@@ -173,6 +204,29 @@ impl IdCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interns_to_dense_ids_and_back() {
+        let mut i = Interner::default();
+        for n in 0..5000 {
+            assert_eq!(i.intern(&format!("t{n}"), usize::MAX), Some(n));
+        }
+        assert_eq!(i.intern("", usize::MAX), Some(5000));
+        for n in 0..5000 {
+            assert_eq!(i.intern(&format!("t{n}"), 5001), Some(n));
+            assert_eq!(i.name(n), format!("t{n}"));
+        }
+        assert_eq!((i.name(5000), i.len()), ("", 5001));
+        assert_eq!(i.intern("new", 5001), None);
+        // Two strings with one hash: the second is told apart by its text.
+        let mut i = Interner::default();
+        assert_eq!(i.intern("a", 10), Some(0));
+        let h = hash_str("a");
+        i.by_hash.remove(&h);
+        i.by_hash.insert(hash_str("b"), 0);
+        assert_eq!(i.intern("b", 10), Some(1));
+        assert_eq!((i.intern("b", 10), i.name(1), i.collided.len()), (Some(1), "b", 1));
+    }
 
     #[test]
     fn sequential_ids_spread_over_the_low_bits() {
