@@ -265,7 +265,7 @@ impl<'o> Checker<'o> {
             return Ok(n);
         }
         let limit = self.opts.limits.max_nodes;
-        match self.model.nodes.intern(&String::from_utf8_lossy(id), limit) {
+        match self.model.nodes.intern(&crate::fast::text(id), limit) {
             Some(n) => {
                 self.node_cache.put(id, n);
                 Ok(n)

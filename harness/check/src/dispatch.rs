@@ -165,10 +165,10 @@ impl Checker<'_> {
     /// A `tx.submit` read by the fast path.
     fn fast_submit(&mut self, s: crate::fast_tx::Submit<'_>) -> EventResult<()> {
         self.envelope_of(false, "tx.submit", s.t, s.seq)?;
-        let (tx, op) = (String::from_utf8_lossy(s.tx), String::from_utf8_lossy(s.op));
-        let from = s.from.map(String::from_utf8_lossy);
-        let to = s.to.map(String::from_utf8_lossy);
-        let asset = s.asset.map(String::from_utf8_lossy);
+        let (tx, op) = (crate::fast::text(s.tx), crate::fast::text(s.op));
+        let from = s.from.map(crate::fast::text);
+        let to = s.to.map(crate::fast::text);
+        let asset = s.asset.map(crate::fast::text);
         let fields = crate::ledger_events::SubmitFields {
             tx: &tx,
             op: crate::ledger::Op::parse(&op),
@@ -187,8 +187,8 @@ impl Checker<'_> {
     /// A `tx.result` read by the fast path.
     fn fast_result(&mut self, r: crate::fast_tx::TxResult<'_>) -> EventResult<()> {
         self.envelope_of(false, "tx.result", r.t, r.seq)?;
-        let (tx, status) = (String::from_utf8_lossy(r.tx), String::from_utf8_lossy(r.status));
-        let node = r.node.map(String::from_utf8_lossy);
+        let (tx, status) = (crate::fast::text(r.tx), crate::fast::text(r.status));
+        let node = r.node.map(crate::fast::text);
         self.result(&tx, &status, r.height, node.as_deref())?;
         self.envelope_done(r.t, r.seq);
         Ok(())

@@ -137,6 +137,23 @@ pub(crate) struct Ledger {
     pub(crate) unsubmitted_overflow: u64,
 }
 
+/// What a debit belongs to, described only when it drives a balance negative.
+#[derive(Debug, Clone, Copy)]
+enum Debit {
+    Tx(u32),
+    /// Leg (from 1) of a batch.
+    Leg(usize, u32),
+}
+
+impl Debit {
+    fn describe(self, txs: &Interner) -> String {
+        match self {
+            Debit::Tx(t) => format!("tx {}", txs.name(t)),
+            Debit::Leg(k, t) => format!("leg {k} of batch {}", txs.name(t)),
+        }
+    }
+}
+
 fn grow(v: &mut Vec<i128>, i: u32) -> &mut i128 {
     let i = i as usize;
     if v.len() <= i {
@@ -210,7 +227,7 @@ impl Ledger {
 
     /// A debit of `amount` from a balance: the problem when it goes negative (judged only when
     /// the balance is known).
-    fn debit(&mut self, from: u32, asset: u32, amount: i128, what: &str) -> Option<String> {
+    fn debit(&mut self, from: u32, asset: u32, amount: i128, what: Debit) -> Option<String> {
         let known = self.known(from, asset);
         match self.add(from, asset, -amount) {
             Err(e) => Some(e),
@@ -218,9 +235,10 @@ impl Ledger {
                 self.debits_checked += 1;
                 (now < 0).then(|| {
                     format!(
-                        "balance of {} in {} goes negative ({now}) with {what}",
+                        "balance of {} in {} goes negative ({now}) with {}",
                         self.accounts.name(from),
-                        self.assets.name(asset)
+                        self.assets.name(asset),
+                        what.describe(&self.txs)
                     )
                 })
             }
@@ -284,8 +302,7 @@ impl Ledger {
             *s = s.saturating_add(amount);
         }
         if let Some(from) = i.from.filter(|_| i.op != Op::Issue) {
-            let what = format!("tx {}", self.txs.name(t));
-            found.extend(self.debit(from, asset, amount, &what));
+            found.extend(self.debit(from, asset, amount, Debit::Tx(t)));
         }
         problem.or(found.into_iter().next())
     }
@@ -313,8 +330,7 @@ impl Ledger {
         let mut problem = None;
         for (k, &(from, to, asset, amount)) in legs.iter().enumerate() {
             let credited = self.credit(to, asset, amount);
-            let what = format!("leg {} of batch {}", k + 1, self.txs.name(t));
-            let debited = self.debit(from, asset, amount, &what);
+            let debited = self.debit(from, asset, amount, Debit::Leg(k + 1, t));
             if problem.is_none() {
                 problem = credited.or(debited);
             }
@@ -330,8 +346,7 @@ impl Ledger {
         };
         self.applied_with_effect += 1;
         let credited = self.credit(to, asset, amount);
-        let what = format!("tx {}", self.txs.name(t));
-        credited.or(self.debit(from, asset, amount, &what))
+        credited.or(self.debit(from, asset, amount, Debit::Tx(t)))
     }
 
     /// A genesis commit (`tx.result` committed at height 0): applied at once.
