@@ -101,6 +101,7 @@ mod liveness;
 mod model;
 mod options;
 mod progress;
+mod reader;
 mod reasons;
 mod report;
 mod snapshots;
@@ -108,7 +109,7 @@ pub mod synth;
 mod verdicts;
 mod views;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 pub use error::CheckError;
@@ -123,16 +124,27 @@ pub use report::{
 pub use touchstone_spec::Property;
 
 /// Checks a trace file: `.jsonl`, `.jsonl.gz` (gzip is recognised by its magic bytes whatever
-/// the name), or `-` for standard input.
+/// the name), or `-` for standard input. The input is read (and inflated) by a second thread,
+/// in bounded chunks, while this one checks.
 pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, CheckError> {
     let name = path.display().to_string();
     if name == "-" {
-        let stdin = std::io::stdin();
-        return check_reader(BufReader::with_capacity(1 << 20, stdin.lock()), "-", opts);
+        return reader::with_reader(std::io::stdin(), |r| check_plain(r, "-", opts));
     }
     let file =
         std::fs::File::open(path).map_err(|e| CheckError::Io { path: name.clone(), source: e })?;
-    check_reader(BufReader::with_capacity(1 << 17, file), &name, opts)
+    reader::with_reader(file, |r| check_plain(r, &name, opts))
+}
+
+/// Checks the (already inflated) bytes of a trace.
+fn check_plain<R: BufRead>(
+    r: R,
+    source: &str,
+    opts: &CheckOptions,
+) -> Result<CheckReport, CheckError> {
+    let mut c = checker::Checker::new(source, opts);
+    lines::feed_plain(r, &mut c)?;
+    c.finish()
 }
 
 /// Checks a trace from a reader (gzip is recognised by its magic bytes). `source` names the
