@@ -172,6 +172,8 @@ pub(crate) struct Checker<'o> {
     /// Reused buffers for judging a height.
     pub(crate) scratch_decs: Vec<crate::height::Dec>,
     pub(crate) scratch_firsts: Vec<crate::height::Dec>,
+    /// Per node, its index among a height's first decisions (judging agreement).
+    pub(crate) scratch_node_first: Vec<u32>,
     pub(crate) scratch_keys: Vec<crate::height::TallyKey>,
 }
 
@@ -238,6 +240,7 @@ impl<'o> Checker<'o> {
             txs_raw_valid: false,
             scratch_decs: Vec::new(),
             scratch_firsts: Vec::new(),
+            scratch_node_first: Vec::new(),
             scratch_keys: Vec::new(),
         }
     }

@@ -212,7 +212,13 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
             return false;
         }
     }
-    x.remainder() == y.remainder()
+    tail(x.remainder()) == tail(y.remainder())
+}
+
+/// Up to seven bytes as a word, without a call to `memcpy` or `memcmp`.
+#[inline(always)]
+fn tail(b: &[u8]) -> u64 {
+    b.iter().enumerate().fold(0, |w, (i, &c)| w | u64::from(c) << (8 * i))
 }
 
 #[inline]
@@ -437,6 +443,20 @@ mod tests {
                 }
                 _ => assert!(!ok, "{line}"),
             }
+        }
+    }
+
+    #[test]
+    fn compares_bytes_of_every_length() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same_bytes(&a, &b), "{len} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..len.saturating_sub(1)]) || len == 0);
         }
     }
 
