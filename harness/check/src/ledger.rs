@@ -45,6 +45,22 @@ impl Op {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TxInfo {
     pub(crate) submitted: Option<u64>,
+    /// What the first submission said; dropped once the tx's effect can no longer be applied
+    /// (see [`Ledger::forget_details`]), so that a settled tx keeps only what verdicts read.
+    pub(crate) details: Option<Box<TxDetails>>,
+    /// First `committed` result: (line, height, node).
+    pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
+    pub(crate) rejected: Option<u64>,
+    /// A final result (committed, rejected or unknown) was read: no longer pending.
+    pub(crate) resolved: bool,
+    /// Times the tx appears in the reference chain, and where it first did: (height, line).
+    pub(crate) occurrences: u32,
+    pub(crate) first_at: Option<(u64, u64)>,
+}
+
+/// The ledger effect a `tx.submit` describes.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TxDetails {
     pub(crate) op: Op,
     pub(crate) from: Option<u32>,
     pub(crate) to: Option<u32>,
@@ -55,14 +71,6 @@ pub(crate) struct TxInfo {
     pub(crate) nonce: Option<u64>,
     /// Legs of a batch: (from, to, asset, amount), applied in order.
     pub(crate) legs: Option<Box<[Leg]>>,
-    /// First `committed` result: (line, height, node).
-    pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
-    pub(crate) rejected: Option<u64>,
-    /// A final result (committed, rejected or unknown) was read: no longer pending.
-    pub(crate) resolved: bool,
-    /// Times the tx appears in the reference chain, and where it first did: (height, line).
-    pub(crate) occurrences: u32,
-    pub(crate) first_at: Option<(u64, u64)>,
 }
 
 /// One leg of a batch: (from, to, asset, amount).
@@ -252,11 +260,13 @@ impl Ledger {
 
     /// Applies one tx's balance effect; returns a description of a double spend, if any.
     fn apply(&mut self, t: u32) -> Option<String> {
-        let i = self.info[t as usize].clone();
-        if i.submitted.is_none() {
+        let info = &self.info[t as usize];
+        // Details are dropped only once no apply can follow, so a submitted tx has them here.
+        let (Some(_), Some(i)) = (info.submitted, info.details.as_deref()) else {
             self.uncertain += 1;
             return None;
-        }
+        };
+        let i = i.clone();
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
             self.nonces_checked += 1;
@@ -309,7 +319,7 @@ impl Ledger {
 
     /// A decided tx whose amount no ledger can hold: its effect cannot be replayed, and the
     /// balances it touches are no longer known (until a snapshot lists them).
-    fn out_of_range(&mut self, i: &TxInfo, t: u32, text: &str) -> String {
+    fn out_of_range(&mut self, i: &TxDetails, t: u32, text: &str) -> String {
         let pairs: Vec<(u32, u32)> = match &i.legs {
             Some(legs) => legs.iter().flat_map(|l| [(l.0, l.2), (l.1, l.2)]).collect(),
             None => [i.from, i.to].into_iter().flatten().zip(i.asset).collect(),
@@ -339,7 +349,7 @@ impl Ledger {
     }
 
     /// Other ops move balances only when they carry from, to, asset and amount.
-    fn apply_other(&mut self, i: &TxInfo, t: u32) -> Option<String> {
+    fn apply_other(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let (Some(from), Some(to), Some(asset), Some(amount)) = (i.from, i.to, i.asset, i.amount)
         else {
             return None;
@@ -347,6 +357,16 @@ impl Ledger {
         self.applied_with_effect += 1;
         let credited = self.credit(to, asset, amount);
         credited.or(self.debit(from, asset, amount, Debit::Tx(t)))
+    }
+
+    /// Drops a tx's submitted details once its effect can no longer be applied: it was
+    /// applied from the reference chain (a later occurrence is a duplicate, never applied)
+    /// and its first committed result was read (only that one can apply it as genesis).
+    pub(crate) fn forget_details(&mut self, t: u32) {
+        let info = &mut self.info[t as usize];
+        if info.occurrences >= 1 && info.committed.is_some() {
+            info.details = None;
+        }
     }
 
     /// A genesis commit (`tx.result` committed at height 0): applied at once.
@@ -402,7 +422,9 @@ impl Ledger {
                 }
             }
             self.applied += 1;
-            if let Some(msg) = self.apply(t) {
+            let problem = self.apply(t);
+            self.forget_details(t);
+            if let Some(msg) = problem {
                 let submit = self.info[t as usize].submitted;
                 f.add(RawFinding {
                     prop: Property::NoDoubleSpend,

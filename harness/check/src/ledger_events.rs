@@ -3,7 +3,7 @@
 use crate::checker::{Checker, EventResult};
 use crate::event::{as_amount, bad, elements, members, opt_u64, req_u64, Amount, Fields};
 use crate::json::Val;
-use crate::ledger::{Op, Snap, OUT_OF_RANGE};
+use crate::ledger::{Op, Snap, TxDetails, OUT_OF_RANGE};
 use std::borrow::Cow;
 
 /// A leg as read, before its accounts are interned: (from, to, asset, amount).
@@ -113,15 +113,19 @@ impl Checker<'_> {
         self.ledger.submits += 1;
         let info = &mut self.ledger.info[t as usize];
         if info.submitted.is_none() {
-            info.legs = legs;
             info.submitted = Some(self.line);
-            info.op = s.op;
-            info.from = from;
-            info.to = to;
-            info.asset = asset;
-            info.amount = s.amount.and_then(Result::ok);
-            info.out_of_range = out_of_range.map(String::into_boxed_str);
-            info.nonce = s.nonce;
+            info.details = Some(Box::new(TxDetails {
+                op: s.op,
+                from,
+                to,
+                asset,
+                amount: s.amount.and_then(Result::ok),
+                out_of_range: out_of_range.map(String::into_boxed_str),
+                nonce: s.nonce,
+                legs,
+            }));
+            self.ledger.forget_details(t);
+            let info = &self.ledger.info[t as usize];
             if !info.resolved {
                 self.progress.work(true, self.t_now);
             }
@@ -222,6 +226,7 @@ impl Checker<'_> {
         if height == Some(0) {
             self.ledger.apply_genesis(t);
         }
+        self.ledger.forget_details(t);
         Ok(())
     }
 
