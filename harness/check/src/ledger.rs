@@ -260,13 +260,20 @@ impl Ledger {
 
     /// Applies one tx's balance effect; returns a description of a double spend, if any.
     fn apply(&mut self, t: u32) -> Option<String> {
-        let info = &self.info[t as usize];
+        let info = &mut self.info[t as usize];
         // Details are dropped only once no apply can follow, so a submitted tx has them here.
-        let (Some(_), Some(i)) = (info.submitted, info.details.as_deref()) else {
+        let details = if info.submitted.is_some() { info.details.take() } else { None };
+        let Some(i) = details else {
             self.uncertain += 1;
             return None;
         };
-        let i = i.clone();
+        let problem = self.apply_details(&i, t);
+        self.info[t as usize].details = Some(i);
+        problem
+    }
+
+    /// [`Ledger::apply`] of a submitted tx, with what its submission said.
+    fn apply_details(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
             self.nonces_checked += 1;
@@ -282,7 +289,7 @@ impl Ledger {
             }
         }
         if let Some(text) = &i.out_of_range {
-            return problem.or_else(|| Some(self.out_of_range(&i, t, text)));
+            return problem.or_else(|| Some(self.out_of_range(i, t, text)));
         }
         if let Some(legs) = &i.legs {
             return problem.or_else(|| self.apply_legs(legs, t));
@@ -292,7 +299,7 @@ impl Ledger {
             Op::Transfer => i.from.is_some() && i.to.is_some(),
             Op::Issue => i.to.is_some(),
             Op::Redeem => i.from.is_some(),
-            Op::Other => return problem.or_else(|| self.apply_other(&i, t)),
+            Op::Other => return problem.or_else(|| self.apply_other(i, t)),
         };
         let (Some(asset), Some(amount), true) = (i.asset, i.amount, needs) else {
             self.uncertain += 1;
