@@ -7,7 +7,7 @@
 //! adapter fails, so nothing measured is lost. Only then is it renamed onto its target, so an
 //! earlier run there is never destroyed by a later one, however the later one ends.
 
-use crate::environment::{self, CostMeter};
+use crate::environment::{self, CostMeter, Stopwatch};
 use crate::exit::{Failure, HARNESS};
 use crate::interrupt::hurried;
 use crate::progress::Bar;
@@ -137,8 +137,10 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
         );
     }
 
+    let simulate = Stopwatch::start();
     let (result, trace) = drive(p, &scenario, adapter.as_mut(), &dir, stop)?;
     record.trace = trace;
+    let simulate_ns = simulate.elapsed_ns();
     let result = match result {
         Ok(r) => r,
         Err(e) => {
@@ -153,13 +155,23 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
     record_result(&mut record, &scenario, result, &meter);
     dir.write_json("run.json", &record)?;
 
+    let checking = Stopwatch::start();
     let check = if hurried() { None } else { check_trace(&dir, &scenario, &mut record) };
+    let check_ns = check.is_some().then(|| checking.elapsed_ns());
+    record.timings = Some(StepTimes { simulate_ns, check_ns, report_ns: None });
     record.verdict = verdict(&record, &scenario, check.as_ref());
     dir.write_json("run.json", &record)?;
     let report = if hurried() {
         None
     } else {
-        Some(write_run_reports(&dir.path, &label, &p.profile, p.rubric.as_deref())?)
+        let reporting = Stopwatch::start();
+        let report = write_run_reports(&dir.path, &label, &p.profile, p.rubric.as_deref())?;
+        // The reports do not read the timings: recording the report's own time after it
+        // changes nothing they show.
+        record.timings =
+            Some(StepTimes { simulate_ns, check_ns, report_ns: Some(reporting.elapsed_ns()) });
+        dir.write_json("run.json", &record)?;
+        Some(report)
     };
     let complete = record.status == RunStatus::Completed;
     dir.write_run_manifest(&manifest_fields(p, &record, hurried()))?;
@@ -233,6 +245,7 @@ fn started_record(
         check: None,
         trace: TraceInfo { file: "trace.jsonl".into(), lines: 0, fingerprint: String::new() },
         harness_cost: None,
+        timings: None,
         verdict: Verdict {
             passed: false,
             exit_code: HARNESS,

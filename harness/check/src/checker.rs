@@ -165,9 +165,15 @@ pub(crate) struct Checker<'o> {
     /// Raw text of the signer list interned into `scratch_cert` (when `cert_raw_valid`).
     pub(crate) cert_raw: Vec<u8>,
     pub(crate) cert_raw_valid: bool,
+    /// Raw text of the last tx list interned, and its ids (when `txs_raw_valid`).
+    pub(crate) txs_raw: Vec<u8>,
+    pub(crate) txs_raw_ids: Vec<u32>,
+    pub(crate) txs_raw_valid: bool,
     /// Reused buffers for judging a height.
     pub(crate) scratch_decs: Vec<crate::height::Dec>,
     pub(crate) scratch_firsts: Vec<crate::height::Dec>,
+    /// Per node, its index among a height's first decisions (judging agreement).
+    pub(crate) scratch_node_first: Vec<u32>,
     pub(crate) scratch_keys: Vec<crate::height::TallyKey>,
 }
 
@@ -229,8 +235,12 @@ impl<'o> Checker<'o> {
             scratch_txs: Vec::new(),
             cert_raw: Vec::new(),
             cert_raw_valid: false,
+            txs_raw: Vec::new(),
+            txs_raw_ids: Vec::new(),
+            txs_raw_valid: false,
             scratch_decs: Vec::new(),
             scratch_firsts: Vec::new(),
+            scratch_node_first: Vec::new(),
             scratch_keys: Vec::new(),
         }
     }
@@ -258,7 +268,7 @@ impl<'o> Checker<'o> {
             return Ok(n);
         }
         let limit = self.opts.limits.max_nodes;
-        match self.model.nodes.intern(&String::from_utf8_lossy(id), limit) {
+        match self.model.nodes.intern(&crate::fast::text(id), limit) {
             Some(n) => {
                 self.node_cache.put(id, n);
                 Ok(n)

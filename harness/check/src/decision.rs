@@ -46,19 +46,22 @@ impl Checker<'_> {
             signers.as_ref().map(|s| s.iter().map(|x| x.as_bytes())),
             None,
             txs.iter().map(|x| x.as_bytes()),
+            None,
             t,
         )
     }
 
     /// A decision whose fields were read and validated (by the general scanner or a fast
     /// path); `signers` is `None` without a cert. `signers_raw`, the list's raw text when a fast
-    /// path read it, lets a cert equal to the previous one skip interning its signers again.
+    /// path read it, lets a cert equal to the previous one skip interning its signers again;
+    /// `txs_raw` does the same for the tx list.
     pub(crate) fn decide<'s>(
         &mut self,
         d: Decision<'_>,
         signers: Option<impl Iterator<Item = &'s [u8]>>,
         signers_raw: Option<&[u8]>,
         txs: impl Iterator<Item = &'s [u8]>,
+        txs_raw: Option<&[u8]>,
         t: u64,
     ) -> EventResult<()> {
         let (h, r) = (d.height, d.round);
@@ -88,9 +91,15 @@ impl Checker<'_> {
                 self.cert_raw_valid = true;
             }
         }
-        if res.is_ok() {
+        let same_txs = txs_raw
+            .is_some_and(|raw| self.txs_raw_valid && crate::fast::same_bytes(&self.txs_raw, raw));
+        if same_txs {
+            // The same list as the previous decision's: every id is interned already.
+            tx_ids.extend_from_slice(&self.txs_raw_ids);
+        } else if res.is_ok() {
+            self.txs_raw_valid = false;
             for tx in txs {
-                match self.ledger.tx(&String::from_utf8_lossy(tx), self.opts.limits.max_txs) {
+                match self.ledger.tx(&crate::fast::text(tx), self.opts.limits.max_txs) {
                     Some(i) => tx_ids.push(i),
                     None => {
                         let limit = self.opts.limits.max_txs;
@@ -98,6 +107,13 @@ impl Checker<'_> {
                         break;
                     }
                 }
+            }
+            if let (Ok(()), Some(raw)) = (&res, txs_raw) {
+                self.txs_raw.clear();
+                self.txs_raw.extend_from_slice(raw);
+                self.txs_raw_ids.clear();
+                self.txs_raw_ids.extend_from_slice(&tx_ids);
+                self.txs_raw_valid = true;
             }
         }
         let res = res.and_then(|()| {

@@ -48,6 +48,8 @@ impl Checker<'_> {
             Fast::Vote(v) => self.fast_vote(v),
             Fast::Decide(d) => self.fast_decide(d),
             Fast::Propose(p) => self.fast_propose(p),
+            Fast::Submit(s) => self.fast_submit(s),
+            Fast::Result(r) => self.fast_result(r),
         }
     }
 
@@ -147,8 +149,48 @@ impl Checker<'_> {
             parent: d.parent,
             app_hash: d.app_hash,
         };
-        self.decide(dec, Some(d.signers.iter()), Some(d.signers.raw()), d.txs.iter(), d.t)?;
+        let (signers, txs) = (d.signers, d.txs);
+        self.decide(
+            dec,
+            Some(signers.iter()),
+            Some(signers.raw()),
+            txs.iter(),
+            Some(txs.raw()),
+            d.t,
+        )?;
         self.envelope_done(d.t, d.seq);
+        Ok(())
+    }
+
+    /// A `tx.submit` read by the fast path.
+    fn fast_submit(&mut self, s: crate::fast_tx::Submit<'_>) -> EventResult<()> {
+        self.envelope_of(false, "tx.submit", s.t, s.seq)?;
+        let (tx, op) = (crate::fast::text(s.tx), crate::fast::text(s.op));
+        let from = s.from.map(crate::fast::text);
+        let to = s.to.map(crate::fast::text);
+        let asset = s.asset.map(crate::fast::text);
+        let fields = crate::ledger_events::SubmitFields {
+            tx: &tx,
+            op: crate::ledger::Op::parse(&op),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            asset: asset.as_deref(),
+            amount: s.amount.map(|a| Ok(i128::from(a))),
+            nonce: s.nonce,
+            legs: None,
+        };
+        self.submit(fields)?;
+        self.envelope_done(s.t, s.seq);
+        Ok(())
+    }
+
+    /// A `tx.result` read by the fast path.
+    fn fast_result(&mut self, r: crate::fast_tx::TxResult<'_>) -> EventResult<()> {
+        self.envelope_of(false, "tx.result", r.t, r.seq)?;
+        let (tx, status) = (crate::fast::text(r.tx), crate::fast::text(r.status));
+        let node = r.node.map(crate::fast::text);
+        self.result(&tx, &status, r.height, node.as_deref())?;
+        self.envelope_done(r.t, r.seq);
         Ok(())
     }
 

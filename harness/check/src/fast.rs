@@ -1,4 +1,5 @@
-//! Fixed-layout fast paths for the two most frequent kinds, `cons.vote` and `cons.decide`, in
+//! Fixed-layout fast paths for the most frequent consensus kinds, `cons.vote`, `cons.decide`
+//! and `cons.propose` (the ledger's `tx.submit` and `tx.result` are in `fast_tx`), in
 //! the field order Touchstone's writer emits (`harness/core/src/trace/event.rs`, `encode`):
 //!
 //! ```text
@@ -61,6 +62,8 @@ pub(crate) enum Fast<'a> {
     Vote(Vote<'a>),
     Decide(Decide<'a>),
     Propose(Propose<'a>),
+    Submit(crate::fast_tx::Submit<'a>),
+    Result(crate::fast_tx::TxResult<'a>),
 }
 
 const VOTE: &[u8] = br#"{"kind":"cons.vote","t_ns":"#;
@@ -92,12 +95,18 @@ pub(crate) fn parse_prefix<'a>(
     } else if b.starts_with(PROPOSE) {
         let mut c = Cur { b, pos: PROPOSE.len(), max_id };
         propose(&mut c).map(|f| (Fast::Propose(f), c.pos))
+    } else if b.starts_with(crate::fast_tx::SUBMIT) {
+        let mut c = Cur { b, pos: crate::fast_tx::SUBMIT.len(), max_id };
+        crate::fast_tx::submit(&mut c).map(|f| (Fast::Submit(f), c.pos))
+    } else if b.starts_with(crate::fast_tx::RESULT) {
+        let mut c = Cur { b, pos: crate::fast_tx::RESULT.len(), max_id };
+        crate::fast_tx::result(&mut c).map(|f| (Fast::Result(f), c.pos))
     } else {
         None
     }
 }
 
-fn envelope(c: &mut Cur<'_>) -> Option<(u64, Option<u64>)> {
+pub(crate) fn envelope(c: &mut Cur<'_>) -> Option<(u64, Option<u64>)> {
     let t = c.uint()?;
     let seq = if c.lit(br#","seq":"#) { Some(c.uint()?) } else { None };
     Some((t, seq))
@@ -181,6 +190,16 @@ fn propose<'a>(c: &mut Cur<'a>) -> Option<Propose<'a>> {
     Some(Propose { t, seq, node, height, round, block, parent })
 }
 
+/// The text of a string a fast path validated as UTF-8 (`from_utf8` checks ASCII a word at a
+/// time; the lossy conversion is only the fallback it never needs).
+#[inline]
+pub(crate) fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 /// Byte equality eight bytes at a time, inline (no call to `memcmp` for short texts).
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -193,7 +212,13 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
             return false;
         }
     }
-    x.remainder() == y.remainder()
+    tail(x.remainder()) == tail(y.remainder())
+}
+
+/// Up to seven bytes as a word, without a call to `memcpy` or `memcmp`.
+#[inline(always)]
+fn tail(b: &[u8]) -> u64 {
+    b.iter().enumerate().fold(0, |w, (i, &c)| w | u64::from(c) << (8 * i))
 }
 
 #[inline]
@@ -203,16 +228,16 @@ fn le64(b: &[u8]) -> u64 {
     u64::from_le_bytes(a)
 }
 
-struct Cur<'a> {
-    b: &'a [u8],
-    pos: usize,
-    max_id: usize,
+pub(crate) struct Cur<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) max_id: usize,
 }
 
 impl<'a> Cur<'a> {
     /// Consumes `lit` if it comes next.
     #[inline(always)]
-    fn lit<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
+    pub(crate) fn lit<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
         match self.b.get(self.pos..self.pos + N) {
             Some(x) if x == lit => {
                 self.pos += N;
@@ -223,19 +248,19 @@ impl<'a> Cur<'a> {
     }
 
     #[inline(always)]
-    fn need<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
+    pub(crate) fn need<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
         self.lit(lit).then_some(())
     }
 
     /// The closing `}` of the object (the caller checks that the line ends there).
     #[inline]
-    fn end(&mut self) -> Option<()> {
+    pub(crate) fn end(&mut self) -> Option<()> {
         self.need(b"}")
     }
 
     /// A JSON integer without sign, fraction or exponent, below 10^19 (fits `u64`).
     #[inline(always)]
-    fn uint(&mut self) -> Option<u64> {
+    pub(crate) fn uint(&mut self) -> Option<u64> {
         let start = self.pos;
         let mut v: u64 = 0;
         while let Some(&c) = self.b.get(self.pos) {
@@ -257,7 +282,7 @@ impl<'a> Cur<'a> {
     /// characters, valid UTF-8, at most `max_id` bytes. Consumes the closing quote.
     /// Scans eight bytes at a time for a quote, a backslash, a control or a non-ASCII byte.
     #[inline(always)]
-    fn string(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn string(&mut self) -> Option<&'a [u8]> {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
         let b = self.b;
@@ -418,6 +443,20 @@ mod tests {
                 }
                 _ => assert!(!ok, "{line}"),
             }
+        }
+    }
+
+    #[test]
+    fn compares_bytes_of_every_length() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same_bytes(&a, &b), "{len} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..len.saturating_sub(1)]) || len == 0);
         }
     }
 

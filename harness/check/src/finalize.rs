@@ -7,6 +7,9 @@ use crate::height::{fingerprint, Dec, HeightState, DECIDING, NIL};
 use crate::ledger::Unsubmitted;
 use touchstone_spec::Property;
 
+/// No entry in `Checker::scratch_node_first`.
+const NO_FIRST: u32 = u32::MAX;
+
 impl Checker<'_> {
     pub(crate) fn finalize(&mut self, h: u64, hs: Box<HeightState>) {
         self.open_votes -= hs.first_votes.len();
@@ -124,11 +127,33 @@ impl Checker<'_> {
         let Some(first) = correct.first() else { return };
         let mut firsts = std::mem::take(&mut self.scratch_firsts);
         firsts.clear();
+        // Each node's index in `firsts` (NO_FIRST: none yet), and the first decision of that
+        // node for another block (integrity): one pass each, not one per pair of decisions.
+        let mut at = std::mem::take(&mut self.scratch_node_first);
+        let mut other: Vec<Option<usize>> = Vec::new();
         for d in correct {
-            if !firsts.iter().any(|x| x.node == d.node) {
+            let i = d.node as usize;
+            if at.len() <= i {
+                at.resize(i + 1, NO_FIRST);
+            }
+            if at[i] == NO_FIRST {
+                at[i] = firsts.len() as u32;
                 firsts.push(*d);
             }
         }
+        for (j, d) in correct.iter().enumerate() {
+            let k = at[d.node as usize] as usize;
+            if d.block != firsts[k].block && other.get(k).is_none_or(Option::is_none) {
+                if other.len() <= k {
+                    other.resize(k + 1, None);
+                }
+                other[k] = Some(j);
+            }
+        }
+        for f in &firsts {
+            at[f.node as usize] = NO_FIRST;
+        }
+        self.scratch_node_first = at;
         if firsts.len() >= 2 {
             self.stats.agreement_compared += 1;
         }
@@ -163,8 +188,8 @@ impl Checker<'_> {
             self.first_disagreement = Some(self.first_disagreement.map_or(h, |x| x.min(h)));
         }
         // Integrity: one correct node, two blocks at this height.
-        for f in &firsts {
-            if let Some(other) = correct.iter().find(|d| d.node == f.node && d.block != f.block) {
+        for (k, f) in firsts.iter().enumerate() {
+            if let Some(other) = other.get(k).copied().flatten().map(|j| &correct[j]) {
                 self.findings.add(RawFinding {
                     prop: Property::Integrity,
                     nodes: vec![f.node],

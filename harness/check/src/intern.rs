@@ -51,9 +51,13 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// The state rotated so that its best-mixed bits (the high ones: a multiply carries low
+    /// bits up, never down) land where `HashMap` picks the bucket (the low bits). Without the
+    /// rotation, ids that differ only after their first bytes (`t1000`, `t1001`, ...) share
+    /// their low bits and pile up in a few buckets.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
@@ -61,37 +65,137 @@ impl Hasher for FxHasher {
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Interns strings to dense `u32` ids, bounded by a limit.
+///
+/// The strings live back to back in one buffer (no allocation per string, nothing to free one
+/// by one), and the table maps the 64-bit hash of a string to its id, checked against the
+/// buffer: a table entry is 16 bytes, and a lookup reads the table and the (usually recent,
+/// cached) text. A string whose hash is already taken by another one goes to `collided`.
+///
+/// Ids made of one non-digit byte and a number (`t1234`, `a17`: how Touchstone names txs and
+/// accounts) are found by their number in a plain vector instead, without hashing; the
+/// vector grows only while it stays within a small multiple of the strings held.
 #[derive(Default, Debug)]
 pub(crate) struct Interner {
-    map: FxMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    by_hash: FxMap<u64, u32>,
+    collided: FxMap<Box<str>, u32>,
+    /// Id by number for numbered strings ([`NONE`]: no string there).
+    by_number: Vec<u32>,
+    /// Numbered strings kept in `by_hash` or `collided` instead (their number's slot was
+    /// taken by another string with that number, or was beyond the vector): while none are,
+    /// a numbered string missing from `by_number` is new.
+    numbered_elsewhere: usize,
+    text: String,
+    /// End of each string in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The hash of a string's bytes.
+#[inline]
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// The number of a numbered string: one non-digit byte, then one to nine decimal digits.
+#[inline]
+fn number(s: &[u8]) -> Option<usize> {
+    let (&first, digits) = s.split_first()?;
+    if digits.is_empty() || digits.len() > 9 || first.is_ascii_digit() {
+        return None;
+    }
+    let mut v = 0usize;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + usize::from(d);
+    }
+    Some(v)
 }
 
 impl Interner {
     /// The id of `s`, interning it; `None` when `limit` distinct strings are already held.
     #[inline]
     pub(crate) fn intern(&mut self, s: &str, limit: usize) -> Option<u32> {
-        if let Some(&id) = self.map.get(s) {
-            return Some(id);
+        let num = number(s.as_bytes());
+        if let Some(v) = num {
+            match self.by_number.get(v) {
+                Some(&id) if id != NONE && self.name(id) == s => return Some(id),
+                _ if self.numbered_elsewhere == 0 => return self.add(s, num, None, limit),
+                _ => {}
+            }
         }
-        if self.names.len() >= limit {
+        let h = hash_str(s);
+        let collision = match self.by_hash.get(&h) {
+            Some(&id) if self.name(id) == s => return Some(id),
+            Some(_) => {
+                if let Some(&id) = self.collided.get(s) {
+                    return Some(id);
+                }
+                true
+            }
+            None => false,
+        };
+        self.add(s, num, Some((h, collision)), limit)
+    }
+
+    /// Adds `s`, known not to be interned, with its number and, when looked up there, its
+    /// hash and whether another string holds that hash.
+    fn add(
+        &mut self,
+        s: &str,
+        num: Option<usize>,
+        hashed: Option<(u64, bool)>,
+        limit: usize,
+    ) -> Option<u32> {
+        if self.ends.len() >= limit {
             return None;
         }
-        let id = self.names.len() as u32;
-        self.map.insert(s.into(), id);
-        self.names.push(s.into());
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        if let Some(v) = num {
+            // At most a few slots per string held, so a sparse numbering cannot blow it up.
+            let bound = 2 * self.ends.len() + 4096;
+            if v < bound && self.by_number.len() <= v {
+                self.by_number.resize(v + 1, NONE);
+            }
+            if let Some(slot) = self.by_number.get_mut(v).filter(|x| **x == NONE) {
+                *slot = id;
+                return Some(id);
+            }
+            self.numbered_elsewhere += 1;
+        }
+        let (h, collision) = match hashed {
+            Some(x) => x,
+            None => {
+                let h = hash_str(s);
+                (h, self.by_hash.contains_key(&h))
+            }
+        };
+        if collision {
+            self.collided.insert(s.into(), id);
+        } else {
+            self.by_hash.insert(h, id);
+        }
         Some(id)
     }
 
     /// The string of an id.
     #[inline]
     pub(crate) fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// Number of interned strings.
     pub(crate) fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 }
 
@@ -169,6 +273,65 @@ impl IdCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interns_to_dense_ids_and_back() {
+        let mut i = Interner::default();
+        for n in 0..5000 {
+            assert_eq!(i.intern(&format!("t{n}"), usize::MAX), Some(n));
+        }
+        assert_eq!(i.intern("", usize::MAX), Some(5000));
+        for n in 0..5000 {
+            assert_eq!(i.intern(&format!("t{n}"), 5001), Some(n));
+            assert_eq!(i.name(n), format!("t{n}"));
+        }
+        assert_eq!((i.name(5000), i.len()), ("", 5001));
+        assert_eq!(i.intern("new", 5001), None);
+        // Two strings with one hash: the second is told apart by its text.
+        let mut i = Interner::default();
+        assert_eq!(i.intern("ab", 10), Some(0));
+        let h = hash_str("ab");
+        i.by_hash.remove(&h);
+        i.by_hash.insert(hash_str("b"), 0);
+        assert_eq!(i.intern("b", 10), Some(1));
+        assert_eq!((i.intern("b", 10), i.name(1), i.collided.len()), (Some(1), "b", 1));
+    }
+
+    #[test]
+    fn numbered_strings_that_share_a_number_or_are_far_apart_stay_distinct() {
+        let mut i = Interner::default();
+        let words = ["t7", "x7", "t007", "t999999999", "t7", "t8", "x7", "t9", "7", "t", "t07"];
+        let mut ids = Vec::new();
+        for w in words {
+            ids.push(i.intern(w, 100).unwrap());
+        }
+        assert_eq!(ids, [0, 1, 2, 3, 0, 4, 1, 5, 6, 7, 8]);
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(i.name(*id), *w);
+            assert_eq!(i.intern(w, 100), Some(*id));
+        }
+        assert!(i.by_number.len() < 5000, "{}", i.by_number.len());
+        // A number beyond the vector, then reached by it: still found where it was put.
+        let mut i = Interner::default();
+        assert_eq!(i.intern("t5000", 10_000), Some(0));
+        for n in 0..5000 {
+            assert_eq!(i.intern(&format!("t{n}"), 10_000), Some(n + 1));
+        }
+        assert_eq!(i.intern("t5000", 10_000), Some(0));
+        assert_eq!(i.intern("t5001", 10_000), Some(5001));
+    }
+
+    #[test]
+    fn sequential_ids_spread_over_the_low_bits() {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let mut buckets = std::collections::BTreeSet::new();
+        for n in 0..4096 {
+            buckets.insert(b.hash_one(format!("t{n}").as_str()) & 4095);
+        }
+        // Uniform hashing fills about 63% of the buckets.
+        assert!(buckets.len() > 2000, "{} buckets of 4096", buckets.len());
+    }
 
     #[test]
     fn cache_returns_what_was_put_and_nothing_else() {

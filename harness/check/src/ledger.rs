@@ -45,6 +45,22 @@ impl Op {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TxInfo {
     pub(crate) submitted: Option<u64>,
+    /// What the first submission said; dropped once the tx's effect can no longer be applied
+    /// (see [`Ledger::forget_details`]), so that a settled tx keeps only what verdicts read.
+    pub(crate) details: Option<Box<TxDetails>>,
+    /// First `committed` result: (line, height, node).
+    pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
+    pub(crate) rejected: Option<u64>,
+    /// A final result (committed, rejected or unknown) was read: no longer pending.
+    pub(crate) resolved: bool,
+    /// Times the tx appears in the reference chain, and where it first did: (height, line).
+    pub(crate) occurrences: u32,
+    pub(crate) first_at: Option<(u64, u64)>,
+}
+
+/// The ledger effect a `tx.submit` describes.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TxDetails {
     pub(crate) op: Op,
     pub(crate) from: Option<u32>,
     pub(crate) to: Option<u32>,
@@ -55,14 +71,6 @@ pub(crate) struct TxInfo {
     pub(crate) nonce: Option<u64>,
     /// Legs of a batch: (from, to, asset, amount), applied in order.
     pub(crate) legs: Option<Box<[Leg]>>,
-    /// First `committed` result: (line, height, node).
-    pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
-    pub(crate) rejected: Option<u64>,
-    /// A final result (committed, rejected or unknown) was read: no longer pending.
-    pub(crate) resolved: bool,
-    /// Times the tx appears in the reference chain, and where it first did: (height, line).
-    pub(crate) occurrences: u32,
-    pub(crate) first_at: Option<(u64, u64)>,
 }
 
 /// One leg of a batch: (from, to, asset, amount).
@@ -135,6 +143,23 @@ pub(crate) struct Ledger {
     pub(crate) phantom_unsubmitted: Vec<Unsubmitted>,
     pub(crate) validity_unsubmitted: Vec<Unsubmitted>,
     pub(crate) unsubmitted_overflow: u64,
+}
+
+/// What a debit belongs to, described only when it drives a balance negative.
+#[derive(Debug, Clone, Copy)]
+enum Debit {
+    Tx(u32),
+    /// Leg (from 1) of a batch.
+    Leg(usize, u32),
+}
+
+impl Debit {
+    fn describe(self, txs: &Interner) -> String {
+        match self {
+            Debit::Tx(t) => format!("tx {}", txs.name(t)),
+            Debit::Leg(k, t) => format!("leg {k} of batch {}", txs.name(t)),
+        }
+    }
 }
 
 fn grow(v: &mut Vec<i128>, i: u32) -> &mut i128 {
@@ -210,7 +235,7 @@ impl Ledger {
 
     /// A debit of `amount` from a balance: the problem when it goes negative (judged only when
     /// the balance is known).
-    fn debit(&mut self, from: u32, asset: u32, amount: i128, what: &str) -> Option<String> {
+    fn debit(&mut self, from: u32, asset: u32, amount: i128, what: Debit) -> Option<String> {
         let known = self.known(from, asset);
         match self.add(from, asset, -amount) {
             Err(e) => Some(e),
@@ -218,9 +243,10 @@ impl Ledger {
                 self.debits_checked += 1;
                 (now < 0).then(|| {
                     format!(
-                        "balance of {} in {} goes negative ({now}) with {what}",
+                        "balance of {} in {} goes negative ({now}) with {}",
                         self.accounts.name(from),
-                        self.assets.name(asset)
+                        self.assets.name(asset),
+                        what.describe(&self.txs)
                     )
                 })
             }
@@ -234,11 +260,20 @@ impl Ledger {
 
     /// Applies one tx's balance effect; returns a description of a double spend, if any.
     fn apply(&mut self, t: u32) -> Option<String> {
-        let i = self.info[t as usize].clone();
-        if i.submitted.is_none() {
+        let info = &mut self.info[t as usize];
+        // Details are dropped only once no apply can follow, so a submitted tx has them here.
+        let details = if info.submitted.is_some() { info.details.take() } else { None };
+        let Some(i) = details else {
             self.uncertain += 1;
             return None;
-        }
+        };
+        let problem = self.apply_details(&i, t);
+        self.info[t as usize].details = Some(i);
+        problem
+    }
+
+    /// [`Ledger::apply`] of a submitted tx, with what its submission said.
+    fn apply_details(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
             self.nonces_checked += 1;
@@ -254,7 +289,7 @@ impl Ledger {
             }
         }
         if let Some(text) = &i.out_of_range {
-            return problem.or_else(|| Some(self.out_of_range(&i, t, text)));
+            return problem.or_else(|| Some(self.out_of_range(i, t, text)));
         }
         if let Some(legs) = &i.legs {
             return problem.or_else(|| self.apply_legs(legs, t));
@@ -264,7 +299,7 @@ impl Ledger {
             Op::Transfer => i.from.is_some() && i.to.is_some(),
             Op::Issue => i.to.is_some(),
             Op::Redeem => i.from.is_some(),
-            Op::Other => return problem.or_else(|| self.apply_other(&i, t)),
+            Op::Other => return problem.or_else(|| self.apply_other(i, t)),
         };
         let (Some(asset), Some(amount), true) = (i.asset, i.amount, needs) else {
             self.uncertain += 1;
@@ -284,15 +319,14 @@ impl Ledger {
             *s = s.saturating_add(amount);
         }
         if let Some(from) = i.from.filter(|_| i.op != Op::Issue) {
-            let what = format!("tx {}", self.txs.name(t));
-            found.extend(self.debit(from, asset, amount, &what));
+            found.extend(self.debit(from, asset, amount, Debit::Tx(t)));
         }
         problem.or(found.into_iter().next())
     }
 
     /// A decided tx whose amount no ledger can hold: its effect cannot be replayed, and the
     /// balances it touches are no longer known (until a snapshot lists them).
-    fn out_of_range(&mut self, i: &TxInfo, t: u32, text: &str) -> String {
+    fn out_of_range(&mut self, i: &TxDetails, t: u32, text: &str) -> String {
         let pairs: Vec<(u32, u32)> = match &i.legs {
             Some(legs) => legs.iter().flat_map(|l| [(l.0, l.2), (l.1, l.2)]).collect(),
             None => [i.from, i.to].into_iter().flatten().zip(i.asset).collect(),
@@ -313,8 +347,7 @@ impl Ledger {
         let mut problem = None;
         for (k, &(from, to, asset, amount)) in legs.iter().enumerate() {
             let credited = self.credit(to, asset, amount);
-            let what = format!("leg {} of batch {}", k + 1, self.txs.name(t));
-            let debited = self.debit(from, asset, amount, &what);
+            let debited = self.debit(from, asset, amount, Debit::Leg(k + 1, t));
             if problem.is_none() {
                 problem = credited.or(debited);
             }
@@ -323,15 +356,24 @@ impl Ledger {
     }
 
     /// Other ops move balances only when they carry from, to, asset and amount.
-    fn apply_other(&mut self, i: &TxInfo, t: u32) -> Option<String> {
+    fn apply_other(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let (Some(from), Some(to), Some(asset), Some(amount)) = (i.from, i.to, i.asset, i.amount)
         else {
             return None;
         };
         self.applied_with_effect += 1;
         let credited = self.credit(to, asset, amount);
-        let what = format!("tx {}", self.txs.name(t));
-        credited.or(self.debit(from, asset, amount, &what))
+        credited.or(self.debit(from, asset, amount, Debit::Tx(t)))
+    }
+
+    /// Drops a tx's submitted details once its effect can no longer be applied: it was
+    /// applied from the reference chain (a later occurrence is a duplicate, never applied)
+    /// and its first committed result was read (only that one can apply it as genesis).
+    pub(crate) fn forget_details(&mut self, t: u32) {
+        let info = &mut self.info[t as usize];
+        if info.occurrences >= 1 && info.committed.is_some() {
+            info.details = None;
+        }
     }
 
     /// A genesis commit (`tx.result` committed at height 0): applied at once.
@@ -387,7 +429,9 @@ impl Ledger {
                 }
             }
             self.applied += 1;
-            if let Some(msg) = self.apply(t) {
+            let problem = self.apply(t);
+            self.forget_details(t);
+            if let Some(msg) = problem {
                 let submit = self.info[t as usize].submitted;
                 f.add(RawFinding {
                     prop: Property::NoDoubleSpend,

@@ -3,11 +3,24 @@
 use crate::checker::{Checker, EventResult};
 use crate::event::{as_amount, bad, elements, members, opt_u64, req_u64, Amount, Fields};
 use crate::json::Val;
-use crate::ledger::{Op, Snap, OUT_OF_RANGE};
+use crate::ledger::{Op, Snap, TxDetails, OUT_OF_RANGE};
 use std::borrow::Cow;
 
 /// A leg as read, before its accounts are interned: (from, to, asset, amount).
 type RawLeg<'v> = (Cow<'v, str>, Cow<'v, str>, Cow<'v, str>, Amount);
+
+/// The fields of a `tx.submit` the ledger keeps, validated; `legs` is `Some` when the line
+/// has a (non-null) `legs` member.
+pub(crate) struct SubmitFields<'s, 'v> {
+    pub(crate) tx: &'s str,
+    pub(crate) op: Op,
+    pub(crate) from: Option<&'s str>,
+    pub(crate) to: Option<&'s str>,
+    pub(crate) asset: Option<&'s str>,
+    pub(crate) amount: Option<Amount>,
+    pub(crate) nonce: Option<u64>,
+    pub(crate) legs: Option<Vec<RawLeg<'v>>>,
+}
 
 /// A non-negative amount, or the text of one beyond range.
 fn amount(name: &str, v: Val<'_>) -> EventResult<Amount> {
@@ -53,45 +66,66 @@ impl Checker<'_> {
             Some(v) => Some(amount("amount", v)?),
         };
         let nonce = self.nonce(f.nonce)?;
-        let legs_raw = match f.legs.filter(|v| !matches!(v, Val::Null)) {
-            Some(v) => self.legs(v)?,
-            None => Vec::new(),
+        let legs = match f.legs.filter(|v| !matches!(v, Val::Null)) {
+            Some(v) => Some(self.legs(v)?),
+            None => None,
         };
-        let t = self.tx_index(&tx)?;
-        let from = from.map(|a| self.account(&a, false)).transpose()?;
-        let to = to.map(|a| self.account(&a, false)).transpose()?;
-        let asset = asset.map(|a| self.account(&a, true)).transpose()?;
-        let mut out_of_range = amount.clone().and_then(Result::err);
-        let legs = if f.legs.is_some_and(|v| !matches!(v, Val::Null)) {
-            let mut legs = Vec::with_capacity(legs_raw.len());
-            for (from, to, asset, amount) in legs_raw {
-                let from = self.account(&from, false)?;
-                let to = self.account(&to, false)?;
-                let a = match amount {
-                    Ok(a) => a,
-                    Err(text) => {
-                        out_of_range.get_or_insert(text);
-                        0
-                    }
-                };
-                legs.push((from, to, self.account(&asset, true)?, a));
+        let s = SubmitFields {
+            tx: &tx,
+            op,
+            from: from.as_deref(),
+            to: to.as_deref(),
+            asset: asset.as_deref(),
+            amount,
+            nonce,
+            legs,
+        };
+        self.submit(s)
+    }
+
+    /// A `tx.submit` whose fields were read and validated (by the general scanner or a fast
+    /// path).
+    pub(crate) fn submit(&mut self, s: SubmitFields<'_, '_>) -> EventResult<()> {
+        let t = self.tx_index(s.tx)?;
+        let from = s.from.map(|a| self.account(a, false)).transpose()?;
+        let to = s.to.map(|a| self.account(a, false)).transpose()?;
+        let asset = s.asset.map(|a| self.account(a, true)).transpose()?;
+        let mut out_of_range = s.amount.clone().and_then(Result::err);
+        let legs = match s.legs {
+            Some(legs_raw) => {
+                let mut legs = Vec::with_capacity(legs_raw.len());
+                for (from, to, asset, amount) in legs_raw {
+                    let from = self.account(&from, false)?;
+                    let to = self.account(&to, false)?;
+                    let a = match amount {
+                        Ok(a) => a,
+                        Err(text) => {
+                            out_of_range.get_or_insert(text);
+                            0
+                        }
+                    };
+                    legs.push((from, to, self.account(&asset, true)?, a));
+                }
+                Some(legs.into_boxed_slice())
             }
-            Some(legs.into_boxed_slice())
-        } else {
-            None
+            None => None,
         };
         self.ledger.submits += 1;
         let info = &mut self.ledger.info[t as usize];
         if info.submitted.is_none() {
-            info.legs = legs;
             info.submitted = Some(self.line);
-            info.op = op;
-            info.from = from;
-            info.to = to;
-            info.asset = asset;
-            info.amount = amount.and_then(Result::ok);
-            info.out_of_range = out_of_range.map(String::into_boxed_str);
-            info.nonce = nonce;
+            info.details = Some(Box::new(TxDetails {
+                op: s.op,
+                from,
+                to,
+                asset,
+                amount: s.amount.and_then(Result::ok),
+                out_of_range: out_of_range.map(String::into_boxed_str),
+                nonce: s.nonce,
+                legs,
+            }));
+            self.ledger.forget_details(t);
+            let info = &self.ledger.info[t as usize];
             if !info.resolved {
                 self.progress.work(true, self.t_now);
             }
@@ -145,7 +179,19 @@ impl Checker<'_> {
         let height = opt_u64("height", f.height)?;
         self.ctx.opt_str("reason", f.reason)?;
         let node = self.ctx.opt_str("node", f.node)?;
-        let committed = match &*status {
+        self.result(&tx, &status, height, node.as_deref())
+    }
+
+    /// A `tx.result` whose fields were read and validated (by the general scanner or a fast
+    /// path); the status is checked here.
+    pub(crate) fn result(
+        &mut self,
+        tx: &str,
+        status: &str,
+        height: Option<u64>,
+        node: Option<&str>,
+    ) -> EventResult<()> {
+        let committed = match status {
             "committed" => Some(true),
             "rejected" => Some(false),
             "unknown" => None,
@@ -156,8 +202,8 @@ impl Checker<'_> {
                 )?
             }
         };
-        let t = self.tx_index(&tx)?;
-        let node = node.map(|n| self.node(&n)).transpose()?;
+        let t = self.tx_index(tx)?;
+        let node = node.map(|n| self.node(n)).transpose()?;
         let line = self.line;
         let info = &mut self.ledger.info[t as usize];
         if !info.resolved {
@@ -180,6 +226,7 @@ impl Checker<'_> {
         if height == Some(0) {
             self.ledger.apply_genesis(t);
         }
+        self.ledger.forget_details(t);
         Ok(())
     }
 

@@ -34,11 +34,15 @@
 //! ```
 //!
 //! ## How it works
-//! One pass, streaming. A hand-written scanner validates each line as JSON and borrows its
-//! strings from the read buffer; `cons.vote`, `cons.decide` and `cons.propose` lines in the
-//! field order Touchstone's writer emits take a fixed-layout fast path that accepts only what
-//! the scanner would (anything else falls back to it). Node ids are interned to small integers
-//! (with a direct-mapped cache in front), and judged heights' buffers are reused. Per height the checker
+//! One pass, streaming. [`check_path`] reads (and inflates gzip) on a second thread, in a few
+//! bounded chunks, while the calling thread checks. A hand-written scanner validates each line
+//! as JSON and borrows its strings from the read buffer; `cons.vote`, `cons.decide`,
+//! `cons.propose`, `tx.submit` and `tx.result` lines in the field order Touchstone's writer
+//! emits take a fixed-layout fast path that accepts only what the scanner would (anything else
+//! falls back to it). Node ids, tx ids, accounts and assets are interned to dense integers
+//! (node ids with a direct-mapped cache in front; ids of a letter and a number by that number),
+//! a decision listing the same txs as the one before reuses their ids, and judged heights'
+//! buffers are reused. Per height the checker
 //! keeps, while the height is *open*, its blocks, proposals, the first vote of each
 //! (node, round, vtype) (equivocation evidence), vote tallies and decisions. A height is judged
 //! and dropped once it is more than [`Limits::window_heights`] below the highest height decided
@@ -85,6 +89,7 @@ mod dispatch;
 mod error;
 mod event;
 mod fast;
+mod fast_tx;
 mod faults;
 mod finalize;
 mod findings;
@@ -100,6 +105,7 @@ mod liveness;
 mod model;
 mod options;
 mod progress;
+mod reader;
 mod reasons;
 mod report;
 mod snapshots;
@@ -107,7 +113,7 @@ pub mod synth;
 mod verdicts;
 mod views;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 pub use error::CheckError;
@@ -122,16 +128,27 @@ pub use report::{
 pub use touchstone_spec::Property;
 
 /// Checks a trace file: `.jsonl`, `.jsonl.gz` (gzip is recognised by its magic bytes whatever
-/// the name), or `-` for standard input.
+/// the name), or `-` for standard input. The input is read (and inflated) by a second thread,
+/// in bounded chunks, while this one checks.
 pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, CheckError> {
     let name = path.display().to_string();
     if name == "-" {
-        let stdin = std::io::stdin();
-        return check_reader(BufReader::with_capacity(1 << 20, stdin.lock()), "-", opts);
+        return reader::with_reader(std::io::stdin(), |r| check_plain(r, "-", opts));
     }
     let file =
         std::fs::File::open(path).map_err(|e| CheckError::Io { path: name.clone(), source: e })?;
-    check_reader(BufReader::with_capacity(1 << 17, file), &name, opts)
+    reader::with_reader(file, |r| check_plain(r, &name, opts))
+}
+
+/// Checks the (already inflated) bytes of a trace.
+fn check_plain<R: BufRead>(
+    r: R,
+    source: &str,
+    opts: &CheckOptions,
+) -> Result<CheckReport, CheckError> {
+    let mut c = checker::Checker::new(source, opts);
+    lines::feed_plain(r, &mut c)?;
+    c.finish()
 }
 
 /// Checks a trace from a reader (gzip is recognised by its magic bytes). `source` names the

@@ -31,7 +31,7 @@ pub(crate) fn feed<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), Chec
     feed_plain(r, c)
 }
 
-fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
+pub(crate) fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
     let max = c.opts.limits.max_line_bytes;
     let mut carry: Vec<u8> = Vec::new();
     let mut skipping = false;

@@ -36,6 +36,9 @@ pub struct RunRecord {
     pub check: Option<serde_json::Value>,
     pub trace: TraceInfo,
     pub harness_cost: Option<HarnessCost>,
+    /// Wall time of each step of the run (absent in records written before it was measured).
+    #[serde(default)]
+    pub timings: Option<StepTimes>,
     pub verdict: Verdict,
 }
 
@@ -117,6 +120,18 @@ pub struct HarnessCost {
     pub cpu_system_ns: u64,
     /// (user + system CPU) / committed transactions.
     pub cpu_per_committed_tx_ns: Option<u64>,
+}
+
+/// Wall time of the steps of `touchstone run`, to show where a run's time goes (disclosure; it
+/// varies from one machine and one run to the next).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTimes {
+    /// Driving the adapter (the simulated network, in simulation) and writing the trace.
+    pub simulate_ns: u64,
+    /// Checking the trace from disk; `None` when it was not checked.
+    pub check_ns: Option<u64>,
+    /// Scoring and writing `report.json` and `report.html`; `None` when they were not written.
+    pub report_ns: Option<u64>,
 }
 
 /// The run's overall verdict and its exit code.

@@ -62,6 +62,7 @@ pub(super) fn build(
             fingerprint: timeline.fingerprint,
         },
         harness_cost: None,
+        timings: None,
         verdict: Verdict { passed: true, exit_code: 0, failed: vec![] },
     };
     rec.verdict = verdict(&rec.criteria, &check);

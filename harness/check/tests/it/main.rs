@@ -5,6 +5,7 @@ mod blind_spots;
 mod builder;
 mod corpus;
 mod fast;
+mod fast_tx;
 mod gen;
 mod io;
 mod ledger;

@@ -143,10 +143,14 @@ fn replace(from: &Path, to: &Path) -> Result<(), RunDirError> {
         let aside = from.with_extension("replaced");
         std::fs::rename(to, &aside).map_err(io_err(to))?;
         std::fs::rename(from, to).map_err(io_err(to))?;
+        let _ = std::fs::remove_file(aside.join("manifest.json"));
         let _ = std::fs::remove_dir_all(&aside);
         return Ok(());
     }
-    // `from` now holds the earlier run.
+    // `from` now holds the earlier run, under the staging name. Its manifest goes first: a
+    // kill while the rest is removed then leaves an incomplete run there, as the staging name
+    // says, not a complete one that `verify` would pass.
+    let _ = std::fs::remove_file(from.join("manifest.json"));
     let _ = std::fs::remove_dir_all(from);
     Ok(())
 }
