@@ -8,6 +8,7 @@ mod fast;
 mod gen;
 mod io;
 mod ledger;
+mod live;
 mod props;
 mod random;
 mod spec_examples;
