@@ -38,6 +38,9 @@ enum Command {
     Netproxy(cmd::netproxy::NetproxyArgs),
     /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
     Explore(cmd::explore::ExploreArgs),
+    /// Follow a live chain with no load of its own: check it as it runs, serve Prometheus
+    /// metrics and a dashboard.
+    Monitor(cmd::monitor::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::AdapterTest(a) => cmd::adapter_test::exec(a),
         Command::Netproxy(a) => cmd::netproxy::exec(a),
         Command::Explore(a) => cmd::explore::exec(a),
+        Command::Monitor(a) => cmd::monitor::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

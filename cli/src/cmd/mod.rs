@@ -8,6 +8,7 @@ pub mod adapter_test;
 pub mod check;
 pub mod explore;
 pub mod list;
+pub mod monitor;
 pub mod netproxy;
 pub mod report;
 pub mod run;
