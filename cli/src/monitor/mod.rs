@@ -85,7 +85,8 @@ pub fn run(
 ) -> Result<MonitorOutcome, Failure> {
     prepare_out(&p.out)?;
     let (m, registry) = Metrics::registered();
-    let shared = Arc::new(http::Shared { registry, state: Default::default() });
+    // Valid JSON before the first tick.
+    let shared = Arc::new(http::Shared { registry, state: "{}".to_string().into() });
     let mut server = match p.listen {
         Some(a) => {
             let s = http::serve(a, shared.clone())

@@ -7,6 +7,7 @@ mod evidence;
 mod explore;
 mod fuzzing;
 mod hostile;
+mod monitor;
 mod process;
 mod regressions;
 mod rundirs;
