@@ -13,4 +13,5 @@ mod regressions;
 mod rundirs;
 mod scenarios;
 mod slow_anvil;
+mod slow_monitor;
 mod support;
