@@ -11,7 +11,7 @@
 
 use crate::anvil::{AnvilError, AnvilProcess};
 use crate::chain::{fetch_blocks, Block};
-use crate::config::{Config, NodeMode};
+use crate::config::{Config, ConfigError, NodeMode, ANVIL_DEV_KEY};
 use crate::rpc::{quantity, RpcClient};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +32,26 @@ pub enum WatchError {
     Anvil(#[from] AnvilError),
     #[error("cannot start the watch thread of {node}: {source}")]
     Thread { node: String, source: std::io::Error },
+}
+
+/// Reads an adapter configuration for watching: as [`Config::load`], except that no
+/// `funding_key` is needed (a watch funds nothing and sends nothing; a placeholder fills it).
+pub fn load_observe_only(path: &std::path::Path) -> Result<Config, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        field: "(file)".into(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let has_key = text
+        .parse::<toml::Table>()
+        .map(|t| t.contains_key("funding_key"))
+        .unwrap_or(true);
+    if has_key {
+        return Config::parse(&text, &file);
+    }
+    // A root key must come before any table: prepend it.
+    Config::parse(&format!("funding_key = {ANVIL_DEV_KEY:?}\n{text}"), &file)
 }
 
 /// Running watch threads (and the managed anvil); stopped on [`ChainWatch::stop`] or drop.

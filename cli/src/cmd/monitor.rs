@@ -110,7 +110,7 @@ fn source_of(a: &MonitorArgs) -> Result<SourceSpec, Failure> {
             )));
         }
         let cfg = match &a.adapter_config {
-            Some(p) => touchstone_ethereum::Config::load(p)
+            Some(p) => touchstone_ethereum::watch::load_observe_only(p)
                 .map_err(|e| Failure::bad_input(e.to_string()))?,
             None => touchstone_ethereum::Config::managed_default(),
         };

@@ -202,3 +202,71 @@ impl OwnedMonitor {
         }
     }
 }
+
+fn anvil_1s() -> touchstone_ethereum::anvil::AnvilProcess {
+    let node = touchstone_ethereum::config::ManagedNode {
+        anvil: None,
+        block_time: Some(Duration::from_secs(1)),
+        block_gas_limit: None,
+        persist_state: false,
+        extra_args: Vec::new(),
+    };
+    touchstone_ethereum::anvil::AnvilProcess::start(&node, None, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("anvil is required (scripts/install-anvil.sh): {e}"))
+}
+
+#[test]
+fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/ethereum/anvil.toml");
+    let args = ["--adapter", "ethereum", "--adapter-config", cfg.to_str().unwrap(), "--out", "mon"];
+    let m = start_monitor(t.path(), &args, Stdio::null());
+    let mut m = Owned(m.child).with(m.out, m.err, m.http);
+    let deadline = now() + Duration::from_secs(60);
+    loop {
+        let metrics = http_get(&m.http, "/metrics");
+        let h = metrics
+            .lines()
+            .find(|l| l.starts_with("touchstone_node_finalized_height{node=\"n0\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
+        if h.is_some_and(|h| h >= 3) {
+            break;
+        }
+        assert!(now() < deadline, "anvil's height never reached 3 in the metrics: {metrics}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    signal(m.child.0.id(), "TERM");
+    assert_eq!(m.wait_code(), Some(0));
+    let seg = t.path().join("mon/segments/000001");
+    let trace = std::fs::read_to_string(seg.join("trace.jsonl")).unwrap();
+    let heights: Vec<u64> = trace
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["height"].as_u64().unwrap())
+        .collect();
+    assert!(heights.len() >= 3, "{trace}");
+    assert!(heights.windows(2).all(|w| w[1] == w[0] + 1), "contiguous: {heights:?}");
+    let o = ts(t.path(), &["verify", seg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("mon/check.json")).unwrap()).unwrap();
+    let chain = report["properties"].as_array().unwrap().iter().find(|p| p["id"] == "chain");
+    assert_eq!(chain.unwrap()["verdict"], "pass", "{report}");
+}
+
+#[test]
+fn slow_anvil_monitor_of_two_unrelated_chains_reports_the_fork_and_fails_fast() {
+    let (a, b) = (anvil_1s(), anvil_1s());
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("two.toml");
+    std::fs::write(&cfg, format!("endpoints = [{:?}, {:?}]\n", a.url(), b.url())).unwrap();
+    let args =
+        ["--adapter", "ethereum", "--adapter-config", cfg.to_str().unwrap(), "--out", "mon", "--fail-fast"];
+    let m = start_monitor(t.path(), &args, Stdio::null());
+    let mut m = Owned(m.child).with(m.out, m.err, m.http);
+    let f = expect_line(&m.out, "FINDING", Duration::from_secs(30));
+    assert!(f.contains("agreement") || f.contains("state_agreement"), "{f}");
+    assert_eq!(m.wait_code(), Some(1));
+    let findings = std::fs::read_to_string(t.path().join("mon/findings.jsonl")).unwrap();
+    assert!(!findings.is_empty());
+}
