@@ -4,7 +4,7 @@
 //! [`crate::monitor`] and `docs/monitoring.md`.
 
 use crate::exit::{CmdResult, Failure};
-use crate::interrupt::interrupt_flag;
+use crate::interrupt::interrupt_flag_saying;
 use crate::monitor::segments::Rotation;
 use crate::monitor::{self, MonitorParams, SourceSpec};
 use clap::Args;
@@ -72,7 +72,10 @@ pub fn exec(a: MonitorArgs) -> CmdResult {
         rotation: Rotation { max_lines: a.segment_lines, max_age: Duration::from_nanos(age) },
         window_heights: a.window,
     };
-    let stop = interrupt_flag();
+    let stop = interrupt_flag_saying(
+        "stopping: checking what was read, closing the segment with its manifest (a third \
+         signal exits at once)",
+    );
     let mut announce = |s: &str| {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "{s}");

@@ -245,3 +245,51 @@ fn a_non_loopback_address_is_refused_without_allow_remote() {
     let o = ts(t.path(), &["monitor", "--trace", "tcp://0.0.0.0:0", "--listen", "127.0.0.1:0"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Every `touchstone_…` name in a text.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("touchstone_") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        out.insert(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    out
+}
+
+#[test]
+fn the_shipped_alert_rules_and_grafana_dashboard_name_only_metrics_the_monitor_serves() {
+    let t = tempfile::tempdir().unwrap();
+    let mut m = start_monitor(t.path(), &["--trace", "-", "--out", "mon"], Stdio::piped());
+    let mut stdin = m.child.stdin.take().unwrap();
+    writeln!(stdin, "{START}").unwrap();
+    stdin.write_all(height(1, "B1").as_bytes()).unwrap();
+    wait_for_lines(&m.http, 5);
+    let served = http_get(&m.http, "/metrics");
+    let served: std::collections::BTreeSet<String> = served
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .map(str::to_string)
+        .collect();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/monitoring");
+    for f in ["alerts.yml", "grafana-dashboard.json"] {
+        let text = std::fs::read_to_string(docs.join(f)).unwrap();
+        let names = metric_names(&text);
+        assert!(names.len() >= 4, "{f} uses the monitor's metrics");
+        for n in names {
+            assert!(served.contains(&n), "{f} names {n}, which the monitor does not serve");
+        }
+    }
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(docs.join("grafana-dashboard.json")).unwrap())
+            .unwrap();
+    assert!(dash["panels"].as_array().is_some_and(|p| p.len() >= 6));
+    drop(stdin);
+    let o = wait_limited(m.child, Duration::from_secs(30), "monitor");
+    assert_eq!(o.status.code(), Some(0));
+}

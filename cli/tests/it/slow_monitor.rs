@@ -203,13 +203,16 @@ impl OwnedMonitor {
     }
 }
 
-fn anvil_1s() -> touchstone_ethereum::anvil::AnvilProcess {
+/// An anvil mining a block a second; `balance` sets its dev accounts' genesis balance, so two
+/// anvils given different ones are different chains (two started alike in the same second mine
+/// the very same empty blocks: one chain, rightly no fork).
+fn anvil_1s(balance: u32) -> touchstone_ethereum::anvil::AnvilProcess {
     let node = touchstone_ethereum::config::ManagedNode {
         anvil: None,
         block_time: Some(Duration::from_secs(1)),
         block_gas_limit: None,
         persist_state: false,
-        extra_args: Vec::new(),
+        extra_args: vec!["--balance".into(), balance.to_string()],
     };
     touchstone_ethereum::anvil::AnvilProcess::start(&node, None, Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("anvil is required (scripts/install-anvil.sh): {e}"))
@@ -256,7 +259,7 @@ fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
 
 #[test]
 fn slow_anvil_monitor_of_two_unrelated_chains_reports_the_fork_and_fails_fast() {
-    let (a, b) = (anvil_1s(), anvil_1s());
+    let (a, b) = (anvil_1s(1000), anvil_1s(2000));
     let t = tempfile::tempdir().unwrap();
     let cfg = t.path().join("two.toml");
     std::fs::write(&cfg, format!("endpoints = [{:?}, {:?}]\n", a.url(), b.url())).unwrap();
@@ -269,4 +272,17 @@ fn slow_anvil_monitor_of_two_unrelated_chains_reports_the_fork_and_fails_fast() 
     assert_eq!(m.wait_code(), Some(1));
     let findings = std::fs::read_to_string(t.path().join("mon/findings.jsonl")).unwrap();
     assert!(!findings.is_empty());
+}
+
+#[test]
+fn slow_prometheus_promtool_accepts_the_shipped_rules_and_configuration() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/monitoring");
+    let o = Command::new("promtool")
+        .current_dir(&docs)
+        .args(["check", "config", "prometheus.yml"])
+        .output()
+        .expect("promtool comes with Prometheus: run scripts/install-prometheus.sh");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("6 rules found"), "{out}");
 }
