@@ -43,10 +43,8 @@ pub fn load_observe_only(path: &std::path::Path) -> Result<Config, ConfigError> 
         field: "(file)".into(),
         message: format!("cannot read: {e}"),
     })?;
-    let has_key = text
-        .parse::<toml::Table>()
-        .map(|t| t.contains_key("funding_key"))
-        .unwrap_or(true);
+    let has_key =
+        text.parse::<toml::Table>().map(|t| t.contains_key("funding_key")).unwrap_or(true);
     if has_key {
         return Config::parse(&text, &file);
     }

@@ -134,10 +134,7 @@ pub fn run(
     }
     let opts = CheckOptions {
         skip_bad_lines: true,
-        limits: touchstone_check::Limits {
-            window_heights: p.window_heights,
-            ..Default::default()
-        },
+        limits: touchstone_check::Limits { window_heights: p.window_heights, ..Default::default() },
         ..Default::default()
     };
     let mut lp = Loop::new(p, &opts, m, shared, epoch)?;
@@ -171,8 +168,7 @@ fn prepare_out(out: &std::path::Path) -> Result<(), Failure> {
             out.display()
         )));
     }
-    std::fs::create_dir_all(out)
-        .map_err(|e| Failure::harness(format!("{}: {e}", out.display())))
+    std::fs::create_dir_all(out).map_err(|e| Failure::harness(format!("{}: {e}", out.display())))
 }
 
 /// Why the loop ended.
@@ -339,7 +335,8 @@ impl<'o> Loop<'o> {
         self.m.open_heights.set(self.checker.open_heights() as i64);
         let rss = metrics::resident_bytes();
         self.m.resident_memory.set(rss as i64);
-        let json = self.state.render(&self.observed, &status, self.checker.lines(), rss, self.epoch);
+        let json =
+            self.state.render(&self.observed, &status, self.checker.lines(), rss, self.epoch);
         *self.shared.state.lock().unwrap_or_else(|e| e.into_inner()) = json;
     }
 

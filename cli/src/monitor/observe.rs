@@ -128,9 +128,7 @@ impl Observed {
     /// Rates, time since the last finalization, and each node's lag, as of `now`.
     pub fn tick(&mut self, now: Instant, m: &Metrics) {
         self.samples.push_back((now, self.blocks, self.transactions));
-        while self.samples.len() > 2
-            && now.duration_since(self.samples[1].0) >= RATE_WINDOW
-        {
+        while self.samples.len() > 2 && now.duration_since(self.samples[1].0) >= RATE_WINDOW {
             self.samples.pop_front();
         }
         let (t0, b0, x0) = self.samples[0];

@@ -75,14 +75,16 @@ impl Segments {
     /// segment sees whole lines up to the last batch).
     pub fn tick(&mut self, now: Instant) -> Result<(), RunDirError> {
         let due = self.current.as_ref().is_some_and(|o| {
-            o.lines >= self.rotation.max_lines || now.duration_since(o.opened) >= self.rotation.max_age
+            o.lines >= self.rotation.max_lines
+                || now.duration_since(o.opened) >= self.rotation.max_age
         });
         if due {
             return self.close();
         }
         if let Some(o) = &mut self.current {
             let p = o.dir.file("trace.jsonl");
-            o.w.flush().map_err(|source| RunDirError::Io { path: p.display().to_string(), source })?;
+            o.w.flush()
+                .map_err(|source| RunDirError::Io { path: p.display().to_string(), source })?;
         }
         Ok(())
     }

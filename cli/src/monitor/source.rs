@@ -186,7 +186,9 @@ fn connection(s: TcpStream, peer: SocketAddr, out: &SyncSender<Msg>) {
         match read_line_capped(&mut r, &mut buf) {
             Ok(true) => {
                 // A connection closed mid-line loses that half line only.
-                if buf.last() == Some(&b'\n') && out.send(Msg::Line(std::mem::take(&mut buf))).is_err() {
+                if buf.last() == Some(&b'\n')
+                    && out.send(Msg::Line(std::mem::take(&mut buf))).is_err()
+                {
                     return;
                 }
             }

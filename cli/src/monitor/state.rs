@@ -51,10 +51,8 @@ impl DashState {
             .into_iter()
             .map(|(node, height, lag)| json!({"node": node, "height": height, "lag": lag}))
             .collect();
-        let props: Vec<Value> = status
-            .iter()
-            .map(|(p, s)| json!({"property": p.id(), "status": s.gauge()}))
-            .collect();
+        let props: Vec<Value> =
+            status.iter().map(|(p, s)| json!({"property": p.id(), "status": s.gauge()})).collect();
         json!({
             "source": self.source,
             "uptime_s": epoch.elapsed().as_secs_f64(),

@@ -252,9 +252,8 @@ fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
     let mut rest = text;
     while let Some(i) = rest.find("touchstone_") {
         let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(tail.len());
+        let end =
+            tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
         out.insert(tail[..end].to_string());
         rest = &tail[end..];
     }
@@ -285,9 +284,10 @@ fn the_shipped_alert_rules_and_grafana_dashboard_name_only_metrics_the_monitor_s
             assert!(served.contains(&n), "{f} names {n}, which the monitor does not serve");
         }
     }
-    let dash: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(docs.join("grafana-dashboard.json")).unwrap())
-            .unwrap();
+    let dash: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(docs.join("grafana-dashboard.json")).unwrap(),
+    )
+    .unwrap();
     assert!(dash["panels"].as_array().is_some_and(|p| p.len() >= 6));
     drop(stdin);
     let o = wait_limited(m.child, Duration::from_secs(30), "monitor");

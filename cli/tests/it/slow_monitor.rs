@@ -86,8 +86,11 @@ fn slow_prometheus_scrapes_a_growing_height_and_sees_a_streamed_fork_flip_agreem
     let deadline = now() + Duration::from_secs(90);
     let (mut h, mut first) = (0u64, None);
     let grown = loop {
-        assert!(now() < deadline, "Prometheus never saw the height grow (first {first:?}): {}",
-            std::fs::read_to_string(t.path().join("prometheus.log")).unwrap_or_default());
+        assert!(
+            now() < deadline,
+            "Prometheus never saw the height grow (first {first:?}): {}",
+            std::fs::read_to_string(t.path().join("prometheus.log")).unwrap_or_default()
+        );
         h += 1;
         node.write_all(height(h, &format!("B{h}")).as_bytes()).unwrap();
         std::thread::sleep(Duration::from_millis(250));
@@ -123,7 +126,9 @@ fn slow_chromium_loads_the_dashboard_and_sees_it_update_by_itself() {
     let bin = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
-        .expect("headless Chromium is required: install Debian's `chromium` (scripts/test.sh does)");
+        .expect(
+            "headless Chromium is required: install Debian's `chromium` (scripts/test.sh does)",
+        );
     let t = tempfile::tempdir().unwrap();
     let (m, mut node) = monitor_with_node(t.path());
     let mut m = Owned(m.child).with(m.out, m.err, m.http);
@@ -221,7 +226,8 @@ fn anvil_1s(balance: u32) -> touchstone_ethereum::anvil::AnvilProcess {
 #[test]
 fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
     let t = tempfile::tempdir().unwrap();
-    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/ethereum/anvil.toml");
+    let cfg =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters/ethereum/anvil.toml");
     let args = ["--adapter", "ethereum", "--adapter-config", cfg.to_str().unwrap(), "--out", "mon"];
     let m = start_monitor(t.path(), &args, Stdio::null());
     let mut m = Owned(m.child).with(m.out, m.err, m.http);
@@ -263,8 +269,15 @@ fn slow_anvil_monitor_of_two_unrelated_chains_reports_the_fork_and_fails_fast() 
     let t = tempfile::tempdir().unwrap();
     let cfg = t.path().join("two.toml");
     std::fs::write(&cfg, format!("endpoints = [{:?}, {:?}]\n", a.url(), b.url())).unwrap();
-    let args =
-        ["--adapter", "ethereum", "--adapter-config", cfg.to_str().unwrap(), "--out", "mon", "--fail-fast"];
+    let args = [
+        "--adapter",
+        "ethereum",
+        "--adapter-config",
+        cfg.to_str().unwrap(),
+        "--out",
+        "mon",
+        "--fail-fast",
+    ];
     let m = start_monitor(t.path(), &args, Stdio::null());
     let mut m = Owned(m.child).with(m.out, m.err, m.http);
     let f = expect_line(&m.out, "FINDING", Duration::from_secs(30));

@@ -191,9 +191,7 @@ impl<'o> LiveChecker<'o> {
     fn judged_any(&self, p: Property) -> bool {
         let s = &self.c.stats;
         match p {
-            Property::Agreement | Property::Integrity | Property::Chain => {
-                s.correct_decisions > 0
-            }
+            Property::Agreement | Property::Integrity | Property::Chain => s.correct_decisions > 0,
             Property::Quorum => s.quorum_judged > 0,
             _ => s.heights_decided > 0 || s.correct_decisions > 0,
         }
