@@ -42,7 +42,8 @@ impl Observed {
             nodes: BTreeMap::new(),
             top: None,
             last_final: now,
-            samples: VecDeque::new(),
+            // The rate over the first seconds counts from the start.
+            samples: VecDeque::from([(now, 0, 0)]),
             pending: HashMap::new(),
             order: 0,
             blocks: 0,
@@ -151,5 +152,69 @@ impl Observed {
     pub fn node_rows(&self) -> Vec<(String, u64, u64)> {
         let top = self.nodes.values().copied().max().unwrap_or(0);
         self.nodes.iter().map(|(n, &h)| (n.clone(), h, top - h)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decide(node: &str, h: u64, txs: usize) -> Vec<u8> {
+        let txs: Vec<String> = (0..txs).map(|i| format!("\"t{h}-{i}\"")).collect();
+        format!(
+            "{{\"kind\":\"cons.decide\",\"t_ns\":{h},\"node\":\"{node}\",\"height\":{h},\"block\":\"B{h}\",\"txs\":[{}]}}",
+            txs.join(",")
+        )
+        .into_bytes()
+    }
+
+    #[allow(clippy::disallowed_methods)] // the observer is timed by the wall clock
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    #[test]
+    fn a_new_height_counts_its_block_and_transactions_once_and_lag_is_behind_the_highest() {
+        let (m, _r) = Metrics::registered();
+        let t0 = now();
+        let mut o = Observed::new(t0);
+        o.line(&decide("n0", 1, 3), t0, &m);
+        o.line(&decide("n1", 1, 3), t0, &m);
+        o.line(&decide("n0", 2, 2), t0, &m);
+        assert_eq!((o.blocks, o.transactions), (2, 5), "height 1 counted once");
+        assert_eq!(m.blocks.get(), 2);
+        o.tick(t0 + Duration::from_secs(1), &m);
+        assert_eq!(o.node_rows(), vec![("n0".into(), 2, 0), ("n1".into(), 1, 1)]);
+        let lag = m.head_lag.get_or_create(&NodeLabel { node: "n1".into() }).get();
+        assert_eq!(lag, 1);
+        assert!((o.since_finalization - 1.0).abs() < 1e-9);
+        assert!(o.blocks_rate > 0.0);
+    }
+
+    #[test]
+    fn a_committed_result_after_its_submission_is_a_latency_a_rejected_one_is_not() {
+        let (m, _r) = Metrics::registered();
+        let t0 = now();
+        let mut o = Observed::new(t0);
+        let submit = |tx: &str, t: u64| {
+            format!("{{\"kind\":\"tx.submit\",\"t_ns\":{t},\"tx\":\"{tx}\",\"client\":\"c\",\"op\":\"transfer\"}}")
+        };
+        let result = |tx: &str, t: u64, status: &str| {
+            format!(
+                "{{\"kind\":\"tx.result\",\"t_ns\":{t},\"tx\":\"{tx}\",\"status\":\"{status}\"}}"
+            )
+        };
+        o.line(submit("a", 1_000_000_000).as_bytes(), t0, &m);
+        o.line(submit("b", 1_000_000_000).as_bytes(), t0, &m);
+        o.line(result("a", 1_250_000_000, "committed").as_bytes(), t0, &m);
+        o.line(result("b", 1_250_000_000, "rejected").as_bytes(), t0, &m);
+        assert!(o.load_observed);
+        let mut text = String::new();
+        let (m2, mut reg) = (m.clone(), prometheus_client::registry::Registry::default());
+        reg.register("lat", "", m2.latency.0.clone());
+        prometheus_client::encoding::text::encode(&mut text, &reg).unwrap();
+        assert!(text.contains("lat_count 1"), "{text}");
+        assert!(text.contains("lat_sum 0.25"), "{text}");
+        assert!(o.pending.is_empty());
     }
 }
