@@ -155,3 +155,39 @@ impl Open {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::disallowed_methods)] // segment ages are wall-clock time
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    #[test]
+    fn a_segment_older_than_its_age_is_closed_at_the_tick_and_the_next_repeats_run_start() {
+        let t = tempfile::tempdir().unwrap();
+        let rotation = Rotation { max_lines: 1_000, max_age: Duration::from_secs(60) };
+        let mut s = Segments::new(t.path(), rotation);
+        let start = b"{\"kind\":\"run.start\",\"t_ns\":0,\"seed\":9}\n";
+        s.set_run_start(start);
+        s.write(start).unwrap();
+        s.write(b"{\"kind\":\"x\",\"t_ns\":1}").unwrap();
+        s.tick(now()).unwrap();
+        assert_eq!(s.closed(), 0, "young: kept open");
+        s.tick(now() + Duration::from_secs(61)).unwrap();
+        assert_eq!(s.closed(), 1);
+        let m =
+            touchstone_core::rundir::read_manifest(&RunDir::open(s.dir_of(1)).unwrap()).unwrap();
+        assert_eq!((m.seed, m.trace_lines), (9, Some(2)));
+        let body = std::fs::read(s.dir_of(1).join("trace.jsonl")).unwrap();
+        assert!(body.ends_with(b"\"t_ns\":1}\n"), "a line without its newline gets one");
+        assert_eq!(m.fingerprint, hex::encode(Sha256::digest(&body)));
+        s.write(b"{\"kind\":\"x\",\"t_ns\":2}\n").unwrap();
+        s.close().unwrap();
+        let second = std::fs::read(s.dir_of(2).join("trace.jsonl")).unwrap();
+        assert!(second.starts_with(start));
+        assert_eq!(s.closed(), 2);
+    }
+}
