@@ -153,6 +153,15 @@ pub fn run(
         }
         lp.line(&l)?;
     }
+    // The watch is this trace's producer: it ends it (a trace from elsewhere ends as its
+    // producer says, or is reported truncated).
+    if watch.is_some() {
+        let t = epoch.elapsed().as_nanos() as u64;
+        let reason =
+            if lp.stopped_by_finding { "monitor stopped at a finding" } else { "monitor stopped" };
+        let end = serde_json::json!({"kind": "run.end", "t_ns": t, "reason": reason});
+        lp.line(format!("{end}\n").as_bytes())?;
+    }
     let out = lp.finish(result);
     if let Some(s) = &mut server {
         s.stop();

@@ -251,6 +251,7 @@ fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
     let heights: Vec<u64> = trace
         .lines()
         .skip(1)
+        .filter(|l| l.contains("cons.decide"))
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["height"].as_u64().unwrap())
         .collect();
     assert!(heights.len() >= 3, "{trace}");
@@ -261,6 +262,8 @@ fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
         serde_json::from_slice(&std::fs::read(t.path().join("mon/check.json")).unwrap()).unwrap();
     let chain = report["properties"].as_array().unwrap().iter().find(|p| p["id"] == "chain");
     assert_eq!(chain.unwrap()["verdict"], "pass", "{report}");
+    assert_eq!(report["status"], "passed", "the watch ends the trace it wrote: {report}");
+    assert!(trace.lines().last().unwrap().contains("\"run.end\""));
 }
 
 #[test]
