@@ -69,6 +69,19 @@ pub struct Monitor {
     pub out: Receiver<String>,
     pub err: Receiver<String>,
     pub http: String,
+    /// Kills the process when the test ends, also when it fails before waiting for it.
+    pub _guard: KillOnDrop,
+}
+
+/// Sends SIGKILL to a process when dropped (nothing if it already exited).
+pub struct KillOnDrop(pub u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let pid = self.0.to_string();
+        let _ =
+            std::process::Command::new("kill").args(["-KILL", &pid]).stderr(Stdio::null()).status();
+    }
 }
 
 pub fn start_monitor(cwd: &Path, args: &[&str], stdin: Stdio) -> Monitor {
@@ -80,11 +93,12 @@ pub fn start_monitor(cwd: &Path, args: &[&str], stdin: Stdio) -> Monitor {
         .stderr(Stdio::piped())
         .spawn()
         .expect("monitor starts");
+    let guard = KillOnDrop(child.id());
     let out = lines_of(child.stdout.take().unwrap());
     let err = lines_of(child.stderr.take().unwrap());
     let l = expect_line(&err, "metrics at http://", Duration::from_secs(30));
     let http = addr_in(&l, "http://");
-    Monitor { child, out, err, http }
+    Monitor { child, out, err, http, _guard: guard }
 }
 
 /// `GET path` over HTTP/1.0: the body.
