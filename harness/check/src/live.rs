@@ -9,7 +9,9 @@
 //! - holds decisions of two correct nodes for different blocks (agreement is broken: certain
 //!   now whatever comes later; the heights below it are judged with it), or
 //! - has been decided by every correct validator of its set (nothing later can change its
-//!   verdicts except late votes, which a live source does not send after the decision).
+//!   verdicts except late votes, which a live source does not send after the decision), or
+//! - in a view-based protocol, was decided by no correct node while every correct validator
+//!   has decided a later view (it was nullified).
 //!
 //! A height judged early is *pruned*: a decision read for it afterwards is compared with the
 //! block the height was judged on (as any late decision is), so agreement stays checked.
@@ -94,7 +96,7 @@ impl<'o> LiveChecker<'o> {
             }
         }
         while let Some(h) = self.c.heights.first_key() {
-            if !self.decided_by_every_correct_validator(h) {
+            if !self.decided_by_every_correct_validator(h) && !self.skipped_view(h) {
                 break;
             }
             n += self.judge_first();
@@ -131,6 +133,31 @@ impl<'o> LiveChecker<'o> {
                 continue;
             }
             if hs.decision_of(n).is_none() {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
+    /// View-based protocols: a view no correct node decided, while every correct validator has
+    /// decided a later one, was nullified (skipped); it must not hold back the views after it.
+    fn skipped_view(&self, h: u64) -> bool {
+        if !self.c.model.view_based {
+            return false;
+        }
+        let Some(hs) = self.c.heights.get(&h) else { return false };
+        if hs.decisions.iter().any(|d| self.c.model.is_correct(d.node)) {
+            return false;
+        }
+        let vs = self.c.model.valset(h);
+        let mut any = false;
+        for &(n, _) in &vs.members {
+            if !self.c.model.is_correct(n) {
+                continue;
+            }
+            let past = self.c.node_chain.get(n as usize).is_some_and(|nc| nc.max > h);
+            if !past {
                 return false;
             }
             any = true;

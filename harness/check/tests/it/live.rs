@@ -111,3 +111,38 @@ fn pushed_line_by_line_with_early_release_the_corpus_gets_the_one_pass_verdicts(
     }
     assert!(seen >= 10, "the corpus has its plain traces ({seen})");
 }
+
+#[test]
+fn a_nullified_view_does_not_hold_back_the_views_after_it() {
+    let start = r#"{"kind":"run.start","t_ns":0,"protocol":"simplex","family":"simplex","validators":[{"id":"s0","power":1},{"id":"s1","power":1},{"id":"s2","power":1},{"id":"s3","power":1}]}"#;
+    let vote = |t: u64, node: &str, h: u64, vtype: &str| {
+        format!(
+            r#"{{"kind":"cons.vote","t_ns":{t},"node":"{node}","height":{h},"round":{h},"vtype":"{vtype}","block":"V{h}"}}"#
+        )
+    };
+    let dec = |t: u64, node: &str, h: u64, parent: &str| {
+        format!(
+            r#"{{"kind":"cons.decide","t_ns":{t},"node":"{node}","height":{h},"round":{h},"block":"V{h}","parent":"{parent}"}}"#
+        )
+    };
+    let opts = CheckOptions::default();
+    let mut c = LiveChecker::new("live", &opts);
+    c.push_line(start.as_bytes()).unwrap();
+    let nodes = ["s0", "s1", "s2", "s3"];
+    for n in nodes {
+        c.push_line(dec(1, n, 1, "g").as_bytes()).unwrap();
+    }
+    // View 2: a notarize vote, then the view is nullified; view 3 extends view 1.
+    c.push_line(vote(2, "s0", 2, "notarize").as_bytes()).unwrap();
+    for n in nodes {
+        c.push_line(dec(3, n, 3, "V1").as_bytes()).unwrap();
+    }
+    c.release();
+    assert_eq!(c.open_heights(), 0, "view 2 was released with the views around it");
+    assert!(c.take_findings().is_empty());
+    for n in &nodes[..3] {
+        c.push_line(dec(4, n, 4, "V3").as_bytes()).unwrap();
+    }
+    c.release();
+    assert_eq!(c.open_heights(), 1, "view 4 waits for s3");
+}
