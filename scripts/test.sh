@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what the tests need first (anvil from npm,
-# Debian's chromium, minisign and prometheus). This is the README's test command and exactly what CI runs.
+# Debian's chromium, minisign and prometheus) and building the Simplex validator node. This is the
+# README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,8 +39,19 @@ if ! command -v minisign >/dev/null 2>&1; then
   fi
 fi
 
+step "the Simplex validator node (its own cargo workspace; the slow_simplex_* tests run it)"
+# Several minutes the first time (the commonware tree), seconds after. A failed build stops
+# here with cargo's errors: the slow_simplex_* tests would fail anyway, naming this script.
+TOUCHSTONE_SIMPLEX_NODE="$(bash scripts/build-simplex-node.sh)"
+export TOUCHSTONE_SIMPLEX_NODE
+# The node's own tests (ledger, chain, trace, a 4-node cluster), on the release dependencies just
+# built: only the node crate compiles again.
+cargo test --release --locked --manifest-path adapters/simplex/node/Cargo.toml \
+  --target-dir adapters/simplex/node/target
+
 step "format"
 cargo fmt --all --check
+cargo fmt --manifest-path adapters/simplex/node/Cargo.toml --all --check
 
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings

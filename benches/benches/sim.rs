@@ -5,7 +5,8 @@
 //! - `sim::payment60s/pbft/n=4`: a 60-second payment scenario at 1,000 tx/s on n = 4, through the
 //!   engine, with the full trace encoded into memory (as `touchstone run` writes it).
 //! - `sim::scale/<protocol>/n=<n>`: 10 simulated seconds at 200 tx/s, to show how wall time grows
-//!   with the number of validators.
+//!   with the number of validators — up to the research sizes (HotStuff n = 128, PBFT and
+//!   Tendermint n = 64), each to stay within 10 s of wall time.
 //!
 //! Run: `cargo bench -p touchstone-benches --bench sim`.
 
@@ -76,10 +77,10 @@ fn scale(c: &mut Criterion) {
     let mut g = c.benchmark_group("sim::scale");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     for (protocol, sizes) in [
-        ("pbft", &[4usize, 16, 31][..]),
+        ("pbft", &[4usize, 16, 31, 64][..]),
         ("raft", &[4, 16, 31]),
-        ("tendermint", &[4, 16, 31]),
-        ("hotstuff", &[4, 16, 64]),
+        ("tendermint", &[4, 16, 31, 64]),
+        ("hotstuff", &[4, 16, 64, 128]),
     ] {
         for &n in sizes {
             let s = scenario(protocol, n, 200.0, 10);

@@ -9,6 +9,7 @@ pub fn all() -> Vec<Box<dyn AdapterFactory>> {
         Box::new(touchstone_sim::SimFactory),
         Box::new(touchstone_null::NullFactory),
         Box::new(touchstone_ethereum::EthereumFactory),
+        Box::new(touchstone_simplex::SimplexFactory),
         Box::new(touchstone_process::ProcessFactory),
     ]
 }

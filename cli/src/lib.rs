@@ -41,6 +41,8 @@
 //! - [`pipeline`]: one run end to end, writing its run directory incrementally;
 //! - [`verdict`]: the gate → exit-code rule; [`exit`]: the exit codes and the error carrying one;
 //! - [`scoring`]: reports of runs and suites, the suite index, JUnit;
+//! - [`sweep`]: a base scenario run over a grid of field values and seeds, the results and
+//!   their page, plans for a cluster's scheduler;
 //! - [`explore`]: randomized fault schedules searched in memory, a failure shrunk to a script;
 //! - [`adapters`]: the adapters by name; [`environment`], [`progress`], [`interrupt`],
 //!   [`summary`]: disclosure, the progress bar, signals (SIGINT, SIGTERM), the terminal summary;
@@ -80,4 +82,5 @@ pub mod progress;
 pub mod scoring;
 pub mod signing;
 pub mod summary;
+pub mod sweep;
 pub mod verdict;

@@ -36,6 +36,10 @@ enum Command {
     AdapterTest(cmd::adapter_test::AdapterTestArgs),
     /// Run the network fault proxy, controlled by JSON lines (for adapters in other languages).
     Netproxy(cmd::netproxy::NetproxyArgs),
+    /// Run a base scenario over a grid of field values and seeds; results, curves, plans.
+    Sweep(cmd::sweep::SweepArgs),
+    /// Compare two sweeps (or runs): improved / regressed / no change per metric and cell.
+    Compare(cmd::compare::CompareArgs),
     /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
     Explore(cmd::explore::ExploreArgs),
     /// Follow a live chain with no load of its own: check it as it runs, serve Prometheus
@@ -65,6 +69,8 @@ fn main() -> ExitCode {
         Command::AdapterTest(a) => cmd::adapter_test::exec(a),
         Command::Netproxy(a) => cmd::netproxy::exec(a),
         Command::Explore(a) => cmd::explore::exec(a),
+        Command::Sweep(a) => cmd::sweep::exec(a),
+        Command::Compare(a) => cmd::compare::exec(a),
         Command::Monitor(a) => cmd::monitor::exec(a),
     };
     match result {

@@ -1,43 +1,22 @@
 //! Two evaluations side by side: per gate and per indicator, the values, the score delta, and a
-//! judgement — `regressed`, `improved`, `no change` — beyond a noise threshold.
+//! judgement — `regressed`, `improved`, `no change` — by the rule of [`crate::rule`], the same
+//! one `touchstone compare` applies to sweeps across seeds.
 //!
-//! **Noise threshold**: a change counts when the indicator's score moves by at least
-//! [`NOISE_SCORE`] (2 points on 0–100), or, when the score does not move that much (e.g. both
-//! at target), when the measured value moves by at least [`NOISE_RELATIVE`] (5%) in the
-//! indicator's better/worse direction. Below both, it is `no change`. The overall score uses
-//! the same 2-point threshold. An indicator evaluated on one side only is `not comparable`.
+//! An indicator's measured values are judged by [`crate::rule::judge`] (one run a side: its
+//! value must move by at least [`NOISE_RELATIVE`], 5 %, in the indicator's better/worse
+//! direction). An indicator with a score but no value is judged on the score (at least
+//! [`NOISE_SCORE`], 2 points of 100). A gate regresses when it passed and now fails. The overall
+//! score uses the 2-point threshold, and any regressed gate makes the whole `regressed`. An
+//! indicator evaluated on one side only is `not comparable`.
 
 use crate::display::display;
 use crate::model::{GateStatus, IndicatorResult, Report};
-use crate::rubric::Better;
+pub use crate::rule::{Change, NOISE_RELATIVE};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// Smallest score change (0–1) that is not noise.
 pub const NOISE_SCORE: f64 = 0.02;
-/// Smallest relative change of a measured value that is not noise.
-pub const NOISE_RELATIVE: f64 = 0.05;
-
-/// The judgement on one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    Regressed,
-    Improved,
-    NoChange,
-    NotComparable,
-}
-
-impl Change {
-    pub fn label(self) -> &'static str {
-        match self {
-            Change::Regressed => "regressed",
-            Change::Improved => "improved",
-            Change::NoChange => "no change",
-            Change::NotComparable => "not comparable",
-        }
-    }
-}
 
 /// One row of the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,16 +48,12 @@ pub struct Comparison {
 
 fn judge_indicator(a: &IndicatorResult, b: &IndicatorResult) -> Change {
     let (Some(sa), Some(sb)) = (a.score, b.score) else { return Change::NotComparable };
+    if let (Some(va), Some(vb), Some(better)) = (a.measured, b.measured, a.better) {
+        return crate::rule::judge(&[va], &[vb], better);
+    }
     let d = sb - sa;
     if d.abs() >= NOISE_SCORE {
         return if d > 0.0 { Change::Improved } else { Change::Regressed };
-    }
-    if let (Some(va), Some(vb), Some(better)) = (a.measured, b.measured, a.better) {
-        let rel = (vb - va) / va.abs().max(f64::EPSILON);
-        if rel.abs() >= NOISE_RELATIVE {
-            let up_is_good = better == Better::Higher;
-            return if (rel > 0.0) == up_is_good { Change::Improved } else { Change::Regressed };
-        }
     }
     Change::NoChange
 }

@@ -54,9 +54,11 @@ pub mod junit;
 pub mod measure;
 pub mod model;
 pub mod rubric;
+pub mod rule;
 pub mod score;
 pub mod series;
 pub mod suite;
+pub mod sweep;
 #[doc(hidden)]
 pub mod synth;
 pub mod text;

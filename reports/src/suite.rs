@@ -13,6 +13,9 @@
 //! # adapter_config = "sim.toml"
 //! seeds = [1, 2]                    # default: [1]
 //! reproduce = true                  # rerun the first seed: judges F2.1 reproducibility
+//!
+//! [[sweeps]]                        # a parameter sweep (docs/sweeps.md): its runs are scored
+//! path = "../sweeps/admission-scale.toml"  # with the others (e.g. B4.1, B4.2 from its cells)
 //! ```
 //! Unknown keys are errors naming the file, the line and the field.
 
@@ -31,7 +34,18 @@ pub struct Suite {
     pub profile: Option<String>,
     #[serde(default)]
     pub rubric: Option<PathBuf>,
+    #[serde(default)]
     pub scenarios: Vec<SuiteEntry>,
+    /// Sweep files whose runs are scored with the scenarios' (run first).
+    #[serde(default)]
+    pub sweeps: Vec<SuiteSweep>,
+}
+
+/// One sweep of a suite.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteSweep {
+    pub path: PathBuf,
 }
 
 /// One scenario of a suite.
@@ -92,13 +106,25 @@ impl Suite {
         let line_of = |needle: &str| {
             text.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or(0)
         };
-        if s.scenarios.is_empty() {
+        if s.scenarios.is_empty() && s.sweeps.is_empty() {
             return Err(ReportError::Suite {
                 path: ps,
                 line: line_of("scenarios"),
                 field: "scenarios".into(),
-                message: "a suite lists at least one [[scenarios]] entry".into(),
+                message: "a suite lists at least one [[scenarios]] or [[sweeps]] entry".into(),
             });
+        }
+        for w in &mut s.sweeps {
+            let raw = w.path.display().to_string();
+            w.path = base.join(&w.path);
+            if !w.path.is_file() {
+                return Err(ReportError::Suite {
+                    path: ps.clone(),
+                    line: line_of(&raw),
+                    field: "path".into(),
+                    message: format!("{}: sweep file not found", w.path.display()),
+                });
+            }
         }
         for e in &mut s.scenarios {
             if e.seeds.is_empty() {

@@ -57,6 +57,11 @@ pub fn protocol_info(name: &str) -> Option<&'static ProtocolInfo> {
 
 /// Checks that the simulator can build `spec`. Errors name what is wrong.
 pub fn check(spec: &NetworkSpec) -> Result<&'static ProtocolInfo, String> {
+    if spec.protocol == "simplex" {
+        return Err("protocol \"simplex\" is not simulated: it runs as real validator processes \
+                    with --adapter simplex (scripts/build-simplex-node.sh builds them)"
+            .into());
+    }
     let Some(info) = protocol_info(&spec.protocol) else {
         let known: Vec<&str> = PROTOCOLS.iter().map(|p| p.name).collect();
         return Err(format!(

@@ -6,6 +6,7 @@
 
 pub mod adapter_test;
 pub mod check;
+pub mod compare;
 pub mod explore;
 pub mod list;
 pub mod monitor;
@@ -14,5 +15,6 @@ pub mod report;
 pub mod run;
 pub mod sign;
 pub mod suite;
+pub mod sweep;
 pub mod validate;
 pub mod verify;

@@ -2,7 +2,9 @@
 //!
 //! Runs every scenario × seed of the suite through the same pipeline as `touchstone run` (one
 //! run directory each, with its own report and manifest), reruns the first seed of entries with
-//! `reproduce = true`, then scores all runs together as one evaluation: `DIR/report.json`,
+//! `reproduce = true`, then scores all runs together as one evaluation — with the runs of the
+//! suite's `[[sweeps]]`, which run first (every cell on all cores, into `DIR/sweeps/<name>/`,
+//! with the sweep's results and page): `DIR/report.json`,
 //! `DIR/report.html`, `DIR/suite.json` (so `touchstone report DIR` re-renders it) and a
 //! manifest over them. Exit code: the worst of the runs and the suite's verdict.
 
@@ -52,6 +54,12 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
         pipeline::load_scenario(&e.path)?;
         crate::adapters::find(&e.adapter)?;
     }
+    let mut sweeps = Vec::new();
+    for w in &suite.sweeps {
+        let p = crate::sweep::prepare(&w.path).map_err(|e| Failure::bad_input(e.to_string()))?;
+        crate::adapters::find(&p.file.adapter)?;
+        sweeps.push(p);
+    }
     let out = a
         .out
         .clone()
@@ -64,6 +72,11 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
         profile: profile.clone(),
         runs: Vec::new(),
     };
+    for p in &sweeps {
+        let (worst_here, runs) = run_sweep(p, &out, a.quiet, stop)?;
+        worst = worst.max(worst_here);
+        index.runs.extend(runs.into_iter().map(|dir| SuiteRun { dir, rerun: None }));
+    }
     'entries: for e in &suite.scenarios {
         let stem = e
             .path
@@ -130,4 +143,37 @@ pub fn exec(a: SuiteArgs) -> CmdResult {
     outln!("suite {} → {}", suite.name, out.display());
     out!("{}", touchstone_reports::text::summary(&report));
     Ok(worst.max(report.verdict.exit_code))
+}
+
+/// Runs a sweep of the suite into `out/sweeps/<name>/` and writes its results; returns the worst
+/// exit code and its run directories relative to `out`.
+fn run_sweep(
+    p: &crate::sweep::Prepared,
+    out: &std::path::Path,
+    quiet: bool,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(i32, Vec<String>), Failure> {
+    use crate::sweep::{output, run};
+    let dir = out.join("sweeps").join(&p.file.name);
+    run::write_scenarios(p, &dir)?;
+    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut worst = PASS;
+    for o in run::run(p, &dir, jobs, quiet, stop) {
+        worst = worst.max(o.code);
+        if let Some(e) = &o.error {
+            eprintln!("error: sweep {} {} seed {}: {e}", p.file.name, p.cells[o.cell].id, o.seed);
+        }
+    }
+    let found = output::in_place(p, &dir);
+    output::write(p, &dir, &found)?;
+    let rel = found
+        .iter()
+        .map(|f| {
+            f.dir
+                .strip_prefix(out)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| f.dir.display().to_string())
+        })
+        .collect();
+    Ok((worst, rel))
 }

@@ -12,6 +12,8 @@ mod process;
 mod regressions;
 mod rundirs;
 mod scenarios;
+mod simplex;
 mod slow_anvil;
 mod slow_monitor;
 mod support;
+mod sweep;

@@ -9,10 +9,10 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Shipped scripts for the simulated network (the `ethereum-*` and `etcd-*` ones need a real
-/// system: their criteria hold a real chain's behaviour, e.g. payments retried across a crash).
+/// Shipped scripts for the simulated network (the `ethereum-*`, `etcd-*` and `simplex-*` ones
+/// need a real system: their criteria hold a real chain's behaviour, e.g. payments retried across a crash).
 fn shipped() -> Vec<PathBuf> {
-    let real = |n: &str| n.starts_with("ethereum-") || n.starts_with("etcd-");
+    let real = |n: &str| ["ethereum-", "etcd-", "simplex-"].iter().any(|p| n.starts_with(p));
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .expect("scenarios/")
         .map(|e| e.expect("entry").path())

@@ -55,15 +55,20 @@ pub fn render_compare(c: &crate::compare::Comparison) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Touchstone comparison</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<section><h1>{}: {} → {}</h1><p>base: {}</p><p>new: {}</p><p class=\"small muted\">A row changes when its score moves by ≥ {:.0} points (of 100), or its value by ≥ {:.0}% in the better/worse direction; otherwise it is noise.</p></section>",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Touchstone comparison</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<section><h1>{}: {} → {}</h1><p>base: {}</p><p>new: {}</p>",
         css::CSS,
         e(&c.overall.label().to_uppercase()),
         e(&c.base),
         e(&c.new),
         e(&c.base_headline),
         e(&c.new_headline),
+    );
+    let _ = write!(
+        h,
+        "<p class=\"small muted\">An indicator changes when its value moves by ≥ {:.0}% in the better/worse direction (the rule of <code>touchstone compare</code>, which across seeds reads: {}); one with a score but no value when its score moves by ≥ {:.0} points of 100; otherwise it is noise.</p></section>",
+        c.noise_relative * 100.0,
+        e(&crate::rule::statement()),
         c.noise_score * 100.0,
-        c.noise_relative * 100.0
     );
     let _ = write!(h, "<section><table class=\"wide\"><thead><tr><th>id</th><th>indicator</th><th>base</th><th>new</th><th>Δ score</th><th>change</th></tr></thead><tbody>");
     for r in &c.rows {

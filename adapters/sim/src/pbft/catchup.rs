@@ -63,6 +63,7 @@ impl Pbft {
         self.ready.entry(seq).or_insert(Decision { block, view, signers });
         let before = self.decided;
         self.execute(env);
+        self.caught_up |= self.decided > before;
         // Others decided in `view`: the system is live there; follow it, unless this replica
         // already asked for a view at least as high (it then waits for a new-view proof).
         let floor = if self.in_view_change { self.vc_target } else { self.view + 1 };

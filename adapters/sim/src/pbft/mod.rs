@@ -57,6 +57,8 @@ const NEW_VIEW: u32 = 3;
 
 /// How far beyond its decided height a replica accepts pre-prepares.
 const WINDOW: u64 = 4;
+/// Views ahead for which early pre-prepares are kept.
+const EARLY_VIEWS: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -123,10 +125,19 @@ pub struct Pbft {
     ready: BTreeMap<u64, Decision>,
     vcs: BTreeMap<u64, BTreeMap<NodeIdx, ViewChange>>,
     higher: BTreeMap<u64, BTreeSet<NodeIdx>>,
+    /// Pre-prepares of views this replica has not entered yet, by view: a new primary's first
+    /// proposal may overtake its new-view message on the network, and dropping it left the
+    /// replica out of that view's quorum (found by touchstone explore: a paused primary's
+    /// successors each lost one of three backups and no view decided for 10 s).
+    early: BTreeMap<u64, Vec<(NodeIdx, Block)>>,
     proposed: u64,
     last_propose: Option<Nanos>,
     progress_mark: u64,
     last_fetch: Option<Nanos>,
+    /// Blocks were taken from a peer's catch-up answer since the last progress timer: more may
+    /// have been decided since that answer, so the timer asks again (once nothing new comes,
+    /// it stops).
+    caught_up: bool,
 }
 
 impl Pbft {
@@ -148,10 +159,12 @@ impl Pbft {
             vc_target: 0,
             vcs: BTreeMap::new(),
             higher: BTreeMap::new(),
+            early: BTreeMap::new(),
             proposed: 0,
             last_propose: None,
             progress_mark: 0,
             last_fetch: None,
+            caught_up: false,
         }
     }
 
@@ -241,7 +254,7 @@ impl Pbft {
         self.on_preprepare(self.me(), view, block, env);
     }
 
-    fn on_preprepare(
+    pub(super) fn on_preprepare(
         &mut self,
         from: NodeIdx,
         view: u64,
@@ -250,8 +263,22 @@ impl Pbft {
     ) {
         let seq = block.height;
         if view != self.view || self.in_view_change {
-            if view > self.view {
-                self.note_higher(from, view, env);
+            if view > self.view || (view == self.view && self.in_view_change) {
+                // Kept for when this view is entered (a bounded number per view and sender).
+                let primary = self.primary(view);
+                let held = self.early.entry(view).or_default();
+                if from == primary
+                    && held.iter().filter(|(f, _)| *f == from).count() < WINDOW as usize
+                {
+                    held.push((from, block));
+                }
+                self.early.retain(|_, v| !v.is_empty());
+                while self.early.len() > EARLY_VIEWS {
+                    self.early.pop_last();
+                }
+                if view > self.view {
+                    self.note_higher(from, view, env);
+                }
             }
             return;
         }
@@ -451,6 +478,7 @@ impl Protocol for Pbft {
         self.in_view_change = false;
         self.vcs.clear();
         self.higher.clear();
+        self.early.clear();
         self.proposed = self.decided;
         self.last_propose = None;
         self.last_fetch = None;

@@ -17,6 +17,10 @@ impl Pbft {
             if !self.in_view_change {
                 self.start_view_change(self.view + 1, env);
             }
+        } else if std::mem::take(&mut self.caught_up) {
+            // A replica that caught up at the tail of the load would otherwise stay one block
+            // behind for good: no new proposal comes to show it is (found by explore).
+            self.broadcast_fetch(env);
         }
         self.arm_progress(env);
     }
@@ -143,8 +147,11 @@ impl Pbft {
                 continue;
             }
             if primary == self.me() {
-                // The new view's re-proposals are this primary's pre-prepares: kept as such.
+                // The new view's re-proposals are this primary's pre-prepares: kept as such,
+                // and traced as its proposals in this view (a pre-prepare is the primary's
+                // prepare, so a commit justified by it shows that prepare in the trace).
                 self.my_proposals.insert((view, seq), b.clone());
+                env.trace_propose(&Block { round: view, ..b.clone() });
             }
             let slot = self.slots.entry((view, seq)).or_default();
             if slot.pre.is_some() {
@@ -156,6 +163,12 @@ impl Pbft {
                 self.vote(super::Kind::Prepare, view, seq, id, env);
             }
             self.check(view, seq, env);
+        }
+        // Pre-prepares that arrived before this view was entered count now.
+        let early = self.early.remove(&view).unwrap_or_default();
+        self.early.retain(|&v, _| v > view);
+        for (from, block) in early {
+            self.on_preprepare(from, view, block, env);
         }
         // Votes that arrived early for this view count now.
         let seqs: Vec<u64> =

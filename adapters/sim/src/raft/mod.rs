@@ -329,6 +329,12 @@ impl Raft {
         }
         if commit > self.commit {
             self.commit = commit.min(matched).max(self.commit);
+            // The acknowledgements that committed the leader's index also certify every entry
+            // below it: kept, so that this node, once leader, passes them on with the index
+            // instead of an empty certificate (before it commits an entry of its own term).
+            if !signers.is_empty() {
+                self.signers = signers.clone();
+            }
             self.apply(&signers, env);
         }
         env.send(from, RaftMsg::AppendReply { term: self.term, success: true, index: matched });

@@ -24,6 +24,12 @@ pub(crate) const GOSSIP_DELAY: Nanos = 1_000_000;
 /// (so a partition or a lost message does not lose them for good).
 pub(crate) const REGOSSIP_EVERY: Nanos = 500_000_000;
 
+/// A client whose transaction no node has decided this long after it was admitted sends it to
+/// every node (as PBFT clients broadcast a request that gets no reply in time): its entry node
+/// may have crashed with it in its mempool, or be a Byzantine node that keeps it to itself.
+/// Only transactions the harness routed (no `via`) are sent again.
+pub(crate) const CLIENT_RETRY: Nanos = 2_000_000_000;
+
 /// Transactions sent again per node and interval at most.
 const REGOSSIP_MAX: usize = 4096;
 
@@ -58,6 +64,9 @@ pub(crate) struct Core<M> {
     pub waiters: NonceWaiters,
     /// When each nonced transaction was admitted (for the proposers' gap patience).
     pub admitted_at: FastMap<TxId, Nanos>,
+    /// When each routed transaction is next sent to every node if still undecided (in time
+    /// order: admission order).
+    pub client_retry: std::collections::VecDeque<(Nanos, TxId)>,
     pub params: ConsensusParams,
     pub trace_messages: bool,
     pub snapshot_every: u64,

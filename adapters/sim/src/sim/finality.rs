@@ -116,6 +116,11 @@ impl Finality {
         done
     }
 
+    /// Whether `tx` is pending and no node decided it yet.
+    pub fn undecided(&self, tx: TxId) -> bool {
+        self.pending.get(&tx).is_some_and(|t| t.bits.iter().all(|&w| w == 0))
+    }
+
     /// Drops `tx` if pending and decided by no node (it can no longer apply); whether it was.
     pub fn reject_if_undecided(&mut self, tx: TxId) -> bool {
         let undecided = self.pending.get(&tx).is_some_and(|t| t.bits.iter().all(|&w| w == 0));

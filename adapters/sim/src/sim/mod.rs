@@ -134,6 +134,7 @@ impl<P: Protocol> Simulator<P> {
             finality,
             waiters: Default::default(),
             admitted_at: Default::default(),
+            client_retry: Default::default(),
             params: spec.consensus.clone(),
             trace_messages: spec.trace_messages,
             snapshot_every: spec.snapshot_every,
@@ -287,6 +288,7 @@ impl<P: Protocol> Simulator<P> {
             }
             Ev::Gossip(node) => self.core.gossip(node as NodeIdx, sink),
             Ev::Regossip(node) => self.core.regossip(node as NodeIdx, sink),
+            Ev::ClientRetry => self.client_retry(sink),
         }
     }
 }

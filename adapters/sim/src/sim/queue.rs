@@ -20,6 +20,8 @@ pub(crate) enum Ev {
     Gossip(u32),
     /// A node sends again the transactions submitted to it that are still pending.
     Regossip(u32),
+    /// Clients send the transactions no node has decided for a while to every node.
+    ClientRetry,
 }
 
 #[derive(Debug)]

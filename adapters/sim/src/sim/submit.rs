@@ -2,12 +2,14 @@
 //! committed state, gossip admission at peers, and the `can_transfer` pre-check.
 
 use super::core::Core;
+use super::node::Work;
+use super::queue::Ev;
 use super::Simulator;
 use crate::ledger::rules::check;
 use crate::ledger::{Op, TxData, TX_TTL_HEIGHTS};
 use crate::protocol::{NodeIdx, Protocol, WireMessage};
 use std::sync::Arc;
-use touchstone_core::adapter::TxRequest;
+use touchstone_core::adapter::{EventSink, TxRequest};
 use touchstone_core::{Operation, Reason, TxId};
 
 impl<P: Protocol> Simulator<P> {
@@ -100,7 +102,41 @@ impl<P: Protocol> Simulator<P> {
         self.core.finality.track(req.id, data.expires);
         self.core.txs.insert(req.id, data);
         self.core.nodes[entry].mempool.insert(req.id);
+        if req.via.is_none() {
+            let at = self.core.now + super::core::CLIENT_RETRY;
+            if self.core.client_retry.is_empty() {
+                self.core.queue.push(at, Ev::ClientRetry);
+            }
+            self.core.client_retry.push_back((at, req.id));
+        }
         Ok(entry)
+    }
+
+    /// Sends every routed transaction that no node has decided [`super::core::CLIENT_RETRY`]
+    /// after its admission (or its last retry) to every node up, and schedules the next retry.
+    pub(crate) fn client_retry(&mut self, sink: &mut dyn EventSink) {
+        let now = self.core.now;
+        let mut again = Vec::new();
+        while let Some(&(at, tx)) = self.core.client_retry.front() {
+            if at > now {
+                break;
+            }
+            self.core.client_retry.pop_front();
+            if !self.core.finality.undecided(tx) {
+                continue;
+            }
+            for i in 0..self.core.nodes.len() {
+                let rt = &self.core.nodes[i];
+                if rt.up && !rt.paused && self.core.admit_gossip(i, &[tx]) {
+                    self.enqueue(i, Work::ClientTx(tx), sink);
+                }
+            }
+            again.push((now + super::core::CLIENT_RETRY, tx));
+        }
+        self.core.client_retry.extend(again);
+        if let Some(&(at, _)) = self.core.client_retry.front() {
+            self.core.queue.push(at, Ev::ClientRetry);
+        }
     }
 
     fn needs_known_names(&mut self, op: &Operation) -> Result<Op, Reason> {

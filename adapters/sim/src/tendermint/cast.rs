@@ -13,10 +13,33 @@ impl Tendermint {
         let (h, r, me) = (self.height, self.round, self.cfg.me);
         let reuse = if self.no_lock { None } else { self.valid.clone() };
         let (block, pol_round) = match reuse {
-            Some((vr, b)) => (Block { round: r, ..b }, Some(vr)),
+            // The valid value, proposed by this node in this round: receivers check the
+            // round's proposer, so a value first proposed by another node keeps its id and
+            // contents but not its proposer.
+            Some((vr, b)) => (Block { round: r, proposer: me, ..b }, Some(vr)),
             None => (self.fresh_block(0, env), None),
         };
         env.trace_step(h, r, "propose");
+        if let Some(vr) = pol_round {
+            // The proof of lock travels with the re-proposal (see `TmMsg::Pol`).
+            let votes: Vec<Vote> = self
+                .votes
+                .get(vr, VoteType::Prevote)
+                .map(|rv| rv.signers(Some(block.id)))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|voter| Vote {
+                    vtype: VoteType::Prevote,
+                    height: h,
+                    round: vr,
+                    block: Some(block.id),
+                    voter,
+                })
+                .collect();
+            if !votes.is_empty() {
+                env.broadcast(TmMsg::Pol { votes: votes.into() });
+            }
+        }
         if !self.byzantine_propose(&block, pol_round, env) {
             env.broadcast(TmMsg::Proposal { block: block.clone(), pol_round });
             env.trace_propose(&block);

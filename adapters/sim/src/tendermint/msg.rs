@@ -46,6 +46,14 @@ pub enum TmMsg {
         pol_round: Option<u64>,
     },
     Vote(Vote),
+    /// The prevotes of a proof-of-lock, relayed by a proposer re-proposing its valid value
+    /// (Tendermint nodes gossip the signed votes they hold): a peer that missed some of them
+    /// (it was behind, or an equivocator sent it another vote) can still accept the proposal.
+    /// Votes are signed in the protocol this models, so a relay cannot forge one; the
+    /// simulator's Byzantine behaviours relay only votes that were cast.
+    Pol {
+        votes: std::sync::Arc<[Vote]>,
+    },
     /// Catch-up: a decided block and its certificate. `more` says the sender has later ones.
     Commit {
         cert: CommitCert,
@@ -62,6 +70,7 @@ impl WireMessage for TmMsg {
         match self {
             TmMsg::Proposal { .. } => "proposal",
             TmMsg::Vote(v) => v.vtype.name(),
+            TmMsg::Pol { .. } => "pol",
             TmMsg::Commit { .. } => "commit",
             TmMsg::Status { .. } => "status",
         }
@@ -71,6 +80,7 @@ impl WireMessage for TmMsg {
         match self {
             TmMsg::Proposal { block, .. } => 160 + 64 * block.txs.len() as u64,
             TmMsg::Vote(_) => 112,
+            TmMsg::Pol { votes } => 16 + 112 * votes.len() as u64,
             TmMsg::Commit { cert, .. } => {
                 160 + 64 * cert.block.txs.len() as u64 + 72 * cert.signers.len() as u64
             }
@@ -82,6 +92,9 @@ impl WireMessage for TmMsg {
         match self {
             TmMsg::Proposal { block, .. } => (Some(block.height), Some(block.round)),
             TmMsg::Vote(v) => (Some(v.height), Some(v.round)),
+            TmMsg::Pol { votes } => {
+                (votes.first().map(|v| v.height), votes.first().map(|v| v.round))
+            }
             TmMsg::Commit { cert, .. } => (Some(cert.block.height), Some(cert.round)),
             TmMsg::Status { next } => (Some(*next), None),
         }

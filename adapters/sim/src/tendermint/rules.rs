@@ -107,6 +107,11 @@ impl Tendermint {
         let height = match &msg {
             TmMsg::Proposal { block, .. } => block.height,
             TmMsg::Vote(v) => v.height,
+            TmMsg::Pol { votes } => {
+                let votes = votes.clone();
+                self.on_pol(&votes, env);
+                return;
+            }
             TmMsg::Commit { cert, more } => {
                 let more = *more;
                 self.on_commit_cert(from, cert.clone(), more, env);
@@ -138,7 +143,25 @@ impl Tendermint {
                     self.on_vote(v, env);
                 }
             }
-            TmMsg::Commit { .. } | TmMsg::Status { .. } => {}
+            TmMsg::Commit { .. } | TmMsg::Status { .. } | TmMsg::Pol { .. } => {}
+        }
+    }
+
+    /// Relayed prevotes of a proof-of-lock: those of this height count as if received from
+    /// their voters (duplicates are ignored, conflicts reported as usual).
+    fn on_pol(&mut self, votes: &[Vote], env: &mut dyn Env<TmMsg>) {
+        let mut added = false;
+        for v in votes.iter().filter(|v| v.height == self.height && v.vtype == VoteType::Prevote) {
+            match self.votes.add(v, &self.cfg) {
+                Added::New => added = true,
+                Added::Conflict => {
+                    env.trace_evidence("duplicate_vote", &[v.voter], v.height, v.round)
+                }
+                Added::Duplicate | Added::AlreadyReported => {}
+            }
+        }
+        if added {
+            self.progress(env);
         }
     }
 

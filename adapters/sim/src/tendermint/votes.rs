@@ -13,7 +13,11 @@ pub enum Added {
     /// The same vote again (ignored).
     Duplicate,
     /// A second, different vote from the same voter at this (round, type): proof of
-    /// equivocation. Reported once; not counted (the first vote counts).
+    /// equivocation. Reported once; counted towards its own value's power (not again towards
+    /// the power of any value, nor the voter's recorded vote), so that a correct node sees
+    /// the same polkas as its peers whatever order an equivocator's votes arrived in (as
+    /// Tendermint's vote sets take a conflicting vote for a value a peer claims +2/3 for).
+    /// Safety holds: two quorums still share a correct voter, who votes once.
     Conflict,
     /// A further conflicting vote after one was reported.
     AlreadyReported,
@@ -26,6 +30,8 @@ pub struct RoundVotes {
     power_by_value: BTreeMap<Option<BlockId>, u64>,
     any_power: u64,
     reported: BTreeSet<NodeIdx>,
+    /// Conflicting votes counted towards their value (voter, value).
+    also: BTreeSet<(NodeIdx, Option<BlockId>)>,
 }
 
 impl RoundVotes {
@@ -42,9 +48,13 @@ impl RoundVotes {
         self.by_voter.get(&voter).copied()
     }
 
-    /// Voters for `value`, in index order.
+    /// Voters for `value`, in index order (an equivocator's conflicting vote included).
     pub fn signers(&self, value: Option<BlockId>) -> Vec<NodeIdx> {
-        self.by_voter.iter().filter(|(_, v)| **v == value).map(|(i, _)| *i).collect()
+        let mut v: Vec<NodeIdx> =
+            self.by_voter.iter().filter(|(_, v)| **v == value).map(|(i, _)| *i).collect();
+        v.extend(self.also.iter().filter(|(_, b)| *b == value).map(|(i, _)| *i));
+        v.sort_unstable();
+        v
     }
 
     /// A value other than nil with a quorum, if any.
@@ -65,15 +75,20 @@ pub struct HeightVotes {
 impl HeightVotes {
     pub fn add(&mut self, vote: &Vote, cfg: &NodeConfig) -> Added {
         let rv = self.rounds.entry((vote.round, vote.vtype)).or_default();
+        let p = cfg.powers.get(vote.voter).copied().unwrap_or(0);
         match rv.by_voter.get(&vote.voter) {
             Some(v) if *v == vote.block => Added::Duplicate,
-            Some(_) if rv.reported.contains(&vote.voter) => Added::AlreadyReported,
             Some(_) => {
-                rv.reported.insert(vote.voter);
-                Added::Conflict
+                if rv.also.insert((vote.voter, vote.block)) {
+                    *rv.power_by_value.entry(vote.block).or_default() += p;
+                }
+                if rv.reported.insert(vote.voter) {
+                    Added::Conflict
+                } else {
+                    Added::AlreadyReported
+                }
             }
             None => {
-                let p = cfg.powers.get(vote.voter).copied().unwrap_or(0);
                 rv.by_voter.insert(vote.voter, vote.block);
                 *rv.power_by_value.entry(vote.block).or_default() += p;
                 rv.any_power += p;
@@ -126,13 +141,36 @@ mod tests {
     }
 
     #[test]
-    fn a_second_different_vote_is_a_conflict_reported_once_and_not_counted() {
+    fn a_second_different_vote_is_a_conflict_reported_once_and_counted_for_its_value_only() {
         let cfg = default_config(4, 0);
         let mut hv = HeightVotes::default();
         hv.add(&vote(3, Some(7)), &cfg);
         assert_eq!(hv.add(&vote(3, Some(8)), &cfg), Added::Conflict);
         assert_eq!(hv.add(&vote(3, None), &cfg), Added::AlreadyReported);
-        assert_eq!(hv.power_for(0, VoteType::Prevote, Some(BlockId(8))), 0);
+        assert_eq!(hv.add(&vote(3, Some(8)), &cfg), Added::AlreadyReported);
+        // Each value the equivocator voted for counts it once; the voter counts once in all.
+        assert_eq!(hv.power_for(0, VoteType::Prevote, Some(BlockId(7))), 1);
+        assert_eq!(hv.power_for(0, VoteType::Prevote, Some(BlockId(8))), 1);
+        assert_eq!(hv.power_for(0, VoteType::Prevote, None), 1);
         assert_eq!(hv.any_power(0, VoteType::Prevote), 1);
+        let rv = hv.get(0, VoteType::Prevote).unwrap();
+        assert_eq!(rv.vote_of(3), Some(Some(BlockId(7))));
+        assert_eq!(rv.signers(Some(BlockId(8))), vec![3]);
+    }
+
+    #[test]
+    fn a_polka_is_seen_whichever_of_an_equivocators_votes_arrives_first() {
+        // n3 equivocates between 7 and nil; n0..n2 vote 7. Both arrival orders give the polka.
+        let cfg = default_config(4, 0);
+        for first in [Some(7), None] {
+            let mut hv = HeightVotes::default();
+            hv.add(&vote(3, first), &cfg);
+            hv.add(&vote(3, if first.is_some() { None } else { Some(7) }), &cfg);
+            for v in 0..2 {
+                hv.add(&vote(v, Some(7)), &cfg);
+            }
+            let rv = hv.get(0, VoteType::Prevote).unwrap();
+            assert_eq!(rv.quorum_block(&cfg), Some(BlockId(7)), "first vote {first:?}");
+        }
     }
 }

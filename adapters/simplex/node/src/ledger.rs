@@ -1,6 +1,5 @@
-//! The ledger rules, borrowed from Touchstone's simulator: the one module that names
-//! `touchstone_sim`. When the rules move to their own crate (`touchstone-ledger`), only the
-//! imports below change.
+//! The ledger rules of `touchstone-ledger`, the crate Touchstone's simulator runs too (one
+//! rulebook, two engines): the one module of this node that names it.
 //!
 //! The node applies exactly the simulator's rules in the simulator's order: [`Ledger::admit`] is
 //! the simulator's admission check (against the committed state, at the next height), blocks
@@ -16,8 +15,12 @@ use touchstone_core::adapter::Setup;
 use touchstone_core::ledger::Genesis;
 use touchstone_core::scenario::AssetSpec;
 use touchstone_core::{Operation, Reason, Seed, TxId};
-use touchstone_sim::ledger::rules::{check, execute};
-use touchstone_sim::ledger::{genesis, LedgerState, Op, Overlay, StateAccess, TxData};
+use touchstone_ledger::rules::{check, execute};
+use touchstone_ledger::{genesis, LedgerState, Op, Overlay, StateAccess, TxData};
+
+/// How many heights after its admission a transaction that leaves a nonce gap is held back
+/// from blocks (see [`Ledger::select`]).
+pub const GAP_HOLD_HEIGHTS: u64 = 50;
 
 /// The genesis file every validator starts from (the harness writes it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,13 +149,18 @@ impl Ledger {
     }
 
     /// Picks, in order, up to `max` of `candidates` that apply at `height` on top of
-    /// `ancestors`.
+    /// `ancestors`. A transaction that leaves a gap in its sender's nonces (an earlier one may
+    /// still be on its way from another validator: gossip is not ordered, and is lost to a peer
+    /// not yet connected) is held back for [`GAP_HOLD_HEIGHTS`] heights after its admission
+    /// (`expires − ttl`), as the simulator's proposers hold it for a second: included at once,
+    /// it would use up the earlier nonce. A policy of the proposer, not a validity rule.
     pub fn select(
         &mut self,
         ancestors: &[&Block],
         candidates: &[Tx],
         height: u64,
         max: usize,
+        ttl: u64,
     ) -> Vec<Tx> {
         self.register(candidates.iter().map(|t| &t.op));
         let mut ov = Overlay::new(&self.state);
@@ -163,6 +171,13 @@ impl Ledger {
                 break;
             }
             let Ok(data) = decode_with(&ov, tx, self.node) else { continue };
+            let gap = match (tx.nonce, data.op.sender()) {
+                (Some(n), Some(s)) => n > ov.nonce(s),
+                _ => false,
+            };
+            if gap && height < tx.expires.saturating_sub(ttl) + GAP_HOLD_HEIGHTS {
+                continue;
+            }
             if execute(&mut ov, tx.tx_id(), &data, height).is_ok() {
                 out.push(tx.clone());
             }
@@ -315,14 +330,31 @@ mod tests {
             pay(3, "a1", "a2", 5, 0),
             pay(4, "a2", "a0", 5, 0),
         ];
-        let got: Vec<u64> = l.select(&[], &c, 1, 2).iter().map(|t| t.id).collect();
+        let got: Vec<u64> = l.select(&[], &c, 1, 2, 1000).iter().map(|t| t.id).collect();
         assert_eq!(got, vec![1, 3]);
     }
 
     #[test]
+    fn a_transaction_leaving_a_nonce_gap_waits_before_it_is_proposed() {
+        let mut l = Ledger::new(&genesis(), 0);
+        // a0's nonce 0 has not arrived; its nonce 1 was admitted at height 1 (ttl 100).
+        let admitted = |t: Tx| Tx { expires: 101, ..t };
+        let c = vec![admitted(pay(2, "a0", "a1", 5, 1)), admitted(pay(3, "a1", "a2", 5, 0))];
+        let got: Vec<u64> = l.select(&[], &c, 2, 10, 100).iter().map(|t| t.id).collect();
+        assert_eq!(got, vec![3], "held back while its predecessor may still come");
+        let late = 1 + GAP_HOLD_HEIGHTS;
+        let got: Vec<u64> = l.select(&[], &c, late, 10, 100).iter().map(|t| t.id).collect();
+        assert_eq!(got, vec![2, 3], "proposed once it waited long enough");
+        // With its predecessor, it goes at once.
+        let c = vec![admitted(pay(1, "a0", "a1", 5, 0)), admitted(pay(2, "a0", "a1", 5, 1))];
+        let got: Vec<u64> = l.select(&[], &c, 2, 10, 100).iter().map(|t| t.id).collect();
+        assert_eq!(got, vec![1, 2]);
+    }
+
+    #[test]
     fn compliance_rules_come_through_the_same_rulebook() {
-        use touchstone_core::ledger::{AdminAction, Claim};
         use touchstone_core::ledger::AssetPolicy;
+        use touchstone_core::ledger::{AdminAction, Claim};
         let g = GenesisFile {
             accounts: vec![],
             assets: vec![],

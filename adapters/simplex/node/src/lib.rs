@@ -26,7 +26,8 @@ pub mod client;
 pub mod config;
 pub mod identity;
 pub mod ledger;
-pub mod op;
+/// The JSON form of operations, shared with the harness's adapter.
+pub use touchstone_ledger::wire as op;
 pub mod run;
 pub mod trace;
 pub mod wire;

@@ -161,7 +161,10 @@ async fn node(
                 write_buffer: NZUsize!(1 << 20),
                 leader_timeout: cfg.leader_timeout,
                 certification_timeout: cfg.leader_timeout * 2,
-                timeout_retry: Duration::from_secs(10).max(cfg.leader_timeout * 3),
+                // How often a stuck view's nullify vote is sent again. Votes sent while peers
+                // are (re)connecting are lost; after every validator restarted at once, 10 s
+                // here meant 10 s without progress.
+                timeout_retry: Duration::from_secs(2).max(cfg.leader_timeout * 2),
                 fetch_timeout: NZDuration!(Duration::from_secs(1)),
                 fetch_retry_delay: Duration::from_millis(100),
                 view_retention: ViewDelta::new(10),

@@ -7,8 +7,10 @@ use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Protocols the embedded simulator knows. Real adapters may report others.
-pub const KNOWN_PROTOCOLS: &[&str] = &["pbft", "tendermint", "hotstuff", "raft"];
+/// Protocols a scenario may name: those the embedded simulator runs, and `simplex`
+/// (commonware's Simplex, run as real processes by the `simplex` adapter; the simulator refuses
+/// it). Real adapters may report others in their traces.
+pub const KNOWN_PROTOCOLS: &[&str] = &["pbft", "tendermint", "hotstuff", "raft", "simplex"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {

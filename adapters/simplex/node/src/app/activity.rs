@@ -103,6 +103,9 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
 
     fn vote(&mut self, p: Participant, vtype: VoteType, proposal: &Proposal<Digest>) {
         let Some(node) = self.node(p) else { return };
+        if node == self.p.me && vtype == VoteType::Notarize {
+            self.own_proposal(proposal);
+        }
         let pv = PendingVote {
             node,
             vtype,
@@ -116,6 +119,24 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         } else {
             self.votes.push(pv);
         }
+    }
+
+    /// This node's notarize vote for a block it built in that view is its signed proposal:
+    /// traced now (see `consensus.rs`, `build`).
+    fn own_proposal(&mut self, proposal: &Proposal<Digest>) {
+        let view = proposal.round.view().get();
+        let Some(b) = self.chain.get(&proposal.payload) else { return };
+        if b.block.view != view || b.block.proposer != self.p.me.to_string() {
+            return;
+        }
+        self.exporter.emit(&Event::Propose {
+            node: self.p.me,
+            height: b.height(),
+            view,
+            block: b.digest,
+            parent: b.parent,
+            txs: b.tx_ids(),
+        });
     }
 
     /// The block's height if it is known, else one above the block known at the parent view.

@@ -1,6 +1,13 @@
 //! Blocks this node knows: the finalized chain (on disk, in an append-only log, so a restarted
-//! node rebuilds its ledger from it) and the pending blocks above it (in memory; a restarted
-//! node fetches again those it still needs).
+//! node rebuilds its ledger from it) and the pending blocks above it (in memory, and on disk
+//! once this node voted for them or proposed them).
+//!
+//! Why pending blocks this node voted for must survive a crash: Simplex builds on a
+//! *notarized* parent, which need not be finalized. If every validator crashes after a block
+//! was notarized and before it was finalized, their journals say "build on that block" when
+//! they restart — and if no one kept the block, no leader can ever propose again. So a block is
+//! written to `pending.log` before this node answers the engine that it verified it, or hands
+//! it its own proposal; the log is compacted to the blocks still above the finalized tip.
 
 use crate::block::Sealed;
 use bytes::Bytes;
@@ -13,6 +20,8 @@ use std::sync::Arc;
 
 /// How many of the latest finalized blocks stay in memory (older ones are read from the log).
 const RECENT: u64 = 256;
+/// Size beyond which the pending-block log is rewritten with only the blocks still pending.
+const PENDING_LOG_COMPACT: u64 = 64 << 20;
 
 /// The path from the finalized tip to a block.
 #[derive(Debug)]
@@ -92,13 +101,21 @@ pub struct Chain {
     recent: BTreeMap<u64, Arc<Sealed>>,
     pending: HashMap<Digest, Arc<Sealed>>,
     log: Log,
+    /// Pending blocks written to disk (see the module docs).
+    pending_log: Log,
+    pending_path: std::path::PathBuf,
+    persisted: std::collections::HashSet<Digest>,
 }
 
 impl Chain {
-    /// Opens the log at `path`; returns the chain (at genesis) and the logged blocks to replay
-    /// through [`Chain::finalize`] in order.
-    pub fn open(path: &Path, genesis: Digest) -> std::io::Result<(Chain, Vec<Bytes>)> {
+    /// Opens the finalized-block log at `path` and the pending-block log beside it; returns
+    /// the chain (at genesis), the logged finalized blocks to replay through
+    /// [`Chain::replayed`] in order, and the pending blocks to give back with
+    /// [`Chain::restore_pending`] after them.
+    pub fn open(path: &Path, genesis: Digest) -> std::io::Result<(Chain, Vec<Bytes>, Vec<Bytes>)> {
         let (log, blocks) = Log::open(path)?;
+        let pending_path = path.with_file_name("pending.log");
+        let (pending_log, pending) = Log::open(&pending_path)?;
         let mut heights = HashMap::new();
         heights.insert(genesis, 0);
         let chain = Chain {
@@ -107,8 +124,45 @@ impl Chain {
             recent: BTreeMap::new(),
             pending: HashMap::new(),
             log,
+            pending_log,
+            pending_path,
+            persisted: std::collections::HashSet::new(),
         };
-        Ok((chain, blocks))
+        Ok((chain, blocks, pending))
+    }
+
+    /// Takes back a block of the pending-block log at startup (after the finalized ones).
+    pub fn restore_pending(&mut self, b: Arc<Sealed>) {
+        self.persisted.insert(b.digest);
+        self.insert_pending(b);
+    }
+
+    /// Writes a pending block to disk, once (before this node votes for it or proposes it).
+    pub fn persist(&mut self, b: &Sealed) -> std::io::Result<()> {
+        if self.heights.contains_key(&b.digest) || !self.persisted.insert(b.digest) {
+            return Ok(());
+        }
+        self.pending_log.append(&b.bytes)
+    }
+
+    /// Rewrites the pending-block log with only the blocks still pending, once it grew large.
+    fn compact_pending_log(&mut self) -> std::io::Result<()> {
+        if self.pending_log.end < PENDING_LOG_COMPACT {
+            return Ok(());
+        }
+        let tmp = self.pending_path.with_extension("log.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        let (mut fresh, _) = Log::open(&tmp)?;
+        let mut keep: Vec<&Arc<Sealed>> =
+            self.pending.values().filter(|b| self.persisted.contains(&b.digest)).collect();
+        keep.sort_by_key(|b| b.height());
+        for b in &keep {
+            fresh.append(&b.bytes)?;
+        }
+        std::fs::rename(&tmp, &self.pending_path)?;
+        self.persisted = keep.iter().map(|b| b.digest).collect();
+        self.pending_log = fresh;
+        Ok(())
     }
 
     /// Takes back a logged block at startup (in log order; it is already on disk).
@@ -203,6 +257,9 @@ impl Chain {
             self.recent.pop_first();
         }
         self.pending.retain(|_, p| p.height() > h);
+        if let Err(e) = self.compact_pending_log() {
+            tracing::error!(error = %e, "cannot compact the pending-block log");
+        }
     }
 
     pub fn pending_len(&self) -> usize {
@@ -230,7 +287,7 @@ mod tests {
     fn ancestry_walks_pending_blocks_to_the_tip_and_reports_gaps_and_forks() {
         let dir = tempfile::tempdir().unwrap();
         let g = genesis_digest(b"g");
-        let (mut c, logged) = Chain::open(&dir.path().join("f.log"), g).unwrap();
+        let (mut c, logged, _) = Chain::open(&dir.path().join("f.log"), g).unwrap();
         assert!(logged.is_empty());
         let b1 = child(g, 1, "a");
         let b2 = child(b1.digest, 2, "a");
@@ -255,14 +312,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.log");
         let g = genesis_digest(b"g");
-        let (mut c, _) = Chain::open(&path, g).unwrap();
+        let (mut c, _, _) = Chain::open(&path, g).unwrap();
         let b1 = child(g, 1, "a");
         let b2 = child(b1.digest, 2, "a");
         c.finalize(b1.clone()).unwrap();
         c.finalize(b2.clone()).unwrap();
         drop(c);
         OpenOptions::new().append(true).open(&path).unwrap().write_all(&[9, 0, 0, 0, 1]).unwrap();
-        let (mut c, logged) = Chain::open(&path, g).unwrap();
+        let (mut c, logged, _) = Chain::open(&path, g).unwrap();
         assert_eq!(logged.len(), 2);
         for bytes in logged {
             c.replayed(Arc::new(Sealed::decode(bytes).unwrap()));
@@ -272,5 +329,35 @@ mod tests {
             c.recent.pop_first();
         }
         assert_eq!(c.get(&b1.digest).unwrap().digest, b1.digest, "read back from the log");
+    }
+
+    #[test]
+    fn blocks_voted_for_survive_a_restart_and_the_pending_log_keeps_only_what_is_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("finalized.log");
+        let g = genesis_digest(b"g");
+        let (mut c, _, _) = Chain::open(&path, g).unwrap();
+        let b1 = child(g, 1, "a");
+        let b2 = child(b1.digest, 2, "a");
+        let x2 = child(b1.digest, 2, "x");
+        for b in [&b1, &b2] {
+            c.insert_pending(b.clone());
+            c.persist(b).unwrap();
+        }
+        c.insert_pending(x2.clone()); // seen, never voted for: not persisted
+        c.persist(&b1).unwrap(); // once only
+        drop(c);
+        let (mut c, finalized, pending) = Chain::open(&path, g).unwrap();
+        assert!(finalized.is_empty());
+        assert_eq!(pending.len(), 2);
+        for bytes in pending {
+            c.restore_pending(Arc::new(Sealed::decode(bytes).unwrap()));
+        }
+        assert!(matches!(c.ancestry(b2.digest), Ancestry::Ready(p) if p.len() == 2));
+        assert!(!c.is_known(&x2.digest));
+        c.finalize(b1.clone()).unwrap();
+        c.pending_log.end = PENDING_LOG_COMPACT; // as if it had grown large
+        c.finalize(b2.clone()).unwrap();
+        assert_eq!(c.pending_log.end, 0, "nothing pending above the tip any more");
     }
 }

@@ -27,8 +27,14 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         }
         match self.chain.ancestry(target) {
             Ancestry::Ready(path) => {
+                // A block below the finalized one may have no finalization of its own (its
+                // finalize votes fell short, e.g. cut by a partition): it is final because its
+                // descendant's finalization extends it, and that certificate's signers are the
+                // validators whose votes justify deciding it.
+                let implied = self.certs.get(&target).cloned();
                 for b in path {
-                    self.apply(b);
+                    let signers = self.certs.remove(&b.digest).or_else(|| implied.clone());
+                    self.apply(b, signers);
                 }
                 self.target = None;
                 false
@@ -46,7 +52,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
     }
 
     /// Applies the child of the tip: ledger, log, trace, outcomes, mempool.
-    fn apply(&mut self, b: Arc<Sealed>) {
+    fn apply(&mut self, b: Arc<Sealed>, signers: Option<Vec<crate::identity::NodeName>>) {
         let results = self.ledger.apply(&b.block);
         if let Err(e) = self.chain.finalize(b.clone()) {
             tracing::error!(error = %e, height = b.height(), "cannot log a finalized block");
@@ -59,7 +65,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             parent: b.parent,
             txs: b.tx_ids(),
             app_hash: self.ledger.app_hash(),
-            signers: self.certs.remove(&b.digest),
+            signers,
         });
         self.learned(&b);
         let mut senders = BTreeSet::new();
@@ -124,6 +130,12 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             }
         };
         if verdict {
+            // On disk before the vote: consensus may have to build on it after a restart.
+            if let Err(e) = self.persist_with_ancestry(&b) {
+                tracing::error!(error = %e, "cannot write a pending block: not voting for it");
+                let _ = v.answer.send(false);
+                return None;
+            }
             if let Some(leader) = self.p.validators.node_of_key(&v.ctx.leader) {
                 self.exporter.emit(&Event::Propose {
                     node: leader,
@@ -187,17 +199,42 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             Built::Missing => Some(p),
             Built::Never => None,
             Built::Block(b) => {
+                if let Err(e) = self.persist_with_ancestry(&b) {
+                    tracing::error!(error = %e, "cannot write a proposal: not proposing");
+                    return None;
+                }
                 let _ = p.answer.send(b.digest);
                 None
             }
         }
     }
 
+    /// Writes `b` and its pending ancestors to the pending-block log (each once).
+    fn persist_with_ancestry(&mut self, b: &Sealed) -> std::io::Result<()> {
+        if let Ancestry::Ready(path) = self.chain.ancestry(b.parent) {
+            for a in path {
+                self.chain.persist(&a)?;
+            }
+        }
+        self.chain.persist(b)
+    }
+
     /// (Equivocating leader.) Two different blocks on `ctx`'s parent: all the batch, and the
     /// batch without its first half (or a salted empty block).
+    /// Both are traced as this node's proposals: it signs a notarize vote for each.
     pub(super) fn build_pair(&mut self, ctx: &super::Ctx) -> Option<(Arc<Sealed>, Arc<Sealed>)> {
         let Built::Block(a) = self.build(ctx, 0, false) else { return None };
         let Built::Block(b) = self.build(ctx, 1, true) else { return None };
+        for x in [&a, &b] {
+            self.exporter.emit(&Event::Propose {
+                node: self.p.me,
+                height: x.height(),
+                view: x.block.view,
+                block: x.digest,
+                parent: x.parent,
+                txs: x.tx_ids(),
+            });
+        }
         Some((a, b))
     }
 
@@ -219,7 +256,8 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             .filter(|t| t.expires >= height)
             .collect();
         let ancestors: Vec<&Block> = path.iter().map(|p| &p.block).collect();
-        let mut txs = self.ledger.select(&ancestors, &candidates, height, self.p.max_block_txs);
+        let (max, ttl) = (self.p.max_block_txs, self.p.tx_ttl_heights);
+        let mut txs = self.ledger.select(&ancestors, &candidates, height, max, ttl);
         if half {
             txs.drain(..txs.len().div_ceil(2));
         }
@@ -239,14 +277,10 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         let b = Arc::new(sealed);
         self.chain.insert_pending(b.clone());
         self.learned(&b);
-        self.exporter.emit(&Event::Propose {
-            node: self.p.me,
-            height,
-            view: b.block.view,
-            block: b.digest,
-            parent,
-            txs: b.tx_ids(),
-        });
+        // Traced when this node's notarize vote for it is reported (`activity.rs`), not here:
+        // the engine relays a leader's block before it journals its vote, so a block built just
+        // before a crash may never be signed, and the restarted node then proposes another
+        // one in the same view. Only a signed proposal is a proposal.
         Built::Block(b)
     }
 

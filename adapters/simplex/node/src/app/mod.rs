@@ -147,6 +147,8 @@ pub struct App<S> {
     net: Net<S>,
     boot_unix_ns: u64,
     dirty: bool,
+    /// When the pending transactions were last sent to every peer again.
+    regossiped: Instant,
 }
 
 impl<S: Sender<PublicKey = PublicKey>> App<S> {
@@ -155,7 +157,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
         let exporter = Exporter::open(&p.trace, p.me)?;
         let log_path = p.storage.join("app").join("finalized.log");
         let path = log_path.display().to_string();
-        let (chain, logged) = Chain::open(&log_path, p.genesis_digest())
+        let (chain, logged, pending) = Chain::open(&log_path, p.genesis_digest())
             .map_err(|source| StartError::Log { path: path.clone(), source })?;
         let ledger = Ledger::new(&p.genesis, p.me.index());
         let peers: Vec<NodeName> = p.validators.others(p.me).collect();
@@ -177,6 +179,7 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             net,
             boot_unix_ns: crate::trace::now_unix_ns(),
             dirty: false,
+            regossiped: Instant::now(),
             p,
         };
         for (index, bytes) in logged.into_iter().enumerate() {
@@ -192,7 +195,18 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             }
             app.replay(Arc::new(b));
         }
-        tracing::info!(height = app.ledger.height(), app_hash = %app.ledger.app_hash(), "ledger restored");
+        // Blocks this node voted for or proposed and that were not finalized yet: consensus
+        // may build on them once it restarts (a torn or stale record is skipped).
+        let mut restored = 0;
+        for bytes in pending {
+            if let Ok(b) = Sealed::decode(bytes) {
+                let b = Arc::new(b);
+                app.learned(&b);
+                app.chain.restore_pending(b);
+                restored += 1;
+            }
+        }
+        tracing::info!(height = app.ledger.height(), app_hash = %app.ledger.app_hash(), pending = restored, "ledger restored");
         Ok(app)
     }
 
@@ -253,6 +267,10 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
     fn on_tick(&mut self) {
         self.send_fetches();
         self.flush_votes();
+        if self.regossiped.elapsed() >= net::REGOSSIP_EVERY {
+            self.regossiped = Instant::now();
+            self.regossip();
+        }
         // Verifications waiting for a block may now be due a fetch.
         if !self.verifies.is_empty() {
             self.dirty = true;

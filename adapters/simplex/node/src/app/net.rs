@@ -13,6 +13,10 @@ use std::time::Instant;
 pub const MAX_MEMPOOL: usize = 500_000;
 /// Most transactions in one gossip message.
 const GOSSIP_BATCH: usize = 2_000;
+/// How often the pending transactions are sent to every peer again.
+pub const REGOSSIP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most transactions sent again per round (the oldest first).
+const REGOSSIP_MAX: usize = 10_000;
 
 impl<S: Sender<PublicKey = PublicKey>> App<S> {
     /// A proposer's block: kept until consensus asks about it or finalizes it.
@@ -51,6 +55,17 @@ impl<S: Sender<PublicKey = PublicKey>> App<S> {
             return;
         }
         let txs = std::mem::take(&mut self.gossip);
+        for chunk in txs.chunks(GOSSIP_BATCH) {
+            self.net.txs.send(Recipients::All, wire::encode_txs(chunk), false);
+        }
+    }
+
+    /// Sends the oldest pending transactions to every peer again. Gossip is sent once and
+    /// lost to a peer that is not connected (a restarted node's first seconds, a partition):
+    /// a transaction only its entry node holds waits for that node to lead a view, which may
+    /// not come soon (a validator its peers skip as leader). Peers drop what they applied.
+    pub(super) fn regossip(&mut self) {
+        let txs = self.mempool.candidates(REGOSSIP_MAX);
         for chunk in txs.chunks(GOSSIP_BATCH) {
             self.net.txs.send(Recipients::All, wire::encode_txs(chunk), false);
         }
