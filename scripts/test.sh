@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what the tests need first (anvil from npm,
-# Debian's chromium and minisign) and building the Simplex validator node. This is the README's
-# test command and exactly what CI runs.
+# Debian's chromium, minisign and prometheus) and building the Simplex validator node. This is the
+# README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,10 @@ fi
 # scripts/etcd-cluster.py; python3 is needed too, for the etcd adapter and the template).
 bash scripts/install-etcd.sh \
   || echo "warning: could not install etcd; the slow_etcd_* tests will fail and say so"
+# Prometheus 2.42 for the slow_prometheus_* tests of `touchstone monitor` (they start and stop
+# their own server on 127.0.0.1).
+bash scripts/install-prometheus.sh \
+  || echo "warning: could not install prometheus; the slow_prometheus_* tests will fail and say so"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

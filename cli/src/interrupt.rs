@@ -10,11 +10,22 @@
 //!    itself, and any earlier run there, are untouched.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 /// Raised by the first signal; the engine polls it.
 static STOP: AtomicBool = AtomicBool::new(false);
 /// Signals received so far.
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
+
+/// What the first signal says, for commands that stop otherwise than a run (`monitor`).
+static FIRST: OnceLock<&'static str> = OnceLock::new();
+
+/// [`interrupt_flag`] for a command whose first signal means something else than stopping a
+/// run's load: `first` is what it says.
+pub fn interrupt_flag_saying(first: &'static str) -> &'static AtomicBool {
+    let _ = FIRST.set(first);
+    interrupt_flag()
+}
 
 /// Installs the handler (once per process) and returns the flag the engine polls.
 pub fn interrupt_flag() -> &'static AtomicBool {
@@ -28,10 +39,13 @@ fn on_signal() {
     match SIGNALS.fetch_add(1, Ordering::SeqCst) {
         0 => {
             STOP.store(true, Ordering::SeqCst);
-            eprintln!(
-                "\ninterrupted: stopping the load and writing partial results, labelled partial \
-                 (signal again to skip checking the trace and scoring)"
-            );
+            match FIRST.get() {
+                Some(first) => eprintln!("\n{first}"),
+                None => eprintln!(
+                    "\ninterrupted: stopping the load and writing partial results, labelled \
+                     partial (signal again to skip checking the trace and scoring)"
+                ),
+            }
         }
         1 => eprintln!(
             "\ninterrupted again: writing the record and a partial manifest now, without \

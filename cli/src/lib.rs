@@ -75,6 +75,7 @@ pub mod evidence;
 pub mod exit;
 pub mod explore;
 pub mod interrupt;
+pub mod monitor;
 pub mod output;
 pub mod pipeline;
 pub mod progress;

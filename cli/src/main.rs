@@ -42,6 +42,9 @@ enum Command {
     Compare(cmd::compare::CompareArgs),
     /// Search randomized fault schedules of a scenario; shrink a failure to a replayable script.
     Explore(cmd::explore::ExploreArgs),
+    /// Follow a live chain with no load of its own: check it as it runs, serve Prometheus
+    /// metrics and a dashboard.
+    Monitor(cmd::monitor::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Explore(a) => cmd::explore::exec(a),
         Command::Sweep(a) => cmd::sweep::exec(a),
         Command::Compare(a) => cmd::compare::exec(a),
+        Command::Monitor(a) => cmd::monitor::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

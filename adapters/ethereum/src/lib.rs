@@ -123,6 +123,7 @@ mod send;
 mod shared;
 mod submit;
 pub mod tx;
+pub mod watch;
 mod workers;
 
 pub use adapter::EthereumAdapter;

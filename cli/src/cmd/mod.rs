@@ -9,6 +9,7 @@ pub mod check;
 pub mod compare;
 pub mod explore;
 pub mod list;
+pub mod monitor;
 pub mod netproxy;
 pub mod report;
 pub mod run;

@@ -101,6 +101,7 @@ mod justify;
 mod ledger;
 mod ledger_events;
 mod lines;
+mod live;
 mod liveness;
 mod model;
 mod options;
@@ -117,6 +118,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 pub use error::CheckError;
+pub use live::{LiveChecker, LiveStatus};
 pub use options::{
     CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS, PROGRESS_TIMEOUTS,
 };

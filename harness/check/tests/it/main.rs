@@ -9,6 +9,7 @@ mod fast_tx;
 mod gen;
 mod io;
 mod ledger;
+mod live;
 mod props;
 mod random;
 mod spec_examples;
