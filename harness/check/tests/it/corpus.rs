@@ -11,6 +11,7 @@
 //! None of them was produced by a shipped scenario, so none gets a replay command, even when the
 //! checker knows every shipped scenario and adapter.
 
+use crate::layout::CONS_ORDER;
 use std::path::{Path, PathBuf};
 
 use touchstone_check::{check_path, check_reader, CheckOptions, CheckReport};
@@ -122,28 +123,13 @@ fn members(line: &str) -> Vec<(String, String)> {
 /// A corpus trace re-written in another layout: `\n` or `\r\n`, members sorted (no fast path)
 /// or in Touchstone's writer order (the fast paths).
 fn relayout(text: &str, eol: &str, writer_order: bool) -> String {
-    const ORDER: &[&str] = &[
-        "kind",
-        "t_ns",
-        "seq",
-        "node",
-        "height",
-        "round",
-        "vtype",
-        "block",
-        "parent",
-        "app_hash",
-        "txs",
-        "cert",
-        "signature",
-    ];
     let mut out = String::new();
     for l in text.lines() {
         let mut m = members(l);
         m.sort();
         if writer_order {
-            let at = |k: &str| ORDER.iter().position(|x| format!("\"{x}\"") == k);
-            m.sort_by_key(|(k, _)| at(k).unwrap_or(ORDER.len()));
+            let at = |k: &str| CONS_ORDER.iter().position(|x| format!("\"{x}\"") == k);
+            m.sort_by_key(|(k, _)| at(k).unwrap_or(CONS_ORDER.len()));
         }
         let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{v}")).collect();
         out.push_str(&format!("{{{}}}{eol}", parts.join(",")));

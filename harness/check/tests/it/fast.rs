@@ -1,52 +1,16 @@
 //! The fixed-layout fast paths (`cons.vote`, `cons.decide`, `cons.propose` in the writer's
 //! field order) must give exactly the general scanner's results, and reject what it rejects.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::layout::{ordered, sorted_line, CONS_ORDER};
 use touchstone_check::{check_reader, CheckError, CheckOptions, CheckReport};
 
 use crate::gen::{generate, VIOLATIONS};
 
-/// Keys in the order Touchstone's writer emits them; other keys follow in map order.
-const WRITER_ORDER: &[&str] = &[
-    "kind",
-    "t_ns",
-    "seq",
-    "node",
-    "height",
-    "round",
-    "vtype",
-    "block",
-    "parent",
-    "app_hash",
-    "txs",
-    "cert",
-    "signature",
-];
-
 /// One line with the writer's key order (so that the fast paths take it).
 fn writer_line(v: &Value) -> String {
-    let o = v.as_object().expect("object");
-    let mut parts = Vec::new();
-    for k in WRITER_ORDER {
-        if let Some(x) = o.get(*k) {
-            parts.push(format!("{}:{}", json!(k), x));
-        }
-    }
-    for (k, x) in o {
-        if !WRITER_ORDER.contains(&k.as_str()) {
-            parts.push(format!("{}:{}", json!(k), x));
-        }
-    }
-    format!("{{{}}}", parts.join(","))
-}
-
-/// One line with keys sorted (`kind` is then not first: no fast path applies).
-fn sorted_line(v: &Value) -> String {
-    let o = v.as_object().expect("object");
-    let mut keys: Vec<&String> = o.keys().collect();
-    keys.sort();
-    let parts: Vec<String> = keys.iter().map(|k| format!("{}:{}", json!(k), o[*k])).collect();
-    format!("{{{}}}", parts.join(","))
+    ordered(v, CONS_ORDER)
 }
 
 fn check(text: &str) -> Result<CheckReport, CheckError> {

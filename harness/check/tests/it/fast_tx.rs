@@ -1,10 +1,11 @@
 //! The ledger fast paths (`tx.submit`, `tx.result` in the writer's field order) must give
 //! exactly the general scanner's results, and reject what it rejects.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use touchstone_check::{check_reader, CheckError, CheckOptions, CheckReport};
 
 use crate::gen::{generate, VIOLATIONS};
+use crate::layout::ordered;
 
 /// Keys of the ledger kinds in the order Touchstone's writer emits them.
 const SUBMIT_ORDER: &[&str] = &[
@@ -23,23 +24,6 @@ const SUBMIT_ORDER: &[&str] = &[
     "intended_ns",
 ];
 const RESULT_ORDER: &[&str] = &["kind", "t_ns", "seq", "tx", "status", "height", "reason", "node"];
-
-/// One line in `order` (other keys follow in map order).
-fn ordered(v: &Value, order: &[&str]) -> String {
-    let o = v.as_object().expect("object");
-    let mut parts = Vec::new();
-    for k in order {
-        if let Some(x) = o.get(*k) {
-            parts.push(format!("{}:{}", json!(k), x));
-        }
-    }
-    for (k, x) in o {
-        if !order.contains(&k.as_str()) {
-            parts.push(format!("{}:{}", json!(k), x));
-        }
-    }
-    format!("{{{}}}", parts.join(","))
-}
 
 /// Ledger lines in the writer's order, everything else with keys sorted.
 fn writer_line(v: &Value) -> String {

@@ -8,6 +8,7 @@ mod fast;
 mod fast_tx;
 mod gen;
 mod io;
+mod layout;
 mod ledger;
 mod live;
 mod props;
