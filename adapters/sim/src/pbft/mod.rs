@@ -138,6 +138,9 @@ pub struct Pbft {
     /// have been decided since that answer, so the timer asks again (once nothing new comes,
     /// it stops).
     caught_up: bool,
+    /// The view-change target whose timer runs: armed only once a quorum asks for that view
+    /// (PBFT's liveness rule), so a replica cut off from the others does not escalate alone.
+    vc_timer: Option<u64>,
 }
 
 impl Pbft {
@@ -165,6 +168,7 @@ impl Pbft {
             progress_mark: 0,
             last_fetch: None,
             caught_up: false,
+            vc_timer: None,
         }
     }
 
@@ -447,8 +451,8 @@ impl Protocol for Pbft {
                 self.on_new_view(from, view, &vcs, blocks, env)
             }
             PbftMsg::Fetch { from_seq } => self.on_fetch(from, from_seq, env),
-            PbftMsg::Decided { seq, view, block, signers } => {
-                self.on_decided(seq, view, block, signers, env)
+            PbftMsg::Decided { seq, view, block, signers, more } => {
+                self.on_decided(from, seq, view, block, signers, more, env)
             }
         }
     }
@@ -476,6 +480,7 @@ impl Protocol for Pbft {
         // again (its timers are gone) rather than taking part in the view it abandoned.
         let asked = self.in_view_change.then_some(self.vc_target);
         self.in_view_change = false;
+        self.vc_timer = None;
         self.vcs.clear();
         self.higher.clear();
         self.early.clear();

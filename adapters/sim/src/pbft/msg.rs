@@ -47,6 +47,8 @@ pub enum PbftMsg {
         view: u64,
         block: Block,
         signers: Arc<[NodeIdx]>,
+        /// The sender decided more than this answer holds: ask it again at once.
+        more: bool,
     },
 }
 

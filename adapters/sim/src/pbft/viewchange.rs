@@ -17,6 +17,13 @@ impl Pbft {
             if !self.in_view_change {
                 self.start_view_change(self.view + 1, env);
             }
+        }
+        if self.in_view_change {
+            // Retransmission: a view change sent while cut off reached nobody, and its timer
+            // waits for a quorum (see `arm_view_change_timer`).
+            if let Some(vc) = self.vcs.get(&self.vc_target).and_then(|m| m.get(&self.me())) {
+                env.broadcast(PbftMsg::ViewChange(Arc::new(vc.clone())));
+            }
         } else if std::mem::take(&mut self.caught_up) {
             // A replica that caught up at the tail of the load would otherwise stay one block
             // behind for good: no new proposal comes to show it is (found by explore).
@@ -46,12 +53,30 @@ impl Pbft {
         let me = self.me();
         self.vcs.entry(target).or_default().insert(me, vc.clone());
         env.broadcast(PbftMsg::ViewChange(Arc::new(vc)));
+        self.arm_view_change_timer(env);
+        self.maybe_new_view(target, env);
+    }
+
+    /// Starts the timer of the view asked for once a quorum asks for it, as PBFT's liveness
+    /// rule has it: a replica whose request reaches no quorum (it is cut off) waits at its first
+    /// target instead of escalating alone. One that escalated alone left views its peers then
+    /// needed it in (it may not rejoin them), and a later primary crash waited for their timers
+    /// to climb to its view: 7.5 s, beyond the progress bound (found by explore).
+    fn arm_view_change_timer(&mut self, env: &mut dyn Env<PbftMsg>) {
+        let target = self.vc_target;
+        if !self.in_view_change || self.vc_timer == Some(target) {
+            return;
+        }
+        let asked = self.vcs.get(&target).is_some_and(|m| self.quorum(m.keys().copied()));
+        if !asked {
+            return;
+        }
+        self.vc_timer = Some(target);
         let backoff = (target - self.view).min(6) as u32;
         env.set_timer(
             self.cfg.timeout << backoff,
             Timer { kind: NEW_VIEW, height: 0, round: target },
         );
-        self.maybe_new_view(target, env);
     }
 
     pub(super) fn on_view_change(
@@ -64,6 +89,9 @@ impl Pbft {
             return;
         }
         self.vcs.entry(vc.view).or_default().insert(from, vc.clone());
+        if vc.view == self.vc_target {
+            self.arm_view_change_timer(env);
+        }
         // Join the smallest higher view that replicas with more than 1/3 of the power ask for.
         let floor = if self.in_view_change { self.vc_target } else { self.view };
         let askers: std::collections::BTreeSet<NodeIdx> =
@@ -134,6 +162,7 @@ impl Pbft {
         }
         self.view = view;
         self.in_view_change = false;
+        self.vc_timer = None;
         self.vcs.retain(|&v, _| v > view);
         self.higher.retain(|&v, _| v > view);
         self.slots.retain(|&(v, _), _| v >= view);
