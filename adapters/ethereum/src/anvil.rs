@@ -170,7 +170,20 @@ impl AnvilProcess {
                 break;
             }
             match rpc.call("eth_chainId", serde_json::json!([])) {
-                Ok(_) => return Ok(()),
+                // The answer must come from this anvil: when the port was taken meanwhile, the
+                // other process answers and ours exits on its failed bind. Still running a
+                // moment later means it holds the port.
+                Ok(_) => {
+                    std::thread::sleep(Duration::from_millis(150));
+                    match self.child.as_mut().map(|c| c.try_wait()) {
+                        Some(Ok(None)) => return Ok(()),
+                        _ => {
+                            self.child = None;
+                            message = "another process answered on the port; anvil exited".into();
+                            break;
+                        }
+                    }
+                }
                 Err(e) => message = e.to_string(),
             }
             std::thread::sleep(Duration::from_millis(50));
