@@ -146,6 +146,12 @@ impl ChainView {
         self.scanned = b.height;
     }
 
+    /// Forgets the hash read at `height`: the block there changed too (a restarted node
+    /// with a fresh chain has another genesis, so the block read at 0 no longer links).
+    pub fn forget(&mut self, height: u64) {
+        self.hashes.remove(&height);
+    }
+
     /// Forgets what was read above `height` (the node's chain changed there).
     pub fn roll_back_to(&mut self, height: u64) {
         let dropped = self.hashes.split_off(&(height + 1)).len() as u64;
@@ -208,6 +214,19 @@ mod tests {
         v.roll_back_to(4);
         assert_eq!((v.scanned, v.rolled_back), (4, 1));
         assert_eq!(v.link(&block(5, "x5", "b4")), Link::Continues);
+    }
+
+    #[test]
+    fn a_fresh_chain_after_a_restart_links_once_the_old_genesis_is_forgotten() {
+        // Observed from genesis; the node restarts with a fresh chain (another genesis).
+        let mut v = ChainView::default();
+        v.start_at(0, Some("g-old".into()));
+        v.read(&block(1, "b1", "g-old"), decision(1));
+        v.roll_back_to(0);
+        let first = block(1, "n1", "g-new");
+        assert_eq!(v.link(&first), Link::Broken, "the kept genesis is the old one");
+        v.forget(0);
+        assert_eq!(v.link(&first), Link::Continues);
     }
 
     #[test]

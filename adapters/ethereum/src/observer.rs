@@ -138,6 +138,11 @@ pub(crate) fn observe(c: &Ctx, ep: usize, rpc: &RpcClient) -> Result<(), Adapter
                 if sh.views[ep].link(&b) == Link::Broken {
                     // The node's chain changed below this block: read again from two below.
                     sh.roll_back(ep, h.saturating_sub(2));
+                    if h < 2 {
+                        // Its parent is the genesis, which changed (a fresh chain after a
+                        // restart): without this the stale genesis broke every round.
+                        sh.views[ep].forget(0);
+                    }
                     complete = false;
                     break;
                 }
