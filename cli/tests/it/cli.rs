@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use super::support::SMALL;
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_touchstone"));
     c.current_dir(root());
@@ -24,17 +26,6 @@ fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::fs::write(&p, body).unwrap();
     p
 }
-
-const SMALL: &str = r#"name = "small"
-kind = "payment"
-[workload]
-accounts = 20
-[[workload.phases]]
-duration = "2s"
-rate = { type = "constant", tps = 50 }
-[criteria]
-latency_p99 = "1s"
-"#;
 
 #[test]
 fn run_on_null_writes_a_complete_verifiable_run_directory() {
