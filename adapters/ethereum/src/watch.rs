@@ -16,7 +16,7 @@ use crate::rpc::{quantity, RpcClient};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -87,6 +87,7 @@ impl ChainWatch {
         })
         .to_string();
         let stop = Arc::new(AtomicBool::new(false));
+        let order = Arc::new(Mutex::new(()));
         let mut threads = Vec::new();
         for (id, url) in endpoints {
             let node = NodeWatch {
@@ -96,6 +97,7 @@ impl ChainWatch {
                 poll: cfg.poll_interval.max(MIN_POLL),
                 epoch,
                 out: out.clone(),
+                order: order.clone(),
                 stop: stop.clone(),
             };
             let t = std::thread::Builder::new()
@@ -138,6 +140,9 @@ struct NodeWatch {
     poll: Duration,
     epoch: Instant,
     out: SyncSender<Vec<u8>>,
+    /// Held from reading the clock to handing the line on, so that the endpoints' lines,
+    /// merged on one channel, come in the order of their times.
+    order: Arc<Mutex<()>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -183,7 +188,11 @@ impl NodeWatch {
             if b.height != from_or(next) {
                 return Err(format!("asked for block {} and got {}", from_or(next), b.height));
             }
-            if self.out.send(self.decide_line(&b)).is_err() {
+            let sent = {
+                let _turn = self.order.lock().unwrap_or_else(|p| p.into_inner());
+                self.out.send(self.decide_line(&b))
+            };
+            if sent.is_err() {
                 self.stop.store(true, Ordering::SeqCst);
                 return Ok(false);
             }

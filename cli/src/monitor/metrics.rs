@@ -13,6 +13,7 @@
 //! | `touchstone_findings_total` | counter | `property` |
 //! | `touchstone_transaction_latency_seconds` | histogram: `tx.submit` to committed `tx.result` | |
 //! | `touchstone_trace_lines_total` | counter | |
+//! | `touchstone_trace_lines_restamped_total` | counter: lines that arrived behind the last `t_ns` | |
 //! | `touchstone_checker_open_heights` | gauge | |
 //! | `touchstone_monitor_resident_memory_bytes` | gauge | |
 
@@ -49,6 +50,7 @@ pub struct Metrics {
     pub property_status: Family<PropertyLabel, Gauge>,
     pub findings: Family<PropertyLabel, Counter>,
     pub lines: Counter,
+    pub restamped: Counter,
     pub open_heights: Gauge,
     pub resident_memory: Gauge,
     pub latency: LatencyHistogram,
@@ -107,6 +109,11 @@ impl Metrics {
         );
         r.register("findings", "Findings by property", m.findings.clone());
         r.register("trace_lines", "Trace lines read", m.lines.clone());
+        r.register(
+            "trace_lines_restamped",
+            "Lines that arrived with a t_ns behind the last one, written with the last one",
+            m.restamped.clone(),
+        );
         r.register(
             "checker_open_heights",
             "Heights the checker holds open (not yet judged)",

@@ -204,6 +204,8 @@ struct Loop<'o> {
     seen_run_start: bool,
     findings: u64,
     epoch: Instant,
+    /// The highest `t_ns` passed on so far.
+    last_t: u64,
 }
 
 impl<'o> Loop<'o> {
@@ -230,6 +232,7 @@ impl<'o> Loop<'o> {
             seen_run_start: false,
             findings: 0,
             epoch,
+            last_t: 0,
         })
     }
 
@@ -281,6 +284,8 @@ impl<'o> Loop<'o> {
             self.seen_run_start = true;
             self.segments.set_run_start(l);
         }
+        let restamped = self.in_order(l);
+        let l = restamped.as_deref().unwrap_or(l);
         self.segments.write(l)?;
         self.checker
             .push_line(l)
@@ -288,6 +293,34 @@ impl<'o> Loop<'o> {
         self.observed.line(l, Self::now(), &self.m);
         self.m.lines.inc();
         Ok(())
+    }
+
+    /// The monitor is the stream's collector, and a collector's `t_ns` never goes backwards
+    /// (trace format: lines in the order appended). Lines interleaved from several connections
+    /// or watch threads can arrive behind the last time: such a line keeps its place, takes the
+    /// last time, and keeps its own as `t_ns_source` (the restamped line, else `None`).
+    fn in_order(&mut self, l: &[u8]) -> Option<Vec<u8>> {
+        let t = t_ns_of(l)?;
+        if t >= self.last_t {
+            self.last_t = t;
+            return None;
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(l).ok()?;
+        let o = v.as_object_mut()?;
+        // The scan took the first `"t_ns"`; the parsed line has the top-level one.
+        let t = o.get("t_ns")?.as_u64()?;
+        if t >= self.last_t {
+            self.last_t = t;
+            return None;
+        }
+        o.insert("t_ns".into(), self.last_t.into());
+        o.insert("t_ns_source".into(), t.into());
+        self.m.restamped.inc();
+        let mut out = serde_json::to_vec(&v).ok()?;
+        if l.last() == Some(&b'\n') {
+            out.push(b'\n');
+        }
+        Some(out)
     }
 
     fn tick(&mut self, now: Instant) -> Result<(), Failure> {
@@ -397,6 +430,18 @@ impl<'o> Loop<'o> {
             report,
         })
     }
+}
+
+/// The line's top-level `t_ns`, read without parsing the line (`None` when there is none
+/// the checker would accept: the checker then reports the line).
+fn t_ns_of(l: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(l, b"\"t_ns\"")? + 6;
+    let rest = &l[at..];
+    let rest = &rest[rest.iter().position(|b| !b.is_ascii_whitespace())?..];
+    let rest = rest.strip_prefix(b":")?;
+    let rest = &rest[rest.iter().position(|b| !b.is_ascii_whitespace())?..];
+    let end = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
 }
 
 fn is_run_start(l: &[u8]) -> bool {

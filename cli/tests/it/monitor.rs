@@ -45,8 +45,9 @@ pub fn expect_line(rx: &Receiver<String>, what: &str, limit: Duration) -> String
         match rx.recv_timeout(left) {
             Ok(l) if l.contains(what) => return l,
             Ok(_) => {}
-            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
-                panic!("no line with {what:?} within {limit:?}")
+            Err(RecvTimeoutError::Timeout) => panic!("no line with {what:?} within {limit:?}"),
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("the stream closed before a line with {what:?}")
             }
         }
     }
@@ -178,6 +179,53 @@ fn a_fork_pushed_to_the_socket_is_reported_within_a_second_and_fail_fast_exits_1
     let rec: serde_json::Value = serde_json::from_str(rec.lines().next().unwrap()).unwrap();
     assert_eq!((rec["property"].as_str(), rec["height"].as_u64()), (Some("agreement"), Some(4)));
     verify_segment(t.path(), &t.path().join("mon/segments/000001"));
+}
+
+#[test]
+fn lines_of_two_connections_whose_clocks_disagree_are_kept_in_place_with_time_that_never_goes_back()
+{
+    let t = tempfile::tempdir().unwrap();
+    let m =
+        start_monitor(t.path(), &["--trace", "tcp://127.0.0.1:0", "--out", "mon"], Stdio::null());
+    let l = expect_line(&m.err, "tcp://", Duration::from_secs(10));
+    let (mut a, mut b) = (
+        TcpStream::connect(addr_in(&l, "tcp://")).unwrap(),
+        TcpStream::connect(addr_in(&l, "tcp://")).unwrap(),
+    );
+    // Node a's clock is ahead of node b's; each connection's own lines are in order.
+    a.write_all(format!("{START}\n").as_bytes()).unwrap();
+    wait_for_lines(&m.http, 1);
+    for h in 1..=3 {
+        a.write_all(
+            (decide(5000 + h * 10, "n0", h, &format!("B{h}"))
+                + &decide(5001 + h * 10, "n1", h, &format!("B{h}")))
+                .as_bytes(),
+        )
+        .unwrap();
+        wait_for_lines(&m.http, 1 + 4 * h - 2);
+        b.write_all(
+            (decide(h * 10, "n2", h, &format!("B{h}"))
+                + &decide(h * 10 + 1, "n3", h, &format!("B{h}")))
+                .as_bytes(),
+        )
+        .unwrap();
+        wait_for_lines(&m.http, 1 + 4 * h);
+    }
+    let metrics = http_get(&m.http, "/metrics");
+    assert!(metrics.contains("touchstone_trace_lines_restamped_total 6"), "{metrics}");
+    signal(m.child.id(), "TERM");
+    let o = wait_limited(m.child, Duration::from_secs(20), "monitor on SIGTERM");
+    assert_eq!(o.status.code(), Some(0), "clocks that disagree are no finding: {}", text(&o));
+    let seg = t.path().join("mon/segments/000001");
+    let written = std::fs::read_to_string(seg.join("trace.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> =
+        written.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 13, "no line dropped: {written}");
+    let times: Vec<u64> = lines.iter().map(|v| v["t_ns"].as_u64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    let n2 = lines.iter().find(|v| v["node"] == "n2" && v["height"] == 1).unwrap();
+    assert_eq!((n2["t_ns"].as_u64(), n2["t_ns_source"].as_u64()), (Some(5011), Some(10)), "{n2}");
+    verify_segment(t.path(), &seg);
 }
 
 #[test]
