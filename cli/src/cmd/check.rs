@@ -21,6 +21,11 @@ pub struct CheckArgs {
     /// Bounded-liveness window after the last heal (default 10s).
     #[arg(long)]
     pub liveness_bound: Option<String>,
+    /// Forget a cleanly settled transaction this many heights after it was decided, so that
+    /// memory is bounded by what is in flight on a trace of any length (default: remember
+    /// every transaction to the end; see docs/trace-format.md, Limits).
+    #[arg(long)]
+    pub tx_horizon: Option<u64>,
 }
 
 pub fn exec(a: CheckArgs) -> CmdResult {
@@ -35,6 +40,10 @@ pub fn exec(a: CheckArgs) -> CmdResult {
         liveness_bound_ns,
         replay_scenarios: runnable_scenarios(Path::new("scenarios")),
         replay_adapters: crate::adapters::all().iter().map(|f| f.name().to_string()).collect(),
+        limits: touchstone_check::Limits {
+            tx_horizon_heights: a.tx_horizon.filter(|&h| h > 0),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let report = touchstone_check::check_path(&a.trace, &opts)

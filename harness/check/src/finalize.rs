@@ -80,6 +80,7 @@ impl Checker<'_> {
         }
         self.scratch_decs = correct;
         self.heights.recycle(hs);
+        self.maybe_forget();
     }
 
     /// A height over a per-height limit: its consensus properties are not judged (the report

@@ -422,6 +422,11 @@ impl Heights {
         self.slots[i].as_deref_mut()
     }
 
+    /// Every open height's state.
+    pub(crate) fn states_mut(&mut self) -> impl Iterator<Item = &mut HeightState> {
+        self.slots.iter_mut().filter_map(|s| s.as_deref_mut())
+    }
+
     /// Gives a judged state back for reuse.
     pub(crate) fn recycle(&mut self, mut hs: Box<HeightState>) {
         if self.pool.len() < POOL

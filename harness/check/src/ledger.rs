@@ -109,7 +109,15 @@ pub(crate) struct Ledger {
     pub(crate) nonzero_pairs: usize,
     pub(crate) issued: Vec<i128>,
     pub(crate) redeemed: Vec<i128>,
-    nonces: FxMap<(u32, u64), u32>,
+    pub(crate) nonces: FxMap<(u32, u64), u32>,
+    /// Per account, the highest nonce of a tx forgotten beyond the horizon (`horizon.rs`).
+    pub(crate) nonce_floor: FxMap<u32, u64>,
+    /// Nonces at or below their account's floor: not checked.
+    pub(crate) nonces_beyond_horizon: u64,
+    /// Txs forgotten beyond the horizon (each settled cleanly, committed outside genesis).
+    pub(crate) forgotten: u64,
+    /// `info.len()` at which the horizon next tries to forget.
+    pub(crate) compact_at: usize,
     /// A genesis record was read: every opening balance is known.
     pub(crate) genesis: bool,
     /// Balances known from a snapshot (trace without genesis), and balances whose replay was
@@ -276,8 +284,8 @@ impl Ledger {
     fn apply_details(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
-            self.nonces_checked += 1;
             if let Some(&prev) = self.nonces.get(&(from, nonce)) {
+                self.nonces_checked += 1;
                 problem = Some(format!(
                     "nonce {nonce} of account {} spent twice (txs {} and {})",
                     self.accounts.name(from),
@@ -285,6 +293,14 @@ impl Ledger {
                     self.txs.name(t)
                 ));
             } else {
+                // At or below a nonce forgotten beyond the horizon: it cannot be judged.
+                let beyond = !self.nonce_floor.is_empty()
+                    && self.nonce_floor.get(&from).is_some_and(|&f| nonce <= f);
+                if beyond {
+                    self.nonces_beyond_horizon += 1;
+                } else {
+                    self.nonces_checked += 1;
+                }
                 self.nonces.insert((from, nonce), t);
             }
         }

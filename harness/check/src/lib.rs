@@ -95,6 +95,7 @@ mod finalize;
 mod findings;
 mod ground;
 mod height;
+mod horizon;
 mod intern;
 mod json;
 mod justify;

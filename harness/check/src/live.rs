@@ -180,6 +180,47 @@ impl<'o> LiveChecker<'o> {
         out
     }
 
+    /// Progress findings already certain at trace time `now_ns` (default: the last line's
+    /// time), before the end of the trace judges them: the chain without a new height, or a
+    /// validator behind the others, for longer than the bound while a quorum was up (see
+    /// `progress.rs`). The same gap is the end's finding too, so a caller reports each once:
+    /// by its node and height. `now_ns` lets a monitor whose source shares its clock (the
+    /// Ethereum watch) see a stall while no line comes.
+    pub fn progress_overdue(&self, now_ns: Option<u64>) -> Vec<Finding> {
+        let s = &self.c.stats;
+        if s.votes + s.proposes + s.decides + s.steps == 0 {
+            return Vec::new();
+        }
+        let t = now_ns.unwrap_or(0).max(self.c.t_now);
+        let bound = self.c.progress.bound();
+        self.c
+            .progress
+            .overdue(t)
+            .into_iter()
+            .map(|o| {
+                let what = match (o.node, o.height) {
+                    (Some(_), _) => "up and connected but behind the others".to_string(),
+                    (None, Some(h)) => format!("no height above {h}"),
+                    (None, None) => "nothing decided".to_string(),
+                };
+                Finding {
+                    property: Property::Progress.id().to_string(),
+                    nodes: o.node.map(|n| self.c.model.name(n)).into_iter().collect(),
+                    height: o.height.map(|h| h + 1),
+                    round: None,
+                    lines: vec![self.c.line],
+                    message: format!(
+                        "{what} for {:.3} s so far, counted from {:.3} s, bound {:.3} s",
+                        o.counted_ns as f64 / 1e9,
+                        o.from_ns as f64 / 1e9,
+                        bound as f64 / 1e9
+                    ),
+                    replay: None,
+                }
+            })
+            .collect()
+    }
+
     /// Findings so far per property, in the spec's order (counted past the cap too).
     pub fn finding_counts(&self) -> Vec<(Property, u64)> {
         Property::ALL.iter().map(|&p| (p, self.c.findings.count(p) as u64)).collect()
@@ -194,7 +235,9 @@ impl<'o> LiveChecker<'o> {
         Property::ALL
             .iter()
             .map(|&p| {
-                let s = if self.c.findings.count(p) > 0 {
+                let s = if self.c.findings.count(p) > 0
+                    || (p == Property::Progress && !self.progress_overdue(None).is_empty())
+                {
                     LiveStatus::Violated
                 } else if self.c.run_start_line.is_none()
                     || matches!(
@@ -246,6 +289,12 @@ impl<'o> LiveChecker<'o> {
             return 0;
         };
         (first..=top.max(first)).filter(|h| self.c.heights.get(h).is_some()).count() as u64
+    }
+
+    /// Distinct tx ids held now: all the trace named so far, or with a
+    /// [tx horizon](crate::Limits::tx_horizon_heights) those still in flight or recent.
+    pub fn tx_ids_held(&self) -> usize {
+        self.c.ledger.info.len()
     }
 
     /// Heights judged early by [`LiveChecker::release`] so far.

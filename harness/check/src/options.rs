@@ -30,8 +30,16 @@ pub struct Limits {
     pub max_blocks_per_height: usize,
     /// Most distinct first votes (node, round, vtype) held across open heights (default 20 M).
     pub max_open_votes: usize,
-    /// Most distinct tx ids (default 20 M).
+    /// Most distinct tx ids held at once (default 20 M).
     pub max_txs: usize,
+    /// The transaction horizon, in heights (default `None`: every tx id is remembered to the
+    /// end of the trace). With `Some(k)`, a tx that settled cleanly — submitted, committed,
+    /// once in the decided chain, never rejected — more than `k` heights below the last
+    /// applied height is forgotten, so an endless stream (online monitoring) holds memory for
+    /// the txs in flight only. Beyond the horizon, a tx id decided again is judged as a tx never
+    /// submitted (`no_phantom_tx`, not as a duplicate), and a nonce at or below the highest
+    /// forgotten nonce of its account is not checked (the report counts them).
+    pub tx_horizon_heights: Option<u64>,
     /// Most distinct accounts plus assets (default 10 M).
     pub max_accounts: usize,
     /// Most snapshot entries (supply and balance values) kept for the ledger replay (default 20 M).
@@ -58,6 +66,7 @@ impl Default for Limits {
             max_blocks_per_height: 4096,
             max_open_votes: 20_000_000,
             max_txs: 20_000_000,
+            tx_horizon_heights: None,
             max_accounts: 10_000_000,
             max_snapshot_entries: 20_000_000,
             max_findings_per_property: 1000,

@@ -76,6 +76,17 @@ impl Recovery {
     }
 }
 
+/// A progress finding already certain while the trace goes on ([`Progress::overdue`]): the
+/// chain (`node: None`) or one validator has made no progress above `height` for `counted_ns`
+/// (counted as the end will count it) since `from_ns`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Overdue {
+    pub(crate) node: Option<u32>,
+    pub(crate) height: Option<u64>,
+    pub(crate) from_ns: u64,
+    pub(crate) counted_ns: u64,
+}
+
 /// A validator's progress.
 #[derive(Debug, Default, Clone)]
 struct Node {
@@ -287,6 +298,43 @@ impl Progress {
             };
             self.stalls.push((n, stall));
         }
+    }
+
+    /// What is already over the bound at `t` and so certain to be a progress finding at the
+    /// end, whatever comes later: the open gap since the last new height (on the clock the
+    /// end will judge by), and each validator still behind for longer than the bound. Not
+    /// judged before any consensus event (the caller's to tell); roles read later are not
+    /// foreseen.
+    pub(crate) fn overdue(&self, t: u64) -> Vec<Overdue> {
+        let mut out = Vec::new();
+        if self.bound == 0 {
+            return out;
+        }
+        let clock = if self.submitted { self.busy } else { self.trying };
+        let counted = clock.read(t);
+        let (from_ns, height) = self.top.map_or((self.start, None), |(h, ft, _)| (ft, Some(h)));
+        if counted > self.bound {
+            out.push(Overdue { node: None, height, from_ns, counted_ns: counted });
+        }
+        for (n, node) in self.nodes.iter().enumerate() {
+            let Some((mark, since)) = node.behind_since else { continue };
+            let stalled = node.connected.read(t) - mark;
+            if stalled > self.bound {
+                let o = Overdue {
+                    node: Some(n as u32),
+                    height: node.max,
+                    from_ns: since,
+                    counted_ns: stalled,
+                };
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// The bound in force.
+    pub(crate) fn bound(&self) -> u64 {
+        self.bound
     }
 
     /// The verdict at the end of the trace (at `last_t`, line `last_line`): findings for the

@@ -169,6 +169,12 @@ impl Checker<'_> {
             set(v, Property::NoDoubleSpend, not_evaluated(r));
         } else if let Some(p) = &partly {
             set(v, Property::NoDoubleSpend, passed_with(format!("nonces checked; {p}")));
+        } else if l.nonces_beyond_horizon > 0 {
+            let r = format!(
+                "{} nonces at or below a nonce forgotten beyond the tx horizon were not checked",
+                l.nonces_beyond_horizon
+            );
+            set(v, Property::NoDoubleSpend, passed_with(r));
         }
         if l.uncertain > 0 {
             let mut r =
@@ -189,7 +195,8 @@ impl Checker<'_> {
         } else if let Some(p) = &partly {
             set(v, Property::Conservation, passed_with(p.clone()));
         }
-        let committed = l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
+        let committed =
+            l.forgotten > 0 || l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
             let r = "no committed tx.result (outside genesis) and decided chain";
             set(v, Property::NoLostTx, not_evaluated(r));

@@ -146,3 +146,60 @@ fn a_nullified_view_does_not_hold_back_the_views_after_it() {
     c.release();
     assert_eq!(c.open_heights(), 1, "view 4 waits for s3");
 }
+
+fn propose(t: u64, h: u64) -> String {
+    format!(
+        r#"{{"kind":"cons.propose","t_ns":{t},"node":"n0","height":{h},"round":0,"block":"B{h}"}}"#
+    )
+}
+
+#[test]
+fn a_gap_over_the_progress_bound_is_certain_before_the_end_and_is_the_ends_finding_too() {
+    let opts = CheckOptions { progress_bound_ns: Some(1_000_000_000), ..Default::default() };
+    let mut c = LiveChecker::new("live", &opts);
+    let mut lines = vec![START.to_string()];
+    for (i, n) in ["n0", "n1", "n2", "n3"].iter().enumerate() {
+        lines.push(decide(i as u64 + 1, n, 1, "B1"));
+    }
+    // Height 2 is proposed again and again for 1.5 s and never decided.
+    for k in 0..=15u64 {
+        lines.push(propose(10 + k * 100_000_000, 2));
+    }
+    let mut first_overdue = None;
+    for (i, l) in lines.iter().enumerate() {
+        c.push_line(l.as_bytes()).unwrap();
+        if first_overdue.is_none() && !c.progress_overdue(None).is_empty() {
+            first_overdue = Some(i);
+        }
+    }
+    // The clock counts from the first proposal of height 2; at the 11th it reads exactly the
+    // bound, and the 12th (1.1 s) is the first over it.
+    assert_eq!(first_overdue, Some(5 + 11), "{first_overdue:?}");
+    let f = c.progress_overdue(None);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].property.as_str(), f[0].height), ("progress", Some(2)));
+    assert!(f[0].message.contains("no height above 1"), "{}", f[0].message);
+    assert_eq!(status_of(&c, Property::Progress), LiveStatus::Violated);
+    assert!(c.take_findings().is_empty(), "not one of the checker's findings before the end");
+    // A monitor sharing the source's clock sees the stall grow with no line.
+    let later = c.progress_overdue(Some(5_000_000_000));
+    assert!(later[0].message.contains("for 5.000 s"), "{}", later[0].message);
+    let end = c.finish().unwrap();
+    let p = end.properties.iter().find(|p| p.id == "progress").unwrap();
+    assert_eq!((p.verdict, p.findings), (touchstone_check::Verdict::Fail, 1));
+}
+
+#[test]
+fn no_gap_is_overdue_while_heights_keep_coming_within_the_bound() {
+    let opts = CheckOptions { progress_bound_ns: Some(1_000_000_000), ..Default::default() };
+    let mut c = LiveChecker::new("live", &opts);
+    c.push_line(START.as_bytes()).unwrap();
+    for h in 1..=20u64 {
+        c.push_line(propose(h * 500_000_000, h).as_bytes()).unwrap();
+        for n in ["n0", "n1", "n2", "n3"] {
+            c.push_line(decide(h * 500_000_000 + 1, n, h, &format!("B{h}")).as_bytes()).unwrap();
+        }
+        assert!(c.progress_overdue(None).is_empty(), "height {h}");
+    }
+    assert_ne!(status_of(&c, Property::Progress), LiveStatus::Violated);
+}

@@ -7,6 +7,7 @@ mod corpus;
 mod fast;
 mod fast_tx;
 mod gen;
+mod horizon;
 mod io;
 mod layout;
 mod ledger;
