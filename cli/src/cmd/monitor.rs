@@ -50,6 +50,10 @@ pub struct MonitorArgs {
     /// Heights the checker keeps open below the highest decided one, for late events.
     #[arg(long, default_value_t = 256)]
     pub window: u64,
+    /// Heights below the last judged one after which a cleanly settled transaction is
+    /// forgotten, so that memory stays flat on an endless stream (0: remember every one).
+    #[arg(long, default_value_t = 1024)]
+    pub tx_horizon: u64,
 }
 
 pub fn exec(a: MonitorArgs) -> CmdResult {
@@ -71,6 +75,7 @@ pub fn exec(a: MonitorArgs) -> CmdResult {
         fail_fast: a.fail_fast,
         rotation: Rotation { max_lines: a.segment_lines, max_age: Duration::from_nanos(age) },
         window_heights: a.window,
+        tx_horizon_heights: (a.tx_horizon > 0).then_some(a.tx_horizon),
     };
     let stop = interrupt_flag_saying(
         "stopping: checking what was read, closing the segment with its manifest (a third \

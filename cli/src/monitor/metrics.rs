@@ -15,6 +15,7 @@
 //! | `touchstone_trace_lines_total` | counter | |
 //! | `touchstone_trace_lines_restamped_total` | counter: lines that arrived behind the last `t_ns` | |
 //! | `touchstone_checker_open_heights` | gauge | |
+//! | `touchstone_checker_tx_ids` | gauge: tx ids the checker holds (in flight, or within the tx horizon) | |
 //! | `touchstone_monitor_resident_memory_bytes` | gauge | |
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -52,6 +53,7 @@ pub struct Metrics {
     pub lines: Counter,
     pub restamped: Counter,
     pub open_heights: Gauge,
+    pub tx_ids: Gauge,
     pub resident_memory: Gauge,
     pub latency: LatencyHistogram,
 }
@@ -118,6 +120,11 @@ impl Metrics {
             "checker_open_heights",
             "Heights the checker holds open (not yet judged)",
             m.open_heights.clone(),
+        );
+        r.register(
+            "checker_tx_ids",
+            "Transaction ids the checker holds (in flight, or within the tx horizon)",
+            m.tx_ids.clone(),
         );
         r.register(
             "monitor_resident_memory_bytes",

@@ -63,6 +63,8 @@ pub struct MonitorParams {
     pub rotation: Rotation,
     /// Heights the checker keeps open below the highest decided one, for late events.
     pub window_heights: u64,
+    /// The checker's tx horizon (`touchstone_check::Limits::tx_horizon_heights`).
+    pub tx_horizon_heights: Option<u64>,
 }
 
 /// How the monitor ended.
@@ -134,7 +136,11 @@ pub fn run(
     }
     let opts = CheckOptions {
         skip_bad_lines: true,
-        limits: touchstone_check::Limits { window_heights: p.window_heights, ..Default::default() },
+        limits: touchstone_check::Limits {
+            window_heights: p.window_heights,
+            tx_horizon_heights: p.tx_horizon_heights,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut lp = Loop::new(p, &opts, m, shared, epoch)?;
@@ -206,6 +212,11 @@ struct Loop<'o> {
     epoch: Instant,
     /// The highest `t_ns` passed on so far.
     last_t: u64,
+    /// The source stamps lines with the monitor's own clock (the Ethereum watch), so the
+    /// checker may be told the time while no line comes.
+    shares_clock: bool,
+    /// Progress findings reported before the end (by node and height), each once.
+    overdue_seen: std::collections::BTreeSet<(Vec<String>, Option<u64>)>,
 }
 
 impl<'o> Loop<'o> {
@@ -233,6 +244,8 @@ impl<'o> Loop<'o> {
             findings: 0,
             epoch,
             last_t: 0,
+            shares_clock: matches!(p.source, SourceSpec::Ethereum(_)),
+            overdue_seen: Default::default(),
         })
     }
 
@@ -325,7 +338,14 @@ impl<'o> Loop<'o> {
 
     fn tick(&mut self, now: Instant) -> Result<(), Failure> {
         self.checker.release();
-        let new = self.checker.take_findings();
+        let mut new = self.checker.take_findings();
+        // Progress is judged at the end, but a gap over the bound is certain before.
+        let now_ns = self.shares_clock.then(|| self.epoch.elapsed().as_nanos() as u64);
+        for f in self.checker.progress_overdue(now_ns) {
+            if self.overdue_seen.insert((f.nodes.clone(), f.height)) {
+                new.push(f);
+            }
+        }
         for f in &new {
             self.report(f)?;
         }
@@ -360,7 +380,10 @@ impl<'o> Loop<'o> {
 
     fn refresh(&mut self, now: Instant) {
         self.observed.tick(now, &self.m);
-        for (p, n) in self.checker.finding_counts() {
+        for (p, mut n) in self.checker.finding_counts() {
+            if p == touchstone_check::Property::Progress {
+                n = n.max(self.overdue_seen.len() as u64);
+            }
             let c = self.m.findings.get_or_create(&PropertyLabel { property: p.id().into() });
             let have = c.get();
             if n > have {
@@ -375,6 +398,7 @@ impl<'o> Loop<'o> {
                 .set(s.gauge());
         }
         self.m.open_heights.set(self.checker.open_heights() as i64);
+        self.m.tx_ids.set(self.checker.tx_ids_held() as i64);
         let rss = metrics::resident_bytes();
         self.m.resident_memory.set(rss as i64);
         let json =

@@ -154,6 +154,36 @@ fn stdin_is_checked_to_its_end_into_a_segment_that_verifies() {
 }
 
 #[test]
+fn a_stall_past_the_progress_bound_is_reported_before_the_stream_ends_and_once() {
+    let t = tempfile::tempdir().unwrap();
+    // A 100 ms timeout: the progress bound is 1 s.
+    let start = START.replace("\"seed\":7", "\"timeout_ns\":100000000,\"seed\":7");
+    let mut trace = format!("{start}\n{}", height(1, "B1"));
+    // Height 2 proposed for 2 s of trace time and never decided.
+    for k in 0..=20u64 {
+        trace.push_str(&format!(
+            "{{\"kind\":\"cons.propose\",\"t_ns\":{},\"node\":\"n1\",\"height\":2,\"round\":0,\"block\":\"B2\"}}\n",
+            100 + k * 100_000_000
+        ));
+    }
+    let mut m = start_monitor(t.path(), &["--trace", "-", "--out", "mon"], Stdio::piped());
+    let mut stdin = m.child.stdin.take().unwrap();
+    stdin.write_all(trace.as_bytes()).unwrap();
+    // The stream is still open: the finding cannot come from its end.
+    let f = expect_line(&m.out, "FINDING progress", Duration::from_secs(10));
+    assert!(f.contains("height 2") && f.contains("no height above 1"), "{f}");
+    drop(stdin);
+    let o = wait_limited(m.child, Duration::from_secs(30), "monitor --trace -");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let rec = std::fs::read_to_string(t.path().join("mon/findings.jsonl")).unwrap();
+    assert_eq!(rec.lines().filter(|l| l.contains("\"progress\"")).count(), 1, "{rec}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("mon/check.json")).unwrap()).unwrap();
+    let p = report["properties"].as_array().unwrap().iter().find(|p| p["id"] == "progress");
+    assert_eq!(p.unwrap()["verdict"], "fail", "{report}");
+}
+
+#[test]
 fn a_fork_pushed_to_the_socket_is_reported_within_a_second_and_fail_fast_exits_1() {
     let t = tempfile::tempdir().unwrap();
     let args = ["--trace", "tcp://127.0.0.1:0", "--out", "mon", "--fail-fast"];
