@@ -21,11 +21,11 @@ pub struct CheckArgs {
     /// Bounded-liveness window after the last heal (default 10s).
     #[arg(long)]
     pub liveness_bound: Option<String>,
-    /// Forget a cleanly settled transaction this many heights after it was decided, so that
-    /// memory is bounded by what is in flight on a trace of any length (default: remember
-    /// every transaction to the end; see docs/trace-format.md, Limits).
-    #[arg(long)]
-    pub tx_horizon: Option<u64>,
+    /// Heights after which a cleanly settled transaction is forgotten (but its nonce kept), so
+    /// that memory is bounded by what is in flight on a trace of any length; 0 remembers every
+    /// transaction to the end (see docs/trace-format.md, Limits).
+    #[arg(long, default_value_t = touchstone_check::DEFAULT_TX_HORIZON)]
+    pub tx_horizon: u64,
 }
 
 pub fn exec(a: CheckArgs) -> CmdResult {
@@ -41,7 +41,7 @@ pub fn exec(a: CheckArgs) -> CmdResult {
         replay_scenarios: runnable_scenarios(Path::new("scenarios")),
         replay_adapters: crate::adapters::all().iter().map(|f| f.name().to_string()).collect(),
         limits: touchstone_check::Limits {
-            tx_horizon_heights: a.tx_horizon.filter(|&h| h > 0),
+            tx_horizon_heights: (a.tx_horizon > 0).then_some(a.tx_horizon),
             ..Default::default()
         },
         ..Default::default()

@@ -13,7 +13,7 @@
 //! amortised over the txs read and the table stays within twice what is in flight.
 
 use crate::checker::Checker;
-use crate::intern::Interner;
+use crate::intern::{FxMap, Interner};
 use crate::ledger::TxInfo;
 
 /// No compaction below this many txs held.
@@ -67,11 +67,10 @@ impl Checker<'_> {
         l.txs = txs;
         l.info = info;
         l.compact_at = 2 * l.info.len();
-        let floor = &mut l.nonce_floor;
+        let forgotten = &mut l.forgotten_nonces;
         l.nonces.retain(|&(acct, nonce), t| match map[*t as usize] {
             GONE => {
-                let f = floor.entry(acct).or_insert(nonce);
-                *f = (*f).max(nonce);
+                insert(forgotten.entry(acct).or_default(), nonce);
                 false
             }
             new => {
@@ -103,4 +102,57 @@ fn settled(i: &TxInfo, cut: u64, last: u64) -> bool {
         && i.occurrences == 1
         && i.committed.is_some_and(|c| c.1.is_some_and(|h| h > 0 && h <= last))
         && i.first_at.is_some_and(|(h, _)| h < cut)
+}
+
+/// Whether `nonce` of `acct` was used by a forgotten tx.
+#[inline]
+pub(crate) fn contains(set: &FxMap<u32, Vec<(u64, u64)>>, acct: u32, nonce: u64) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let Some(r) = set.get(&acct) else { return false };
+    let i = r.partition_point(|&(_, hi)| hi < nonce);
+    r.get(i).is_some_and(|&(lo, _)| lo <= nonce)
+}
+
+/// Adds `n` to sorted, disjoint, inclusive ranges, merging with its neighbours.
+fn insert(r: &mut Vec<(u64, u64)>, n: u64) {
+    let i = r.partition_point(|&(_, hi)| hi < n);
+    if r.get(i).is_some_and(|&(lo, _)| lo <= n) {
+        return;
+    }
+    let joins_prev = i > 0 && r[i - 1].1 + 1 == n;
+    let joins_next = r.get(i).is_some_and(|&(lo, _)| lo == n + 1);
+    match (joins_prev, joins_next) {
+        (true, true) => {
+            r[i - 1].1 = r[i].1;
+            r.remove(i);
+        }
+        (true, false) => r[i - 1].1 = n,
+        (false, true) => r[i].0 = n,
+        (false, false) => r.insert(i, (n, n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonce_ranges_merge_and_answer_exactly() {
+        let mut r = Vec::new();
+        for n in [5, 7, 6, 1, 2, 10, 9, 3] {
+            insert(&mut r, n);
+        }
+        assert_eq!(r, vec![(1, 3), (5, 7), (9, 10)]);
+        insert(&mut r, 4);
+        insert(&mut r, 8);
+        insert(&mut r, 8);
+        assert_eq!(r, vec![(1, 10)]);
+        let mut set = FxMap::default();
+        set.insert(3, vec![(1, 3), (7, 7)]);
+        let got: Vec<u64> = (0..10).filter(|&n| contains(&set, 3, n)).collect();
+        assert_eq!(got, vec![1, 2, 3, 7]);
+        assert!(!contains(&set, 4, 2));
+    }
 }

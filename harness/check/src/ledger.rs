@@ -110,10 +110,9 @@ pub(crate) struct Ledger {
     pub(crate) issued: Vec<i128>,
     pub(crate) redeemed: Vec<i128>,
     pub(crate) nonces: FxMap<(u32, u64), u32>,
-    /// Per account, the highest nonce of a tx forgotten beyond the horizon (`horizon.rs`).
-    pub(crate) nonce_floor: FxMap<u32, u64>,
-    /// Nonces at or below their account's floor: not checked.
-    pub(crate) nonces_beyond_horizon: u64,
+    /// Per account, the nonces of txs forgotten beyond the horizon (`horizon.rs`), as sorted,
+    /// disjoint, inclusive ranges: a run of consecutive nonces costs one range.
+    pub(crate) forgotten_nonces: FxMap<u32, Vec<(u64, u64)>>,
     /// Txs forgotten beyond the horizon (each settled cleanly, committed outside genesis).
     pub(crate) forgotten: u64,
     /// `info.len()` at which the horizon next tries to forget.
@@ -293,13 +292,14 @@ impl Ledger {
                     self.txs.name(t)
                 ));
             } else {
-                // At or below a nonce forgotten beyond the horizon: it cannot be judged.
-                let beyond = !self.nonce_floor.is_empty()
-                    && self.nonce_floor.get(&from).is_some_and(|&f| nonce <= f);
-                if beyond {
-                    self.nonces_beyond_horizon += 1;
-                } else {
-                    self.nonces_checked += 1;
+                self.nonces_checked += 1;
+                if crate::horizon::contains(&self.forgotten_nonces, from, nonce) {
+                    problem = Some(format!(
+                        "nonce {nonce} of account {} spent twice (a tx decided beyond the tx \
+                         horizon, and tx {})",
+                        self.accounts.name(from),
+                        self.txs.name(t)
+                    ));
                 }
                 self.nonces.insert((from, nonce), t);
             }

@@ -121,7 +121,8 @@ use std::path::Path;
 pub use error::CheckError;
 pub use live::{LiveChecker, LiveStatus};
 pub use options::{
-    CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS, PROGRESS_TIMEOUTS,
+    CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS, DEFAULT_TX_HORIZON,
+    PROGRESS_TIMEOUTS,
 };
 pub use report::{
     BadLine, BadLines, CheckReport, Equivocation, Finding, LedgerInfo, LivenessStats, ProgressGap,

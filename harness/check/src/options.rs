@@ -32,13 +32,13 @@ pub struct Limits {
     pub max_open_votes: usize,
     /// Most distinct tx ids held at once (default 20 M).
     pub max_txs: usize,
-    /// The transaction horizon, in heights (default `None`: every tx id is remembered to the
-    /// end of the trace). With `Some(k)`, a tx that settled cleanly — submitted, committed,
-    /// once in the decided chain, never rejected — more than `k` heights below the last
-    /// applied height is forgotten, so an endless stream (online monitoring) holds memory for
-    /// the txs in flight only. Beyond the horizon, a tx id decided again is judged as a tx never
-    /// submitted (`no_phantom_tx`, not as a duplicate), and a nonce at or below the highest
-    /// forgotten nonce of its account is not checked (the report counts them).
+    /// The transaction horizon, in heights (default [`DEFAULT_TX_HORIZON`]; `None` remembers
+    /// every tx id to the end of the trace). A tx that settled cleanly — submitted, committed,
+    /// once in the decided chain, never rejected — more than this many heights below the last
+    /// judged height is forgotten, except its nonce, so that memory is bounded by the txs in
+    /// flight on a trace of any length. Beyond the horizon, the same tx id decided again is
+    /// judged as a tx never submitted (`no_phantom_tx` still, not as a duplicate), and a
+    /// `rejected` result read for a forgotten tx is not compared with its commit.
     pub tx_horizon_heights: Option<u64>,
     /// Most distinct accounts plus assets (default 10 M).
     pub max_accounts: usize,
@@ -66,7 +66,7 @@ impl Default for Limits {
             max_blocks_per_height: 4096,
             max_open_votes: 20_000_000,
             max_txs: 20_000_000,
-            tx_horizon_heights: None,
+            tx_horizon_heights: Some(DEFAULT_TX_HORIZON),
             max_accounts: 10_000_000,
             max_snapshot_entries: 20_000_000,
             max_findings_per_property: 1000,
@@ -100,6 +100,9 @@ pub struct CheckOptions {
     /// Hostile-input bounds.
     pub limits: Limits,
 }
+
+/// The default tx horizon, in heights ([`Limits::tx_horizon_heights`]).
+pub const DEFAULT_TX_HORIZON: u64 = 256;
 
 /// The default liveness bound: 10 s.
 pub const DEFAULT_LIVENESS_BOUND_NS: u64 = 10_000_000_000;

@@ -169,12 +169,6 @@ impl Checker<'_> {
             set(v, Property::NoDoubleSpend, not_evaluated(r));
         } else if let Some(p) = &partly {
             set(v, Property::NoDoubleSpend, passed_with(format!("nonces checked; {p}")));
-        } else if l.nonces_beyond_horizon > 0 {
-            let r = format!(
-                "{} nonces at or below a nonce forgotten beyond the tx horizon were not checked",
-                l.nonces_beyond_horizon
-            );
-            set(v, Property::NoDoubleSpend, passed_with(r));
         }
         if l.uncertain > 0 {
             let mut r =

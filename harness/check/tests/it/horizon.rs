@@ -133,3 +133,37 @@ fn a_tx_decided_again_beyond_the_horizon_is_still_a_finding_of_no_phantom_tx() {
         assert!(f.message.contains("t1003") && f.message.contains(what), "{}", f.message);
     }
 }
+
+#[test]
+fn a_nonce_of_a_forgotten_tx_spent_again_is_still_a_double_spend() {
+    // Height 400 re-spends the nonce account a7 used at height 10: long forgotten.
+    let again = |h: u64| {
+        if h != 400 {
+            return none(h);
+        }
+        let l = r#"{"kind":"tx.submit","t_ns":T_NS,"tx":"old","client":"c0","op":"transfer","from":"a7","to":"a8","asset":"USD","amount":1,"nonce":10}"#;
+        (vec![l.to_string()], vec!["old".to_string()])
+    };
+    let lines = trace(420, &again);
+    let (r, held) = live(&lines, Some(20));
+    assert!(held < 40_000, "the tx of height 10 was forgotten ({held} held)");
+    let p = r.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
+    assert_eq!((p.verdict, p.findings), (Verdict::Fail, 1));
+    let f = r.findings.iter().find(|f| f.property == "no_double_spend").unwrap();
+    assert!(f.message.contains("nonce 10 of account a7 spent twice"), "{}", f.message);
+    assert!(f.message.contains("beyond the tx horizon"), "{}", f.message);
+    let exact = one_pass(&lines, None);
+    let p = exact.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
+    assert_eq!((p.verdict, p.findings), (Verdict::Fail, 1), "the same verdict without a horizon");
+}
+
+#[test]
+fn the_synthetic_tx_heavy_trace_checks_clean_and_within_the_default_horizon() {
+    let mut text = Vec::new();
+    let events = touchstone_check::synth::write_tx_heavy(&mut text, 60_000, 500, 150).unwrap();
+    let r = check_reader(text.as_slice(), "synth", &CheckOptions::default()).unwrap();
+    assert!(r.passed(), "{:?}", r.status);
+    assert_eq!(r.events, events);
+    let p = r.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
+    assert_eq!(p.verdict, Verdict::Pass, "nonces judged: {:?}", p.reason);
+}
