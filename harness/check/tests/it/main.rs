@@ -14,3 +14,4 @@ mod live;
 mod props;
 mod random;
 mod spec_examples;
+mod xchain;
