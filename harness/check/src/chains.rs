@@ -178,7 +178,7 @@ impl<'o> Demux<'o> {
         let t = req_u64("t_ns", f.t_ns)?;
         let seq = opt_u64("seq", f.seq)?;
         p.envelope_of(kind == "run.start", &kind, t, seq)?;
-        let Some(m) = self.multi.as_mut() else { unreachable!("routed only with chains") };
+        let Some(m) = self.multi.as_mut() else { return Ok(()) };
         let chain = p.ctx.opt_str("chain", f.chain)?;
         let line = p.line;
         let target = match chain {
@@ -192,7 +192,15 @@ impl<'o> Demux<'o> {
             },
             None if EVERY_CHAIN.contains(&kind.as_str()) => None,
             None if !KNOWN.contains(&kind.as_str()) => {
-                *p.unknown_kinds.entry(crate::event::clip(&kind)).or_insert(0) += 1;
+                let k = crate::event::clip(&kind);
+                let k = if p.unknown_kinds.contains_key(&k)
+                    || p.unknown_kinds.len() < p.opts.limits.max_unknown_kinds
+                {
+                    k
+                } else {
+                    "<other>".to_string()
+                };
+                *p.unknown_kinds.entry(k).or_insert(0) += 1;
                 p.envelope_done(t, seq);
                 return Ok(());
             }
