@@ -82,6 +82,8 @@ impl Checker<'_> {
             },
             heights_decided: self.stats.heights_decided,
             notes: self.notes(),
+            chains: Vec::new(),
+            xchain: None,
         })
     }
 
@@ -166,6 +168,7 @@ impl Checker<'_> {
                 what: e.what.clone(),
                 blocks: e.blocks.clone(),
                 lines: e.lines,
+                chain: None,
             })
             .collect()
     }
@@ -238,6 +241,7 @@ fn property_results(
             expected_to_fail: over && p.is_safety(),
             is_gate: p.is_gate(over),
             findings: if verdicts[i].0 == Verdict::NotEvaluated { 0 } else { counts[i] },
+            chains: None,
         });
     }
     properties
@@ -249,6 +253,11 @@ fn property_results(
 fn about_correct_nodes(p: Property) -> bool {
     match p {
         Property::NoConflictingQuorums | Property::Accountability | Property::NoLostTx => false,
+        // Judged across chains from committed transactions, never about a node.
+        Property::XchainConservation
+        | Property::XchainNoDoubleMint
+        | Property::XchainAtomicity
+        | Property::XchainSettlementTime => false,
         Property::Agreement
         | Property::Integrity
         | Property::Chain

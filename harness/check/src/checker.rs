@@ -175,6 +175,8 @@ pub(crate) struct Checker<'o> {
     /// Per node, its index among a height's first decisions (judging agreement).
     pub(crate) scratch_node_first: Vec<u32>,
     pub(crate) scratch_keys: Vec<crate::height::TallyKey>,
+    /// 1.2: the raw `run.start.chains` array of a multi-chain trace, until `chains` takes it.
+    pub(crate) chains_decl: Option<String>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -242,6 +244,7 @@ impl<'o> Checker<'o> {
             scratch_firsts: Vec::new(),
             scratch_node_first: Vec::new(),
             scratch_keys: Vec::new(),
+            chains_decl: None,
         }
     }
 

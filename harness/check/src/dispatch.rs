@@ -203,7 +203,7 @@ impl Checker<'_> {
 
     /// [`Checker::envelope`] with the kind already compared with `run.start`.
     #[inline]
-    fn envelope_of(
+    pub(crate) fn envelope_of(
         &mut self,
         run_start: bool,
         kind: &str,
@@ -252,7 +252,7 @@ impl Checker<'_> {
 
     /// Records the envelope of a line that was handled.
     #[inline]
-    fn envelope_done(&mut self, t: u64, seq: Option<u64>) {
+    pub(crate) fn envelope_done(&mut self, t: u64, seq: Option<u64>) {
         self.last_t = (t, self.line);
         if let Some(seq) = seq {
             self.last_seq = Some((seq, self.line));

@@ -73,6 +73,13 @@ pub enum CheckError {
         kind: String,
     },
     /// The trace holds no `run.start` at all (for example, it is empty).
+    #[error("{source_name}:{line}: run.start declares chains: a multi-chain trace is checked by `touchstone check`, not line by line")]
+    MultiChainLive {
+        /// The trace's name.
+        source_name: String,
+        /// The `run.start` line.
+        line: u64,
+    },
     #[error("{source_name}: no run.start: not a trace ({lines} lines read)")]
     NoRunStart {
         /// The trace's name.
@@ -106,6 +113,7 @@ impl CheckError {
         match self {
             CheckError::Io { .. } | CheckError::NoRunStart { .. } => None,
             CheckError::BadLine { line, .. }
+            | CheckError::MultiChainLive { line, .. }
             | CheckError::Order { line, .. }
             | CheckError::SeqOrder { line, .. }
             | CheckError::DuplicateRunStart { line, .. }

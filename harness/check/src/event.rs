@@ -89,6 +89,8 @@ impl<'a> Fields<'a> {
                     self.nonce = Some(v)
                 } else if w == word(b"mtype") {
                     self.mtype = Some(v)
+                } else if w == word(b"chain") {
+                    self.chain = Some(v)
                 }
             }
             6 => {
@@ -110,6 +112,8 @@ impl<'a> Fields<'a> {
                     self.reason = Some(v)
                 } else if w == word(b"family") {
                     self.family = Some(v)
+                } else if w == word(b"chains") {
+                    self.chains = Some(v)
                 }
             }
             7 => {
@@ -161,7 +165,7 @@ slots!(
     kind, t_ns, node, seq, protocol, validators, quorum, seed, scenario, role, height, round,
     fault, ftype, targets, block, parent, txs, vtype, app_hash, cert, etype, accused, tx, client,
     op, from, to, asset, amount, nonce, status, supply, balances, step, msg, mtype, reason, legs,
-    family, adapter, justify, view_based, timeout_ns
+    family, adapter, justify, view_based, timeout_ns, chain, chains
 );
 
 /// Per-line context for field access.

@@ -63,5 +63,6 @@ pub(crate) fn publish(
         lines: f.lines.clone(),
         message: f.message.clone(),
         replay: replay.clone(),
+        chain: None,
     }
 }

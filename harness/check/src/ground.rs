@@ -24,7 +24,19 @@ impl Checker<'_> {
     }
 
     pub(crate) fn on_run_start(&mut self, f: &Fields<'_>, t: u64) -> EventResult<()> {
-        let protocol = self.ctx.req_str("protocol", f.protocol)?.into_owned();
+        // 1.2: with `chains`, each chain brings its own protocol and validators (`chains`
+        // checks them); the top-level ones may be absent.
+        let chains = match f.chains {
+            None | Some(Val::Null) => None,
+            Some(Val::Arr(raw)) => Some(raw.to_string()),
+            Some(v) => {
+                return bad("chains", format!("expected an array, found {}", v.type_name()))?
+            }
+        };
+        let protocol = match (&chains, f.protocol) {
+            (Some(_), None) => "multi-chain".to_string(),
+            (_, p) => self.ctx.req_str("protocol", p)?.into_owned(),
+        };
         let family_name = self.ctx.opt_str("family", f.family)?.map(|s| s.into_owned());
         let family = family_name.as_deref().map_or(Family::Unknown, Family::parse);
         // A crash-fault protocol's quorum is a majority; a BFT protocol's, 2/3.
@@ -66,7 +78,14 @@ impl Checker<'_> {
             }
         };
         let timeout_ns = opt_u64("timeout_ns", f.timeout_ns)?.filter(|&t| t > 0);
-        let vs = self.valset_from(f.validators)?;
+        let vs = match (&chains, f.validators) {
+            (Some(_), None | Some(Val::Null)) => Valset::new(Vec::new()),
+            (_, v) => self.valset_from(v)?,
+        };
+        if let Some(c) = chains {
+            crate::chains::declared(&c).map_err(crate::checker::EventError::Line)?;
+            self.chains_decl = Some(c);
+        }
         self.run_validators = vs.members.iter().map(|&(n, p)| (self.model.name(n), p)).collect();
         self.model.valsets.insert(0, vs);
         self.model.num = num;

@@ -32,9 +32,10 @@ pub(crate) enum Op {
 impl Op {
     pub(crate) fn parse(s: &str) -> Op {
         match s {
-            "transfer" => Op::Transfer,
-            "issue" => Op::Issue,
-            "redeem" => Op::Redeem,
+            // 1.2: bridge operations carry their effect on their own chain explicitly.
+            "transfer" | "lock" | "release" | "hashlock" | "claim" | "refund" => Op::Transfer,
+            "issue" | "mint" => Op::Issue,
+            "redeem" | "burn" => Op::Redeem,
             "batch" => Op::Batch,
             _ => Op::Other,
         }

@@ -2,10 +2,14 @@
 //!
 //! The consensus and ledger checker behind `touchstone check`: it reads any trace in the public
 //! Touchstone trace format (`docs/trace-format.md`, version 1.1), whoever wrote it, and gives a
-//! verdict on each of the format's 16 properties (see [`Property`]): pass, fail with findings
+//! verdict on each of the format's 20 properties (see [`Property`]): pass, fail with findings
 //! that name the nodes, height, round and evidence lines, or *not evaluated* with the reason. It
 //! never says "pass" for what the trace does not let it check, and a trace without `run.end` is
 //! reported as truncated, never as passed.
+//!
+//! A multi-chain trace (format 1.2: `run.start` declares `chains`, lines name their `chain`)
+//! is checked per chain, every per-chain property on every chain, and across chains for the
+//! four `xchain_*` properties; a single-chain trace leaves those four not evaluated.
 //!
 //! ```
 //! use touchstone_check::{check_reader, CheckOptions, Verdict};
@@ -82,6 +86,8 @@
 //! height, round, nodes and lines; maps that reach output are ordered.
 
 mod assemble;
+mod chains;
+mod chains_report;
 mod checker;
 mod consensus;
 mod decision;
@@ -114,6 +120,11 @@ mod snapshots;
 pub mod synth;
 mod verdicts;
 mod views;
+mod xchain;
+mod xchain_count;
+mod xchain_dvp;
+mod xchain_judge;
+mod xchain_report;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -121,15 +132,16 @@ use std::path::Path;
 pub use error::CheckError;
 pub use live::{LiveChecker, LiveStatus};
 pub use options::{
-    CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS, DEFAULT_TX_HORIZON,
-    PROGRESS_TIMEOUTS,
+    CheckOptions, Limits, DEFAULT_LIVENESS_BOUND_NS, DEFAULT_PROGRESS_BOUND_NS,
+    DEFAULT_SETTLEMENT_BOUND_NS, DEFAULT_TX_HORIZON, PROGRESS_TIMEOUTS,
 };
 pub use report::{
-    BadLine, BadLines, CheckReport, Equivocation, Finding, LedgerInfo, LivenessStats, ProgressGap,
-    ProgressStall, ProgressStats, PropertyResult, QuorumInfo, TraceCompleteness, ValidatorInfo,
-    Verdict,
+    BadLine, BadLines, ChainSummary, ChainVerdict, CheckReport, Equivocation, Finding, LedgerInfo,
+    LivenessStats, ProgressGap, ProgressStall, ProgressStats, PropertyResult, QuorumInfo,
+    TraceCompleteness, ValidatorInfo, Verdict,
 };
 pub use touchstone_spec::Property;
+pub use xchain_report::{DvpInfo, TransferInfo, XchainInfo};
 
 /// Checks a trace file: `.jsonl`, `.jsonl.gz` (gzip is recognised by its magic bytes whatever
 /// the name), or `-` for standard input. The input is read (and inflated) by a second thread,
@@ -150,7 +162,7 @@ fn check_plain<R: BufRead>(
     source: &str,
     opts: &CheckOptions,
 ) -> Result<CheckReport, CheckError> {
-    let mut c = checker::Checker::new(source, opts);
+    let mut c = chains::Demux::new(source, opts);
     lines::feed_plain(r, &mut c)?;
     c.finish()
 }
@@ -162,7 +174,7 @@ pub fn check_reader<R: BufRead>(
     source: &str,
     opts: &CheckOptions,
 ) -> Result<CheckReport, CheckError> {
-    let mut c = checker::Checker::new(source, opts);
+    let mut c = chains::Demux::new(source, opts);
     lines::feed(r, &mut c)?;
     c.finish()
 }

@@ -7,14 +7,55 @@ use crate::checker::Checker;
 use crate::error::CheckError;
 use crate::event::LineError;
 
+/// Where lines go: one [`Checker`], or the per-chain checkers of a multi-chain trace
+/// (`chains`).
+pub(crate) trait Sink {
+    /// The trace's name, for errors.
+    fn source_name(&self) -> &str;
+    /// The longest accepted line.
+    fn max_line_bytes(&self) -> usize;
+    /// Handles one raw line (without its newline).
+    fn line(&mut self, raw: &[u8]) -> Result<(), CheckError>;
+    /// Handles the line at the start of `buf` when a fast path takes it: see
+    /// [`Checker::line_in_buffer`].
+    fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError>;
+    /// Counts a line that is bad before it is read (blank, too long).
+    fn skipped_line(&mut self, e: LineError) -> Result<(), CheckError>;
+}
+
+impl Sink for Checker<'_> {
+    fn source_name(&self) -> &str {
+        &self.source
+    }
+
+    fn max_line_bytes(&self) -> usize {
+        self.opts.limits.max_line_bytes
+    }
+
+    #[inline]
+    fn line(&mut self, raw: &[u8]) -> Result<(), CheckError> {
+        Checker::line(self, raw)
+    }
+
+    #[inline]
+    fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError> {
+        Checker::line_in_buffer(self, buf)
+    }
+
+    fn skipped_line(&mut self, e: LineError) -> Result<(), CheckError> {
+        self.line += 1;
+        self.bad_line(e)
+    }
+}
+
 /// Finds the first `\n` in `b`.
 #[inline]
 fn newline(b: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', b)
 }
 
-fn io_err(c: &Checker<'_>, e: std::io::Error) -> CheckError {
-    CheckError::Io { path: c.source.clone(), source: e }
+fn io_err<S: Sink>(c: &S, e: std::io::Error) -> CheckError {
+    CheckError::Io { path: c.source_name().to_string(), source: e }
 }
 
 fn strip_cr(l: &[u8]) -> &[u8] {
@@ -22,7 +63,7 @@ fn strip_cr(l: &[u8]) -> &[u8] {
 }
 
 /// Feeds every line of `r` to the checker; gzip input is detected by its magic bytes.
-pub(crate) fn feed<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
+pub(crate) fn feed<R: BufRead, S: Sink>(mut r: R, c: &mut S) -> Result<(), CheckError> {
     let head = r.fill_buf().map_err(|e| io_err(c, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::bufread::MultiGzDecoder::new(r);
@@ -31,8 +72,8 @@ pub(crate) fn feed<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), Chec
     feed_plain(r, c)
 }
 
-pub(crate) fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<(), CheckError> {
-    let max = c.opts.limits.max_line_bytes;
+pub(crate) fn feed_plain<R: BufRead, S: Sink>(mut r: R, c: &mut S) -> Result<(), CheckError> {
+    let max = c.max_line_bytes();
     let mut carry: Vec<u8> = Vec::new();
     let mut skipping = false;
     loop {
@@ -62,11 +103,9 @@ pub(crate) fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<()
                 let Some(i) = newline(&buf[pos..]) else { break };
                 let l = &buf[pos..pos + i];
                 if l.len() > max {
-                    c.line += 1;
-                    c.bad_line(too_long(max))?;
+                    c.skipped_line(too_long(max))?;
                 } else if l.is_empty() || l == b"\r" {
-                    c.line += 1;
-                    c.bad_line(LineError::Bad {
+                    c.skipped_line(LineError::Bad {
                         field: "<line>".into(),
                         message: "blank line".into(),
                     })?;
@@ -87,11 +126,9 @@ pub(crate) fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<()
                     carry.extend_from_slice(&rest[..i]);
                     let l = std::mem::take(&mut carry);
                     if l.len() > max {
-                        c.line += 1;
-                        c.bad_line(too_long(max))?;
+                        c.skipped_line(too_long(max))?;
                     } else if strip_cr(&l).is_empty() {
-                        c.line += 1;
-                        c.bad_line(LineError::Bad {
+                        c.skipped_line(LineError::Bad {
                             field: "<line>".into(),
                             message: "blank line".into(),
                         })?;
@@ -110,8 +147,7 @@ pub(crate) fn feed_plain<R: BufRead>(mut r: R, c: &mut Checker<'_>) -> Result<()
                         // The line fails as soon as it passes the limit, not at its end: an
                         // endless line (`/dev/zero`, a stream without newlines) must not keep
                         // the checker reading.
-                        c.line += 1;
-                        c.bad_line(too_long(max))?;
+                        c.skipped_line(too_long(max))?;
                     }
                 }
                 r.consume(pos + n);

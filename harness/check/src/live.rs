@@ -80,7 +80,16 @@ impl<'o> LiveChecker<'o> {
             };
             return self.c.bad_line(e);
         }
-        self.c.line(l)
+        self.c.line(l)?;
+        if self.c.chains_decl.is_some() {
+            // One checker per chain is `check_reader`'s (`chains`); live checking stays
+            // single-chain rather than mis-check a multi-chain trace as one chain.
+            return Err(CheckError::MultiChainLive {
+                source_name: self.c.source.clone(),
+                line: self.c.line,
+            });
+        }
+        Ok(())
     }
 
     /// Judges the open heights whose verdicts are certain now (see the module docs); returns
@@ -216,6 +225,7 @@ impl<'o> LiveChecker<'o> {
                         bound as f64 / 1e9
                     ),
                     replay: None,
+                    chain: None,
                 }
             })
             .collect()

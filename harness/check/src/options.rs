@@ -99,10 +99,17 @@ pub struct CheckOptions {
     pub replay_adapters: Vec<String>,
     /// Hostile-input bounds.
     pub limits: Limits,
+    /// 1.2: bound on settlement time (`xchain_settlement_time`), from the source commit of a
+    /// lock or burn to the destination commit of its mint or release, ns; `None`:
+    /// [`DEFAULT_SETTLEMENT_BOUND_NS`].
+    pub settlement_bound_ns: Option<u64>,
 }
 
 /// The default tx horizon, in heights ([`Limits::tx_horizon_heights`]).
 pub const DEFAULT_TX_HORIZON: u64 = 256;
+
+/// The default bound on cross-chain settlement time: 10 s.
+pub const DEFAULT_SETTLEMENT_BOUND_NS: u64 = 10_000_000_000;
 
 /// The default liveness bound: 10 s.
 pub const DEFAULT_LIVENESS_BOUND_NS: u64 = 10_000_000_000;
@@ -123,6 +130,7 @@ impl Default for CheckOptions {
             replay_scenarios: BTreeMap::new(),
             replay_adapters: Vec::new(),
             limits: Limits::default(),
+            settlement_bound_ns: None,
         }
     }
 }

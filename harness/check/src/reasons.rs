@@ -17,6 +17,10 @@ impl Checker<'_> {
         self.fill_justification_verdict(v);
         self.fill_ledger_verdicts(v);
         self.fill_overflow_notes(v);
+        for p in Property::CROSS_CHAIN {
+            let why = "a single-chain trace (run.start declares no chains): nothing crosses chains";
+            set(v, p, not_evaluated(why));
+        }
     }
 
     /// `vote_justification`: evaluated when the trace declares a family this checker has a

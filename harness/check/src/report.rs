@@ -34,6 +34,23 @@ pub struct PropertyResult {
     pub is_gate: bool,
     /// Number of findings (including any beyond those listed).
     pub findings: usize,
+    /// 1.2, a multi-chain trace: the verdict of a per-chain property on each chain (absent for
+    /// a single-chain trace and for the cross-chain properties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chains: Option<Vec<ChainVerdict>>,
+}
+
+/// 1.2: a per-chain property's verdict on one chain of a multi-chain trace.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ChainVerdict {
+    /// The chain's id (`run.start.chains[].id`).
+    pub chain: String,
+    /// Pass, fail or not evaluated on that chain.
+    pub verdict: Verdict,
+    /// Why it was not evaluated there, or a note on what the pass covers.
+    pub reason: Option<String>,
+    /// Findings on that chain.
+    pub findings: usize,
 }
 
 /// One violation, with the evidence that proves it.
@@ -53,6 +70,10 @@ pub struct Finding {
     pub message: String,
     /// Command that replays the run, when known.
     pub replay: Option<String>,
+    /// 1.2, a multi-chain trace: the chain the finding is about (for a cross-chain property,
+    /// the chain where the violation shows: the destination of an unbacked mint...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
 }
 
 /// A line that was skipped (`skip_bad_lines`).
@@ -110,6 +131,9 @@ pub struct Equivocation {
     pub blocks: [String; 2],
     /// Lines of the two events.
     pub lines: [u64; 2],
+    /// 1.2, a multi-chain trace: the chain of the equivocating validator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
 }
 
 /// Bounded-liveness statistics.
@@ -289,6 +313,45 @@ pub struct CheckReport {
     pub heights_decided: u64,
     /// Notes on what could not be fully checked (late events for pruned heights, ...).
     pub notes: Vec<String>,
+    /// 1.2, a multi-chain trace: each chain's own summary (empty for a single-chain trace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<ChainSummary>,
+    /// 1.2, a multi-chain trace: the cross-chain transfers and DvP pairs seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xchain: Option<crate::xchain_report::XchainInfo>,
+}
+
+/// 1.2: one chain of a multi-chain trace, as checked on its own.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ChainSummary {
+    /// The chain's id.
+    pub id: String,
+    /// Its protocol.
+    pub protocol: String,
+    /// Its protocol family, when declared.
+    pub family: Option<String>,
+    /// Its validators.
+    pub validators: Vec<ValidatorInfo>,
+    /// Its quorum fraction.
+    pub quorum: QuorumInfo,
+    /// `passed`, `failed` or `truncated`, from its per-chain properties alone.
+    pub status: String,
+    /// Events routed to it (lines without `chain` that concern every chain count on each).
+    pub events: u64,
+    /// Heights decided by at least one of its correct nodes.
+    pub heights_decided: u64,
+    /// Its validators marked Byzantine.
+    pub byzantine: Vec<String>,
+    /// Its Byzantine power is at or above its bound.
+    pub over_budget: bool,
+    /// Findings of per-chain properties on it.
+    pub findings: usize,
+    /// Its liveness statistics, when evaluated.
+    pub liveness: Option<LivenessStats>,
+    /// Its progress statistics, when evaluated.
+    pub progress: Option<ProgressStats>,
+    /// Its notes.
+    pub notes: Vec<String>,
 }
 
 impl CheckReport {
@@ -334,13 +397,17 @@ impl CheckReport {
             (false, true) => "PASSED",
             (false, false) => "FAILED",
         };
+        let size = if self.chains.is_empty() {
+            format!("{} validators", self.validators.len())
+        } else {
+            format!("{} chains", self.chains.len())
+        };
         let _ = writeln!(
             s,
-            "{verdict}: {} ({} events, protocol {}, {} validators{})",
+            "{verdict}: {} ({} events, protocol {}, {size}{})",
             self.source,
             self.events,
             self.protocol,
-            self.validators.len(),
             if self.over_budget { ", OVER BUDGET: accountability is the gate" } else { "" }
         );
         if self.truncated {
@@ -362,13 +429,43 @@ impl CheckReport {
             if p.expected_to_fail && p.verdict == Verdict::Fail {
                 line.push_str(" [expected: over budget]");
             }
+            if let Some(cs) = &p.chains {
+                let per: Vec<String> = cs
+                    .iter()
+                    .map(|c| {
+                        let v = match c.verdict {
+                            Verdict::Pass => "pass",
+                            Verdict::Fail => "FAIL",
+                            Verdict::NotEvaluated => "n/e",
+                        };
+                        format!("{} {v}", c.chain)
+                    })
+                    .collect();
+                let _ = write!(line, " [{}]", per.join(", "));
+            }
             if let Some(r) = &p.reason {
                 let _ = write!(line, " ({r})");
             }
             let _ = writeln!(s, "{line}");
         }
+        for c in &self.chains {
+            let _ = writeln!(
+                s,
+                "  chain {}: {} ({}, {} validators, {} events, {} heights decided{})",
+                c.id,
+                c.status,
+                c.protocol,
+                c.validators.len(),
+                c.events,
+                c.heights_decided,
+                if c.over_budget { ", OVER BUDGET" } else { "" }
+            );
+        }
         for f in &self.findings {
             let mut at = String::new();
+            if let Some(c) = &f.chain {
+                let _ = write!(at, " chain={c}");
+            }
             if let Some(h) = f.height {
                 let _ = write!(at, " h={h}");
             }

@@ -3,7 +3,8 @@
 //! The vocabulary of Touchstone's public trace format (docs/trace-format.md), declared once
 //! for everything that writes, checks or scores a trace:
 //!
-//! - [`Property`]: the 16 properties a checker judges on a trace — ids, names, descriptions,
+//! - [`Property`]: the 20 properties a checker judges on a trace (16 per chain, 4 across
+//!   chains) — ids, names, descriptions,
 //!   and which are safety properties and gates;
 //! - [`Reason`]: the reason codes of a rejected transaction.
 //!

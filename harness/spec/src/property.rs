@@ -17,7 +17,8 @@ use std::str::FromStr;
 /// assert_eq!(p, Property::NoDoubleSpend);
 /// assert_eq!(p.to_string(), "no_double_spend");
 /// assert!(p.is_safety() && p.is_gate(false) && !p.is_gate(true));
-/// assert_eq!(Property::ALL.len(), 16);
+/// assert_eq!(Property::ALL.len(), 20);
+/// assert!(Property::XchainAtomicity.is_cross_chain() && !Property::Agreement.is_cross_chain());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,11 +39,16 @@ pub enum Property {
     Conservation,
     NoLostTx,
     NoPhantomTx,
+    /// Trace format 1.2: judged across the chains of a multi-chain trace.
+    XchainConservation,
+    XchainNoDoubleMint,
+    XchainAtomicity,
+    XchainSettlementTime,
 }
 
 impl Property {
     /// Number of properties.
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 20;
 
     /// Every property, in the trace format's order.
     pub const ALL: [Property; Property::COUNT] = [
@@ -62,6 +68,19 @@ impl Property {
         Property::Conservation,
         Property::NoLostTx,
         Property::NoPhantomTx,
+        Property::XchainConservation,
+        Property::XchainNoDoubleMint,
+        Property::XchainAtomicity,
+        Property::XchainSettlementTime,
+    ];
+
+    /// The cross-chain properties (trace format 1.2), judged across the chains of a trace
+    /// whose `run.start` declares `chains`; a single-chain trace leaves them not evaluated.
+    pub const CROSS_CHAIN: [Property; 4] = [
+        Property::XchainConservation,
+        Property::XchainNoDoubleMint,
+        Property::XchainAtomicity,
+        Property::XchainSettlementTime,
     ];
 
     /// Every property's id, in the trace format's order (for name lists and suggestions).
@@ -94,6 +113,10 @@ impl Property {
             Property::Conservation => "conservation",
             Property::NoLostTx => "no_lost_tx",
             Property::NoPhantomTx => "no_phantom_tx",
+            Property::XchainConservation => "xchain_conservation",
+            Property::XchainNoDoubleMint => "xchain_no_double_mint",
+            Property::XchainAtomicity => "xchain_atomicity",
+            Property::XchainSettlementTime => "xchain_settlement_time",
         }
     }
 
@@ -116,6 +139,10 @@ impl Property {
             Property::Conservation => "Conservation",
             Property::NoLostTx => "Nothing lost",
             Property::NoPhantomTx => "No phantom or duplicate",
+            Property::XchainConservation => "Cross-chain conservation",
+            Property::XchainNoDoubleMint => "No double mint or release",
+            Property::XchainAtomicity => "Cross-chain DvP atomicity",
+            Property::XchainSettlementTime => "Bounded settlement time",
         }
     }
 
@@ -168,12 +195,35 @@ impl Property {
             Property::NoPhantomTx => {
                 "every decided tx was submitted, appears once, and was not rejected"
             }
+            Property::XchainConservation => {
+                "every committed mint or release is backed by a committed lock or burn of the same transfer on its peer chain, proven by a quorum of that chain's validators; minted never exceeds locked"
+            }
+            Property::XchainNoDoubleMint => {
+                "at most one committed mint or release per cross-chain transfer, at most one claim or refund per hashlock"
+            }
+            Property::XchainAtomicity => {
+                "the two legs of a DvP pair are both claimed or both refunded, never one of each"
+            }
+            Property::XchainSettlementTime => {
+                "a lock or burn is matched by its mint or release on the peer chain within the bound"
+            }
         }
     }
 
     /// The property with this id, if the trace format defines it.
     pub fn from_id(id: &str) -> Option<Property> {
         Property::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// A cross-chain property (trace format 1.2): judged across chains, not per chain.
+    pub const fn is_cross_chain(self) -> bool {
+        matches!(
+            self,
+            Property::XchainConservation
+                | Property::XchainNoDoubleMint
+                | Property::XchainAtomicity
+                | Property::XchainSettlementTime
+        )
     }
 
     /// The position in [`Property::ALL`] (for tables indexed by property).
@@ -184,7 +234,9 @@ impl Property {
     /// A safety property: something bad never happens. When Byzantine power is over the
     /// protocol's budget, safety may legitimately be lost, so a failure is *expected*.
     /// `liveness` and `progress` are not safety; `equivocation` and `accountability` are what
-    /// still hold over budget (the culprits are named and hold enough power).
+    /// still hold over budget (the culprits are named and hold enough power). The cross-chain
+    /// properties are safety: `xchain_settlement_time` is a bound a finite prefix violates,
+    /// and a chain over budget may legitimately stall a settlement.
     pub const fn is_safety(self) -> bool {
         match self {
             Property::Liveness
@@ -202,7 +254,11 @@ impl Property {
             | Property::NoDoubleSpend
             | Property::Conservation
             | Property::NoLostTx
-            | Property::NoPhantomTx => true,
+            | Property::NoPhantomTx
+            | Property::XchainConservation
+            | Property::XchainNoDoubleMint
+            | Property::XchainAtomicity
+            | Property::XchainSettlementTime => true,
         }
     }
 
@@ -275,6 +331,14 @@ mod tests {
         assert_eq!(gates(true), [Property::Accountability]);
         assert_eq!(gates(false).len(), Property::COUNT - 1);
         assert!(!gates(false).contains(&Property::Liveness));
+    }
+
+    #[test]
+    fn cross_chain_lists_the_last_four_and_only_them() {
+        let xs: Vec<Property> = Property::ALL.into_iter().filter(|p| p.is_cross_chain()).collect();
+        assert_eq!(xs, Property::CROSS_CHAIN);
+        assert_eq!(&Property::ALL[Property::COUNT - 4..], &Property::CROSS_CHAIN);
+        assert!(Property::CROSS_CHAIN.iter().all(|p| p.id().starts_with("xchain_")));
     }
 
     #[test]

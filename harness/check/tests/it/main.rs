@@ -15,3 +15,4 @@ mod live;
 mod props;
 mod random;
 mod spec_examples;
+mod xchain;
