@@ -83,7 +83,8 @@ pub(crate) struct BridgeFields {
     pub(crate) peer: Option<String>,
     pub(crate) proof: Option<Proof>,
     pub(crate) dvp: Option<String>,
-    pub(crate) expires_ns: Option<u64>,
+    /// A hashlock's last height for a claim: expired once its chain decided a height above.
+    pub(crate) expires_height: Option<u64>,
 }
 
 /// Where a transaction committed: (height, t_ns, line).
@@ -194,12 +195,12 @@ impl Xchain {
         let v: Value = serde_json::from_str(raw)
             .map_err(|e| LineError::Bad { field: "<line>".into(), message: e.to_string() })?;
         let peer = if op.needs_peer() { Some(req_str(&v, "peer_chain")?) } else { None };
-        let expires_ns = match v.get("expires_ns") {
+        let expires_height = match v.get("expires_height") {
             None | Some(Value::Null) if op == BridgeOp::Hashlock => {
-                return bad("expires_ns", "a hashlock states when it expires")
+                return bad("expires_height", "a hashlock states when it expires")
             }
             None | Some(Value::Null) => None,
-            Some(e) => Some(u64_of(e, "expires_ns")?),
+            Some(e) => Some(u64_of(e, "expires_height")?),
         };
         Ok(Some(BridgeFields {
             op,
@@ -210,7 +211,7 @@ impl Xchain {
             peer,
             proof: if op.needs_proof() { Some(proof_of(&v)?) } else { None },
             dvp: opt_str(&v, "dvp")?,
-            expires_ns,
+            expires_height,
         }))
     }
 

@@ -100,16 +100,19 @@ pub(crate) fn atomicity(j: &mut Judge<'_>, commits: &[Option<Commit>]) -> Vec<Dv
         let expired: Vec<usize> = locked
             .iter()
             .copied()
-            .filter(|&i| x.txs[i].f.expires_ns.is_some_and(|e| e < x.end_t))
+            .filter(|&i| {
+                let top = x.decided[x.txs[i].chain].keys().next_back().copied();
+                x.txs[i].f.expires_height.is_some_and(|e| top.is_some_and(|top| top > e))
+            })
             .collect();
         if let Some(&i) = expired.first() {
             let t = &x.txs[i];
             let c = commits[i].unwrap_or((None, 0, 0));
             let msg = format!(
-                "DvP pair {dvp} is stuck: xfer {} on {} is still locked at the end of the trace, its lock expired at {} ns ({})",
+                "DvP pair {dvp} is stuck: xfer {} on {} is still locked at the end of the trace, its lock expired after height {} ({})",
                 t.f.xfer,
                 j.chains[t.chain].id,
-                t.f.expires_ns.unwrap_or(0),
+                t.f.expires_height.unwrap_or(0),
                 names.join(", ")
             );
             j.add(prop, t.chain, c, vec![t.submit_line, c.2], msg);
