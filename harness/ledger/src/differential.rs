@@ -5,18 +5,23 @@
 //!
 //! Generated operations stay inside what both sides document alike: named accounts (never an
 //! empty name), admin actions without a nonce (the reference model neither checks nor needs one
-//! there).
+//! there). The world runs a bridge, so the bridge's operations are generated too, with proofs
+//! good and bad, and claims and refunds that mostly name a hashlock's terms; each operation
+//! applies on both sides at the sequential ledger's next height.
 
 use super::seq::SeqLedger;
 use proptest::prelude::*;
 use touchstone_core::ledger::{
-    AdminAction as A, AssetKind, AssetPolicy, Claim, Genesis, Leg, Tamper,
+    hash_of_preimage, AdminAction as A, AssetKind, AssetPolicy, BridgeGenesis, Certified, Claim,
+    Genesis, Leg, PeerChain, Proof, Tamper, ESCROW,
 };
-use touchstone_core::refmodel::LedgerModel;
+use touchstone_core::refmodel::{HashLock, LedgerModel};
 use touchstone_core::{Operation, Reason, TxId};
 
-const NAMES: [&str; 10] =
-    ["a0", "a1", "a2", "a3", "a4", "a5", "agent", "authority", "inst0", "inst1"];
+const NAMES: [&str; 11] =
+    ["a0", "a1", "a2", "a3", "a4", "a5", "agent", "authority", "inst0", "inst1", ESCROW];
+/// Preimages of the generated hashlocks and claims (the last is not hex).
+const PREIMAGES: [&str; 3] = ["c0ffee", "beef", "zz"];
 const ASSETS: [&str; 5] = ["SEC", "STC", "ETF", "CASH", "NOPE"];
 
 /// A small regulated world: a listed KYC security with every limit, a capped reserve-backed
@@ -50,6 +55,9 @@ pub fn world() -> Genesis {
         institutions: vec!["inst0".into(), "inst1".into()],
         admitted: vec!["SEC".into(), "ETF".into()],
         reserves: vec![("STC".into(), 4000)],
+        bridge: Some(BridgeGenesis {
+            peers: vec![PeerChain::bft("sec", &[("n0", 1), ("n1", 1), ("n2", 1), ("n3", 2)])],
+        }),
         ..Default::default()
     };
     for (i, a) in NAMES[..6].iter().enumerate() {
@@ -74,7 +82,7 @@ type Raw = (u8, usize, usize, usize, u128, Option<u64>, u8);
 
 fn raw() -> impl Strategy<Value = Raw> {
     (
-        0u8..24,
+        0u8..31,
         0..NAMES.len(),
         0..NAMES.len(),
         prop_oneof![8 => 0usize..4, 1 => Just(4usize)],
@@ -145,23 +153,155 @@ fn build((kind, a, b, k, amount, nonce, extra): Raw) -> (Operation, Option<u64>)
             by("authority"),
             if extra % 2 == 0 { A::AdmitProduct { asset } } else { A::DelistProduct { asset } },
         ),
-        _ => {
+        22 | 23 => {
             let how = if extra % 2 == 0 { Tamper::BadSignature } else { Tamper::Malformed };
             let inner = Operation::Transfer { from: fa, to: fb, asset, amount };
             (Operation::Tampered { inner: Box::new(inner), how }, nonce)
         }
+        _ => bridge_op(kind, fa, fb, asset, amount, nonce, extra),
     }
 }
 
-/// A recovery generated with `u128::MAX` asks for the whole holding (as the model sees it).
-fn resolve(op: Operation, m: &LedgerModel) -> Operation {
+/// A proof from peer `sec` (n0..n2 of power 1, n3 of power 2: a quorum needs more than 10/3),
+/// mostly valid; otherwise short of a quorum, with a repeated or foreign signer, or certifying
+/// something else.
+fn proof(of: Certified, xfer: &str, asset: &str, amount: u128, to: &str, extra: u8) -> Box<Proof> {
+    let signers: &[&str] = match extra % 7 {
+        0 => &["n0", "n1"],
+        1 => &["n3", "n3"],
+        2 => &["n0", "n3", "n9"],
+        3 => &["n0", "n1", "n2"],
+        _ => &["n0", "n1", "n3"],
+    };
+    let wrong = extra % 11 == 0;
+    Box::new(Proof {
+        chain: "sec".into(),
+        height: 7,
+        block: "b7".into(),
+        signers: signers.iter().map(|s| s.to_string()).collect(),
+        xfer: xfer.into(),
+        of: if extra % 13 == 0 { Certified::Burn } else { of },
+        asset: asset.into(),
+        amount: if wrong { amount + 1 } else { amount },
+        beneficiary: to.into(),
+    })
+}
+
+/// Kinds 24..=30: lock, burn, mint, release, hashlock, claim, refund. A claim or refund with
+/// `amount == u128::MAX` names the hashlock's terms, a hashlock's expiry is relative
+/// ([`resolve`]).
+fn bridge_op(
+    kind: u8,
+    fa: String,
+    fb: String,
+    asset: String,
+    amount: u128,
+    nonce: Option<u64>,
+    extra: u8,
+) -> (Operation, Option<u64>) {
+    let xfer = format!("x{}", extra % 6);
+    let hxfer = format!("h{}", extra % 30);
+    let peer_chain = if extra % 17 == 0 { "cash".to_string() } else { "sec".to_string() };
+    let (escrow, beneficiary) = (ESCROW.to_string(), "b0".to_string());
+    let terms = if extra % 4 == 0 { amount } else { u128::MAX };
+    let dvp = (extra % 2 == 0).then(|| format!("p{}", extra % 3));
+    match kind {
+        24 => {
+            let to = if extra % 9 == 0 { fb } else { escrow };
+            let op = Operation::Lock { from: fa, to, asset, amount, xfer, peer_chain, beneficiary };
+            (op, nonce)
+        }
+        25 => (Operation::Burn { from: fa, asset, amount, xfer, peer_chain, beneficiary }, nonce),
+        26 => {
+            let proof = proof(Certified::Lock, &xfer, &asset, amount, &fb, extra);
+            (Operation::Mint { to: fb, asset, amount, xfer, peer_chain, proof }, None)
+        }
+        27 => {
+            let proof = proof(Certified::Burn, &xfer, &asset, amount, &fb, extra);
+            let op =
+                Operation::Release { from: escrow, to: fb, asset, amount, xfer, peer_chain, proof };
+            (op, None)
+        }
+        28 => {
+            let hash = hash_of_preimage(PREIMAGES[extra as usize % 2]).expect("hex");
+            // Relative to the height it applies at (see `resolve`).
+            let expires_height = u64::from(extra);
+            let op = Operation::Hashlock {
+                from: fa,
+                to: escrow,
+                asset,
+                amount,
+                xfer: hxfer,
+                hash,
+                expires_height,
+                beneficiary: fb,
+                dvp,
+            };
+            (op, nonce)
+        }
+        29 => {
+            let preimage = PREIMAGES[(extra as usize / 2) % 3].to_string();
+            let op = Operation::Claim {
+                from: escrow,
+                to: fb,
+                asset,
+                amount: terms,
+                xfer: hxfer,
+                preimage,
+                dvp,
+            };
+            (op, None)
+        }
+        _ => {
+            let op =
+                Operation::Refund { from: escrow, to: fa, asset, amount: terms, xfer: hxfer, dvp };
+            (op, None)
+        }
+    }
+}
+
+/// A recovery generated with `u128::MAX` asks for the whole holding (as the model sees it); a
+/// claim or refund with it names an open hashlock (its generated id `h<n>` picks the n-th, if
+/// any is open) with that lock's asset, amount and payee; a
+/// hashlock applied at `height` expires its generated offset later, less 3 (so some have
+/// expired already).
+fn resolve(op: Operation, m: &LedgerModel, height: u64) -> Operation {
     match op {
+        Operation::Hashlock { expires_height, .. } => {
+            let mut op = op;
+            if let Operation::Hashlock { expires_height: e, .. } = &mut op {
+                *e = (height + expires_height).saturating_sub(3);
+            }
+            op
+        }
         Operation::Admin { by, action: A::Recover { lost, replacement, asset, amount } } => {
             let amount = if amount == u128::MAX { m.balance(&lost, &asset) } else { amount };
             Operation::Admin { by, action: A::Recover { lost, replacement, asset, amount } }
         }
+        Operation::Claim { from, to, asset, amount: u128::MAX, xfer, preimage, dvp } => {
+            let (xfer, to, asset, amount) = match open_lock(m, &xfer) {
+                Some((x, l)) => (x, l.beneficiary.clone(), l.asset.clone(), l.amount),
+                None => (xfer, to, asset, 1),
+            };
+            Operation::Claim { from, to, asset, amount, xfer, preimage, dvp }
+        }
+        Operation::Refund { from, to, asset, amount: u128::MAX, xfer, dvp } => {
+            let (xfer, to, asset, amount) = match open_lock(m, &xfer) {
+                Some((x, l)) => (x, l.sender.clone(), l.asset.clone(), l.amount),
+                None => (xfer, to, asset, 1),
+            };
+            Operation::Refund { from, to, asset, amount, xfer, dvp }
+        }
         op => op,
     }
+}
+
+/// The open hashlock that generated id `h<n>` names: the n-th of the open ones (cyclically).
+fn open_lock<'m>(m: &'m LedgerModel, xfer: &str) -> Option<(String, &'m HashLock)> {
+    let n: usize = xfer.trim_start_matches('h').parse().ok()?;
+    let open: Vec<_> = m.hashlocks().filter(|(_, l)| !l.settled).collect();
+    let (x, l) = open.get(n % open.len().max(1))?;
+    Some((x.to_string(), *l))
 }
 
 /// Runs `ops` on both sides; the first divergence, if any: (index, op, sim, model).
@@ -169,14 +309,15 @@ pub fn diverge(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Option<String> 
     let mut sim = SeqLedger::new(g);
     let mut model = g.model();
     for (i, (op, nonce)) in ops.iter().enumerate() {
-        let op = resolve(op.clone(), &model);
+        let op = resolve(op.clone(), &model, sim.l.height + 1);
+        model.set_height(sim.l.height + 1);
         let s = sim.apply(&op, *nonce);
         let m = model.apply(TxId(1_000_000 + i as u64), &op, *nonce);
         if s != m {
             return Some(format!("#{i} {op:?} nonce {nonce:?}: sim {s:?}, model {m:?}"));
         }
     }
-    for a in NAMES {
+    for a in NAMES.iter().chain(&["b0"]) {
         for k in &ASSETS[..4] {
             if sim.balance(a, k) != model.balance(a, k) {
                 return Some(format!("final balance of {a} in {k} differs"));
@@ -191,17 +332,29 @@ pub fn diverge(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Option<String> 
     None
 }
 
-/// Every reason code the generator can reach, to show the sequences exercise the rules.
-pub fn reasons_reached(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Vec<Result<(), Reason>> {
+/// Every reason code the generator can reach, to show the sequences exercise the rules, and
+/// the names of the operations that applied.
+pub fn reasons_reached(
+    g: &Genesis,
+    ops: &[(Operation, Option<u64>)],
+) -> (Vec<Result<(), Reason>>, Vec<&'static str>) {
     let mut sim = SeqLedger::new(g);
+    let mut model = g.model();
     let mut out: Vec<Result<(), Reason>> = Vec::new();
-    for (op, nonce) in ops {
-        let r = sim.apply(op, *nonce);
+    let mut applied = Vec::new();
+    for (i, (op, nonce)) in ops.iter().enumerate() {
+        let op = resolve(op.clone(), &model, sim.l.height + 1);
+        model.set_height(sim.l.height + 1);
+        let r = sim.apply(&op, *nonce);
+        let _ = model.apply(TxId(1_000_000 + i as u64), &op, *nonce);
+        if r.is_ok() && !applied.contains(&op.name()) {
+            applied.push(op.name());
+        }
         if !out.contains(&r) {
             out.push(r);
         }
     }
-    out
+    (out, applied)
 }
 
 proptest! {
@@ -227,7 +380,10 @@ fn the_generator_reaches_every_rule() {
     );
     let ops: Vec<_> =
         (0..20_000).map(|_| build(raw().new_tree(&mut runner).expect("value").current())).collect();
-    let reached = reasons_reached(&world(), &ops);
+    let (reached, applied) = reasons_reached(&world(), &ops);
+    for op in ["lock", "burn", "mint", "release", "hashlock", "claim", "refund"] {
+        assert!(applied.contains(&op), "no {op} ever applied");
+    }
     for r in [
         Reason::InsufficientBalance,
         Reason::BadNonce,
@@ -242,6 +398,12 @@ fn the_generator_reaches_every_rule() {
         Reason::ProductNotAdmitted,
         Reason::ReserveExceeded,
         Reason::Unauthorized,
+        Reason::BadProof,
+        Reason::ReplayedXfer,
+        Reason::LockExpired,
+        Reason::LockNotExpired,
+        Reason::BadPreimage,
+        Reason::UnknownXfer,
     ] {
         assert!(reached.contains(&Err(r)), "{r:?} never reached");
     }
@@ -253,4 +415,61 @@ fn a_batch_counts_the_holders_its_earlier_legs_made() {
     let l = |f: &str, t: &str| Leg { from: f.into(), to: t.into(), asset: "SEC".into(), amount: 1 };
     let ops = vec![(Operation::Batch { legs: vec![l("a0", "a3"), l("a0", "a4")] }, None)];
     assert_eq!(diverge(&world(), &ops), None);
+}
+
+/// Bridge-heavy sequences from numbered seeds (printed on failure; `TOUCHSTONE_SEED=<n>` runs
+/// that one alone): both sides agree, and every applied operation changes its asset's supply
+/// as its kind says (mint adds, burn removes, the others move funds and conserve it).
+#[test]
+fn bridge_sequences_agree_and_keep_the_supply_per_seed() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let seeds: Vec<u64> = match std::env::var("TOUCHSTONE_SEED") {
+        Ok(s) => vec![s.parse().expect("TOUCHSTONE_SEED is a number")],
+        Err(_) => (0..48).collect(),
+    };
+    let bridge_raw = (
+        prop_oneof![1 => 0u8..24, 3 => 24u8..31],
+        0..NAMES.len(),
+        0..NAMES.len(),
+        prop_oneof![8 => 0usize..4, 1 => Just(4usize)],
+        prop_oneof![3 => 1u128..400, 1 => 0u128..1500],
+        proptest::option::of(0u64..8),
+        any::<u8>(),
+    );
+    for seed in seeds {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        let ops: Vec<_> = (0..300)
+            .map(|_| build(bridge_raw.new_tree(&mut runner).expect("value").current()))
+            .collect();
+        let g = world();
+        if let Some(d) = diverge(&g, &ops) {
+            panic!("seed {seed}: {d}");
+        }
+        let mut sim = SeqLedger::new(&g);
+        let mut model = g.model();
+        for (i, (op, nonce)) in ops.iter().enumerate() {
+            let op = resolve(op.clone(), &model, sim.l.height + 1);
+            model.set_height(sim.l.height + 1);
+            let asset = op.asset().unwrap_or("NOPE").to_string();
+            let before = sim.supply(&asset);
+            let r = sim.apply(&op, *nonce);
+            let _ = model.apply(TxId(1_000_000 + i as u64), &op, *nonce);
+            let after = sim.supply(&asset);
+            let amount = op.amount().unwrap_or(0);
+            let expected = match (&op, r) {
+                (Operation::Mint { .. }, Ok(())) => before + amount,
+                (Operation::Burn { .. }, Ok(())) => before - amount,
+                (
+                    Operation::Issue { .. } | Operation::Redeem { .. } | Operation::Admin { .. },
+                    _,
+                ) => after,
+                _ => before,
+            };
+            assert_eq!(after, expected, "seed {seed}, #{i} {op:?} ({r:?}): supply of {asset}");
+        }
+    }
 }

@@ -65,7 +65,7 @@
 mod genesis;
 mod state;
 
-pub use state::{LedgerModel, AUTHORITY};
+pub use state::{HashLock, LedgerModel, AUTHORITY};
 
 #[cfg(test)]
 mod bridge_tests;

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod bridge;
 
+pub use bridge::HashLock;
+
 /// The seed authority's account name.
 pub const AUTHORITY: &str = "authority";
 

@@ -9,15 +9,15 @@ use std::collections::BTreeMap;
 
 /// A hashlock this chain holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct HashLock {
-    sender: String,
-    beneficiary: String,
-    asset: String,
-    amount: u128,
-    hash: String,
-    expires_height: u64,
+pub struct HashLock {
+    pub sender: String,
+    pub beneficiary: String,
+    pub asset: String,
+    pub amount: u128,
+    pub hash: String,
+    pub expires_height: u64,
     /// Claimed or refunded.
-    settled: bool,
+    pub settled: bool,
 }
 
 /// Bridge state: the peers (fixed at genesis), the transfer ids started here (lock, burn,
@@ -40,6 +40,16 @@ impl LedgerModel {
     /// The chain's height at which the next operations apply (hashlock expiries are heights).
     pub fn set_height(&mut self, height: u64) {
         self.height = height;
+    }
+
+    /// The hashlock `xfer`, if this chain holds one (what a claim or refund must name).
+    pub fn hashlock(&self, xfer: &str) -> Option<&HashLock> {
+        self.bridge.as_ref()?.locks.get(xfer)
+    }
+
+    /// The hashlocks this chain holds, by transfer id, claimed and refunded ones included.
+    pub fn hashlocks(&self) -> impl Iterator<Item = (&str, &HashLock)> {
+        self.bridge.iter().flat_map(|b| b.locks.iter().map(|(x, l)| (x.as_str(), l)))
     }
 
     /// Whether `account` is the escrow of a declared bridge (it signs nothing itself).
