@@ -374,5 +374,6 @@ pub enum OpKind {
     /// The relay bridge's `lock`, `mint`, `burn` and `release`.
     Bridge,
     /// The hashed time-lock's `hashlock`, `claim` and `refund`.
+    #[serde(rename = "hashlock")]
     HashLock,
 }
