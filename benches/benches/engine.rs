@@ -86,6 +86,7 @@ fn recording(c: &mut Criterion) {
                     via: None,
                     intended_ns: Some(i),
                     legs: &[],
+                    bridge: None,
                 },
             );
             w.emit(

@@ -110,6 +110,8 @@ impl Adapter for NullAdapter {
                 OpKind::Redeem,
                 OpKind::Batch,
                 OpKind::Admin,
+                OpKind::Bridge,
+                OpKind::HashLock,
             ],
             faults: Vec::new(),
             consensus_events: false,

@@ -120,6 +120,8 @@ impl Adapter for SimAdapter {
                 OpKind::Redeem,
                 OpKind::Batch,
                 OpKind::Admin,
+                OpKind::Bridge,
+                OpKind::HashLock,
             ],
             faults: vec![
                 Crash, Restart, Pause, Resume, Partition, Heal, Link, ClockSkew, Byzantine,

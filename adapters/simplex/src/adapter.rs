@@ -166,7 +166,7 @@ impl SimplexAdapter {
             let i = self.index_of(via)?;
             return (!self.states.crashed(i)).then_some(i);
         }
-        let start = match (tx.nonce, tx.op.from()) {
+        let start = match (tx.nonce, tx.op.signer()) {
             (Some(_), Some(sender)) => account_slot(sender) % n,
             _ => {
                 self.next_entry = (self.next_entry + 1) % n;

@@ -8,7 +8,7 @@ use touchstone_core::adapter::{
     Adapter, Capabilities, EventSink, FaultError, Outcome, OutcomeStatus, Setup, StateSnapshot,
     SubmitAck, TxRequest,
 };
-use touchstone_core::ledger::{AssetPolicy, Genesis, Operation};
+use touchstone_core::ledger::{AssetPolicy, BridgeGenesis, Genesis, Operation};
 use touchstone_core::scenario::{AssetSpec, FaultAction};
 use touchstone_core::trace::{QuorumRule, TraceEvent};
 use touchstone_core::{Nanos, Reason, TxId};
@@ -26,6 +26,9 @@ pub(crate) enum Start {
     Plain,
     /// Plain, plus [`POLICY_ASSET`] with a policy whose issuer agent is `a0` (for admin actions).
     WithPolicyAsset,
+    /// Plain (with the policy asset if `policy_asset`), plus a bridge: the escrow account, no
+    /// peer chains (for the single-chain bridge operations `lock` and `hashlock`).
+    WithBridge { policy_asset: bool },
 }
 
 /// What the adapter reported, in order.
@@ -135,7 +138,7 @@ impl Session {
         nonced: bool,
         via: Option<&str>,
     ) -> Result<TxId, String> {
-        let nonce = match (nonced, op.from()) {
+        let nonce = match (nonced, op.signer()) {
             (true, Some(from)) => {
                 let n = self.nonces.entry(from.to_string()).or_default();
                 *n += 1;
@@ -324,7 +327,10 @@ fn setup(opts: &ConformanceOptions, accounts: &[String], start: Start) -> Setup 
             .collect(),
         ..Default::default()
     };
-    if start == Start::WithPolicyAsset {
+    if matches!(start, Start::WithBridge { .. }) {
+        genesis.bridge = Some(BridgeGenesis::default());
+    }
+    if matches!(start, Start::WithPolicyAsset | Start::WithBridge { policy_asset: true }) {
         let policy = AssetPolicy { issuer: accounts[0].clone(), ..Default::default() };
         genesis.assets.push((POLICY_ASSET.into(), Some(policy)));
     }

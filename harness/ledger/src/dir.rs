@@ -7,7 +7,7 @@
 
 use super::tx::{AccountIdx, AssetIdx, ClaimIdx};
 use std::collections::BTreeMap;
-use touchstone_core::ledger::Claim;
+use touchstone_core::ledger::{BridgeGenesis, Claim};
 
 /// The seed authority's account name: it licenses institutions and admits products. (The
 /// harness's programs use the same name.)
@@ -41,6 +41,11 @@ pub struct Directory {
     pub policies: Vec<Option<Policy>>,
     /// The seed authority's index, once its name is known.
     pub authority: Option<AccountIdx>,
+    /// The bridge's escrow account ([`touchstone_core::ledger::ESCROW`]), on a ledger whose
+    /// genesis declares a bridge.
+    pub escrow: Option<AccountIdx>,
+    /// The bridge's peer chains (fixed at genesis), on a ledger whose genesis declares one.
+    pub bridge: Option<BridgeGenesis>,
 }
 
 impl Directory {
@@ -111,6 +116,12 @@ impl Directory {
 
     pub fn n_accounts(&self) -> usize {
         self.account_names.len()
+    }
+
+    /// Whether `acct` is the bridge's escrow (which signs nothing itself).
+    #[inline]
+    pub fn is_escrow(&self, acct: AccountIdx) -> bool {
+        self.escrow == Some(acct)
     }
 
     /// The policy of `asset` (`None`: plain cash, or not an asset).

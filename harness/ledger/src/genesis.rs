@@ -1,11 +1,13 @@
 //! The starting ledger from the harness's [`Setup`]: every balance, the asset policies, the
-//! licensed institutions and their claims, attested reserves and admitted products.
+//! licensed institutions and their claims, attested reserves and admitted products, and the
+//! bridge (its escrow account, registered after every other account, and its peer chains).
 
 use super::controls::Controls;
 use super::dir::{Directory, Policy};
 use super::state::LedgerState;
 use std::sync::Arc;
 use touchstone_core::adapter::Setup;
+use touchstone_core::ledger::ESCROW;
 
 /// The genesis ledger every node starts from.
 pub fn build(setup: &Setup) -> LedgerState {
@@ -46,6 +48,10 @@ pub fn build(setup: &Setup) -> LedgerState {
             reserve_backed: p.reserve_backed,
         };
         dir.policies[k as usize] = Some(policy);
+    }
+    if let Some(bridge) = &g.bridge {
+        dir.escrow = Some(dir.add_account(ESCROW));
+        dir.bridge = Some(bridge.clone());
     }
     let mut controls = Controls::new(dir.n_assets());
     controls.licensed.extend(g.institutions.iter().filter_map(|i| dir.account(i)));

@@ -42,7 +42,8 @@
 //! - [`tx`]: the decoded transaction ([`Op`], [`TxData`]) and how a harness
 //!   [`touchstone_core::Operation`] maps onto it;
 //! - [`rules`]: the validity rules of transfers, batches, issue and redemption; [`admin`]: the
-//!   privileged actions; [`moves`]: balance movements against a batch's running state;
+//!   privileged actions; [`bridge`]: the cross-chain operations, their proofs and hashlocks;
+//!   [`moves`]: balance movements against a batch's running state;
 //! - [`state`]: the committed state of one node and a speculative [`Overlay`] on top of it;
 //!   [`controls`]: identity registry, freezes, pauses, whitelist, reserves;
 //! - [`mempool`]: pending transactions in arrival order;
@@ -73,7 +74,9 @@
 //! **Issue** (no signer role) only on assets without a policy, else `UNAUTHORIZED`.
 //! **Redeem** by the holder: an asset with a policy that is not reserve-backed → `UNAUTHORIZED`;
 //! paused → `PAUSED`; wholly frozen → `FROZEN_SENDER`; above the free balance →
-//! `INSUFFICIENT_BALANCE`. **Privileged actions**: see [`admin`].
+//! `INSUFFICIENT_BALANCE`. **Privileged actions**: see [`admin`]. **Bridge operations** (lock,
+//! mint, burn, release; hashlock, claim, refund) on a ledger whose genesis declares a bridge,
+//! and the escrow account that signs nothing: see [`bridge`].
 //!
 //! ## Expiry and outcomes after admission
 //! A transaction is stamped at admission with `expires` = the entry node's decided height +
@@ -86,6 +89,7 @@
 //! rejected (`BAD_NONCE`) as soon as the first correct node decides that block.
 
 pub mod admin;
+pub mod bridge;
 pub mod controls;
 #[cfg(test)]
 mod differential;

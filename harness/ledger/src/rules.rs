@@ -5,6 +5,7 @@
 //! the reason (the order of the module docs of [`super`]).
 
 use super::admin;
+use super::bridge;
 use super::moves::Moves;
 use super::state::StateAccess;
 use super::tx::{AccountIdx, AssetIdx, Leg, Op, TxData};
@@ -35,15 +36,18 @@ pub fn execute<S: StateAccess>(
         s.set_nonce(from, n + 1);
     }
     moves.write(s);
-    if let Op::Admin { by, action } = &tx.op {
-        admin::apply(s, *by, action);
+    match &tx.op {
+        Op::Admin { by, action } => admin::apply(s, *by, action),
+        Op::Bridge(op) => bridge::apply(s, op),
+        _ => {}
     }
     s.mark_applied(id);
     Ok(())
 }
 
 /// Whether a failure can never turn into success later on this chain (the transaction can be
-/// dropped from a mempool): a replay, a used nonce, a spoilt transaction, or expiry.
+/// dropped from a mempool): a replay, a used nonce, a spoilt transaction, or expiry; a proof
+/// that does not prove (the peers are fixed at genesis), a wrong preimage, an expired hashlock.
 pub fn is_permanent(r: Reason) -> bool {
     matches!(
         r,
@@ -52,6 +56,9 @@ pub fn is_permanent(r: Reason) -> bool {
             | Reason::Malformed
             | Reason::BadSignature
             | Reason::BadNonce
+            | Reason::BadProof
+            | Reason::BadPreimage
+            | Reason::LockExpired
     )
 }
 
@@ -86,6 +93,7 @@ fn plan<S: StateAccess>(s: &S, id: TxId, tx: &TxData, height: u64) -> Result<Mov
         }
         Op::Redeem { from, asset, amount } => redeem(s, *from, *asset, *amount)?,
         Op::Admin { by, action } => admin::check(s, *by, action)?,
+        Op::Bridge(op) => bridge::check(s, op, height)?,
         Op::Invalid => unreachable!("handled above"),
     };
     if height > tx.expires {
@@ -94,14 +102,15 @@ fn plan<S: StateAccess>(s: &S, id: TxId, tx: &TxData, height: u64) -> Result<Mov
     Ok(moves)
 }
 
-/// Plain redemption by the holder: open assets and reserve-backed ones only.
+/// Plain redemption by the holder: open assets and reserve-backed ones only (never by the
+/// bridge's escrow, which signs nothing).
 fn redeem<S: StateAccess>(
     s: &S,
     from: AccountIdx,
     asset: AssetIdx,
     amount: u128,
 ) -> Result<Moves, Reason> {
-    if s.dir().policy(asset).is_some_and(|p| !p.reserve_backed) {
+    if s.dir().is_escrow(from) || s.dir().policy(asset).is_some_and(|p| !p.reserve_backed) {
         return Err(Reason::Unauthorized);
     }
     let c = s.controls();
@@ -138,10 +147,14 @@ fn free_balance<S: StateAccess>(s: &S, m: &Moves, acct: AccountIdx, asset: Asset
     m.balance(s, acct, asset).saturating_sub(held)
 }
 
-/// The rules of one transfer leg (`can_transfer`), on the running state `m` over `s`.
+/// The rules of one transfer leg (`can_transfer`), on the running state `m` over `s`. The
+/// bridge's escrow signs nothing: a leg from it is `UNAUTHORIZED`.
 pub fn transfer_rules<S: StateAccess>(s: &S, m: &Moves, leg: &Leg) -> Result<(), Reason> {
     let &Leg { from, to, asset, amount } = leg;
     let dir = s.dir();
+    if dir.is_escrow(from) {
+        return Err(Reason::Unauthorized);
+    }
     let c = s.controls();
     let policy = dir.policy(asset);
     let ac = c.asset(asset);
@@ -198,5 +211,7 @@ pub fn holding_limits<S: StateAccess>(
     Ok(())
 }
 
+#[cfg(test)]
+mod bridge_tests;
 #[cfg(test)]
 mod tests;

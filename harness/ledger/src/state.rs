@@ -1,6 +1,7 @@
 //! Committed ledger state of one node, and a speculative overlay for building and checking
 //! blocks on top of uncommitted ancestors.
 
+use super::bridge::{BridgeBook, HashLock};
 use super::controls::Controls;
 use super::dir::Directory;
 use super::fasthash::{FastMap, FastSet};
@@ -28,6 +29,15 @@ pub trait StateAccess {
     fn mark_applied(&mut self, tx: TxId);
     fn controls(&self) -> &Controls;
     fn controls_mut(&mut self) -> &mut Controls;
+    /// Whether a lock, burn or hashlock of cross-chain transfer `xfer` was applied here.
+    fn xfer_started(&self, xfer: &str) -> bool;
+    fn mark_started(&mut self, xfer: Arc<str>);
+    /// Whether a mint or release of `xfer` was applied here.
+    fn xfer_settled(&self, xfer: &str) -> bool;
+    fn mark_settled(&mut self, xfer: Arc<str>);
+    /// The hashlock of `xfer` this chain holds, if any.
+    fn hashlock(&self, xfer: &str) -> Option<HashLock>;
+    fn set_hashlock(&mut self, xfer: Arc<str>, lock: HashLock);
 }
 
 /// One node's committed ledger.
@@ -42,6 +52,7 @@ pub struct LedgerState {
     holders: Vec<u64>,
     controls: Controls,
     applied: FastSet<TxId>,
+    bridge: BridgeBook,
     /// Last decided height and its app hash (a SHA-256 chained over every applied height).
     pub height: u64,
     pub app_hash: [u8; 32],
@@ -65,6 +76,7 @@ impl LedgerState {
             holders: vec![0; na],
             controls,
             applied: FastSet::default(),
+            bridge: BridgeBook::default(),
             height: 0,
             app_hash: [0; 32],
         };
@@ -188,6 +200,24 @@ impl StateAccess for LedgerState {
     fn controls_mut(&mut self) -> &mut Controls {
         &mut self.controls
     }
+    fn xfer_started(&self, xfer: &str) -> bool {
+        self.bridge.started.contains(xfer)
+    }
+    fn mark_started(&mut self, xfer: Arc<str>) {
+        self.bridge.started.insert(xfer);
+    }
+    fn xfer_settled(&self, xfer: &str) -> bool {
+        self.bridge.settled.contains(xfer)
+    }
+    fn mark_settled(&mut self, xfer: Arc<str>) {
+        self.bridge.settled.insert(xfer);
+    }
+    fn hashlock(&self, xfer: &str) -> Option<HashLock> {
+        self.bridge.locks.get(xfer).cloned()
+    }
+    fn set_hashlock(&mut self, xfer: Arc<str>, lock: HashLock) {
+        self.bridge.locks.insert(xfer, lock);
+    }
 }
 
 /// Uncommitted changes on top of a committed state (never iterated: lookups only). The
@@ -201,6 +231,7 @@ pub struct Overlay<'a> {
     holders: FastMap<AssetIdx, u64>,
     applied: FastSet<TxId>,
     controls: Option<Box<Controls>>,
+    bridge: BridgeBook,
 }
 
 impl<'a> Overlay<'a> {
@@ -213,6 +244,7 @@ impl<'a> Overlay<'a> {
             holders: FastMap::default(),
             applied: FastSet::default(),
             controls: None,
+            bridge: BridgeBook::default(),
         }
     }
 }
@@ -257,5 +289,23 @@ impl StateAccess for Overlay<'_> {
     fn controls_mut(&mut self) -> &mut Controls {
         let base = &self.base.controls;
         self.controls.get_or_insert_with(|| Box::new(base.clone()))
+    }
+    fn xfer_started(&self, xfer: &str) -> bool {
+        self.bridge.started.contains(xfer) || self.base.xfer_started(xfer)
+    }
+    fn mark_started(&mut self, xfer: Arc<str>) {
+        self.bridge.started.insert(xfer);
+    }
+    fn xfer_settled(&self, xfer: &str) -> bool {
+        self.bridge.settled.contains(xfer) || self.base.xfer_settled(xfer)
+    }
+    fn mark_settled(&mut self, xfer: Arc<str>) {
+        self.bridge.settled.insert(xfer);
+    }
+    fn hashlock(&self, xfer: &str) -> Option<HashLock> {
+        self.bridge.locks.get(xfer).cloned().or_else(|| self.base.hashlock(xfer))
+    }
+    fn set_hashlock(&mut self, xfer: Arc<str>, lock: HashLock) {
+        self.bridge.locks.insert(xfer, lock);
     }
 }

@@ -1,5 +1,6 @@
 //! Transactions as the ledger sees them: names resolved to indices, shapes checked for form.
 
+use super::bridge::BridgeOp;
 use super::dir::Directory;
 use std::sync::Arc;
 use touchstone_core::ledger::{AdminAction, Claim, Tamper};
@@ -49,6 +50,8 @@ pub enum Op {
         by: AccountIdx,
         action: AdminOp,
     },
+    /// A bridge operation (trace format 1.2; see [`super::bridge`]).
+    Bridge(Box<BridgeOp>),
     /// Never valid: what an `invalid_proposal` Byzantine proposer slips into a block.
     Invalid,
 }
@@ -88,6 +91,7 @@ impl Op {
                 AdminOp::Recover { lost, .. } => Some(lost),
                 _ => None,
             },
+            Op::Bridge(b) => b.sender(),
             Op::Issue { .. } | Op::Invalid => None,
         }
     }
@@ -125,7 +129,12 @@ impl Op {
                     dir.add_claim(claim);
                 }
             }
-            _ => {}
+            Operation::Tampered { .. } => {}
+            op => {
+                for n in BridgeOp::accounts(op) {
+                    acct(n);
+                }
+            }
         }
         (dir.n_accounts(), dir.claim_count()) != before
     }
@@ -133,7 +142,8 @@ impl Op {
     /// Decodes a harness operation. `MALFORMED` here: an unknown asset (except for product
     /// admission, where the role is checked first), a zero amount or a self-transfer in a
     /// transfer, issue, redemption or batch leg, an empty batch, an empty account name, a
-    /// tampered transaction's spoilt bytes; `BAD_SIGNATURE` for a tampered signature. Accounts
+    /// tampered transaction's spoilt bytes; `BAD_SIGNATURE` for a tampered signature; a bridge
+    /// operation's shape ([`BridgeOp::decode`]). Accounts
     /// must have been registered ([`Op::register_names`]).
     pub fn decode(op: &Operation, dir: &Directory) -> Result<Op, Reason> {
         let acct = |name: &str| dir.account(name).ok_or(Reason::Malformed);
@@ -176,7 +186,7 @@ impl Op {
                     Tamper::Malformed => Reason::Malformed,
                 })
             }
-            _ => return Err(Reason::Malformed),
+            op => Op::Bridge(Box::new(BridgeOp::decode(op, dir)?)),
         })
     }
 }

@@ -7,10 +7,15 @@
 //! supported"). So this form is an externally tagged twin:
 //! `{"transfer": {"from": "a0", "to": "a1", "asset": "USD", "amount": 5}}`, an admin action as
 //! `{"admin": {"by": "i0", "action": {"freeze": {"account": "a1", "asset": "SEC", "amount": null}}}}`.
+//! A bridge operation carries the fields of its trace line (`from`/`to` as it has them,
+//! `asset`, `amount`, `xfer`, and `peer_chain`, `beneficiary`, `proof`, `hash`, `preimage`,
+//! `expires_height`, `dvp` where they apply), the proof whole (with its signed content):
+//! `{"lock": {"from": "a0", "to": "bridge.escrow", "asset": "USD", "amount": 5, "xfer": "x1",
+//! "peer_chain": "sec", "beneficiary": "b0"}}`.
 //! Use it on a field with `#[serde(with = "touchstone_ledger::wire")]`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use touchstone_core::ledger::{AdminAction, Claim, Leg, Tamper};
+use touchstone_core::ledger::{AdminAction, Claim, Leg, Proof, Tamper};
 use touchstone_core::Operation;
 
 #[derive(Serialize, Deserialize)]
@@ -22,6 +27,41 @@ enum WireOp {
     Batch { legs: Vec<Leg> },
     Admin { by: String, action: WireAdmin },
     Tampered { inner: Box<WireOp>, how: Tamper },
+    Lock(Bridge),
+    Mint(Bridge),
+    Burn(Bridge),
+    Release(Bridge),
+    Hashlock(Bridge),
+    Claim(Bridge),
+    Refund(Bridge),
+}
+
+/// The fields of the bridge operations (trace format 1.2), each present on the operations that
+/// have it, as in the trace's `tx.submit` line.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Bridge {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    from: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    to: String,
+    asset: String,
+    amount: u128,
+    xfer: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    peer_chain: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    beneficiary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proof: Option<Box<Proof>>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    hash: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    preimage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_height: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dvp: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,12 +96,129 @@ fn to_wire(op: &Operation) -> Option<WireOp> {
         Operation::Tampered { inner, how } => {
             WireOp::Tampered { inner: Box::new(to_wire(&inner)?), how }
         }
+        op => bridge_to_wire(op)?,
+    })
+}
+
+fn bridge_to_wire(op: Operation) -> Option<WireOp> {
+    let d = Bridge::default();
+    Some(match op {
+        Operation::Lock { from, to, asset, amount, xfer, peer_chain, beneficiary } => {
+            WireOp::Lock(Bridge { from, to, asset, amount, xfer, peer_chain, beneficiary, ..d })
+        }
+        Operation::Mint { to, asset, amount, xfer, peer_chain, proof } => {
+            WireOp::Mint(Bridge { to, asset, amount, xfer, peer_chain, proof: Some(proof), ..d })
+        }
+        Operation::Burn { from, asset, amount, xfer, peer_chain, beneficiary } => {
+            WireOp::Burn(Bridge { from, asset, amount, xfer, peer_chain, beneficiary, ..d })
+        }
+        Operation::Release { from, to, asset, amount, xfer, peer_chain, proof } => {
+            let proof = Some(proof);
+            WireOp::Release(Bridge { from, to, asset, amount, xfer, peer_chain, proof, ..d })
+        }
+        Operation::Hashlock {
+            from,
+            to,
+            asset,
+            amount,
+            xfer,
+            hash,
+            expires_height,
+            beneficiary,
+            dvp,
+        } => WireOp::Hashlock(Bridge {
+            from,
+            to,
+            asset,
+            amount,
+            xfer,
+            hash,
+            expires_height: Some(expires_height),
+            beneficiary,
+            dvp,
+            ..d
+        }),
+        Operation::Claim { from, to, asset, amount, xfer, preimage, dvp } => {
+            WireOp::Claim(Bridge { from, to, asset, amount, xfer, preimage, dvp, ..d })
+        }
+        Operation::Refund { from, to, asset, amount, xfer, dvp } => {
+            WireOp::Refund(Bridge { from, to, asset, amount, xfer, dvp, ..d })
+        }
         _ => return None,
     })
 }
 
-fn from_wire(op: WireOp) -> Operation {
-    match op {
+/// A bridge operation from its wire fields; `None` when one it needs is missing.
+fn bridge_from_wire(op: WireOp) -> Option<Operation> {
+    Some(match op {
+        WireOp::Lock(b) => Operation::Lock {
+            from: b.from,
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            peer_chain: b.peer_chain,
+            beneficiary: b.beneficiary,
+        },
+        WireOp::Mint(b) => Operation::Mint {
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            peer_chain: b.peer_chain,
+            proof: b.proof?,
+        },
+        WireOp::Burn(b) => Operation::Burn {
+            from: b.from,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            peer_chain: b.peer_chain,
+            beneficiary: b.beneficiary,
+        },
+        WireOp::Release(b) => Operation::Release {
+            from: b.from,
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            peer_chain: b.peer_chain,
+            proof: b.proof?,
+        },
+        WireOp::Hashlock(b) => Operation::Hashlock {
+            from: b.from,
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            hash: b.hash,
+            expires_height: b.expires_height?,
+            beneficiary: b.beneficiary,
+            dvp: b.dvp,
+        },
+        WireOp::Claim(b) => Operation::Claim {
+            from: b.from,
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            preimage: b.preimage,
+            dvp: b.dvp,
+        },
+        WireOp::Refund(b) => Operation::Refund {
+            from: b.from,
+            to: b.to,
+            asset: b.asset,
+            amount: b.amount,
+            xfer: b.xfer,
+            dvp: b.dvp,
+        },
+        _ => return None,
+    })
+}
+
+fn from_wire(op: WireOp) -> Result<Operation, &'static str> {
+    Ok(match op {
         WireOp::Transfer { from, to, asset, amount } => {
             Operation::Transfer { from, to, asset, amount }
         }
@@ -70,9 +227,10 @@ fn from_wire(op: WireOp) -> Operation {
         WireOp::Batch { legs } => Operation::Batch { legs },
         WireOp::Admin { by, action } => Operation::Admin { by, action: admin_from_wire(action) },
         WireOp::Tampered { inner, how } => {
-            Operation::Tampered { inner: Box::new(from_wire(*inner)), how }
+            Operation::Tampered { inner: Box::new(from_wire(*inner)?), how }
         }
-    }
+        op => bridge_from_wire(op).ok_or("a bridge operation lacks its proof or expiry")?,
+    })
 }
 
 fn admin_to_wire(a: AdminAction) -> WireAdmin {
@@ -137,61 +295,8 @@ pub fn serialize<S: Serializer>(op: &Operation, s: S) -> Result<S::Ok, S::Error>
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Operation, D::Error> {
-    WireOp::deserialize(d).map(from_wire)
+    from_wire(WireOp::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Serialize, Deserialize, PartialEq, Debug)]
-    struct Holder(#[serde(with = "super")] Operation);
-
-    fn round_trip(op: Operation) {
-        let text = serde_json::to_string(&Holder(op.clone())).unwrap();
-        let back: Holder = serde_json::from_str(&text).unwrap();
-        assert_eq!(back.0, op, "{text}");
-    }
-
-    #[test]
-    fn every_shape_round_trips_with_full_u128_amounts() {
-        round_trip(Operation::Transfer {
-            from: "a0".into(),
-            to: "a1".into(),
-            asset: "USD".into(),
-            amount: u128::MAX,
-        });
-        round_trip(Operation::Batch {
-            legs: vec![Leg { from: "a".into(), to: "b".into(), asset: "SEC".into(), amount: 3 }],
-        });
-        round_trip(Operation::Admin {
-            by: "i0".into(),
-            action: AdminAction::IssueClaim {
-                investor: "a2".into(),
-                claim: Claim::Country("FR".into()),
-            },
-        });
-        round_trip(Operation::Admin {
-            by: "i0".into(),
-            action: AdminAction::Freeze { account: "a1".into(), asset: "SEC".into(), amount: None },
-        });
-        round_trip(Operation::Tampered {
-            inner: Box::new(Operation::Redeem {
-                from: "a0".into(),
-                asset: "USD".into(),
-                amount: 1,
-            }),
-            how: Tamper::BadSignature,
-        });
-    }
-
-    #[test]
-    fn the_documented_form_reads() {
-        let h: Holder = serde_json::from_str(
-            r#"{"transfer":{"from":"a0","to":"a1","asset":"USD","amount":5}}"#,
-        )
-        .unwrap();
-        assert_eq!(h.0.amount(), Some(5));
-        assert!(serde_json::from_str::<Holder>(r#"{"op":"transfer"}"#).is_err());
-    }
-}
+mod tests;

@@ -26,11 +26,25 @@ pub enum Reason {
     Locked,
     Timeout,
     Other,
+    /// Trace format 1.2 (bridges): a mint's or release's proof is not a quorum certificate of
+    /// the source chain's validator set, or does not certify this transfer.
+    BadProof,
+    /// Trace format 1.2: a second mint or release of one cross-chain transfer (or a second
+    /// lock of one id, a second claim or refund of one hashlock).
+    ReplayedXfer,
+    /// Trace format 1.2: a claim (or a new hashlock) after the hashlock's expiry.
+    LockExpired,
+    /// Trace format 1.2: a refund before the hashlock's expiry.
+    LockNotExpired,
+    /// Trace format 1.2: a claim whose preimage does not hash to the hashlock's hash.
+    BadPreimage,
+    /// Trace format 1.2: a claim or refund of a hashlock this chain does not hold.
+    UnknownXfer,
 }
 
 impl Reason {
     /// Every reason code, in the trace format's order.
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 23] = [
         Reason::InsufficientBalance,
         Reason::BadNonce,
         Reason::DuplicateTx,
@@ -48,6 +62,12 @@ impl Reason {
         Reason::Locked,
         Reason::Timeout,
         Reason::Other,
+        Reason::BadProof,
+        Reason::ReplayedXfer,
+        Reason::LockExpired,
+        Reason::LockNotExpired,
+        Reason::BadPreimage,
+        Reason::UnknownXfer,
     ];
 
     /// The spec's code, e.g. `INSUFFICIENT_BALANCE`.
@@ -70,6 +90,12 @@ impl Reason {
             Reason::Locked => "LOCKED",
             Reason::Timeout => "TIMEOUT",
             Reason::Other => "OTHER",
+            Reason::BadProof => "BAD_PROOF",
+            Reason::ReplayedXfer => "REPLAYED_XFER",
+            Reason::LockExpired => "LOCK_EXPIRED",
+            Reason::LockNotExpired => "LOCK_NOT_EXPIRED",
+            Reason::BadPreimage => "BAD_PREIMAGE",
+            Reason::UnknownXfer => "UNKNOWN_XFER",
         }
     }
 

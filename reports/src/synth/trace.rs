@@ -167,6 +167,7 @@ impl<'a> Chain<'a> {
                     via: None,
                     intended_ns: None,
                     legs: &[],
+                    bridge: None,
                 },
             );
             let committed = TraceEvent::TxResult {
@@ -231,6 +232,7 @@ impl<'a> Chain<'a> {
                 via: Some("n0"),
                 intended_ns: Some(at),
                 legs: &[],
+                bridge: None,
             },
         );
         self.pm.submitted += 1;

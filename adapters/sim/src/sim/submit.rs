@@ -29,7 +29,7 @@ impl<P: Protocol> Simulator<P> {
     /// every mempool in the order sent; others round-robin.
     /// Advances the rotation if `take` (a submission does, a pre-check does not).
     fn entry_for(&mut self, req: &TxRequest, take: bool) -> Option<NodeIdx> {
-        let sender = req.op.from().and_then(|f| self.core.dir.account(f));
+        let sender = req.op.signer().and_then(|f| self.core.dir.account(f));
         match (sender, req.nonce) {
             (Some(s), Some(_)) => {
                 let n = self.protos.len();

@@ -1,6 +1,7 @@
 //! Integration tests of the simulated network, through the engine as the CLI runs it.
 
 mod adapter;
+mod bridge;
 mod broken;
 mod byzantine;
 mod common;

@@ -5,11 +5,16 @@ use super::{verdict_of, Kit, Verdicts};
 use crate::report::Verdict;
 use crate::session::{Session, Start, POLICY_ASSET};
 use touchstone_core::adapter::SubmitAck;
-use touchstone_core::ledger::{AdminAction, Leg, OpKind, Operation};
+use touchstone_core::ledger::{hash_of_preimage, AdminAction, Leg, OpKind, Operation, ESCROW};
 
 pub(super) fn judge(kit: &Kit<'_>, v: &mut Verdicts) {
-    let admin = kit.caps.operations.contains(&OpKind::Admin);
-    let start = if admin { Start::WithPolicyAsset } else { Start::Plain };
+    let has = |k| kit.caps.operations.contains(&k);
+    let admin = has(OpKind::Admin);
+    let start = match (admin, has(OpKind::Bridge) || has(OpKind::HashLock)) {
+        (policy_asset, true) => Start::WithBridge { policy_asset },
+        (true, false) => Start::WithPolicyAsset,
+        (false, false) => Start::Plain,
+    };
     let verdict = verdict_of(kit.open(start).and_then(|mut s| {
         let r = check(&mut s, &kit.caps.operations);
         s.close();
@@ -70,6 +75,34 @@ fn sample(s: &Session, kind: OpKind) -> (Operation, bool) {
                 action: AdminAction::Pause { asset: POLICY_ASSET.into() },
             },
             false,
+        ),
+        // The bridge operations that need no other chain: a lock into the escrow, and a
+        // hashlock that does not expire during the session.
+        OpKind::Bridge => (
+            Operation::Lock {
+                from: a(1),
+                to: ESCROW.into(),
+                asset,
+                amount: 1,
+                xfer: "conformance-lock".into(),
+                peer_chain: "peer".into(),
+                beneficiary: "b0".into(),
+            },
+            true,
+        ),
+        OpKind::HashLock => (
+            Operation::Hashlock {
+                from: a(2),
+                to: ESCROW.into(),
+                asset,
+                amount: 1,
+                xfer: "conformance-hashlock".into(),
+                hash: hash_of_preimage("00").expect("hex"),
+                expires_height: u64::MAX,
+                beneficiary: a(3),
+                dvp: None,
+            },
+            true,
         ),
     }
 }

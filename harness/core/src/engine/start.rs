@@ -120,6 +120,7 @@ fn write_genesis(trace: &mut dyn TraceSink, genesis: &Genesis) -> u64 {
                 via: None,
                 intended_ns: None,
                 legs: &[],
+                bridge: None,
             },
         );
         let status = TxStatus::Committed;

@@ -84,6 +84,7 @@ impl Run<'_, '_> {
                 via: req.via.as_deref(),
                 intended_ns: Some(intended),
                 legs: req.op.legs(),
+                bridge: req.op.bridge(),
             },
         );
         match self.adapter.submit(&req, &mut self.rec)? {

@@ -1,6 +1,7 @@
 //! The starting state of a run: assets with their policies, balances and identity.
 
 use super::admin::Claim;
+use super::bridge::BridgeGenesis;
 use super::policy::AssetPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,11 @@ pub struct Genesis {
     pub reserves: Vec<(String, u128)>,
     /// Products admitted to trading.
     pub admitted: Vec<String>,
+    /// The chain's bridge (trace format 1.2): when declared, the escrow account
+    /// ([`super::ESCROW`]) exists and bridge operations are accepted; mints and releases need a
+    /// proof from one of its peer chains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<BridgeGenesis>,
 }
 
 impl Genesis {

@@ -1,6 +1,7 @@
 //! Operations: what the harness asks a chain to do, and their kinds.
 
 use super::admin::AdminAction;
+use super::bridge::Proof;
 use serde::{Deserialize, Serialize};
 
 /// What the harness asks the chain to do. Account and asset names are the harness's
@@ -45,6 +46,98 @@ pub enum Operation {
         inner: Box<Operation>,
         how: Tamper,
     },
+    /// Relay bridge, source side: `from` moves `amount` into `to` (this chain's escrow,
+    /// [`super::ESCROW`]) for `beneficiary` on `peer_chain`.
+    Lock {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        peer_chain: String,
+        beneficiary: String,
+    },
+    /// Relay bridge, destination side: issues `amount` of the wrapped `asset` to `to`, proven by
+    /// the finality certificate of the lock on `peer_chain`.
+    Mint {
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        peer_chain: String,
+        proof: Box<Proof>,
+    },
+    /// Relay bridge, way back: `from` redeems `amount` of the wrapped `asset` for `beneficiary`
+    /// on `peer_chain`.
+    Burn {
+        from: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        peer_chain: String,
+        beneficiary: String,
+    },
+    /// Relay bridge, way back: the escrow (`from`) pays `to`, proven by the finality certificate
+    /// of the burn on `peer_chain`.
+    Release {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        peer_chain: String,
+        proof: Box<Proof>,
+    },
+    /// Hashed time-lock: `from` moves `amount` into `to` (the escrow) under `hash` (hex SHA-256)
+    /// for `beneficiary`, until `expires_height`: the ledger knows the heights it decides, not
+    /// the time, so the lock expires at a height of this chain (claims are valid at heights
+    /// `<= expires_height`, refunds above it).
+    Hashlock {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        hash: String,
+        expires_height: u64,
+        beneficiary: String,
+        dvp: Option<String>,
+    },
+    /// Hashed time-lock: the escrow (`from`) pays the lock's beneficiary (`to`) for the
+    /// `preimage` (hex) of its hash.
+    Claim {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        preimage: String,
+        dvp: Option<String>,
+    },
+    /// Hashed time-lock: after its expiry, the escrow (`from`) returns the lock to its sender
+    /// (`to`).
+    Refund {
+        from: String,
+        to: String,
+        asset: String,
+        amount: u128,
+        xfer: String,
+        dvp: Option<String>,
+    },
+}
+
+/// The bridge fields of an operation as the trace writes them on its `tx.submit` line (beside
+/// `from`, `to`, `asset`, `amount`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BridgeFields<'a> {
+    pub xfer: &'a str,
+    pub peer_chain: Option<&'a str>,
+    pub beneficiary: Option<&'a str>,
+    pub proof: Option<&'a Proof>,
+    pub hash: Option<&'a str>,
+    pub preimage: Option<&'a str>,
+    pub expires_height: Option<u64>,
+    pub dvp: Option<&'a str>,
 }
 
 /// How a tampered transaction is spoiled.
@@ -76,6 +169,13 @@ impl Operation {
             Operation::Batch { .. } => "batch",
             Operation::Admin { action, .. } => action.name(),
             Operation::Tampered { inner, .. } => inner.name(),
+            Operation::Lock { .. } => "lock",
+            Operation::Mint { .. } => "mint",
+            Operation::Burn { .. } => "burn",
+            Operation::Release { .. } => "release",
+            Operation::Hashlock { .. } => "hashlock",
+            Operation::Claim { .. } => "claim",
+            Operation::Refund { .. } => "refund",
         }
     }
 
@@ -88,6 +188,13 @@ impl Operation {
             Operation::Batch { .. } => OpKind::Batch,
             Operation::Admin { .. } => OpKind::Admin,
             Operation::Tampered { inner, .. } => inner.kind(),
+            Operation::Lock { .. }
+            | Operation::Mint { .. }
+            | Operation::Burn { .. }
+            | Operation::Release { .. } => OpKind::Bridge,
+            Operation::Hashlock { .. } | Operation::Claim { .. } | Operation::Refund { .. } => {
+                OpKind::HashLock
+            }
         }
     }
 
@@ -105,6 +212,13 @@ impl Operation {
                 _ => None,
             },
             Operation::Tampered { inner, .. } => inner.from(),
+            Operation::Lock { from, .. }
+            | Operation::Burn { from, .. }
+            | Operation::Release { from, .. }
+            | Operation::Hashlock { from, .. }
+            | Operation::Claim { from, .. }
+            | Operation::Refund { from, .. } => Some(from),
+            Operation::Mint { .. } => None,
         }
     }
 
@@ -120,6 +234,13 @@ impl Operation {
                 _ => None,
             },
             Operation::Tampered { inner, .. } => inner.to(),
+            Operation::Lock { to, .. }
+            | Operation::Mint { to, .. }
+            | Operation::Release { to, .. }
+            | Operation::Hashlock { to, .. }
+            | Operation::Claim { to, .. }
+            | Operation::Refund { to, .. } => Some(to),
+            Operation::Burn { .. } => None,
         }
     }
 
@@ -144,6 +265,13 @@ impl Operation {
                 _ => None,
             },
             Operation::Tampered { inner, .. } => inner.asset(),
+            Operation::Lock { asset, .. }
+            | Operation::Mint { asset, .. }
+            | Operation::Burn { asset, .. }
+            | Operation::Release { asset, .. }
+            | Operation::Hashlock { asset, .. }
+            | Operation::Claim { asset, .. }
+            | Operation::Refund { asset, .. } => Some(asset),
         }
     }
 
@@ -162,7 +290,67 @@ impl Operation {
                 _ => None,
             },
             Operation::Tampered { inner, .. } => inner.amount(),
+            Operation::Lock { amount, .. }
+            | Operation::Mint { amount, .. }
+            | Operation::Burn { amount, .. }
+            | Operation::Release { amount, .. }
+            | Operation::Hashlock { amount, .. }
+            | Operation::Claim { amount, .. }
+            | Operation::Refund { amount, .. } => Some(*amount),
         }
+    }
+
+    /// The account that signs and whose nonce the operation consumes, if any: the sender of
+    /// funds it moves on its own authority. Mints, releases, claims and refunds are submitted
+    /// by whoever holds the proof or preimage (a relay, a counterparty) and move the escrow's
+    /// funds by the bridge's rules, so they have no signer.
+    pub fn signer(&self) -> Option<&str> {
+        match self {
+            Operation::Mint { .. }
+            | Operation::Release { .. }
+            | Operation::Claim { .. }
+            | Operation::Refund { .. } => None,
+            Operation::Tampered { inner, .. } => inner.signer(),
+            _ => self.from(),
+        }
+    }
+
+    /// The bridge fields of a bridge operation, for the trace (`None` for other operations).
+    pub fn bridge(&self) -> Option<BridgeFields<'_>> {
+        let mut f = BridgeFields::default();
+        match self {
+            Operation::Lock { xfer, peer_chain, beneficiary, .. }
+            | Operation::Burn { xfer, peer_chain, beneficiary, .. } => {
+                f.xfer = xfer;
+                f.peer_chain = Some(peer_chain);
+                f.beneficiary = Some(beneficiary);
+            }
+            Operation::Mint { xfer, peer_chain, proof, .. }
+            | Operation::Release { xfer, peer_chain, proof, .. } => {
+                f.xfer = xfer;
+                f.peer_chain = Some(peer_chain);
+                f.proof = Some(proof);
+            }
+            Operation::Hashlock { xfer, hash, expires_height, beneficiary, dvp, .. } => {
+                f.xfer = xfer;
+                f.hash = Some(hash);
+                f.expires_height = Some(*expires_height);
+                f.beneficiary = Some(beneficiary);
+                f.dvp = dvp.as_deref();
+            }
+            Operation::Claim { xfer, preimage, dvp, .. } => {
+                f.xfer = xfer;
+                f.preimage = Some(preimage);
+                f.dvp = dvp.as_deref();
+            }
+            Operation::Refund { xfer, dvp, .. } => {
+                f.xfer = xfer;
+                f.dvp = dvp.as_deref();
+            }
+            Operation::Tampered { inner, .. } => return inner.bridge(),
+            _ => return None,
+        }
+        Some(f)
     }
 
     /// The legs of a batch (empty for other operations).
@@ -183,4 +371,9 @@ pub enum OpKind {
     Redeem,
     Batch,
     Admin,
+    /// The relay bridge's `lock`, `mint`, `burn` and `release`.
+    Bridge,
+    /// The hashed time-lock's `hashlock`, `claim` and `refund`.
+    #[serde(rename = "hashlock")]
+    HashLock,
 }

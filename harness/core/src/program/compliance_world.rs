@@ -108,7 +108,7 @@ impl World {
     pub fn apply(&mut self, d: &Drawn) -> Result<(), Reason> {
         let r = self.model.apply(self.ids.next(), &d.op, d.nonce);
         if r.is_ok() {
-            if let (Some(n), Some(s)) = (d.nonce, d.op.from()) {
+            if let (Some(n), Some(s)) = (d.nonce, d.op.signer()) {
                 self.nonce.insert(s.to_string(), n + 1);
             }
             if let Operation::Admin { action, .. } = &d.op {

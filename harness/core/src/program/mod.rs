@@ -141,7 +141,8 @@ pub trait Program: std::fmt::Debug {
     /// The starting state (called once, before the load).
     fn genesis(&mut self) -> Genesis;
     /// Kinds of operation this program may send; the engine refuses to start on an adapter that
-    /// lacks any of them. The default assumes every kind.
+    /// lacks any of them. The default assumes every kind but the bridge's (`Bridge`,
+    /// `HashLock`), which a program that sends them declares.
     fn operations(&self) -> Vec<crate::ledger::OpKind> {
         use crate::ledger::OpKind::*;
         vec![Transfer, Issue, Redeem, Batch, Admin]

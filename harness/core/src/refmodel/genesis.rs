@@ -20,6 +20,9 @@ impl Genesis {
         for a in &self.admitted {
             m.admit(a);
         }
+        if let Some(b) = &self.bridge {
+            m.set_bridge(b.clone());
+        }
         for (acct, asset, amt) in &self.balances {
             m.genesis(acct, asset, *amt);
         }

@@ -5,6 +5,10 @@ use crate::ledger::{AdminAction, AssetPolicy, Claim, Leg, Operation};
 use crate::reason::Reason;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod bridge;
+
+pub use bridge::HashLock;
+
 /// The seed authority's account name.
 pub const AUTHORITY: &str = "authority";
 
@@ -24,6 +28,10 @@ pub struct LedgerModel {
     claims: BTreeMap<String, BTreeMap<Claim, BTreeSet<String>>>,
     last_nonce: BTreeMap<String, u64>,
     seen: BTreeSet<TxId>,
+    /// The bridge, when the chain runs one.
+    bridge: Option<bridge::BridgeState>,
+    /// The chain's height at which the next operations apply (see [`Self::set_height`]).
+    height: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -125,14 +133,14 @@ impl LedgerModel {
         if self.seen.contains(&tx) {
             return Err(Reason::DuplicateTx);
         }
-        self.validate(op, nonce, op.from())
+        self.validate(op, nonce, op.signer())
     }
 
     /// Applies `op` (signed with `nonce`, as `tx`) if every rule allows it; otherwise changes
     /// nothing and returns the reason.
     pub fn apply(&mut self, tx: TxId, op: &Operation, nonce: Option<u64>) -> Result<(), Reason> {
         self.check(tx, op, nonce)?;
-        let signer = op.from().map(str::to_string);
+        let signer = op.signer().map(str::to_string);
         self.seen.insert(tx);
         if let (Some(n), Some(s)) = (nonce, &signer) {
             self.last_nonce.insert(s.clone(), n);
@@ -200,7 +208,7 @@ impl LedgerModel {
                 if !self.nonce_ok(signer, nonce) {
                     return Err(Reason::BadNonce);
                 }
-                if a.policy.as_ref().is_some_and(|p| !p.reserve_backed) {
+                if self.is_escrow(from) || a.policy.as_ref().is_some_and(|p| !p.reserve_backed) {
                     return Err(Reason::Unauthorized);
                 }
                 if a.paused {
@@ -219,6 +227,19 @@ impl LedgerModel {
                 crate::ledger::Tamper::BadSignature => Reason::BadSignature,
                 crate::ledger::Tamper::Malformed => Reason::Malformed,
             }),
+            Operation::Lock { .. }
+            | Operation::Mint { .. }
+            | Operation::Burn { .. }
+            | Operation::Release { .. }
+            | Operation::Hashlock { .. }
+            | Operation::Claim { .. }
+            | Operation::Refund { .. } => {
+                self.bridge_shape(op)?;
+                if !self.nonce_ok(signer, nonce) {
+                    return Err(Reason::BadNonce);
+                }
+                self.check_bridge(op)
+            }
         }
     }
 
@@ -251,6 +272,9 @@ impl LedgerModel {
         delta: &BTreeMap<Key, i128>,
     ) -> Result<(), Reason> {
         let a = self.assets.get(asset).ok_or(Reason::Malformed)?;
+        if self.is_escrow(from) {
+            return Err(Reason::Unauthorized);
+        }
         if a.paused {
             return Err(Reason::Paused);
         }
@@ -468,6 +492,7 @@ impl LedgerModel {
             }
             Operation::Admin { by, action } => self.execute_admin(by, action),
             Operation::Tampered { .. } => {}
+            _ => self.execute_bridge(op),
         }
     }
 

@@ -159,6 +159,9 @@ pub enum TraceEvent<'a> {
         /// Extension: the legs of an atomic batch (`op: "batch"`), each
         /// `{"from","to","asset","amount"}`; all settle or none.
         legs: &'a [crate::ledger::Leg],
+        /// Trace format 1.2: a bridge operation's `xfer`, `peer_chain`, `beneficiary`, `proof`,
+        /// `hash`, `preimage`, `expires_height` and `dvp` (those it has).
+        bridge: Option<crate::ledger::BridgeFields<'a>>,
     },
     TxResult {
         tx: TxId,
@@ -308,7 +311,20 @@ impl TraceEvent<'_> {
                 o.str("node", node).str("etype", etype).str_array("accused", accused);
                 o.u64("height", height).u64("round", round);
             }
-            TxSubmit { tx, client, op, from, to, asset, amount, nonce, via, intended_ns, legs } => {
+            TxSubmit {
+                tx,
+                client,
+                op,
+                from,
+                to,
+                asset,
+                amount,
+                nonce,
+                via,
+                intended_ns,
+                legs,
+                bridge,
+            } => {
                 tx_field(&mut o, tx);
                 o.str("client", client).str("op", op).opt_str("from", from).opt_str("to", to);
                 o.opt_str("asset", asset);
@@ -331,6 +347,9 @@ impl TraceEvent<'_> {
                         lo.end();
                     }
                     b.push(b']');
+                }
+                if let Some(f) = bridge {
+                    bridge_fields(&mut o, &f);
                 }
             }
             TxResult { tx, status, height, reason, node } => {
@@ -402,4 +421,20 @@ fn validators_json(b: &mut Vec<u8>, vs: &[ValidatorInfo]) {
         o.end();
     }
     b.push(b']');
+}
+
+/// The bridge fields of a `tx.submit` line (trace format 1.2). The proof is written as the
+/// certificate (`chain`, `height`, `block`, `signers`, `xfer`); its signed content repeats the
+/// line's own `asset`, `amount` and `to`.
+fn bridge_fields(o: &mut Obj<'_>, f: &crate::ledger::BridgeFields<'_>) {
+    o.str("xfer", f.xfer).opt_str("peer_chain", f.peer_chain);
+    o.opt_str("beneficiary", f.beneficiary);
+    if let Some(p) = f.proof {
+        let mut po = o.obj("proof");
+        po.str("chain", &p.chain).u64("height", p.height).str("block", &p.block);
+        po.str_array("signers", &p.signers).str("xfer", &p.xfer);
+        po.end();
+    }
+    o.opt_str("hash", f.hash).opt_str("preimage", f.preimage);
+    o.opt_u64("expires_height", f.expires_height).opt_str("dvp", f.dvp);
 }

@@ -243,6 +243,7 @@ mod tests {
                 via: None,
                 intended_ns: Some(3),
                 legs: &[],
+                bridge: None,
             },
             TraceEvent::TxResult {
                 tx: TxId(1),
@@ -293,5 +294,76 @@ mod tests {
         let v = &mem.values()[0];
         assert!(v.get("cert").is_none(), "{v}");
         assert_eq!(v["app_hash"], "h7");
+    }
+
+    #[test]
+    fn bridge_operations_write_the_vocabulary_fields() {
+        use crate::ledger::{Certified, Operation, Proof};
+        let proof = Proof {
+            chain: "sec".into(),
+            height: 9,
+            block: "b9".into(),
+            signers: vec!["n0".into(), "n2".into()],
+            xfer: "x1".into(),
+            of: Certified::Lock,
+            asset: "USD".into(),
+            amount: 5,
+            beneficiary: "a1".into(),
+        };
+        let mint = Operation::Mint {
+            to: "a1".into(),
+            asset: "USD".into(),
+            amount: 5,
+            xfer: "x1".into(),
+            peer_chain: "sec".into(),
+            proof: Box::new(proof),
+        };
+        let hashlock = Operation::Hashlock {
+            from: "a0".into(),
+            to: "bridge.escrow".into(),
+            asset: "USD".into(),
+            amount: 7,
+            xfer: "h1".into(),
+            hash: "ab".repeat(32),
+            expires_height: 40,
+            beneficiary: "b3".into(),
+            dvp: Some("p1".into()),
+        };
+        let mut mem = MemoryTrace::default();
+        for op in [&mint, &hashlock] {
+            let ev = TraceEvent::TxSubmit {
+                tx: TxId(1),
+                client: "relay",
+                op: op.name(),
+                from: op.from(),
+                to: op.to(),
+                asset: op.asset(),
+                amount: op.amount(),
+                nonce: None,
+                via: None,
+                intended_ns: None,
+                legs: op.legs(),
+                bridge: op.bridge(),
+            };
+            mem.emit(1, &ev);
+        }
+        let v = mem.values();
+        assert_eq!(v[0]["op"], "mint");
+        assert!(v[0].get("from").is_none());
+        assert_eq!((v[0]["to"].as_str(), v[0]["amount"].as_u64()), (Some("a1"), Some(5)));
+        assert_eq!((v[0]["xfer"].as_str(), v[0]["peer_chain"].as_str()), (Some("x1"), Some("sec")));
+        let p = &v[0]["proof"];
+        assert_eq!(p["chain"], "sec");
+        assert_eq!(p["height"], 9);
+        assert_eq!(p["block"], "b9");
+        assert_eq!(p["signers"][1], "n2");
+        assert_eq!(p["xfer"], "x1");
+        assert_eq!(p.as_object().map(|o| o.len()), Some(5), "the certificate's fields only");
+        assert_eq!(v[1]["op"], "hashlock");
+        assert_eq!(v[1]["to"], "bridge.escrow");
+        assert_eq!(v[1]["hash"], "ab".repeat(32));
+        assert_eq!(v[1]["expires_height"], 40);
+        assert_eq!((v[1]["beneficiary"].as_str(), v[1]["dvp"].as_str()), (Some("b3"), Some("p1")));
+        assert!(v[1].get("proof").is_none() && v[1].get("preimage").is_none());
     }
 }

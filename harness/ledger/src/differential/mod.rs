@@ -5,18 +5,24 @@
 //!
 //! Generated operations stay inside what both sides document alike: named accounts (never an
 //! empty name), admin actions without a nonce (the reference model neither checks nor needs one
-//! there).
+//! there). The world runs a bridge, so the bridge's operations are generated too, with proofs
+//! good and bad, and claims and refunds that mostly name a hashlock's terms; each operation
+//! applies on both sides at the sequential ledger's next height.
+
+mod bridge;
 
 use super::seq::SeqLedger;
+use bridge::{bridge_op, open_lock};
 use proptest::prelude::*;
 use touchstone_core::ledger::{
-    AdminAction as A, AssetKind, AssetPolicy, Claim, Genesis, Leg, Tamper,
+    AdminAction as A, AssetKind, AssetPolicy, BridgeGenesis, Claim, Genesis, Leg, PeerChain,
+    Tamper, ESCROW,
 };
 use touchstone_core::refmodel::LedgerModel;
 use touchstone_core::{Operation, Reason, TxId};
 
-const NAMES: [&str; 10] =
-    ["a0", "a1", "a2", "a3", "a4", "a5", "agent", "authority", "inst0", "inst1"];
+const NAMES: [&str; 11] =
+    ["a0", "a1", "a2", "a3", "a4", "a5", "agent", "authority", "inst0", "inst1", ESCROW];
 const ASSETS: [&str; 5] = ["SEC", "STC", "ETF", "CASH", "NOPE"];
 
 /// A small regulated world: a listed KYC security with every limit, a capped reserve-backed
@@ -50,6 +56,9 @@ pub fn world() -> Genesis {
         institutions: vec!["inst0".into(), "inst1".into()],
         admitted: vec!["SEC".into(), "ETF".into()],
         reserves: vec![("STC".into(), 4000)],
+        bridge: Some(BridgeGenesis {
+            peers: vec![PeerChain::bft("sec", &[("n0", 1), ("n1", 1), ("n2", 1), ("n3", 2)])],
+        }),
         ..Default::default()
     };
     for (i, a) in NAMES[..6].iter().enumerate() {
@@ -74,7 +83,7 @@ type Raw = (u8, usize, usize, usize, u128, Option<u64>, u8);
 
 fn raw() -> impl Strategy<Value = Raw> {
     (
-        0u8..24,
+        0u8..31,
         0..NAMES.len(),
         0..NAMES.len(),
         prop_oneof![8 => 0usize..4, 1 => Just(4usize)],
@@ -145,20 +154,46 @@ fn build((kind, a, b, k, amount, nonce, extra): Raw) -> (Operation, Option<u64>)
             by("authority"),
             if extra % 2 == 0 { A::AdmitProduct { asset } } else { A::DelistProduct { asset } },
         ),
-        _ => {
+        22 | 23 => {
             let how = if extra % 2 == 0 { Tamper::BadSignature } else { Tamper::Malformed };
             let inner = Operation::Transfer { from: fa, to: fb, asset, amount };
             (Operation::Tampered { inner: Box::new(inner), how }, nonce)
         }
+        _ => bridge_op(kind, fa, fb, asset, amount, nonce, extra),
     }
 }
 
-/// A recovery generated with `u128::MAX` asks for the whole holding (as the model sees it).
-fn resolve(op: Operation, m: &LedgerModel) -> Operation {
+/// A recovery generated with `u128::MAX` asks for the whole holding (as the model sees it); a
+/// claim or refund with it names an open hashlock (its generated id `h<n>` picks the n-th, if
+/// any is open) with that lock's asset, amount and payee; a
+/// hashlock applied at `height` expires its generated offset later, less 3 (so some have
+/// expired already).
+fn resolve(op: Operation, m: &LedgerModel, height: u64) -> Operation {
     match op {
+        Operation::Hashlock { expires_height, .. } => {
+            let mut op = op;
+            if let Operation::Hashlock { expires_height: e, .. } = &mut op {
+                *e = (height + expires_height).saturating_sub(3);
+            }
+            op
+        }
         Operation::Admin { by, action: A::Recover { lost, replacement, asset, amount } } => {
             let amount = if amount == u128::MAX { m.balance(&lost, &asset) } else { amount };
             Operation::Admin { by, action: A::Recover { lost, replacement, asset, amount } }
+        }
+        Operation::Claim { from, to, asset, amount: u128::MAX, xfer, preimage, dvp } => {
+            let (xfer, to, asset, amount) = match open_lock(m, &xfer) {
+                Some((x, l)) => (x, l.beneficiary.clone(), l.asset.clone(), l.amount),
+                None => (xfer, to, asset, 1),
+            };
+            Operation::Claim { from, to, asset, amount, xfer, preimage, dvp }
+        }
+        Operation::Refund { from, to, asset, amount: u128::MAX, xfer, dvp } => {
+            let (xfer, to, asset, amount) = match open_lock(m, &xfer) {
+                Some((x, l)) => (x, l.sender.clone(), l.asset.clone(), l.amount),
+                None => (xfer, to, asset, 1),
+            };
+            Operation::Refund { from, to, asset, amount, xfer, dvp }
         }
         op => op,
     }
@@ -169,14 +204,15 @@ pub fn diverge(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Option<String> 
     let mut sim = SeqLedger::new(g);
     let mut model = g.model();
     for (i, (op, nonce)) in ops.iter().enumerate() {
-        let op = resolve(op.clone(), &model);
+        let op = resolve(op.clone(), &model, sim.l.height + 1);
+        model.set_height(sim.l.height + 1);
         let s = sim.apply(&op, *nonce);
         let m = model.apply(TxId(1_000_000 + i as u64), &op, *nonce);
         if s != m {
             return Some(format!("#{i} {op:?} nonce {nonce:?}: sim {s:?}, model {m:?}"));
         }
     }
-    for a in NAMES {
+    for a in NAMES.iter().chain(&["b0"]) {
         for k in &ASSETS[..4] {
             if sim.balance(a, k) != model.balance(a, k) {
                 return Some(format!("final balance of {a} in {k} differs"));
@@ -191,17 +227,29 @@ pub fn diverge(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Option<String> 
     None
 }
 
-/// Every reason code the generator can reach, to show the sequences exercise the rules.
-pub fn reasons_reached(g: &Genesis, ops: &[(Operation, Option<u64>)]) -> Vec<Result<(), Reason>> {
+/// Every reason code the generator can reach, to show the sequences exercise the rules, and
+/// the names of the operations that applied.
+pub fn reasons_reached(
+    g: &Genesis,
+    ops: &[(Operation, Option<u64>)],
+) -> (Vec<Result<(), Reason>>, Vec<&'static str>) {
     let mut sim = SeqLedger::new(g);
+    let mut model = g.model();
     let mut out: Vec<Result<(), Reason>> = Vec::new();
-    for (op, nonce) in ops {
-        let r = sim.apply(op, *nonce);
+    let mut applied = Vec::new();
+    for (i, (op, nonce)) in ops.iter().enumerate() {
+        let op = resolve(op.clone(), &model, sim.l.height + 1);
+        model.set_height(sim.l.height + 1);
+        let r = sim.apply(&op, *nonce);
+        let _ = model.apply(TxId(1_000_000 + i as u64), &op, *nonce);
+        if r.is_ok() && !applied.contains(&op.name()) {
+            applied.push(op.name());
+        }
         if !out.contains(&r) {
             out.push(r);
         }
     }
-    out
+    (out, applied)
 }
 
 proptest! {
@@ -227,7 +275,10 @@ fn the_generator_reaches_every_rule() {
     );
     let ops: Vec<_> =
         (0..20_000).map(|_| build(raw().new_tree(&mut runner).expect("value").current())).collect();
-    let reached = reasons_reached(&world(), &ops);
+    let (reached, applied) = reasons_reached(&world(), &ops);
+    for op in ["lock", "burn", "mint", "release", "hashlock", "claim", "refund"] {
+        assert!(applied.contains(&op), "no {op} ever applied");
+    }
     for r in [
         Reason::InsufficientBalance,
         Reason::BadNonce,
@@ -242,6 +293,12 @@ fn the_generator_reaches_every_rule() {
         Reason::ProductNotAdmitted,
         Reason::ReserveExceeded,
         Reason::Unauthorized,
+        Reason::BadProof,
+        Reason::ReplayedXfer,
+        Reason::LockExpired,
+        Reason::LockNotExpired,
+        Reason::BadPreimage,
+        Reason::UnknownXfer,
     ] {
         assert!(reached.contains(&Err(r)), "{r:?} never reached");
     }
