@@ -75,6 +75,7 @@ pub fn measure(run: &RunInput, metric: &str) -> Measure {
             "compares two payment runs of one suite (see scenarios/suites/admission.toml)".into(),
         ),
         "spam_throughput_drop" => spam::spam_drop(run),
+        "xchain_settlement_p99_ns" => xchain_settlement_p99(run),
         other => Measure::Not(format!("unknown derived value {other}")),
     }
 }
@@ -210,4 +211,28 @@ fn reproducibility(run: &RunInput) -> Measure {
         )],
         zero: (!same).then(|| format!("the rerun's {what} differ")),
     }
+}
+
+/// p99 (nearest rank) of the settled cross-chain transfers' settlement times, from the
+/// checker's `xchain` section.
+fn xchain_settlement_p99(run: &RunInput) -> Measure {
+    let Some(c) = &run.check else { return Measure::Not("trace not checked".into()) };
+    let Some(x) = &c.xchain else {
+        return Measure::Not("not a cross-chain run (no bridge transfer in the trace)".into());
+    };
+    let mut l: Vec<u64> = x.transfers.iter().filter_map(|t| t.latency_ns).collect();
+    if l.is_empty() {
+        return Measure::Not("no cross-chain transfer settled".into());
+    }
+    l.sort_unstable();
+    let rank = (l.len() * 99).div_ceil(100).max(1);
+    value(
+        l[rank - 1] as f64,
+        format!(
+            "{}/run.json#check.xchain.transfers ({} settled of {})",
+            run.label,
+            l.len(),
+            x.transfers.len()
+        ),
+    )
 }

@@ -23,6 +23,7 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("reproducibility", "1 when a rerun with the same seed gave the same fingerprint (suite `reproduce = true` or --compare)"),
     ("scale_p99_ratio", "suite: p99 of payment runs at 16 validators / at 4"),
     ("wan_p99_delta", "suite: relative p99 increase of a payment run with a ≥ 100 ms one-way link override vs one without"),
+    ("xchain_settlement_p99_ns", "cross-chain runs: p99 of lock/burn commit → mint/release commit over the settled transfers (the checker's xchain section)"),
     ("spam_throughput_drop", "1 − honest committed tx/s during an invalid-tx flood (program spam, ≥ 10× the honest load) / before it"),
 ];
 
