@@ -120,6 +120,7 @@ pub fn findings(runs: &[RunInput]) -> Vec<FindingView> {
                 message: f.message.clone(),
                 replay: f.replay.clone().or_else(|| Some(r.record.replay.clone())),
                 evidence,
+                chain: f.chain.clone(),
             });
         }
     }

@@ -58,6 +58,7 @@ pub fn evaluate(
         conformance: runs.iter().flat_map(|r| r.conformance.iter().cloned()).collect(),
         charts: runs.iter().map(crate::series::charts).collect(),
         notes: notes(runs),
+        xchain: runs.iter().filter_map(crate::xchain::view).collect(),
     }
 }
 

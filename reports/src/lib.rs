@@ -63,6 +63,7 @@ pub mod sweep;
 pub mod synth;
 pub mod text;
 pub mod trace;
+pub mod xchain;
 
 pub use error::ReportError;
 pub use input::RunInput;

@@ -40,6 +40,27 @@ pub struct Report {
     pub charts: Vec<RunCharts>,
     /// Remarks about the evaluation itself (downsampling, missing data...).
     pub notes: Vec<String>,
+    /// Cross-chain settlement per run that had bridge transfers (trace format 1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub xchain: Vec<XchainView>,
+}
+
+/// One run's cross-chain settlement, from the checker's `xchain` section (so from the trace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XchainView {
+    pub run: String,
+    /// The checker's bound on settlement time, ns.
+    pub bound_ns: u64,
+    /// Committed locks and burns, and how many of them had their mint or release committed.
+    pub transfers: usize,
+    pub settled: usize,
+    /// Settlement times (source commit → destination commit), sorted, ns.
+    pub latencies_ns: Vec<u64>,
+    /// DvP pairs by state: settled, refunded, stuck, broken.
+    pub pairs: Vec<(String, usize)>,
+    /// Transfers still pending at the end, and pairs not settled (at most 20 each).
+    pub pending: Vec<String>,
+    pub unsettled_pairs: Vec<String>,
 }
 
 /// Which rubric scored this.
@@ -249,6 +270,9 @@ pub struct FindingView {
     pub replay: Option<String>,
     /// The trace lines that prove it (1-based number and text, truncated to 400 bytes).
     pub evidence: Vec<EvidenceLine>,
+    /// The chain it was found on (multi-chain traces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
 }
 
 /// One quoted trace line.

@@ -4,7 +4,7 @@
 //!
 //! Sections: cover (verdict, grade, score, profile, coverage, disclosure, replay), gates, L1
 //! radar and L2 bars, L3 table, criteria, charts per run (throughput, latency over time, latency
-//! CDF, consensus timeline), findings with their evidence lines, conformance matrix, notes.
+//! CDF, consensus timeline), cross-chain settlement (multi-chain runs), findings with their evidence lines, conformance matrix, notes.
 
 pub mod charts;
 pub mod css;
@@ -32,6 +32,9 @@ pub fn render(r: &Report) -> String {
     sections::criteria(&mut h, r);
     for c in &r.charts {
         sections::run_charts(&mut h, r, c);
+    }
+    for x in &r.xchain {
+        sections::xchain(&mut h, r, x);
     }
     sections::findings(&mut h, r);
     sections::conformance(&mut h, r);

@@ -279,6 +279,69 @@ pub(super) fn run_charts(h: &mut String, r: &Report, c: &RunCharts) {
     let _ = write!(h, "</div></section>");
 }
 
+/// A run's cross-chain settlement: transfers and their settlement times, the DvP pairs by
+/// state, what is left unsettled, and the cross-chain findings.
+pub(super) fn xchain(h: &mut String, r: &Report, x: &crate::model::XchainView) {
+    use crate::xchain::quantile;
+    let secs = |q: f64| {
+        quantile(&x.latencies_ns, q)
+            .map_or("—".to_string(), |ns| format!("{:.3} s", ns as f64 / 1e9))
+    };
+    let _ = write!(
+        h,
+        "<section id=\"xchain-{}\"><h2>Cross-chain settlement — {}</h2><table><tbody>\
+         <tr><th>transfers (lock or burn committed)</th><td class=\"num\">{}</td></tr>\
+         <tr><th>settled (mint or release committed)</th><td class=\"num\">{}</td></tr>\
+         <tr><th>settlement time p50 / p90 / p99 / max</th><td class=\"num\">{} / {} / {} / {}</td></tr>\
+         <tr><th>checker bound</th><td class=\"num\">{:.0} s</td></tr>",
+        slug(&x.run),
+        e(&x.run),
+        x.transfers,
+        x.settled,
+        secs(0.5),
+        secs(0.9),
+        secs(0.99),
+        secs(1.0),
+        x.bound_ns as f64 / 1e9
+    );
+    for (state, n) in &x.pairs {
+        let _ = write!(h, "<tr><th>DvP pairs {}</th><td class=\"num\">{n}</td></tr>", e(state));
+    }
+    h.push_str("</tbody></table>");
+    if !x.latencies_ns.is_empty() {
+        let _ = write!(h, "<figure>{}</figure>", charts::settlement_cdf(x));
+    }
+    for (title, rows) in
+        [("Transfers not settled", &x.pending), ("DvP pairs not settled", &x.unsettled_pairs)]
+    {
+        if !rows.is_empty() {
+            let _ = write!(h, "<h3>{title}</h3><ul>");
+            for l in rows {
+                let _ = write!(h, "<li><code>{}</code></li>", e(l));
+            }
+            h.push_str("</ul>");
+        }
+    }
+    let found: Vec<_> =
+        r.findings.iter().filter(|f| f.run == x.run && f.property.starts_with("xchain_")).collect();
+    if found.is_empty() {
+        h.push_str("<p>No cross-chain finding.</p>");
+    } else {
+        let _ = write!(h, "<h3>Cross-chain findings</h3><ul>");
+        for f in found {
+            let at = match (&f.chain, f.height) {
+                (Some(c), Some(ht)) => format!(" on {} at height {ht}", e(c)),
+                (Some(c), None) => format!(" on {}", e(c)),
+                (None, Some(ht)) => format!(" at height {ht}"),
+                (None, None) => String::new(),
+            };
+            let _ = write!(h, "<li><b>{}</b>{at}: {}</li>", e(&f.property), e(&f.message));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</section>");
+}
+
 pub(super) fn findings(h: &mut String, r: &Report) {
     let _ = write!(h, "<section id=\"findings\"><h2>Findings</h2>");
     if r.findings.is_empty() {
@@ -292,6 +355,9 @@ pub(super) fn findings(h: &mut String, r: &Report) {
         }
         if let Some(x) = f.round {
             let _ = write!(at, " round {x}");
+        }
+        if let Some(c) = &f.chain {
+            let _ = write!(at, " on chain {}", e(c));
         }
         let nodes = if f.nodes.is_empty() {
             String::new()

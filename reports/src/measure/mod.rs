@@ -221,13 +221,12 @@ fn xchain_settlement_p99(run: &RunInput) -> Measure {
         return Measure::Not("not a cross-chain run (no bridge transfer in the trace)".into());
     };
     let mut l: Vec<u64> = x.transfers.iter().filter_map(|t| t.latency_ns).collect();
-    if l.is_empty() {
-        return Measure::Not("no cross-chain transfer settled".into());
-    }
     l.sort_unstable();
-    let rank = (l.len() * 99).div_ceil(100).max(1);
+    let Some(p99) = crate::xchain::quantile(&l, 0.99) else {
+        return Measure::Not("no cross-chain transfer settled".into());
+    };
     value(
-        l[rank - 1] as f64,
+        p99 as f64,
         format!(
             "{}/run.json#check.xchain.transfers ({} settled of {})",
             run.label,

@@ -14,3 +14,4 @@ mod outputs;
 mod scoring;
 mod support;
 mod tamper;
+mod xchain;

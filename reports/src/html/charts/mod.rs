@@ -7,7 +7,9 @@ mod draw;
 mod run;
 mod scores;
 pub mod sweep;
+mod xchain;
 
 pub use draw::PALETTE;
 pub use run::{cdf, consensus, latency_over_time, throughput};
 pub use scores::{groups, radar};
+pub use xchain::settlement_cdf;
