@@ -3,12 +3,12 @@
 //!
 //! ```text
 //! cargo build --release -p touchstone -p touchstone-check --example synth
-//! target/release/examples/synth tx-heavy 27000000 | /usr/bin/time -v target/release/touchstone check -
+//! target/release/examples/ synth tx-heavy 30000000 | /usr/bin/time -v target/release/touchstone check -
 //! target/release/examples/synth vote-heavy 3000000 31 > /tmp/vote-heavy-n31.jsonl
 //! ```
 //!
-//! `tx-heavy TXS [ACCOUNTS] [PER_HEIGHT]` (defaults 5,000 and 150: about 360 bytes per
-//! transfer, so 27 M transfers make about 10 GB); `vote-heavy EVENTS [VALIDATORS]`.
+//! `tx-heavy TXS [ACCOUNTS] [PER_HEIGHT]` (defaults 5,000 and 150: about 340 bytes per
+//! transfer, so 30 M transfers make 10.8 GB); `vote-heavy EVENTS [VALIDATORS]`.
 
 use std::io::{BufWriter, Write};
 
