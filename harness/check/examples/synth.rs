@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p touchstone -p touchstone-check --example synth
-//! target/release/examples/ synth tx-heavy 30000000 | /usr/bin/time -v target/release/touchstone check -
+//! target/release/examples/synth tx-heavy 30000000 | /usr/bin/time -v target/release/touchstone check -
 //! target/release/examples/synth vote-heavy 3000000 31 > /tmp/vote-heavy-n31.jsonl
 //! ```
 //!
