@@ -1,4 +1,5 @@
-//! `touchstone monitor (--trace SRC | --adapter ethereum --adapter-config FILE)
+//! `touchstone monitor (--trace SRC | --adapter ethereum --adapter-config FILE | --adapter NAME
+//! --scenario FILE)
 //! [--listen 127.0.0.1:PORT] [--out DIR] [--fail-fast]`: a live chain followed and checked as it
 //! runs, its metrics served to Prometheus and its dashboard to a browser. See
 //! [`crate::monitor`] and `docs/monitoring.md`.
@@ -22,9 +23,22 @@ pub struct MonitorArgs {
     /// `tcp://127.0.0.1:PORT`, a socket nodes push trace lines to.
     #[arg(long, conflicts_with = "adapter", required_unless_present = "adapter")]
     pub trace: Option<String>,
-    /// Observe a chain through an adapter, with no load of its own (`ethereum`).
+    /// Observe a chain through an adapter, with no load of its own: `ethereum` follows the
+    /// endpoints of --adapter-config (or a managed anvil); any other adapter (`sim`, `simplex`,
+    /// `process`) starts the network of --scenario and observes it.
     #[arg(long)]
     pub adapter: Option<String>,
+    /// The network to start and observe with a non-Ethereum --adapter (its `[network]` and
+    /// genesis; its load and faults are left out).
+    #[arg(long, requires = "adapter")]
+    pub scenario: Option<PathBuf>,
+    /// The seed of the observed network (printed; the same seed replays a simulated one).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// With --scenario: run its load and faults too (a run watched live, at the pace of the
+    /// wall clock), instead of observing the network idle.
+    #[arg(long, requires = "scenario")]
+    pub with_load: bool,
     /// The adapter's configuration (e.g. adapters/ethereum/anvil.toml).
     #[arg(long, requires = "adapter")]
     pub adapter_config: Option<PathBuf>,
@@ -112,10 +126,21 @@ pub fn exec(a: MonitorArgs) -> CmdResult {
 fn source_of(a: &MonitorArgs) -> Result<SourceSpec, Failure> {
     if let Some(name) = &a.adapter {
         if name != "ethereum" {
-            return Err(Failure::bad_input(format!(
-                "--adapter {name}: no observe-only mode; `touchstone monitor` observes `ethereum` \
-                 (or any chain through --trace)"
-            )));
+            crate::adapters::find(name)?;
+            let Some(file) = &a.scenario else {
+                return Err(Failure::bad_input(format!(
+                    "--adapter {name}: give the network to start and observe with --scenario FILE \
+                     (only `ethereum` follows an existing chain)"
+                )));
+            };
+            let (scenario, _) = crate::pipeline::load_scenario(file)?;
+            return Ok(SourceSpec::Managed(Box::new(monitor::managed::Managed {
+                adapter: name.clone(),
+                config: a.adapter_config.clone(),
+                scenario: Box::new(scenario),
+                seed: a.seed,
+                with_load: a.with_load,
+            })));
         }
         let cfg = match &a.adapter_config {
             Some(p) => touchstone_ethereum::watch::load_observe_only(p)

@@ -18,6 +18,7 @@
 //! 1 findings, 2 bad input, 3 the source failed).
 
 pub mod http;
+pub mod managed;
 pub mod metrics;
 pub mod observe;
 pub mod segments;
@@ -49,6 +50,8 @@ pub enum SourceSpec {
     File(PathBuf),
     Tcp(SocketAddr),
     Ethereum(Box<touchstone_ethereum::Config>),
+    /// A network the monitor starts through an adapter and observes (no load).
+    Managed(Box<managed::Managed>),
 }
 
 /// What to monitor and how.
@@ -107,6 +110,7 @@ pub fn run(
     let epoch = Instant::now();
     let mut first = Vec::new();
     let mut watch = None;
+    let mut managed_run = None;
     match &p.source {
         SourceSpec::Stdin => source::stdin(tx),
         SourceSpec::File(f) => source::follow(f.clone(), tx, src_stop.clone())
@@ -133,6 +137,17 @@ pub fn run(
             });
             watch = Some(w);
         }
+        SourceSpec::Managed(m) => {
+            let h = managed::start(m, tx, src_stop.clone())?;
+            announce(&format!(
+                "monitor: observing a {} network started from {} (seed {}, {})",
+                m.adapter,
+                m.scenario.name,
+                m.seed,
+                if m.with_load { "with its load and faults" } else { "no load" }
+            ));
+            managed_run = Some(h);
+        }
     }
     let opts = CheckOptions {
         skip_bad_lines: true,
@@ -151,6 +166,17 @@ pub fn run(
     src_stop.store(true, Ordering::SeqCst);
     if let Some(w) = &mut watch {
         w.stop();
+    }
+    // A managed network ends its run (snapshots, `run.end`) once stopped: its lines are read
+    // while it does, so that its channel never fills.
+    if let Some(h) = managed_run {
+        while !h.is_finished() {
+            match rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(Msg::Line(l)) if !lp.stopped_by_finding => lp.line(&l)?,
+                _ => {}
+            }
+        }
+        let _ = h.join();
     }
     // Nothing lost: what the sources had already handed over is written and checked.
     while let Ok(Msg::Line(l)) = rx.try_recv() {

@@ -24,6 +24,9 @@ impl DashState {
             SourceSpec::File(p) => format!("file {}", p.display()),
             SourceSpec::Tcp(a) => format!("tcp://{a}"),
             SourceSpec::Ethereum(c) => format!("ethereum ({})", c.source),
+            SourceSpec::Managed(m) => {
+                format!("{} network of {} (seed {})", m.adapter, m.scenario.name, m.seed)
+            }
         };
         DashState { source, recent: VecDeque::new(), findings: 0 }
     }

@@ -259,6 +259,39 @@ fn lines_of_two_connections_whose_clocks_disagree_are_kept_in_place_with_time_th
 }
 
 #[test]
+fn a_simulated_run_watched_live_with_its_load_is_checked_and_ends_with_its_run() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("small.toml"), SMALL).unwrap();
+    let args = ["--adapter", "sim", "--scenario", "small.toml", "--with-load", "--out", "mon"];
+    let m = start_monitor(t.path(), &args, Stdio::null());
+    let started = now();
+    let l = expect_line(&m.err, "observing a sim network", Duration::from_secs(10));
+    assert!(l.contains("seed 1") && l.contains("with its load"), "{l}");
+    let o = wait_limited(m.child, Duration::from_secs(60), "monitor --adapter sim");
+    // Paced by the wall clock: the 2 s of load take 2 s.
+    assert!(now().duration_since(started) >= Duration::from_secs(2));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let seg = t.path().join("mon/segments/000001");
+    let trace = std::fs::read_to_string(seg.join("trace.jsonl")).unwrap();
+    assert!(trace.lines().filter(|l| l.contains("\"tx.submit\"")).count() > 50, "the load");
+    assert!(trace.lines().last().unwrap().contains("\"run.end\""));
+    verify_segment(t.path(), &seg);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("mon/check.json")).unwrap()).unwrap();
+    assert_eq!(report["status"], "passed", "{report}");
+    let p = report["properties"].as_array().unwrap().iter().find(|p| p["id"] == "no_double_spend");
+    assert_eq!(p.unwrap()["verdict"], "pass");
+}
+
+#[test]
+fn an_adapter_other_than_ethereum_needs_the_network_to_start() {
+    let t = tempfile::tempdir().unwrap();
+    let o = ts(t.path(), &["monitor", "--adapter", "sim", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--scenario FILE"), "{}", text(&o));
+}
+
+#[test]
 fn a_followed_file_is_read_across_rotation_and_sigterm_loses_no_line() {
     let t = tempfile::tempdir().unwrap();
     let f = t.path().join("node.jsonl");
