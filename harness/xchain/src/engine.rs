@@ -89,13 +89,12 @@ pub fn run<W: Write>(
             );
         }
         e.apply_faults()?;
-        while next_bg <= now && now < load_end {
+        // The background load runs through the drain: the chains keep making blocks, so
+        // hashlock expiries (heights) are reached.
+        while next_bg <= now && now < end {
             e.background(bg_count)?;
             bg_count += 1;
             next_bg += bg_every;
-        }
-        if now >= load_end {
-            next_bg = Nanos::MAX;
         }
         let view = e.view(t0);
         actor.tick(&view, &mut out);

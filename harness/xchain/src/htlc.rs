@@ -181,6 +181,8 @@ impl HtlcBridge {
         let locked_b = view.committed(b, "hashlock", &xb);
         let claimed_a = view.committed(a, "claim", &xa).is_some();
         let claimed_b = view.committed(b, "claim", &xb).is_some();
+        let refunded_a = view.committed(a, "refund", &xa).is_some();
+        let refunded_b = view.committed(b, "refund", &xb).is_some();
         let mut steps = Vec::new();
         if locked_a.is_some() {
             let exp = Self::expiry(&view.chains[b], self.timeout / 2);
@@ -195,10 +197,10 @@ impl HtlcBridge {
         let expired = |chain: usize| {
             self.expires.get(&(i, chain)).is_some_and(|&e| view.chains[chain].height() > e)
         };
-        if locked_a.is_some() && !claimed_a && expired(a) {
+        if locked_a.is_some() && !claimed_a && !refunded_a && expired(a) {
             steps.push((Step::RefundA, self.payout(i, true, &p.initiator, false)));
         }
-        if locked_b.is_some() && !claimed_b && expired(b) {
+        if locked_b.is_some() && !claimed_b && !refunded_b && expired(b) {
             steps.push((Step::RefundB, self.payout(i, false, &p.counter, false)));
         }
         steps

@@ -174,7 +174,8 @@ pub(super) fn parse(
         }
     };
     for p in unknown.iter().filter(|p| p.starts_with("bridge.")) {
-        let keys: Vec<&str> = p.split('.').collect();
+        // serde_ignored writes `?` for an `Option`'s content.
+        let keys: Vec<&str> = p.split('.').filter(|k| *k != "?").collect();
         let known = match keys.len() {
             2 => BRIDGE_KEYS,
             3 if keys[1] == "faults" => FAULT_KEYS,

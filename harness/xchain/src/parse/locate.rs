@@ -12,10 +12,15 @@ pub(super) struct Header {
     pub(super) end: usize,
 }
 
-/// Every header of the document, in the order written.
+/// Every header of the document, in the order written. A table's span covers its body too:
+/// the header is its first line.
 pub(super) fn headers(doc: &ImDocument<&str>) -> Vec<Header> {
     let mut out = Vec::new();
     walk(doc.as_table(), &mut Vec::new(), &mut out);
+    let text = doc.raw();
+    for h in &mut out {
+        h.end = text[h.start..h.end].find('\n').map_or(h.end, |n| h.start + n);
+    }
     out.sort_by_key(|h| h.start);
     out
 }

@@ -1,4 +1,5 @@
 //! Integration tests of touchstone-xchain: multi-chain runs on the simulator.
 
+mod htlc;
 mod relay;
 mod support;
