@@ -2,4 +2,5 @@
 
 mod htlc;
 mod relay;
+mod shipped;
 mod support;
