@@ -74,3 +74,23 @@ fn an_htlc_transfer_swaps_with_a_counterparty_on_the_other_chain() {
     let c = committed(&lines);
     assert!(c.iter().all(|x| x.op != "mint"), "no wrapped asset: the swap moves what exists");
 }
+
+#[test]
+fn secrets_come_from_the_seed_so_a_dvp_run_replays_exactly() {
+    let s = scenario(&dvp_script(6, 0.5, ""));
+    let (_, a, fa) = run(&s, 9, Default::default());
+    let (_, _, fb) = run(&s, 9, Default::default());
+    let (_, c, _) = run(&s, 10, Default::default());
+    assert_eq!(fa, fb);
+    let hash = |lines: &[serde_json::Value]| {
+        lines.iter().find(|l| l["op"] == "hashlock").map(|l| l["hash"].clone()).unwrap()
+    };
+    assert_ne!(hash(&a), hash(&c), "another seed, another secret");
+    let claim = a.iter().find(|l| l["op"] == "claim").expect("a claim");
+    let preimage = claim["preimage"].as_str().unwrap();
+    let locked = a.iter().find(|l| l["op"] == "hashlock" && l["xfer"] == claim["xfer"]).unwrap();
+    assert_eq!(
+        touchstone_core::ledger::hash_of_preimage(preimage).as_deref(),
+        locked["hash"].as_str()
+    );
+}
