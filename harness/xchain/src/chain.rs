@@ -59,11 +59,10 @@ pub(crate) fn xfer_of(op: &Operation) -> Option<&str> {
     op.bridge().map(|b| b.xfer)
 }
 
-/// The [`EventSink`] of chain `index`: every trace event goes to the shared trace tagged with
+/// The [`EventSink`] of one chain: every trace event goes to the shared trace tagged with
 /// the chain; certified decisions become the chain's finalized blocks; outcomes are written as
 /// `tx.result` and booked.
 pub(crate) struct ChainSink<'a, W: Write> {
-    pub(crate) index: usize,
     pub(crate) view: &'a mut ChainView,
     pub(crate) trace: &'a mut XTrace<W>,
     pub(crate) book: &'a mut Book,
@@ -81,7 +80,6 @@ impl<W: Write> EventSink for ChainSink<'_, W> {
         }
         let ev = TraceEvent::TxResult { tx: o.tx, status, height, reason, node: o.node.as_deref() };
         self.trace.emit(&self.view.id, o.at, &ev);
-        let _ = self.index;
         self.book.outcome(&o);
     }
 

@@ -175,12 +175,8 @@ impl<'a, W: Write> Engine<'a, W> {
 
     /// Chain `i` and the sink of its events.
     fn sink(&mut self, i: usize) -> (&mut Chain, ChainSink<'_, W>) {
-        let sink = ChainSink {
-            index: i,
-            view: &mut self.views[i],
-            trace: &mut *self.trace,
-            book: &mut self.book,
-        };
+        let sink =
+            ChainSink { view: &mut self.views[i], trace: &mut *self.trace, book: &mut self.book };
         (&mut self.chains[i], sink)
     }
 
