@@ -84,3 +84,4 @@ pub mod signing;
 pub mod summary;
 pub mod sweep;
 pub mod verdict;
+pub mod xchain;

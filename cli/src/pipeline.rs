@@ -90,6 +90,15 @@ pub fn load_scenario(path: &Path) -> Result<(Scenario, String), Failure> {
     scenario::load(path).map_err(Failure::from)
 }
 
+/// Validates a scenario of either kind, single- or multi-chain (what `run` checks before
+/// running anything).
+pub fn validate_scenario(path: &Path) -> Result<(), Failure> {
+    if crate::xchain::is_multi_chain(path) {
+        return touchstone_xchain::load(path).map(|_| ()).map_err(Failure::from);
+    }
+    load_scenario(path).map(|_| ())
+}
+
 /// The scenario of `p`, scaled down when `p.quick`, with the text of the script that runs.
 pub fn prepared_scenario(p: &RunParams) -> Result<(Scenario, String), Failure> {
     let (mut scenario, mut text) = load_scenario(&p.scenario)?;
@@ -100,8 +109,12 @@ pub fn prepared_scenario(p: &RunParams) -> Result<(Scenario, String), Failure> {
     Ok((scenario, text))
 }
 
-/// Runs one scenario and writes its run directory.
+/// Runs one scenario and writes its run directory (a multi-chain one through
+/// [`crate::xchain::run_one`]).
 pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> {
+    if crate::xchain::is_multi_chain(&p.scenario) {
+        return crate::xchain::run_one(p, stop);
+    }
     let (scenario, text) = prepared_scenario(p)?;
     let factory = crate::adapters::find(&p.adapter)?;
     if let Some(c) = &p.adapter_config {
@@ -185,7 +198,7 @@ pub fn run_one(p: &RunParams, stop: &AtomicBool) -> Result<RunSummary, Failure> 
 
 /// The manifest's fields: seed, fingerprint, scenario hash, trace lines, and the label
 /// `partial` (with why) for a run that did not complete.
-fn manifest_fields(p: &RunParams, record: &RunRecord, hurried: bool) -> ManifestFields {
+pub(crate) fn manifest_fields(p: &RunParams, record: &RunRecord, hurried: bool) -> ManifestFields {
     let complete = record.status == RunStatus::Completed && !hurried;
     let reason = match (&record.status, hurried) {
         (_, true) => Some(
@@ -346,6 +359,15 @@ pub fn check_options(scenario: &Scenario, replay_command: Option<String>) -> Che
 /// the record. A second signal abandons the check (the run is then labelled partial).
 fn check_trace(dir: &RunDir, scenario: &Scenario, record: &mut RunRecord) -> Option<CheckReport> {
     let opts = check_options(scenario, Some(record.replay.clone()));
+    check_trace_with(dir, opts, record)
+}
+
+/// [`check_trace`] with the checker's options given (multi-chain runs, `crate::xchain`).
+pub(crate) fn check_trace_with(
+    dir: &RunDir,
+    opts: CheckOptions,
+    record: &mut RunRecord,
+) -> Option<CheckReport> {
     let path = dir.file("trace.jsonl");
     let (tx, rx) = std::sync::mpsc::channel();
     // The checker runs beside this thread so that a second signal need not wait for it; it

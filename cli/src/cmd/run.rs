@@ -92,7 +92,7 @@ fn explicit_dirs(a: &RunArgs) -> Vec<Option<PathBuf>> {
 pub fn exec(a: RunArgs) -> CmdResult {
     // Validate every script before running any, so bad input leaves nothing half-written.
     for s in &a.scenarios {
-        pipeline::load_scenario(s)?;
+        pipeline::validate_scenario(s)?;
     }
     crate::adapters::find(&a.adapter)?;
     scorer(a.rubric.as_deref())?;

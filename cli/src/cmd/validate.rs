@@ -23,6 +23,25 @@ pub fn exec(a: ValidateArgs) -> CmdResult {
     let factory = crate::adapters::find(&a.adapter)?;
     let mut code = PASS;
     for path in &a.scenarios {
+        if crate::xchain::is_multi_chain(path) {
+            match touchstone_xchain::load(path) {
+                Ok((s, _)) if a.adapter == "sim" => outln!("{}", crate::xchain::ok_line(path, &s)),
+                Ok(_) => {
+                    eprintln!("{}: {}", path.display(), crate::xchain::SIM_ONLY);
+                    code = BAD_INPUT;
+                }
+                Err(e) => {
+                    for d in e.diagnostics() {
+                        eprintln!("{d}");
+                    }
+                    if e.diagnostics().is_empty() {
+                        eprintln!("{e}");
+                    }
+                    code = BAD_INPUT;
+                }
+            }
+            continue;
+        }
         match scenario::load(path) {
             Ok((s, _)) => match factory.check(&s) {
                 Ok(()) => outln!("{}", ok_line(path, &s)),

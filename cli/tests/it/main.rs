@@ -17,3 +17,4 @@ mod slow_anvil;
 mod slow_monitor;
 mod support;
 mod sweep;
+mod xchain;
