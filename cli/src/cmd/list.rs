@@ -33,8 +33,32 @@ pub fn exec(a: ListArgs) -> CmdResult {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
+            // The multi-chain scenarios live in their own folder.
+            if let Ok(d) = std::fs::read_dir(a.dir.join("xchain")) {
+                files.extend(
+                    d.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml")),
+                );
+            }
             files.sort();
             for f in files {
+                if crate::xchain::is_multi_chain(&f) {
+                    let text = std::fs::read_to_string(&f).unwrap_or_default();
+                    match touchstone_xchain::parse(&text, &f.display().to_string()) {
+                        Ok(s) => outln!(
+                            "{:<40} {:<10} {}",
+                            f.display(),
+                            s.kind.as_str(),
+                            s.description.lines().next().unwrap_or("")
+                        ),
+                        Err(e) => outln!(
+                            "{:<40} INVALID    {}",
+                            f.display(),
+                            e.to_string().lines().next().unwrap_or("")
+                        ),
+                    }
+                    continue;
+                }
                 match touchstone_core::scenario::load(&f) {
                     Ok((s, _)) => outln!(
                         "{:<40} {:<10} {}",
