@@ -54,13 +54,25 @@ pub struct XchainView {
     /// Committed locks and burns, and how many of them had their mint or release committed.
     pub transfers: usize,
     pub settled: usize,
-    /// Settlement times (source commit → destination commit), sorted, ns.
+    /// Settlement times, sorted, ns: each settled transfer's source commit → destination
+    /// commit, and each settled DvP pair's first lock → last claim.
     pub latencies_ns: Vec<u64>,
     /// DvP pairs by state: settled, refunded, stuck, broken.
     pub pairs: Vec<(String, usize)>,
     /// Transfers still pending at the end, and pairs not settled (at most 20 each).
     pub pending: Vec<String>,
     pub unsettled_pairs: Vec<String>,
+    /// Every DvP pair (the first 2,000): id, state, its legs, settlement time.
+    pub pair_rows: Vec<PairRow>,
+}
+
+/// One DvP pair of a cross-chain run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairRow {
+    pub dvp: String,
+    pub state: String,
+    pub legs: String,
+    pub latency_ns: Option<u64>,
 }
 
 /// Which rubric scored this.

@@ -3,15 +3,17 @@
 //! trace alone says the same).
 
 use crate::input::RunInput;
-use crate::model::XchainView;
+use crate::model::{PairRow, XchainView};
 
 /// Rows of pending transfers and unsettled pairs listed by name (the counts cover all).
 const LISTED: usize = 20;
+/// Pairs in the full table.
+const PAIR_ROWS: usize = 2000;
 
 /// The run's cross-chain view, when its trace had bridge transfers or DvP pairs.
 pub fn view(r: &RunInput) -> Option<XchainView> {
     let x = r.check.as_ref()?.xchain.as_ref()?;
-    let mut latencies_ns: Vec<u64> = x.transfers.iter().filter_map(|t| t.latency_ns).collect();
+    let mut latencies_ns = settlement_times(x);
     latencies_ns.sort_unstable();
     let mut pairs: Vec<(String, usize)> =
         ["settled", "refunded", "stuck", "broken"].iter().map(|s| (s.to_string(), 0)).collect();
@@ -40,6 +42,17 @@ pub fn view(r: &RunInput) -> Option<XchainView> {
         .take(LISTED)
         .map(|d| format!("{} {}: {}", d.dvp, d.state, d.legs.join(", ")))
         .collect();
+    let pair_rows = x
+        .dvp
+        .iter()
+        .take(PAIR_ROWS)
+        .map(|d| PairRow {
+            dvp: d.dvp.clone(),
+            state: d.state.clone(),
+            legs: d.legs.join(", "),
+            latency_ns: d.latency_ns,
+        })
+        .collect();
     Some(XchainView {
         run: r.label.clone(),
         bound_ns: x.settlement_bound_ns,
@@ -49,7 +62,14 @@ pub fn view(r: &RunInput) -> Option<XchainView> {
         pairs,
         pending,
         unsettled_pairs,
+        pair_rows,
     })
+}
+
+/// Every settlement time the checker measured: settled transfers and settled DvP pairs.
+pub fn settlement_times(x: &touchstone_check::XchainInfo) -> Vec<u64> {
+    let transfers = x.transfers.iter().filter_map(|t| t.latency_ns);
+    transfers.chain(x.dvp.iter().filter_map(|d| d.latency_ns)).collect()
 }
 
 /// The `q`-quantile (nearest rank) of sorted values.

@@ -57,3 +57,29 @@ fn a_multi_chain_scenario_validates_and_runs_into_an_ordinary_run_directory() {
     let o = ts(&root(), &["run", script.to_str().unwrap(), "--adapter", "null"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn a_dvp_run_reports_every_pair_and_scores_settlement_time_from_its_trace() {
+    let script = root().join("scenarios/xchain/xchain-dvp.toml");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    let o =
+        ts(&root(), &["run", script.to_str().unwrap(), "--quiet", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Every DvP pair (100 shown)"), "the pairs table");
+    assert!(html.contains("<th>DvP pairs refunded</th><td class=\"num\">20</td>"), "the states");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    let b51 = report["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["groups"].as_array().unwrap())
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .find(|i| i["id"] == "B5.1")
+        .unwrap()
+        .clone();
+    assert!(b51["score"].as_f64().is_some(), "B5.1 scored from the pairs: {b51}");
+    assert_eq!(report["xchain"][0]["pair_rows"].as_array().unwrap().len(), 100);
+}

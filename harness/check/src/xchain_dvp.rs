@@ -117,7 +117,21 @@ pub(crate) fn atomicity(j: &mut Judge<'_>, commits: &[Option<Commit>]) -> Vec<Dv
             );
             j.add(prop, t.chain, c, vec![t.submit_line, c.2], msg);
         }
-        out.push(DvpInfo { dvp: dvp.to_string(), state: state.into(), legs: names });
+        // Settled: from the first leg locked to the last leg claimed.
+        let latency_ns = (state == "settled")
+            .then(|| {
+                let locked = legs.iter().filter_map(|&(i, _)| commits[i]).map(|c| c.1).min()?;
+                let claimed = legs
+                    .iter()
+                    .filter_map(|(_, l)| match l {
+                        Leg::Claimed(_, c) => Some(c.1),
+                        _ => None,
+                    })
+                    .max()?;
+                claimed.checked_sub(locked)
+            })
+            .flatten();
+        out.push(DvpInfo { dvp: dvp.to_string(), state: state.into(), legs: names, latency_ns });
     }
     out
 }

@@ -49,4 +49,7 @@ pub struct DvpInfo {
     pub state: String,
     /// Each leg: `chain:xfer=claimed|refunded|locked`.
     pub legs: Vec<String>,
+    /// A settled pair: its first hashlock commit → its last claim commit, ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ns: Option<u64>,
 }

@@ -292,12 +292,14 @@ pub(super) fn xchain(h: &mut String, r: &Report, x: &crate::model::XchainView) {
         "<section id=\"xchain-{}\"><h2>Cross-chain settlement — {}</h2><table><tbody>\
          <tr><th>transfers (lock or burn committed)</th><td class=\"num\">{}</td></tr>\
          <tr><th>settled (mint or release committed)</th><td class=\"num\">{}</td></tr>\
+         <tr><th>settlement times measured (transfers and DvP pairs)</th><td class=\"num\">{}</td></tr>\
          <tr><th>settlement time p50 / p90 / p99 / max</th><td class=\"num\">{} / {} / {} / {}</td></tr>\
          <tr><th>checker bound</th><td class=\"num\">{:.0} s</td></tr>",
         slug(&x.run),
         e(&x.run),
         x.transfers,
         x.settled,
+        x.latencies_ns.len(),
         secs(0.5),
         secs(0.9),
         secs(0.99),
@@ -310,6 +312,25 @@ pub(super) fn xchain(h: &mut String, r: &Report, x: &crate::model::XchainView) {
     h.push_str("</tbody></table>");
     if !x.latencies_ns.is_empty() {
         let _ = write!(h, "<figure>{}</figure>", charts::settlement_cdf(x));
+    }
+    if !x.pair_rows.is_empty() {
+        let _ = write!(
+            h,
+            "<details><summary>Every DvP pair ({} shown)</summary><table class=\"wide\"><thead><tr><th>pair</th><th>state</th><th>legs</th><th>settlement time</th></tr></thead><tbody>",
+            x.pair_rows.len()
+        );
+        for p in &x.pair_rows {
+            let t =
+                p.latency_ns.map_or("—".to_string(), |ns| format!("{:.3} s", ns as f64 / 1e9));
+            let _ = write!(
+                h,
+                "<tr><td data-h=\"pair\">{}</td><td data-h=\"state\">{}</td><td data-h=\"legs\"><code>{}</code></td><td class=\"num\" data-h=\"settlement time\">{t}</td></tr>",
+                e(&p.dvp),
+                e(&p.state),
+                e(&p.legs)
+            );
+        }
+        h.push_str("</tbody></table></details>");
     }
     for (title, rows) in
         [("Transfers not settled", &x.pending), ("DvP pairs not settled", &x.unsettled_pairs)]

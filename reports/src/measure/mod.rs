@@ -216,25 +216,26 @@ fn reproducibility(run: &RunInput) -> Measure {
     }
 }
 
-/// p99 (nearest rank) of the settled cross-chain transfers' settlement times, from the
-/// checker's `xchain` section.
+/// p99 (nearest rank) of the settlement times of the settled cross-chain transfers and DvP
+/// pairs, from the checker's `xchain` section.
 fn xchain_settlement_p99(run: &RunInput) -> Measure {
     let Some(c) = &run.check else { return Measure::Not("trace not checked".into()) };
     let Some(x) = &c.xchain else {
         return Measure::Not("not a cross-chain run (no bridge transfer in the trace)".into());
     };
-    let mut l: Vec<u64> = x.transfers.iter().filter_map(|t| t.latency_ns).collect();
+    let mut l = crate::xchain::settlement_times(x);
     l.sort_unstable();
     let Some(p99) = crate::xchain::quantile(&l, 0.99) else {
-        return Measure::Not("no cross-chain transfer settled".into());
+        return Measure::Not("no cross-chain transfer or DvP pair settled".into());
     };
     value(
         p99 as f64,
         format!(
-            "{}/run.json#check.xchain.transfers ({} settled of {})",
+            "{}/run.json#check.xchain ({} settled of {} transfers and {} DvP pairs)",
             run.label,
             l.len(),
-            x.transfers.len()
+            x.transfers.len(),
+            x.dvp.len()
         ),
     )
 }

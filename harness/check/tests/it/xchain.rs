@@ -224,7 +224,8 @@ fn found(r: &CheckReport, id: &str) -> Vec<(Option<String>, Option<u64>, String)
 
 #[test]
 fn a_clean_relay_and_dvp_pass_every_cross_chain_property() {
-    let r = clean().check();
+    let trace = clean();
+    let r = trace.check();
     assert!(r.passed(), "{}", r.render_text());
     for id in [
         "xchain_conservation",
@@ -247,6 +248,13 @@ fn a_clean_relay_and_dvp_pass_every_cross_chain_property() {
     assert!(x.transfers.iter().all(|t| t.latency_ns.is_some_and(|l| l > 0 && l < 50_000_000)));
     assert_eq!(x.dvp.len(), 1);
     assert_eq!(x.dvp[0].state, "settled");
+    // The pair settled from its first leg's lock (h1 on sec) to its last claim (c1 on sec).
+    let committed = |tx: &str| {
+        let l = trace.lines.iter().find(|l| l["kind"] == "tx.result" && l["tx"] == tx);
+        l.and_then(|l| l["t_ns"].as_u64()).unwrap()
+    };
+    assert!(committed("h1") < committed("h2") && committed("c2") < committed("c1"));
+    assert_eq!(x.dvp[0].latency_ns, Some(committed("c1") - committed("h1")));
 }
 
 #[test]

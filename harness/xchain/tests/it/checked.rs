@@ -59,4 +59,6 @@ fn a_dvp_run_with_failing_legs_refunds_both_sides_and_checks_clean() {
         "{:?}",
         x.dvp.iter().map(|d| &d.state).collect::<Vec<_>>()
     );
+    let timed = x.dvp.iter().filter(|d| d.latency_ns.is_some()).count();
+    assert_eq!(timed, 80, "every settled pair has its settlement time, no other");
 }

@@ -24,7 +24,7 @@ pub fn settlement_cdf(x: &XchainView) -> String {
             .light_line_style(GRID.mix(0.5))
             .bold_line_style(GRID)
             .x_desc("settlement time (s, log scale)")
-            .y_desc("share of settled transfers (%)")
+            .y_desc("share of settlements (%)")
             .label_style((FONT, 13).into_font().color(&INK))
             .axis_desc_style((FONT, 14).into_font().color(&INK))
             .x_label_formatter(&|v| {
@@ -58,13 +58,13 @@ pub fn settlement_cdf(x: &XchainView) -> String {
             .collect();
         if pts.is_empty() {
             ch.draw_series(std::iter::once(Text::new(
-                "no transfer settled: nothing to plot",
+                "nothing settled: nothing to plot",
                 (x0 * 2.0, 50.0),
                 (FONT, 16),
             )))?;
         } else {
             ch.draw_series(LineSeries::new(pts, PALETTE[0].stroke_width(3)))?
-                .label("settled transfers")
+                .label("settled transfers and pairs")
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[0].stroke_width(3))
                 });
