@@ -182,6 +182,13 @@ impl Checker<'_> {
                 self.stats.late_events, self.stats.late_decides, self.opts.limits.window_heights
             ));
         }
+        if self.stats.late_uncompared > 0 {
+            notes.push(format!(
+                "{} decisions arrived more than {} heights after their height was judged (the tx horizon keeps no older block) and were not compared",
+                self.stats.late_uncompared,
+                crate::horizon::PRUNED_KEPT
+            ));
+        }
         if self.ledger.snapshots_unchecked > 0 {
             notes.push(format!(
                 "{} snapshots could not be checked (height not reached or not kept)",

@@ -80,6 +80,8 @@ pub(crate) struct Stats {
     pub(crate) parents_checked: u64,
     pub(crate) late_events: u64,
     pub(crate) late_decides: u64,
+    /// Late decisions for heights whose judged block was no longer kept (tx horizon).
+    pub(crate) late_uncompared: u64,
     pub(crate) heights_decided: u64,
     pub(crate) steps: u64,
     /// Votes (and Raft decisions) judged by the family's rule, and ones that could not be.

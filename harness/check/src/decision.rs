@@ -259,6 +259,9 @@ impl Checker<'_> {
     fn late_decide(&mut self, n: u32, h: u64, block: &str, line: u64) {
         self.stats.late_decides += 1;
         let i = h.checked_sub(self.pruned.base).map(|i| i as usize);
+        if i.is_none() && !self.pruned.entries.is_empty() {
+            self.stats.late_uncompared += 1;
+        }
         let Some(&(fp, rn, rl)) = i.and_then(|i| self.pruned.entries.get(i)) else { return };
         if fp == 0 || !self.model.is_correct(n) {
             return;

@@ -11,6 +11,11 @@
 //! the end, the decide fast path's cache) is renumbered. Forgetting runs when the table has
 //! doubled since the last time (and holds at least [`MIN_COMPACTION`] txs), so its cost is
 //! amortised over the txs read and the table stays within twice what is in flight.
+//!
+//! The horizon bounds the other record that grows with the trace too: the fingerprint of each
+//! judged height's block, kept to compare late decisions with, is kept for the last
+//! [`PRUNED_KEPT`] heights; a decision arriving later than that is counted as late, not
+//! compared.
 
 use crate::checker::Checker;
 use crate::intern::{FxMap, Interner};
@@ -21,11 +26,22 @@ const MIN_COMPACTION: usize = 16_384;
 
 const GONE: u32 = u32::MAX;
 
+/// With a horizon, judged heights whose block is remembered for late decisions (a fingerprint
+/// each): the newest this many.
+pub(crate) const PRUNED_KEPT: usize = 1 << 16;
+
 impl Checker<'_> {
-    /// Forgets what the horizon allows, when the tx table has grown enough (see the module).
+    /// Forgets what the horizon allows, when the tx table has grown enough (see the module),
+    /// and the judged blocks older than the last [`PRUNED_KEPT`] heights.
     #[inline]
     pub(crate) fn maybe_forget(&mut self) {
         let Some(k) = self.opts.limits.tx_horizon_heights else { return };
+        let p = &mut self.pruned;
+        if p.entries.len() >= 2 * PRUNED_KEPT {
+            let cut = p.entries.len() - PRUNED_KEPT;
+            p.entries.drain(..cut);
+            p.base += cut as u64;
+        }
         let l = &self.ledger;
         if l.info.len() < l.compact_at.max(MIN_COMPACTION) {
             return;

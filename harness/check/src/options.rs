@@ -38,7 +38,9 @@ pub struct Limits {
     /// judged height is forgotten, except its nonce, so that memory is bounded by the txs in
     /// flight on a trace of any length. Beyond the horizon, the same tx id decided again is
     /// judged as a tx never submitted (`no_phantom_tx` still, not as a duplicate), and a
-    /// `rejected` result read for a forgotten tx is not compared with its commit.
+    /// `rejected` result read for a forgotten tx is not compared with its commit. With a
+    /// horizon, a decision arriving more than 65,536 heights after its height was judged is
+    /// counted as late but not compared with the judged block.
     pub tx_horizon_heights: Option<u64>,
     /// Most distinct accounts plus assets (default 10 M).
     pub max_accounts: usize,

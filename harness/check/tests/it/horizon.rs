@@ -167,3 +167,35 @@ fn the_synthetic_tx_heavy_trace_checks_clean_and_within_the_default_horizon() {
     let p = r.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
     assert_eq!(p.verdict, Verdict::Pass, "nonces judged: {:?}", p.reason);
 }
+
+#[test]
+fn a_late_decision_is_compared_with_the_last_65536_judged_blocks_and_counted_beyond() {
+    let mut text = Vec::new();
+    touchstone_check::synth::write_vote_heavy(&mut text, 4 * 140_000, 1).unwrap();
+    let mut text = String::from_utf8(text).unwrap();
+    let end = text.trim_end().rfind('\n').unwrap() + 1;
+    let (top, t) = (140_000u64, 10_000_000_000_000u64);
+    text.truncate(end);
+    for h in [100, top - 1000] {
+        text.push_str(&format!(
+            "{{\"kind\":\"cons.decide\",\"t_ns\":{t},\"node\":\"n0\",\"height\":{h},\"round\":0,\"block\":\"X{h}\"}}\n"
+        ));
+    }
+    text.push_str(&format!("{{\"kind\":\"run.end\",\"t_ns\":{t}}}\n"));
+    let opts = |horizon| CheckOptions {
+        limits: Limits { tx_horizon_heights: horizon, window_heights: 16, ..Default::default() },
+        ..Default::default()
+    };
+    let bounded = check_reader(text.as_bytes(), "late", &opts(Some(256))).unwrap();
+    let heights: Vec<Option<u64>> =
+        bounded.findings.iter().filter(|f| f.property == "agreement").map(|f| f.height).collect();
+    assert_eq!(heights, vec![Some(top - 1000)], "the recent one compared, the old one not");
+    assert!(
+        bounded.notes.iter().any(|n| n.starts_with("1 decisions arrived more than 65536 heights")),
+        "{:?}",
+        bounded.notes
+    );
+    let all = check_reader(text.as_bytes(), "late", &opts(None)).unwrap();
+    let p = all.properties.iter().find(|p| p.id == "agreement").unwrap();
+    assert_eq!(p.findings, 2, "without a horizon both are compared");
+}
