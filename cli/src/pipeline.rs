@@ -227,27 +227,37 @@ fn started_record(
     text: &str,
     adapter: &dyn Adapter,
 ) -> RunRecord {
+    let info = ScenarioInfo {
+        name: scenario.name.clone(),
+        kind: scenario.kind.as_str().into(),
+        purpose: scenario.purpose.iter().map(|p| p.as_str().into()).collect(),
+        description: scenario.description.clone(),
+        file: Some(p.scenario.display().to_string()),
+        sha256: rundir::sha256_hex(text.as_bytes()),
+        network: scenario.network.clone(),
+        faults: scenario.faults.clone(),
+        criteria: scenario.criteria.clone(),
+        load_ns: scenario.workload.duration(),
+    };
+    let adapter =
+        AdapterInfo { system: adapter.system_info(), capabilities: adapter.capabilities() };
+    running_record(p, info, adapter)
+}
+
+/// A run's record before its first transaction, for the scenario and adapter described (the
+/// single-chain pipeline's and the multi-chain one's).
+pub(crate) fn running_record(
+    p: &RunParams,
+    scenario: ScenarioInfo,
+    adapter: AdapterInfo,
+) -> RunRecord {
     RunRecord {
         format: RUN_FORMAT.into(),
         harness: HarnessInfo::current(),
-        scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            kind: scenario.kind.as_str().into(),
-            purpose: scenario.purpose.iter().map(|p| p.as_str().into()).collect(),
-            description: scenario.description.clone(),
-            file: Some(p.scenario.display().to_string()),
-            sha256: rundir::sha256_hex(text.as_bytes()),
-            network: scenario.network.clone(),
-            faults: scenario.faults.clone(),
-            criteria: scenario.criteria.clone(),
-            load_ns: scenario.workload.duration(),
-        },
+        scenario,
         seed: p.seed.0,
         replay: replay_command(p),
-        adapter: AdapterInfo {
-            system: adapter.system_info(),
-            capabilities: adapter.capabilities(),
-        },
+        adapter,
         environment: environment::current(),
         status: RunStatus::Running,
         message: None,

@@ -9,10 +9,10 @@
 //! twice, a pair half claimed and half refunded) whatever the checker says, and on the
 //! checker's failed gates as for any run.
 
-use crate::environment::{self, CostMeter, Stopwatch};
+use crate::environment::{CostMeter, Stopwatch};
 use crate::exit::{Failure, FINDINGS};
 use crate::interrupt::hurried;
-use crate::pipeline::{check_trace_with, manifest_fields, replay_command, RunParams, RunSummary};
+use crate::pipeline::{check_trace_with, manifest_fields, running_record, RunParams, RunSummary};
 use crate::scoring::write_run_reports;
 use crate::verdict::{judge, Evidence};
 use std::path::Path;
@@ -222,39 +222,17 @@ fn started_record(p: &RunParams, s: &XScenario, text: &str, caps: Capabilities) 
         quorum: None,
         details,
     };
-    RunRecord {
-        format: RUN_FORMAT.into(),
-        harness: HarnessInfo::current(),
-        scenario: ScenarioInfo {
-            name: s.name.clone(),
-            kind: s.kind.as_str().into(),
-            purpose: s.purpose.iter().map(|p| p.as_str().into()).collect(),
-            description: s.description.clone(),
-            file: Some(p.scenario.display().to_string()),
-            sha256: rundir::sha256_hex(text.as_bytes()),
-            network: first.network.clone(),
-            faults,
-            criteria: s.criteria.clone(),
-            load_ns: s.load_duration(),
-        },
-        seed: p.seed.0,
-        replay: replay_command(p),
-        adapter: AdapterInfo { system, capabilities: caps },
-        environment: environment::current(),
-        status: RunStatus::Running,
-        message: None,
-        duration_ns: 0,
-        metrics: None,
-        faults: Vec::new(),
-        criteria: Vec::new(),
-        check: None,
-        trace: TraceInfo { file: "trace.jsonl".into(), lines: 0, fingerprint: String::new() },
-        harness_cost: None,
-        timings: None,
-        verdict: Verdict {
-            passed: false,
-            exit_code: crate::exit::HARNESS,
-            failed: vec!["run did not finish".into()],
-        },
-    }
+    let info = ScenarioInfo {
+        name: s.name.clone(),
+        kind: s.kind.as_str().into(),
+        purpose: s.purpose.iter().map(|p| p.as_str().into()).collect(),
+        description: s.description.clone(),
+        file: Some(p.scenario.display().to_string()),
+        sha256: rundir::sha256_hex(text.as_bytes()),
+        network: first.network.clone(),
+        faults,
+        criteria: s.criteria.clone(),
+        load_ns: s.load_duration(),
+    };
+    running_record(p, info, AdapterInfo { system, capabilities: caps })
 }

@@ -42,35 +42,27 @@ pub fn exec(a: ListArgs) -> CmdResult {
             }
             files.sort();
             for f in files {
-                if crate::xchain::is_multi_chain(&f) {
+                // (kind, description) of a single- or multi-chain script, or why it is invalid.
+                let read: Result<(&str, String), String> = if crate::xchain::is_multi_chain(&f) {
                     let text = std::fs::read_to_string(&f).unwrap_or_default();
-                    match touchstone_xchain::parse(&text, &f.display().to_string()) {
-                        Ok(s) => outln!(
-                            "{:<40} {:<10} {}",
-                            f.display(),
-                            s.kind.as_str(),
-                            s.description.lines().next().unwrap_or("")
-                        ),
-                        Err(e) => outln!(
-                            "{:<40} INVALID    {}",
-                            f.display(),
-                            e.to_string().lines().next().unwrap_or("")
-                        ),
-                    }
-                    continue;
-                }
-                match touchstone_core::scenario::load(&f) {
-                    Ok((s, _)) => outln!(
+                    touchstone_xchain::parse(&text, &f.display().to_string())
+                        .map(|s| (s.kind.as_str(), s.description))
+                        .map_err(|e| e.to_string())
+                } else {
+                    touchstone_core::scenario::load(&f)
+                        .map(|(s, _)| (s.kind.as_str(), s.description))
+                        .map_err(|e| e.to_string())
+                };
+                match read {
+                    Ok((kind, description)) => outln!(
                         "{:<40} {:<10} {}",
                         f.display(),
-                        s.kind.as_str(),
-                        s.description.lines().next().unwrap_or("")
+                        kind,
+                        description.lines().next().unwrap_or("")
                     ),
-                    Err(e) => outln!(
-                        "{:<40} INVALID    {}",
-                        f.display(),
-                        e.to_string().lines().next().unwrap_or("")
-                    ),
+                    Err(e) => {
+                        outln!("{:<40} INVALID    {}", f.display(), e.lines().next().unwrap_or(""))
+                    }
                 }
             }
         }

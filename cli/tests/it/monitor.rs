@@ -112,6 +112,24 @@ pub fn http_get(addr: &str, path: &str) -> String {
     r.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default()
 }
 
+/// Waits until `node`'s finalized height in `/metrics` reaches `at_least`, within `limit`.
+pub fn wait_for_height(addr: &str, node: &str, at_least: u64, limit: Duration) {
+    let deadline = now() + limit;
+    let series = format!("touchstone_node_finalized_height{{node=\"{node}\"}}");
+    loop {
+        let metrics = http_get(addr, "/metrics");
+        let h = metrics
+            .lines()
+            .find(|l| l.starts_with(&series))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
+        if h.is_some_and(|h| h >= at_least) {
+            return;
+        }
+        assert!(now() < deadline, "{node} never reached height {at_least}: {metrics}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The dashboard state's `lines` once it reaches `n` (within 20 s).
 fn wait_for_lines(addr: &str, n: u64) -> serde_json::Value {
     let deadline = now() + Duration::from_secs(20);

@@ -196,25 +196,13 @@ fn simplex_scenarios_validate_for_the_simplex_adapter_and_the_simulator_refuses_
 /// no process left once the monitor stops.
 #[test]
 fn slow_simplex_monitor_observes_an_idle_network_and_leaves_no_process() {
-    use crate::monitor::{http_get, now, start_monitor};
+    use crate::monitor::{start_monitor, wait_for_height};
     require_node();
     let t = tempfile::tempdir().unwrap();
     let scenario = root().join("scenarios/simplex-payment.toml");
     let args = ["--adapter", "simplex", "--scenario", scenario.to_str().unwrap(), "--out", "mon"];
     let m = start_monitor(t.path(), &args, Stdio::null());
-    let deadline = now() + Duration::from_secs(120);
-    loop {
-        let metrics = http_get(&m.http, "/metrics");
-        let h = metrics
-            .lines()
-            .find(|l| l.starts_with("touchstone_node_finalized_height{node=\"n0\"}"))
-            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
-        if h.is_some_and(|h| h >= 20) {
-            break;
-        }
-        assert!(now() < deadline, "n0 never finalized 20 heights: {metrics}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_height(&m.http, "n0", 20, Duration::from_secs(120));
     signal(m.child.id(), "TERM");
     let o = wait_limited(m.child, Duration::from_secs(60), "monitor --adapter simplex");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -231,19 +231,7 @@ fn slow_anvil_monitor_records_the_managed_chain_observe_only_until_sigterm() {
     let args = ["--adapter", "ethereum", "--adapter-config", cfg.to_str().unwrap(), "--out", "mon"];
     let m = start_monitor(t.path(), &args, Stdio::null());
     let mut m = Owned(m.child).with(m.out, m.err, m.http);
-    let deadline = now() + Duration::from_secs(60);
-    loop {
-        let metrics = http_get(&m.http, "/metrics");
-        let h = metrics
-            .lines()
-            .find(|l| l.starts_with("touchstone_node_finalized_height{node=\"n0\"}"))
-            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
-        if h.is_some_and(|h| h >= 3) {
-            break;
-        }
-        assert!(now() < deadline, "anvil's height never reached 3 in the metrics: {metrics}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_height(&m.http, "n0", 3, Duration::from_secs(60));
     signal(m.child.0.id(), "TERM");
     assert_eq!(m.wait_code(), Some(0));
     let seg = t.path().join("mon/segments/000001");
