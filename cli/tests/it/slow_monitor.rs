@@ -133,12 +133,17 @@ fn slow_chromium_loads_the_dashboard_and_sees_it_update_by_itself() {
     let (m, mut node) = monitor_with_node(t.path());
     let mut m = Owned(m.child).with(m.out, m.err, m.http);
     node.write_all(height(1, "B1").as_bytes()).unwrap();
-    // A node keeps deciding while the page is open.
+    // A node keeps deciding for as long as the page is open, however long Chromium takes to
+    // start (a fixed number of heights could all be written before the page's first poll).
+    let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_open = open.clone();
     let writer = std::thread::spawn(move || {
-        for h in 2..=400u64 {
+        let mut h = 2u64;
+        while still_open.load(std::sync::atomic::Ordering::SeqCst) {
             if node.write_all(height(h, &format!("B{h}")).as_bytes()).is_err() {
                 return;
             }
+            h += 1;
             std::thread::sleep(Duration::from_millis(20));
         }
     });
@@ -154,6 +159,7 @@ fn slow_chromium_loads_the_dashboard_and_sees_it_update_by_itself() {
         .arg(format!("http://{}/", m.http))
         .output()
         .expect("chromium runs");
+    open.store(false, std::sync::atomic::Ordering::SeqCst);
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
     assert!(dom.contains("Touchstone monitor") && dom.contains(">agreement<"), "{dom}");
