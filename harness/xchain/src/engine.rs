@@ -15,7 +15,7 @@ use std::io::Write;
 use touchstone_core::adapter::{Adapter, AdapterError, Outcome, OutcomeStatus, Setup, SubmitAck};
 use touchstone_core::engine::{FaultRecord, FaultTimeline};
 use touchstone_core::ledger::{Operation, ESCROW};
-use touchstone_core::trace::{TraceEvent, TxStatus};
+use touchstone_core::trace::TraceEvent;
 use touchstone_core::{Nanos, Seed, TxId, TxRequest};
 use touchstone_sim::SimAdapter;
 
@@ -184,27 +184,10 @@ impl<'a, W: Write> Engine<'a, W> {
     fn write_genesis(&mut self, i: usize, balances: &[(String, String, u128)]) {
         let id = &self.s.chains[i].id;
         for (acct, asset, amount) in balances {
-            let tx = TxId(self.next_id);
+            for ev in TraceEvent::genesis_issue(TxId(self.next_id), acct, asset, *amount) {
+                self.trace.emit(id, 0, &ev);
+            }
             self.next_id += 1;
-            let submit = TraceEvent::TxSubmit {
-                tx,
-                client: "genesis",
-                op: "issue",
-                from: None,
-                to: Some(acct),
-                asset: Some(asset),
-                amount: Some(*amount),
-                nonce: None,
-                via: None,
-                intended_ns: None,
-                legs: &[],
-                bridge: None,
-            };
-            self.trace.emit(id, 0, &submit);
-            let status = TxStatus::Committed;
-            let result =
-                TraceEvent::TxResult { tx, status, height: Some(0), reason: None, node: None };
-            self.trace.emit(id, 0, &result);
         }
     }
 

@@ -15,7 +15,7 @@ use crate::metrics::LatencyHistogram;
 use crate::program::Program;
 use crate::scenario::Scenario;
 use crate::seed::Seed;
-use crate::trace::{TraceEvent, TraceSink, TxStatus};
+use crate::trace::{TraceEvent, TraceSink};
 
 impl<'a, 'o> Run<'a, 'o> {
     /// Starts a run: nothing is sent yet, and an `Err` leaves no run behind.
@@ -104,28 +104,10 @@ fn refuse_missing_operations(
 fn write_genesis(trace: &mut dyn TraceSink, genesis: &Genesis) -> u64 {
     let mut next_id: u64 = 0;
     for (acct, asset, amount) in genesis.balances.iter().filter(|(.., amount)| *amount != 0) {
-        let tx = TxId(next_id);
+        for ev in TraceEvent::genesis_issue(TxId(next_id), acct, asset, *amount) {
+            trace.emit(0, &ev);
+        }
         next_id += 1;
-        trace.emit(
-            0,
-            &TraceEvent::TxSubmit {
-                tx,
-                client: "genesis",
-                op: "issue",
-                from: None,
-                to: Some(acct),
-                asset: Some(asset),
-                amount: Some(*amount),
-                nonce: None,
-                via: None,
-                intended_ns: None,
-                legs: &[],
-                bridge: None,
-            },
-        );
-        let status = TxStatus::Committed;
-        let result = TraceEvent::TxResult { tx, status, height: Some(0), reason: None, node: None };
-        trace.emit(0, &result);
     }
     next_id
 }

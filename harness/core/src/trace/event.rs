@@ -179,6 +179,36 @@ pub enum TraceEvent<'a> {
     },
 }
 
+impl<'a> TraceEvent<'a> {
+    /// A starting balance as the checker expects it: an issue of `amount` of `asset` to
+    /// `acct`, and its committed result at height 0 (both at time 0).
+    pub fn genesis_issue(tx: TxId, acct: &'a str, asset: &'a str, amount: u128) -> [Self; 2] {
+        [
+            TraceEvent::TxSubmit {
+                tx,
+                client: "genesis",
+                op: "issue",
+                from: None,
+                to: Some(acct),
+                asset: Some(asset),
+                amount: Some(amount),
+                nonce: None,
+                via: None,
+                intended_ns: None,
+                legs: &[],
+                bridge: None,
+            },
+            TraceEvent::TxResult {
+                tx,
+                status: TxStatus::Committed,
+                height: Some(0),
+                reason: None,
+                node: None,
+            },
+        ]
+    }
+}
+
 impl TraceEvent<'_> {
     /// The spec's `kind`.
     pub fn kind(&self) -> &'static str {
