@@ -198,7 +198,8 @@ fn slow_a_conflicter_is_accused_with_evidence_and_the_honest_nodes_keep_finalizi
     assert!(accused.contains_key("n3"), "the conflicter is not accused: {accused:?}");
     assert_eq!(accused.len(), 1, "a correct node is accused: {accused:?}");
     assert!(
-        n3_votes.values().any(|b| b.len() == 2),
+        // The conflicter sends each peer its own block: two or more at one view.
+        n3_votes.values().any(|b| b.len() >= 2),
         "the conflicting votes are not traced: {n3_votes:?}"
     );
 }
