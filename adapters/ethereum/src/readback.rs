@@ -11,6 +11,9 @@ use crate::submit::{Control, Item};
 use serde_json::{json, Value};
 use touchstone_core::adapter::{AdapterError, StateSnapshot};
 
+/// Observer rounds `read_state` may take to reach the head (each reads what is new).
+const READ_STATE_ROUNDS: usize = 200;
+
 impl EthereumAdapter {
     /// After a restart: notice lost blocks, send again the funding the restart lost (and wait
     /// until it is mined: the accounts' transfers need it), then have every unincluded
@@ -94,10 +97,12 @@ impl EthereumAdapter {
         // Catch up (what it observes goes to the engine with the next drain); hold the scan
         // lock so the observer does not move the block or the fees while the balances are read.
         // A round stops at a block whose parent changed (a restart replaced blocks) after
-        // rolling back below it; the next round reads on from there. A few rounds reach the
-        // head, so the balances are not read at a height rolled back to.
+        // rolling back below it; the next round reads on from there. Rounds go on until the
+        // head is reached (a restart can roll back many blocks; under load eight rounds were
+        // not always enough), within a bound, so the balances are not read at a height rolled
+        // back to.
         if let Some(w) = &self.workers {
-            for _ in 0..8 {
+            for _ in 0..READ_STATE_ROUNDS {
                 observe(&w.ctx, 0, &self.rpc)?;
                 let sh = lock(&self.shared);
                 if sh.views.first().is_none_or(|v| v.scanned >= v.head) {
