@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::checker::{Checker, EventError, EventResult};
 use crate::error::CheckError;
 use crate::event::{bad, opt_u64, req_u64, Fields, LineError};
+use crate::fast::Fast;
 use crate::lines::Sink;
 use crate::options::CheckOptions;
 use crate::report::CheckReport;
@@ -299,12 +300,17 @@ impl Sink for Demux<'_> {
         Ok(())
     }
 
+    fn max_id_bytes(&self) -> usize {
+        self.primary.ctx.max_id
+    }
+
     #[inline]
-    fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError> {
+    fn fast_line(&mut self, f: Fast<'_>, raw: &[u8]) -> Result<(), CheckError> {
         if self.multi.is_some() {
-            return Ok(None);
+            // Lines are routed to their chain as they are.
+            return self.routed(raw);
         }
-        self.primary.line_in_buffer(buf)
+        self.primary.fast_line(f)
     }
 
     fn skipped_line(&mut self, e: LineError) -> Result<(), CheckError> {

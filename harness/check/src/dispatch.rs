@@ -19,27 +19,12 @@ impl Checker<'_> {
         self.line_done(res)
     }
 
-    /// Handles the line at the start of `buf` if a fast path takes it and it ends (with `\n`
-    /// or `\r\n`) inside `buf`: the number of bytes consumed, newline included. `None`: the
-    /// caller must find the line's end and call [`Checker::line`].
+    /// Handles one line a fast layout parsed (on the reading thread: `split.rs`).
     #[inline]
-    pub(crate) fn line_in_buffer(&mut self, buf: &[u8]) -> Result<Option<usize>, CheckError> {
-        let known = if self.cert_raw_valid { &self.cert_raw[..] } else { b"" };
-        let Some((f, end)) = crate::fast::parse_prefix(buf, self.ctx.max_id, known) else {
-            return Ok(None);
-        };
-        let consumed = match buf.get(end) {
-            Some(b'\n') => end + 1,
-            Some(b'\r') if buf.get(end + 1) == Some(&b'\n') => end + 2,
-            _ => return Ok(None),
-        };
-        if end > self.opts.limits.max_line_bytes {
-            return Ok(None);
-        }
+    pub(crate) fn fast_line(&mut self, f: Fast<'_>) -> Result<(), CheckError> {
         self.line += 1;
         let res = self.fast(f);
-        self.line_done(res)?;
-        Ok(Some(consumed))
+        self.line_done(res)
     }
 
     #[inline]

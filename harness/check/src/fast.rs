@@ -17,53 +17,118 @@
 //! scanner, which gives the usual errors with the line number and field. Strings are checked
 //! to be UTF-8 one by one, so a taken line is valid UTF-8 as a whole.
 
+// Each event is generic over how it holds a text, `S`: borrowed from the line (`&[u8]`, the
+// aliases without `Of`), or as a [`Span`] of the buffer it was read in, so that the reading
+// thread can parse and the checking thread read the result (`split.rs`).
+
 /// A vote parsed by the fast path.
-#[derive(Debug)]
-pub(crate) struct Vote<'a> {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VoteOf<S> {
     pub(crate) t: u64,
     pub(crate) seq: Option<u64>,
-    pub(crate) node: &'a [u8],
+    pub(crate) node: S,
     pub(crate) height: u64,
     pub(crate) round: u64,
-    pub(crate) vtype: &'a [u8],
-    pub(crate) block: Option<&'a [u8]>,
+    pub(crate) vtype: S,
+    pub(crate) block: Option<S>,
 }
+pub(crate) type Vote<'a> = VoteOf<&'a [u8]>;
 
 /// A decision parsed by the fast path; lists are raw (`"a","b"`), already validated.
-#[derive(Debug)]
-pub(crate) struct Decide<'a> {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecideOf<S> {
     pub(crate) t: u64,
     pub(crate) seq: Option<u64>,
-    pub(crate) node: &'a [u8],
+    pub(crate) node: S,
     pub(crate) height: u64,
     pub(crate) round: u64,
-    pub(crate) block: &'a [u8],
-    pub(crate) parent: Option<&'a [u8]>,
-    pub(crate) app_hash: Option<&'a [u8]>,
-    pub(crate) txs: StrList<'a>,
-    pub(crate) signers: StrList<'a>,
+    pub(crate) block: S,
+    pub(crate) parent: Option<S>,
+    pub(crate) app_hash: Option<S>,
+    pub(crate) txs: StrListOf<S>,
+    pub(crate) signers: StrListOf<S>,
 }
+pub(crate) type Decide<'a> = DecideOf<&'a [u8]>;
 
 /// A proposal parsed by the fast path (`parent` and `txs` validated, not kept).
-#[derive(Debug)]
-pub(crate) struct Propose<'a> {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProposeOf<S> {
     pub(crate) t: u64,
     pub(crate) seq: Option<u64>,
-    pub(crate) node: &'a [u8],
+    pub(crate) node: S,
     pub(crate) height: u64,
     pub(crate) round: u64,
-    pub(crate) block: &'a [u8],
-    pub(crate) parent: Option<&'a [u8]>,
+    pub(crate) block: S,
+    pub(crate) parent: Option<S>,
 }
+pub(crate) type Propose<'a> = ProposeOf<&'a [u8]>;
 
 /// What the fast path recognised.
-#[derive(Debug)]
-pub(crate) enum Fast<'a> {
-    Vote(Vote<'a>),
-    Decide(Decide<'a>),
-    Propose(Propose<'a>),
-    Submit(crate::fast_tx::Submit<'a>),
-    Result(crate::fast_tx::TxResult<'a>),
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FastOf<S> {
+    Vote(VoteOf<S>),
+    Decide(DecideOf<S>),
+    Propose(ProposeOf<S>),
+    Submit(crate::fast_tx::SubmitOf<S>),
+    Result(crate::fast_tx::TxResultOf<S>),
+}
+pub(crate) type Fast<'a> = FastOf<&'a [u8]>;
+
+impl<S: Copy> FastOf<S> {
+    /// The same event with every text `f` of what it was.
+    pub(crate) fn map<T: Copy>(self, mut f: impl FnMut(S) -> T) -> FastOf<T> {
+        match self {
+            FastOf::Vote(v) => FastOf::Vote(VoteOf {
+                t: v.t,
+                seq: v.seq,
+                node: f(v.node),
+                height: v.height,
+                round: v.round,
+                vtype: f(v.vtype),
+                block: v.block.map(&mut f),
+            }),
+            FastOf::Decide(d) => FastOf::Decide(DecideOf {
+                t: d.t,
+                seq: d.seq,
+                node: f(d.node),
+                height: d.height,
+                round: d.round,
+                block: f(d.block),
+                parent: d.parent.map(&mut f),
+                app_hash: d.app_hash.map(&mut f),
+                txs: StrListOf { raw: f(d.txs.raw) },
+                signers: StrListOf { raw: f(d.signers.raw) },
+            }),
+            FastOf::Propose(p) => FastOf::Propose(ProposeOf {
+                t: p.t,
+                seq: p.seq,
+                node: f(p.node),
+                height: p.height,
+                round: p.round,
+                block: f(p.block),
+                parent: p.parent.map(&mut f),
+            }),
+            FastOf::Submit(s) => FastOf::Submit(crate::fast_tx::SubmitOf {
+                t: s.t,
+                seq: s.seq,
+                tx: f(s.tx),
+                op: f(s.op),
+                from: s.from.map(&mut f),
+                to: s.to.map(&mut f),
+                asset: s.asset.map(&mut f),
+                amount: s.amount,
+                nonce: s.nonce,
+            }),
+            FastOf::Result(r) => FastOf::Result(crate::fast_tx::TxResultOf {
+                t: r.t,
+                seq: r.seq,
+                tx: f(r.tx),
+                status: f(r.status),
+                height: r.height,
+                node: r.node.map(&mut f),
+            }),
+        }
+    }
 }
 
 const VOTE: &[u8] = br#"{"kind":"cons.vote","t_ns":"#;
@@ -122,11 +187,12 @@ fn vote<'a>(c: &mut Cur<'a>) -> Option<Vote<'a>> {
     c.need(br#","round":"#)?;
     let round = c.uint()?;
     c.need(br#","vtype":""#)?;
-    // The two commonest vote types are matched whole (quote included), without a scan.
+    // The two commonest vote types are matched whole (quote included), without a scan. The
+    // text is the line's own (a span of the buffer: see `split.rs`).
     let vtype: &[u8] = if c.lit(b"prevote\"") {
-        b"prevote"
+        &c.b[c.pos - 8..c.pos - 1]
     } else if c.lit(b"precommit\"") {
-        b"precommit"
+        &c.b[c.pos - 10..c.pos - 1]
     } else {
         c.string()?
     };
@@ -336,7 +402,7 @@ impl<'a> Cur<'a> {
     fn list(&mut self) -> Option<StrList<'a>> {
         let start = self.pos;
         if self.lit(b"]") {
-            return Some(StrList { raw: b"" });
+            return Some(StrList { raw: &self.b[start..start] });
         }
         loop {
             self.need(b"\"")?;
@@ -352,9 +418,10 @@ impl<'a> Cur<'a> {
 
 /// A validated list of plain strings, raw: `"a","b"` (empty for `[]`).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct StrList<'a> {
-    raw: &'a [u8],
+pub(crate) struct StrListOf<S> {
+    raw: S,
 }
+pub(crate) type StrList<'a> = StrListOf<&'a [u8]>;
 
 impl<'a> StrList<'a> {
     /// The raw text between the brackets.

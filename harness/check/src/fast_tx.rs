@@ -19,30 +19,32 @@ use crate::fast::{envelope, Cur};
 pub(crate) const SUBMIT: &[u8] = br#"{"kind":"tx.submit","t_ns":"#;
 pub(crate) const RESULT: &[u8] = br#"{"kind":"tx.result","t_ns":"#;
 
-/// A `tx.submit` (without legs) read by the fast path.
-#[derive(Debug)]
-pub(crate) struct Submit<'a> {
+/// A `tx.submit` (without legs) read by the fast path (texts as `S`: see `fast`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SubmitOf<S> {
     pub(crate) t: u64,
     pub(crate) seq: Option<u64>,
-    pub(crate) tx: &'a [u8],
-    pub(crate) op: &'a [u8],
-    pub(crate) from: Option<&'a [u8]>,
-    pub(crate) to: Option<&'a [u8]>,
-    pub(crate) asset: Option<&'a [u8]>,
+    pub(crate) tx: S,
+    pub(crate) op: S,
+    pub(crate) from: Option<S>,
+    pub(crate) to: Option<S>,
+    pub(crate) asset: Option<S>,
     pub(crate) amount: Option<u64>,
     pub(crate) nonce: Option<u64>,
 }
+pub(crate) type Submit<'a> = SubmitOf<&'a [u8]>;
 
 /// A `tx.result` read by the fast path.
-#[derive(Debug)]
-pub(crate) struct TxResult<'a> {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TxResultOf<S> {
     pub(crate) t: u64,
     pub(crate) seq: Option<u64>,
-    pub(crate) tx: &'a [u8],
-    pub(crate) status: &'a [u8],
+    pub(crate) tx: S,
+    pub(crate) status: S,
     pub(crate) height: Option<u64>,
-    pub(crate) node: Option<&'a [u8]>,
+    pub(crate) node: Option<S>,
 }
+pub(crate) type TxResult<'a> = TxResultOf<&'a [u8]>;
 
 /// An optional string member `,"key":"..."` (the literal holds the key and opening quote).
 #[inline(always)]

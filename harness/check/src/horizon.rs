@@ -18,7 +18,7 @@
 //! compared.
 
 use crate::checker::Checker;
-use crate::intern::{FxMap, Interner};
+use crate::intern::FxMap;
 use crate::ledger::TxInfo;
 
 /// No compaction below this many txs held.
@@ -51,37 +51,44 @@ impl Checker<'_> {
     }
 
     /// Forgets the txs settled cleanly and first decided below `cut`.
+    ///
+    /// The tables are compacted where they are, and the interner is rebuilt into the spare one
+    /// kept from the last time: a compaction allocates nothing once the tables have reached
+    /// their size, so the pages it writes are the ones already mapped.
     pub(crate) fn forget_below(&mut self, cut: u64) {
-        let l = &self.ledger;
+        let l = &mut self.ledger;
         let last = l.last_height.unwrap_or(0);
-        let mut keep: Vec<bool> = l.info.iter().map(|i| !settled(i, cut, last)).collect();
+        // First the verdict per tx (`GONE`: forget), then the new index of each kept one.
+        let mut map = std::mem::take(&mut l.renumber);
+        map.clear();
+        map.extend(l.info.iter().map(|i| if settled(i, cut, last) { GONE } else { 0 }));
         // Ids still named by open heights and by the lists judged at the end stay.
         for hs in self.heights.states_mut() {
             for b in &hs.blocks {
                 for &t in b.txs.as_deref().unwrap_or(&[]) {
-                    keep[t as usize] = true;
+                    map[t as usize] = 0;
                 }
             }
         }
+        let l = &mut self.ledger;
         for u in l.phantom_unsubmitted.iter().chain(&l.validity_unsubmitted) {
-            keep[u.tx as usize] = true;
+            map[u.tx as usize] = 0;
         }
-        let mut map = vec![GONE; keep.len()];
-        let mut txs = Interner::default();
-        let mut info = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
-        let old = std::mem::take(&mut self.ledger.info);
-        for (t, i) in old.into_iter().enumerate() {
-            if keep[t] {
-                let name = self.ledger.txs.name(t as u32);
-                map[t] = txs.intern(name, usize::MAX).expect("no limit");
-                info.push(i);
+        let mut txs = std::mem::take(&mut l.spare_txs);
+        txs.clear();
+        for (t, slot) in map.iter_mut().enumerate() {
+            if *slot == GONE {
+                l.forgotten += 1;
             } else {
-                self.ledger.forgotten += 1;
+                *slot = txs.intern(l.txs.name(t as u32), usize::MAX).expect("no limit");
             }
         }
-        let l = &mut self.ledger;
-        l.txs = txs;
-        l.info = info;
+        let mut t = 0;
+        l.info.retain(|_| {
+            t += 1;
+            map[t - 1] != GONE
+        });
+        l.spare_txs = std::mem::replace(&mut l.txs, txs);
         l.compact_at = 2 * l.info.len();
         let forgotten = &mut l.forgotten_nonces;
         l.nonces.retain(|&(acct, nonce), t| match map[*t as usize] {
@@ -94,7 +101,11 @@ impl Checker<'_> {
                 true
             }
         });
-        l.nonces.shrink_to_fit();
+        if !l.extras.is_empty() {
+            // A tx whose details are held is never settled, so it is kept.
+            let extras = std::mem::take(&mut l.extras);
+            l.extras = extras.into_iter().map(|(t, d)| (map[t as usize], d)).collect();
+        }
         for u in l.phantom_unsubmitted.iter_mut().chain(l.validity_unsubmitted.iter_mut()) {
             u.tx = map[u.tx as usize];
         }
@@ -105,6 +116,7 @@ impl Checker<'_> {
                 }
             }
         }
+        self.ledger.renumber = map;
         self.txs_raw_valid = false;
     }
 }
@@ -114,7 +126,7 @@ fn settled(i: &TxInfo, cut: u64, last: u64) -> bool {
     i.submitted.is_some()
         && i.resolved
         && i.rejected.is_none()
-        && i.details.is_none()
+        && !i.details.held()
         && i.occurrences == 1
         && i.committed.is_some_and(|c| c.1.is_some_and(|h| h > 0 && h <= last))
         && i.first_at.is_some_and(|(h, _)| h < cut)

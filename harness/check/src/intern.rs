@@ -73,13 +73,17 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 ///
 /// Ids made of one non-digit byte and a number (`t1234`, `a17`: how Touchstone names txs and
 /// accounts) are found by their number in a plain vector instead, without hashing; the
-/// vector grows only while it stays within a small multiple of the strings held.
+/// vector starts at the number of the first numbered string added (so an interner rebuilt
+/// late in a trace, by the tx horizon, is as direct as a new one) and grows only while it
+/// stays within a small multiple of the strings held.
 #[derive(Default, Debug)]
 pub(crate) struct Interner {
     by_hash: FxMap<u64, u32>,
     collided: FxMap<Box<str>, u32>,
-    /// Id by number for numbered strings ([`NONE`]: no string there).
+    /// Id by number, from `base`, for numbered strings ([`NONE`]: no string there).
     by_number: Vec<u32>,
+    /// The number of `by_number[0]`: that of the first numbered string added.
+    base: Option<usize>,
     /// Numbered strings kept in `by_hash` or `collided` instead (their number's slot was
     /// taken by another string with that number, or was beyond the vector): while none are,
     /// a numbered string missing from `by_number` is new.
@@ -122,7 +126,7 @@ impl Interner {
     #[inline]
     pub(crate) fn intern(&mut self, s: &str, limit: usize) -> Option<u32> {
         let num = number(s.as_bytes());
-        if let Some(v) = num {
+        if let Some(v) = num.and_then(|v| v.checked_sub(self.base.unwrap_or(v))) {
             match self.by_number.get(v) {
                 Some(&id) if id != NONE && self.name(id) == s => return Some(id),
                 _ if self.numbered_elsewhere == 0 => return self.add(s, num, None, limit),
@@ -158,7 +162,7 @@ impl Interner {
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
-        if let Some(v) = num {
+        if let Some(v) = num.and_then(|v| v.checked_sub(*self.base.get_or_insert(v))) {
             // At most a few slots per string held, so a sparse numbering cannot blow it up.
             let bound = 2 * self.ends.len() + 4096;
             if v < bound && self.by_number.len() <= v {
@@ -191,6 +195,17 @@ impl Interner {
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
+    }
+
+    /// Forgets every string, keeping the memory for the next ones.
+    pub(crate) fn clear(&mut self) {
+        self.by_hash.clear();
+        self.collided.clear();
+        self.by_number.clear();
+        self.base = None;
+        self.numbered_elsewhere = 0;
+        self.text.clear();
+        self.ends.clear();
     }
 
     /// Number of interned strings.

@@ -46,9 +46,10 @@ impl Op {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TxInfo {
     pub(crate) submitted: Option<u64>,
-    /// What the first submission said; dropped once the tx's effect can no longer be applied
-    /// (see [`Ledger::forget_details`]), so that a settled tx keeps only what verdicts read.
-    pub(crate) details: Option<Box<TxDetails>>,
+    /// What the first submission said, packed (in [`Ledger::extras`] when it does not pack);
+    /// dropped once the tx's effect can no longer be applied (see
+    /// [`Ledger::forget_details`]), so that a settled tx keeps only what verdicts read.
+    pub(crate) details: Packed,
     /// First `committed` result: (line, height, node).
     pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
     pub(crate) rejected: Option<u64>,
@@ -72,6 +73,78 @@ pub(crate) struct TxDetails {
     pub(crate) nonce: Option<u64>,
     /// Legs of a batch: (from, to, asset, amount), applied in order.
     pub(crate) legs: Option<Box<[Leg]>>,
+}
+
+/// What a submission said, in the record of its tx: the common case (no legs, an amount
+/// below 2^64, every id an index) in 32 bytes, read in place when its block is applied. Blocks
+/// list their txs roughly in the order they were submitted, so applying one walks the records
+/// in order, which the memory system reads ahead; what does not pack is kept whole in
+/// [`Ledger::extras`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Packed {
+    amount: u64,
+    nonce: u64,
+    from: u32,
+    to: u32,
+    asset: u32,
+    op: Op,
+    flags: u8,
+}
+
+const HELD: u8 = 1;
+const AMOUNT: u8 = 2;
+const NONCE: u8 = 4;
+/// Kept whole in [`Ledger::extras`].
+const EXTRA: u8 = 8;
+/// No id in `from`, `to` or `asset`.
+const NO_ID: u32 = u32::MAX;
+
+impl Packed {
+    /// The packed form of `d`; `None` when it does not pack.
+    fn pack(d: &TxDetails) -> Option<Packed> {
+        if d.legs.is_some() || d.out_of_range.is_some() {
+            return None;
+        }
+        let amount = match d.amount {
+            Some(a) => Some(u64::try_from(a).ok()?),
+            None => None,
+        };
+        let mut flags = HELD;
+        flags |= if amount.is_some() { AMOUNT } else { 0 };
+        flags |= if d.nonce.is_some() { NONCE } else { 0 };
+        Some(Packed {
+            amount: amount.unwrap_or(0),
+            nonce: d.nonce.unwrap_or(0),
+            from: d.from.unwrap_or(NO_ID),
+            to: d.to.unwrap_or(NO_ID),
+            asset: d.asset.unwrap_or(NO_ID),
+            op: d.op,
+            flags,
+        })
+    }
+
+    /// Whether the tx's details are held (here or in the extras).
+    pub(crate) fn held(self) -> bool {
+        self.flags & HELD != 0
+    }
+
+    fn extra(self) -> bool {
+        self.flags & EXTRA != 0
+    }
+
+    fn unpack(self) -> TxDetails {
+        let id = |v: u32| (v != NO_ID).then_some(v);
+        TxDetails {
+            op: self.op,
+            from: id(self.from),
+            to: id(self.to),
+            asset: id(self.asset),
+            amount: (self.flags & AMOUNT != 0).then_some(i128::from(self.amount)),
+            out_of_range: None,
+            nonce: (self.flags & NONCE != 0).then_some(self.nonce),
+            legs: None,
+        }
+    }
 }
 
 /// One leg of a batch: (from, to, asset, amount).
@@ -104,6 +177,8 @@ pub(crate) struct Unsubmitted {
 pub(crate) struct Ledger {
     pub(crate) txs: Interner,
     pub(crate) info: Vec<TxInfo>,
+    /// The details that do not pack ([`Packed`]), by tx index.
+    pub(crate) extras: FxMap<u32, Box<TxDetails>>,
     pub(crate) accounts: Interner,
     pub(crate) assets: Interner,
     pub(crate) balances: FxMap<(u32, u32), i128>,
@@ -118,6 +193,10 @@ pub(crate) struct Ledger {
     pub(crate) forgotten: u64,
     /// `info.len()` at which the horizon next tries to forget.
     pub(crate) compact_at: usize,
+    /// The horizon's scratch tables, kept between compactions (`horizon.rs`): the tx interner
+    /// the next one rebuilds into, and the old index to new index map.
+    pub(crate) spare_txs: Interner,
+    pub(crate) renumber: Vec<u32>,
     /// A genesis record was read: every opening balance is known.
     pub(crate) genesis: bool,
     /// Balances known from a snapshot (trace without genesis), and balances whose replay was
@@ -268,15 +347,19 @@ impl Ledger {
 
     /// Applies one tx's balance effect; returns a description of a double spend, if any.
     fn apply(&mut self, t: u32) -> Option<String> {
-        let info = &mut self.info[t as usize];
+        let info = &self.info[t as usize];
         // Details are dropped only once no apply can follow, so a submitted tx has them here.
-        let details = if info.submitted.is_some() { info.details.take() } else { None };
-        let Some(i) = details else {
+        let packed = info.details;
+        if info.submitted.is_none() || !packed.held() {
             self.uncertain += 1;
             return None;
-        };
+        }
+        if !packed.extra() {
+            return self.apply_details(&packed.unpack(), t);
+        }
+        let i = self.extras.remove(&t).expect("extra details are kept");
         let problem = self.apply_details(&i, t);
-        self.info[t as usize].details = Some(i);
+        self.extras.insert(t, i);
         problem
     }
 
@@ -389,7 +472,10 @@ impl Ledger {
     pub(crate) fn forget_details(&mut self, t: u32) {
         let info = &mut self.info[t as usize];
         if info.occurrences >= 1 && info.committed.is_some() {
-            info.details = None;
+            let packed = std::mem::take(&mut info.details);
+            if packed.extra() {
+                self.extras.remove(&t);
+            }
         }
     }
 
@@ -421,6 +507,7 @@ impl Ledger {
         unsubmitted_cap: usize,
     ) {
         self.check_snapshots(h, false, model, f);
+        self.warm(txs);
         for &t in txs {
             let info = &mut self.info[t as usize];
             info.occurrences = info.occurrences.saturating_add(1);
@@ -465,6 +552,37 @@ impl Ledger {
     }
 
     /// Accounts that moved while their opening balance was unknown.
+    /// Reads the table entries that applying `txs` will update (nonces and balances), all at
+    /// once: these reads do not depend on each other, so the memory system serves them side
+    /// by side, and the apply that follows finds them in the cache instead of waiting for
+    /// each in turn (the trace streaming through the cache between two blocks evicts them).
+    fn warm(&self, txs: &[u32]) {
+        let mut sum = 0u64;
+        for &t in txs {
+            let Some(p) = self.info.get(t as usize).map(|i| i.details) else { continue };
+            if p.flags & NONCE != 0 && p.from != NO_ID {
+                sum ^= u64::from(self.nonces.contains_key(&(p.from, p.nonce)));
+            }
+            if p.asset != NO_ID {
+                for acct in [p.from, p.to] {
+                    sum ^= self.balances.get(&(acct, p.asset)).map_or(0, |&b| b as u64);
+                }
+            }
+        }
+        std::hint::black_box(sum);
+    }
+
+    /// Keeps what a submission of tx `t` said.
+    pub(crate) fn keep_details(&mut self, t: u32, d: TxDetails) {
+        self.info[t as usize].details = match Packed::pack(&d) {
+            Some(p) => p,
+            None => {
+                self.extras.insert(t, Box::new(d));
+                Packed { flags: HELD | EXTRA, ..Packed::default() }
+            }
+        };
+    }
+
     pub(crate) fn unknown_accounts(&self) -> u64 {
         self.unknown_moved.iter().filter(|&&u| u).count() as u64
     }

@@ -114,7 +114,7 @@ impl Checker<'_> {
         let info = &mut self.ledger.info[t as usize];
         if info.submitted.is_none() {
             info.submitted = Some(self.line);
-            info.details = Some(Box::new(TxDetails {
+            let details = TxDetails {
                 op: s.op,
                 from,
                 to,
@@ -123,7 +123,8 @@ impl Checker<'_> {
                 out_of_range: out_of_range.map(String::into_boxed_str),
                 nonce: s.nonce,
                 legs,
-            }));
+            };
+            self.ledger.keep_details(t, details);
             self.ledger.forget_details(t);
             let info = &self.ledger.info[t as usize];
             if !info.resolved {

@@ -117,6 +117,7 @@ mod reader;
 mod reasons;
 mod report;
 mod snapshots;
+mod split;
 pub mod synth;
 mod verdicts;
 mod views;
@@ -148,23 +149,18 @@ pub use xchain_report::{DvpInfo, TransferInfo, XchainInfo};
 /// in bounded chunks, while this one checks.
 pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, CheckError> {
     let name = path.display().to_string();
+    let mut c = chains::Demux::new(&name, opts);
+    let sp = lines::Sink::splitter(&c);
+    let check = |batches| {
+        lines::feed_batches(batches, &mut c)?;
+        c.finish()
+    };
     if name == "-" {
-        return reader::with_reader(std::io::stdin(), |r| check_plain(r, "-", opts));
+        return reader::with_reader(std::io::stdin(), sp, check);
     }
     let file =
         std::fs::File::open(path).map_err(|e| CheckError::Io { path: name.clone(), source: e })?;
-    reader::with_reader(file, |r| check_plain(r, &name, opts))
-}
-
-/// Checks the (already inflated) bytes of a trace.
-fn check_plain<R: BufRead>(
-    r: R,
-    source: &str,
-    opts: &CheckOptions,
-) -> Result<CheckReport, CheckError> {
-    let mut c = chains::Demux::new(source, opts);
-    lines::feed_plain(r, &mut c)?;
-    c.finish()
+    reader::with_reader(file, sp, check)
 }
 
 /// Checks a trace from a reader (gzip is recognised by its magic bytes). `source` names the
