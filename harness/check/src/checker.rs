@@ -273,7 +273,7 @@ impl<'o> Checker<'o> {
             return Ok(n);
         }
         let limit = self.opts.limits.max_nodes;
-        match self.model.nodes.intern(&crate::fast::text(id), limit) {
+        match self.model.nodes.intern_bytes(id, limit) {
             Some(n) => {
                 self.node_cache.put(id, n);
                 Ok(n)

@@ -99,7 +99,7 @@ impl Checker<'_> {
         } else if res.is_ok() {
             self.txs_raw_valid = false;
             for tx in txs {
-                match self.ledger.tx(&crate::fast::text(tx), self.opts.limits.max_txs) {
+                match self.ledger.tx(tx, self.opts.limits.max_txs) {
                     Some(i) => tx_ids.push(i),
                     None => {
                         let limit = self.opts.limits.max_txs;

@@ -150,16 +150,13 @@ impl Checker<'_> {
     /// A `tx.submit` read by the fast path.
     fn fast_submit(&mut self, s: crate::fast_tx::Submit<'_>) -> EventResult<()> {
         self.envelope_of(false, "tx.submit", s.t, s.seq)?;
-        let (tx, op) = (crate::fast::text(s.tx), crate::fast::text(s.op));
-        let from = s.from.map(crate::fast::text);
-        let to = s.to.map(crate::fast::text);
-        let asset = s.asset.map(crate::fast::text);
+        // The fast path's strings are valid UTF-8: they are interned as they are.
         let fields = crate::ledger_events::SubmitFields {
-            tx: &tx,
-            op: crate::ledger::Op::parse(&op),
-            from: from.as_deref(),
-            to: to.as_deref(),
-            asset: asset.as_deref(),
+            tx: s.tx,
+            op: crate::ledger::Op::parse(s.op),
+            from: s.from,
+            to: s.to,
+            asset: s.asset,
             amount: s.amount.map(|a| Ok(i128::from(a))),
             nonce: s.nonce,
             legs: None,
@@ -172,9 +169,7 @@ impl Checker<'_> {
     /// A `tx.result` read by the fast path.
     fn fast_result(&mut self, r: crate::fast_tx::TxResult<'_>) -> EventResult<()> {
         self.envelope_of(false, "tx.result", r.t, r.seq)?;
-        let (tx, status) = (crate::fast::text(r.tx), crate::fast::text(r.status));
-        let node = r.node.map(crate::fast::text);
-        self.result(&tx, &status, r.height, node.as_deref())?;
+        self.result(r.tx, r.status, r.height, r.node)?;
         self.envelope_done(r.t, r.seq);
         Ok(())
     }

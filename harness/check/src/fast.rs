@@ -256,16 +256,6 @@ fn propose<'a>(c: &mut Cur<'a>) -> Option<Propose<'a>> {
     Some(Propose { t, seq, node, height, round, block, parent })
 }
 
-/// The text of a string a fast path validated as UTF-8 (`from_utf8` checks ASCII a word at a
-/// time; the lossy conversion is only the fallback it never needs).
-#[inline]
-pub(crate) fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
-}
-
 /// Byte equality eight bytes at a time, inline (no call to `memcmp` for short texts).
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {

@@ -80,7 +80,7 @@ impl Checker<'_> {
             if *slot == GONE {
                 l.forgotten += 1;
             } else {
-                *slot = txs.intern(l.txs.name(t as u32), usize::MAX).expect("no limit");
+                *slot = txs.intern_bytes(l.txs.bytes(t as u32), usize::MAX).expect("no limit");
             }
         }
         let mut t = 0;

@@ -79,7 +79,7 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 #[derive(Default, Debug)]
 pub(crate) struct Interner {
     by_hash: FxMap<u64, u32>,
-    collided: FxMap<Box<str>, u32>,
+    collided: FxMap<Box<[u8]>, u32>,
     /// Id by number, from `base`, for numbered strings ([`NONE`]: no string there).
     by_number: Vec<u32>,
     /// The number of `by_number[0]`: that of the first numbered string added.
@@ -88,7 +88,8 @@ pub(crate) struct Interner {
     /// taken by another string with that number, or was beyond the vector): while none are,
     /// a numbered string missing from `by_number` is new.
     numbered_elsewhere: usize,
-    text: String,
+    /// The strings' bytes (each valid UTF-8: see [`Interner::intern_bytes`]).
+    text: Vec<u8>,
     /// End of each string in `text` (it starts where the previous one ends).
     ends: Vec<usize>,
 }
@@ -97,9 +98,9 @@ const NONE: u32 = u32::MAX;
 
 /// The hash of a string's bytes.
 #[inline]
-fn hash_str(s: &str) -> u64 {
+fn hash_str(s: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    h.write(s.as_bytes());
+    h.write(s);
     h.finish()
 }
 
@@ -125,17 +126,24 @@ impl Interner {
     /// The id of `s`, interning it; `None` when `limit` distinct strings are already held.
     #[inline]
     pub(crate) fn intern(&mut self, s: &str, limit: usize) -> Option<u32> {
-        let num = number(s.as_bytes());
+        self.intern_bytes(s.as_bytes(), limit)
+    }
+
+    /// [`Interner::intern`] of a string given as its bytes, which must be valid UTF-8 (a
+    /// fast path's strings are: `fast.rs`), so that no conversion is paid per id.
+    #[inline]
+    pub(crate) fn intern_bytes(&mut self, s: &[u8], limit: usize) -> Option<u32> {
+        let num = number(s);
         if let Some(v) = num.and_then(|v| v.checked_sub(self.base.unwrap_or(v))) {
             match self.by_number.get(v) {
-                Some(&id) if id != NONE && self.name(id) == s => return Some(id),
+                Some(&id) if id != NONE && self.bytes(id) == s => return Some(id),
                 _ if self.numbered_elsewhere == 0 => return self.add(s, num, None, limit),
                 _ => {}
             }
         }
         let h = hash_str(s);
         let collision = match self.by_hash.get(&h) {
-            Some(&id) if self.name(id) == s => return Some(id),
+            Some(&id) if self.bytes(id) == s => return Some(id),
             Some(_) => {
                 if let Some(&id) = self.collided.get(s) {
                     return Some(id);
@@ -151,7 +159,7 @@ impl Interner {
     /// hash and whether another string holds that hash.
     fn add(
         &mut self,
-        s: &str,
+        s: &[u8],
         num: Option<usize>,
         hashed: Option<(u64, bool)>,
         limit: usize,
@@ -160,7 +168,7 @@ impl Interner {
             return None;
         }
         let id = self.ends.len() as u32;
-        self.text.push_str(s);
+        self.text.extend_from_slice(s);
         self.ends.push(self.text.len());
         if let Some(v) = num.and_then(|v| v.checked_sub(*self.base.get_or_insert(v))) {
             // At most a few slots per string held, so a sparse numbering cannot blow it up.
@@ -190,8 +198,13 @@ impl Interner {
     }
 
     /// The string of an id.
-    #[inline]
     pub(crate) fn name(&self, id: u32) -> &str {
+        std::str::from_utf8(self.bytes(id)).expect("interned strings are UTF-8")
+    }
+
+    /// The bytes of an id's string.
+    #[inline]
+    pub(crate) fn bytes(&self, id: u32) -> &[u8] {
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
@@ -305,11 +318,30 @@ mod tests {
         // Two strings with one hash: the second is told apart by its text.
         let mut i = Interner::default();
         assert_eq!(i.intern("ab", 10), Some(0));
-        let h = hash_str("ab");
+        let h = hash_str(b"ab");
         i.by_hash.remove(&h);
-        i.by_hash.insert(hash_str("b"), 0);
+        i.by_hash.insert(hash_str(b"b"), 0);
         assert_eq!(i.intern("b", 10), Some(1));
         assert_eq!((i.intern("b", 10), i.name(1), i.collided.len()), (Some(1), "b", 1));
+    }
+
+    #[test]
+    fn an_interner_refilled_from_a_high_number_finds_its_ids_by_number() {
+        let mut i = Interner::default();
+        for n in 0..50 {
+            i.intern(&format!("t{n}"), usize::MAX);
+        }
+        i.clear();
+        // As the tx horizon rebuilds it, late in a trace: ids from t300000 on.
+        for n in 300_000..300_100 {
+            assert_eq!(i.intern(&format!("t{n}"), usize::MAX), Some(n - 300_000));
+        }
+        assert_eq!((i.by_number.len(), i.numbered_elsewhere, i.by_hash.len()), (100, 0, 0));
+        assert_eq!(i.intern("t300042", usize::MAX), Some(42));
+        // Below the first number: by hash, and still found.
+        assert_eq!(i.intern("t7", usize::MAX), Some(100));
+        assert_eq!((i.intern("t7", usize::MAX), i.name(100)), (Some(100), "t7"));
+        assert_eq!(i.intern_bytes(b"t300099", usize::MAX), Some(99));
     }
 
     #[test]

@@ -30,13 +30,13 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn parse(s: &str) -> Op {
+    pub(crate) fn parse(s: &[u8]) -> Op {
         match s {
             // 1.2: bridge operations carry their effect on their own chain explicitly.
-            "transfer" | "lock" | "release" | "hashlock" | "claim" | "refund" => Op::Transfer,
-            "issue" | "mint" => Op::Issue,
-            "redeem" | "burn" => Op::Redeem,
-            "batch" => Op::Batch,
+            b"transfer" | b"lock" | b"release" | b"hashlock" | b"claim" | b"refund" => Op::Transfer,
+            b"issue" | b"mint" => Op::Issue,
+            b"redeem" | b"burn" => Op::Redeem,
+            b"batch" => Op::Batch,
             _ => Op::Other,
         }
     }
@@ -260,8 +260,8 @@ fn grow(v: &mut Vec<i128>, i: u32) -> &mut i128 {
 impl Ledger {
     /// Index of tx `id`, interning it; `None` over the limit.
     #[inline]
-    pub(crate) fn tx(&mut self, id: &str, limit: usize) -> Option<u32> {
-        let t = self.txs.intern(id, limit)?;
+    pub(crate) fn tx(&mut self, id: &[u8], limit: usize) -> Option<u32> {
+        let t = self.txs.intern_bytes(id, limit)?;
         if self.info.len() <= t as usize {
             self.info.push(TxInfo::default());
         }

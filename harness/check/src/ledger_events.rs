@@ -10,13 +10,13 @@ use std::borrow::Cow;
 type RawLeg<'v> = (Cow<'v, str>, Cow<'v, str>, Cow<'v, str>, Amount);
 
 /// The fields of a `tx.submit` the ledger keeps, validated; `legs` is `Some` when the line
-/// has a (non-null) `legs` member.
+/// has a (non-null) `legs` member. Ids are the bytes of valid UTF-8 strings.
 pub(crate) struct SubmitFields<'s, 'v> {
-    pub(crate) tx: &'s str,
+    pub(crate) tx: &'s [u8],
     pub(crate) op: Op,
-    pub(crate) from: Option<&'s str>,
-    pub(crate) to: Option<&'s str>,
-    pub(crate) asset: Option<&'s str>,
+    pub(crate) from: Option<&'s [u8]>,
+    pub(crate) to: Option<&'s [u8]>,
+    pub(crate) asset: Option<&'s [u8]>,
     pub(crate) amount: Option<Amount>,
     pub(crate) nonce: Option<u64>,
     pub(crate) legs: Option<Vec<RawLeg<'v>>>,
@@ -37,7 +37,7 @@ fn snapshot_value(name: &str, v: Val<'_>) -> EventResult<i128> {
 }
 
 impl Checker<'_> {
-    fn tx_index(&mut self, id: &str) -> EventResult<u32> {
+    fn tx_index(&mut self, id: &[u8]) -> EventResult<u32> {
         let limit = self.opts.limits.max_txs;
         match self.ledger.tx(id, limit) {
             Some(t) => Ok(t),
@@ -45,10 +45,10 @@ impl Checker<'_> {
         }
     }
 
-    fn account(&mut self, id: &str, asset: bool) -> EventResult<u32> {
+    fn account(&mut self, id: &[u8], asset: bool) -> EventResult<u32> {
         let limit = self.opts.limits.max_accounts;
         let table = if asset { &mut self.ledger.assets } else { &mut self.ledger.accounts };
-        match table.intern(id, limit) {
+        match table.intern_bytes(id, limit) {
             Some(a) => Ok(a),
             None => Err(self.limit("number of distinct accounts or assets", limit)),
         }
@@ -57,7 +57,7 @@ impl Checker<'_> {
     pub(crate) fn on_submit(&mut self, f: &Fields<'_>) -> EventResult<()> {
         let tx = self.ctx.req_str("tx", f.tx)?;
         self.ctx.req_str("client", f.client)?;
-        let op = Op::parse(&self.ctx.req_str("op", f.op)?);
+        let op = Op::parse(self.ctx.req_str("op", f.op)?.as_bytes());
         let from = self.ctx.opt_str("from", f.from)?;
         let to = self.ctx.opt_str("to", f.to)?;
         let asset = self.ctx.opt_str("asset", f.asset)?;
@@ -71,11 +71,11 @@ impl Checker<'_> {
             None => None,
         };
         let s = SubmitFields {
-            tx: &tx,
+            tx: tx.as_bytes(),
             op,
-            from: from.as_deref(),
-            to: to.as_deref(),
-            asset: asset.as_deref(),
+            from: from.as_deref().map(str::as_bytes),
+            to: to.as_deref().map(str::as_bytes),
+            asset: asset.as_deref().map(str::as_bytes),
             amount,
             nonce,
             legs,
@@ -95,8 +95,8 @@ impl Checker<'_> {
             Some(legs_raw) => {
                 let mut legs = Vec::with_capacity(legs_raw.len());
                 for (from, to, asset, amount) in legs_raw {
-                    let from = self.account(&from, false)?;
-                    let to = self.account(&to, false)?;
+                    let from = self.account(from.as_bytes(), false)?;
+                    let to = self.account(to.as_bytes(), false)?;
                     let a = match amount {
                         Ok(a) => a,
                         Err(text) => {
@@ -104,7 +104,7 @@ impl Checker<'_> {
                             0
                         }
                     };
-                    legs.push((from, to, self.account(&asset, true)?, a));
+                    legs.push((from, to, self.account(asset.as_bytes(), true)?, a));
                 }
                 Some(legs.into_boxed_slice())
             }
@@ -180,31 +180,33 @@ impl Checker<'_> {
         let height = opt_u64("height", f.height)?;
         self.ctx.opt_str("reason", f.reason)?;
         let node = self.ctx.opt_str("node", f.node)?;
-        self.result(&tx, &status, height, node.as_deref())
+        let node = node.as_deref().map(str::as_bytes);
+        self.result(tx.as_bytes(), status.as_bytes(), height, node)
     }
 
     /// A `tx.result` whose fields were read and validated (by the general scanner or a fast
     /// path); the status is checked here.
     pub(crate) fn result(
         &mut self,
-        tx: &str,
-        status: &str,
+        tx: &[u8],
+        status: &[u8],
         height: Option<u64>,
-        node: Option<&str>,
+        node: Option<&[u8]>,
     ) -> EventResult<()> {
         let committed = match status {
-            "committed" => Some(true),
-            "rejected" => Some(false),
-            "unknown" => None,
+            b"committed" => Some(true),
+            b"rejected" => Some(false),
+            b"unknown" => None,
             other => {
+                let other = String::from_utf8_lossy(other);
                 return bad(
                     "status",
                     format!("expected committed, rejected or unknown, found {other:?}"),
-                )?
+                )?;
             }
         };
         let t = self.tx_index(tx)?;
-        let node = node.map(|n| self.node(n)).transpose()?;
+        let node = node.map(|n| self.node_bytes(n)).transpose()?;
         let line = self.line;
         let info = &mut self.ledger.info[t as usize];
         if !info.resolved {
@@ -271,11 +273,15 @@ impl Checker<'_> {
         }
         let mut supply = Vec::with_capacity(supply_raw.len());
         for (a, v) in supply_raw {
-            supply.push((self.account(&a, true)?, v));
+            supply.push((self.account(a.as_bytes(), true)?, v));
         }
         let mut balances = Vec::with_capacity(bal_raw.len());
         for (acct, a, v) in bal_raw {
-            balances.push((self.account(&acct, false)?, self.account(&a, true)?, v));
+            balances.push((
+                self.account(acct.as_bytes(), false)?,
+                self.account(a.as_bytes(), true)?,
+                v,
+            ));
         }
         self.ledger.snapshot_entries += entries;
         self.ledger.snapshots.entry(h).or_default().push(Snap { node: n, line, supply, balances });
