@@ -91,16 +91,7 @@ impl Checker<'_> {
         l.spare_txs = std::mem::replace(&mut l.txs, txs);
         l.compact_at = 2 * l.info.len();
         let forgotten = &mut l.forgotten_nonces;
-        l.nonces.retain(|&(acct, nonce), t| match map[*t as usize] {
-            GONE => {
-                insert(forgotten.entry(acct).or_default(), nonce);
-                false
-            }
-            new => {
-                *t = new;
-                true
-            }
-        });
+        l.nonces.remap(&map, GONE, |acct, nonce| insert(forgotten.entry(acct).or_default(), nonce));
         if !l.extras.is_empty() {
             // A tx whose details are held is never settled, so it is kept.
             let extras = std::mem::take(&mut l.extras);

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::books::{Balances, NonceBook};
 use crate::findings::{Findings, RawFinding};
 use crate::intern::{FxMap, Interner};
 use crate::model::Model;
@@ -181,11 +182,11 @@ pub(crate) struct Ledger {
     pub(crate) extras: FxMap<u32, Box<TxDetails>>,
     pub(crate) accounts: Interner,
     pub(crate) assets: Interner,
-    pub(crate) balances: FxMap<(u32, u32), i128>,
+    pub(crate) balances: Balances,
     pub(crate) nonzero_pairs: usize,
     pub(crate) issued: Vec<i128>,
     pub(crate) redeemed: Vec<i128>,
-    pub(crate) nonces: FxMap<(u32, u64), u32>,
+    pub(crate) nonces: NonceBook,
     /// Per account, the nonces of txs forgotten beyond the horizon (`horizon.rs`), as sorted,
     /// disjoint, inclusive ranges: a run of consecutive nonces costs one range.
     pub(crate) forgotten_nonces: FxMap<u32, Vec<(u64, u64)>>,
@@ -284,7 +285,7 @@ impl Ledger {
             }
             self.unknown_moved[i] = true;
         }
-        let b = self.balances.entry((acct, asset)).or_insert(0);
+        let b = self.balances.entry(acct, asset);
         let was_zero = *b == 0;
         let Some(now) = b.checked_add(delta) else {
             self.broken.insert((acct, asset), ());
@@ -304,12 +305,12 @@ impl Ledger {
     }
 
     pub(crate) fn balance(&self, acct: u32, asset: u32) -> i128 {
-        self.balances.get(&(acct, asset)).copied().unwrap_or(0)
+        self.balances.get(acct, asset)
     }
 
     /// Sets a balance to a value a snapshot gives (its opening balance becomes known).
     pub(crate) fn set_balance(&mut self, acct: u32, asset: u32, v: i128) {
-        let b = self.balances.entry((acct, asset)).or_insert(0);
+        let b = self.balances.entry(acct, asset);
         match (*b == 0, v == 0) {
             (true, false) => self.nonzero_pairs += 1,
             (false, true) => self.nonzero_pairs -= 1,
@@ -367,7 +368,7 @@ impl Ledger {
     fn apply_details(&mut self, i: &TxDetails, t: u32) -> Option<String> {
         let mut problem = None;
         if let (Some(from), Some(nonce)) = (i.from, i.nonce) {
-            if let Some(&prev) = self.nonces.get(&(from, nonce)) {
+            if let Some(prev) = self.nonces.get(from, nonce) {
                 self.nonces_checked += 1;
                 problem = Some(format!(
                     "nonce {nonce} of account {} spent twice (txs {} and {})",
@@ -385,7 +386,7 @@ impl Ledger {
                         self.txs.name(t)
                     ));
                 }
-                self.nonces.insert((from, nonce), t);
+                self.nonces.insert(from, nonce, t);
             }
         }
         if let Some(text) = &i.out_of_range {
@@ -561,11 +562,11 @@ impl Ledger {
         for &t in txs {
             let Some(p) = self.info.get(t as usize).map(|i| i.details) else { continue };
             if p.flags & NONCE != 0 && p.from != NO_ID {
-                sum ^= u64::from(self.nonces.contains_key(&(p.from, p.nonce)));
+                sum ^= u64::from(self.nonces.get(p.from, p.nonce).is_some());
             }
             if p.asset != NO_ID {
                 for acct in [p.from, p.to] {
-                    sum ^= self.balances.get(&(acct, p.asset)).map_or(0, |&b| b as u64);
+                    sum ^= self.balances.get(acct, p.asset) as u64;
                 }
             }
         }

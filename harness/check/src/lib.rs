@@ -86,6 +86,7 @@
 //! height, round, nodes and lines; maps that reach output are ordered.
 
 mod assemble;
+mod books;
 mod chains;
 mod chains_report;
 mod checker;
