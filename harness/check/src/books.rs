@@ -67,20 +67,95 @@ const RUN_ACCOUNTS: u32 = 1 << 20;
 /// least about half full.
 const RUN_SLACK: u64 = 64;
 
-/// Which tx used (account, nonce).
+/// Which tx used (account, nonce), and which nonces the txs forgotten beyond the tx horizon
+/// used (`horizon.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct NonceBook {
     /// By account (below [`RUN_ACCOUNTS`]).
     runs: Vec<Run>,
     sparse: FxMap<(u32, u64), u32>,
+    /// The forgotten nonces of accounts without a run.
+    gone: FxMap<u32, Ranges>,
 }
 
-/// The txs of an account's nonces `base`, `base + 1`, ... ([`NONE`]: none).
+/// The txs of an account's nonces `base`, `base + 1`, ... ([`NONE`]: none), and the nonces of
+/// its forgotten txs.
 #[derive(Debug, Default)]
 struct Run {
     base: u64,
     txs: Vec<u32>,
     held: u64,
+    gone: Ranges,
+}
+
+/// A set of nonces as sorted, disjoint, inclusive ranges: a run of consecutive nonces costs
+/// one range, and one range (the usual case: an account's forgotten nonces) is held inline,
+/// so asking costs no read beyond the run's own record.
+#[derive(Debug)]
+struct Ranges {
+    /// The one range while `more` is empty (`lo > hi`: none).
+    lo: u64,
+    hi: u64,
+    /// Every range, once there are two or more.
+    more: Vec<(u64, u64)>,
+}
+
+impl Default for Ranges {
+    fn default() -> Self {
+        Ranges { lo: 1, hi: 0, more: Vec::new() }
+    }
+}
+
+impl Ranges {
+    #[inline]
+    fn contains(&self, n: u64) -> bool {
+        if self.more.is_empty() {
+            return self.lo <= n && n <= self.hi;
+        }
+        let i = self.more.partition_point(|&(_, hi)| hi < n);
+        self.more.get(i).is_some_and(|&(lo, _)| lo <= n)
+    }
+
+    fn insert(&mut self, n: u64) {
+        if self.more.is_empty() {
+            if self.lo > self.hi {
+                (self.lo, self.hi) = (n, n);
+                return;
+            }
+            if self.contains(n) {
+                return;
+            }
+            if self.hi.checked_add(1) == Some(n) {
+                self.hi = n;
+                return;
+            }
+            if n.checked_add(1) == Some(self.lo) {
+                self.lo = n;
+                return;
+            }
+            self.more.push((self.lo, self.hi));
+        }
+        insert_range(&mut self.more, n);
+    }
+}
+
+/// Adds `n` to sorted, disjoint, inclusive ranges, merging with its neighbours.
+fn insert_range(r: &mut Vec<(u64, u64)>, n: u64) {
+    let i = r.partition_point(|&(_, hi)| hi < n);
+    if r.get(i).is_some_and(|&(lo, _)| lo <= n) {
+        return;
+    }
+    let joins_prev = i > 0 && r[i - 1].1.checked_add(1) == Some(n);
+    let joins_next = r.get(i).is_some_and(|&(lo, _)| n.checked_add(1) == Some(lo));
+    match (joins_prev, joins_next) {
+        (true, true) => {
+            r[i - 1].1 = r[i].1;
+            r.remove(i);
+        }
+        (true, false) => r[i - 1].1 = n,
+        (false, true) => r[i].0 = n,
+        (false, false) => r.insert(i, (n, n)),
+    }
 }
 
 impl Run {
@@ -133,18 +208,27 @@ impl NonceBook {
         self.sparse.insert((acct, nonce), t);
     }
 
+    /// Whether a forgotten tx used `nonce` of `acct`.
+    #[inline]
+    pub(crate) fn forgotten(&self, acct: u32, nonce: u64) -> bool {
+        if let Some(r) = self.runs.get(acct as usize) {
+            return r.gone.contains(nonce);
+        }
+        !self.gone.is_empty() && self.gone.get(&acct).is_some_and(|g| g.contains(nonce))
+    }
+
     /// Renumbers every tx by `map` (the tx horizon's compaction): a tx mapped to `gone` is
-    /// dropped, and `forgot` told its (account, nonce). Runs then start at their first nonce
-    /// still held, so memory follows what is held.
-    pub(crate) fn remap(&mut self, map: &[u32], gone: u32, mut forgot: impl FnMut(u32, u64)) {
-        for (acct, r) in self.runs.iter_mut().enumerate() {
+    /// dropped and its nonce kept as forgotten. Runs then start at their first nonce still
+    /// held, so memory follows what is held.
+    pub(crate) fn remap(&mut self, map: &[u32], gone: u32) {
+        for r in &mut self.runs {
             for (i, slot) in r.txs.iter_mut().enumerate() {
                 if *slot == NONE {
                     continue;
                 }
                 match map[*slot as usize] {
                     new if new == gone => {
-                        forgot(acct as u32, r.base + i as u64);
+                        r.gone.insert(r.base + i as u64);
                         *slot = NONE;
                         r.held -= 1;
                     }
@@ -157,9 +241,14 @@ impl NonceBook {
                 r.base += lead as u64;
             }
         }
+        let forgotten = &mut self.gone;
+        let runs = &mut self.runs;
         self.sparse.retain(|&(acct, nonce), t| match map[*t as usize] {
             new if new == gone => {
-                forgot(acct, nonce);
+                match runs.get_mut(acct as usize) {
+                    Some(r) => r.gone.insert(nonce),
+                    None => forgotten.entry(acct).or_default().insert(nonce),
+                }
                 false
             }
             new => {
@@ -186,6 +275,7 @@ mod tests {
         };
         let mut book = NonceBook::default();
         let mut map: std::collections::HashMap<(u32, u64), u32> = Default::default();
+        let mut gone: std::collections::HashSet<(u32, u64)> = Default::default();
         for t in 0..20_000u32 {
             let acct = (next() % 40) as u32 + if t % 97 == 0 { RUN_ACCOUNTS } else { 0 };
             let nonce = match next() % 10 {
@@ -194,6 +284,7 @@ mod tests {
                 _ => u64::from(t / 40) + next() % 3,
             };
             assert_eq!(book.get(acct, nonce), map.get(&(acct, nonce)).copied(), "{acct} {nonce}");
+            assert_eq!(book.forgotten(acct, nonce), gone.contains(&(acct, nonce)));
             if let std::collections::hash_map::Entry::Vacant(e) = map.entry((acct, nonce)) {
                 book.insert(acct, nonce, t);
                 e.insert(t);
@@ -202,11 +293,14 @@ mod tests {
                 // Forget the even txs, renumber the odd ones.
                 let ids: Vec<u32> =
                     (0..=t).map(|x| if x % 2 == 0 { u32::MAX - 1 } else { x + 1 }).collect();
-                let mut forgotten = Vec::new();
-                book.remap(&ids, u32::MAX - 1, |a, n| forgotten.push((a, n)));
-                let before = map.len();
-                map.retain(|_, x| *x % 2 == 1);
-                assert_eq!(forgotten.len(), before - map.len());
+                book.remap(&ids, u32::MAX - 1);
+                map.retain(|&k, x| {
+                    let keep = *x % 2 == 1;
+                    if !keep {
+                        gone.insert(k);
+                    }
+                    keep
+                });
                 for x in map.values_mut() {
                     *x += 1;
                 }
@@ -215,6 +309,37 @@ mod tests {
         for (&(acct, nonce), &t) in &map {
             assert_eq!(book.get(acct, nonce), Some(t));
         }
+        assert!(gone.len() > 10_000);
+        for &(acct, nonce) in &gone {
+            assert!(book.forgotten(acct, nonce), "{acct} {nonce}");
+        }
+    }
+
+    #[test]
+    fn nonce_ranges_merge_and_answer_exactly() {
+        let mut r = Ranges::default();
+        assert!(!r.contains(0) && !r.contains(1));
+        for n in [5, 7, 6, 1, 2, 10, 9, 3] {
+            r.insert(n);
+        }
+        assert_eq!(r.more, vec![(1, 3), (5, 7), (9, 10)]);
+        r.insert(4);
+        r.insert(8);
+        r.insert(8);
+        assert_eq!(r.more, vec![(1, 10)]);
+        let got: Vec<u64> = (0..12).filter(|&n| r.contains(n)).collect();
+        assert_eq!(got, (1..=10).collect::<Vec<_>>());
+        // One range stays inline, up to the top of the nonces.
+        let mut r = Ranges::default();
+        for n in [u64::MAX - 1, u64::MAX, u64::MAX - 2, 0] {
+            r.insert(n);
+        }
+        assert_eq!(r.more, vec![(0, 0), (u64::MAX - 2, u64::MAX)]);
+        let mut r = Ranges::default();
+        for n in (0..100).rev() {
+            r.insert(n);
+        }
+        assert_eq!((r.lo, r.hi, r.more.len()), (0, 99, 0));
     }
 
     #[test]

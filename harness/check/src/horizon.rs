@@ -9,8 +9,9 @@
 //! below the last applied height. The tx table is then rebuilt with the others, in their
 //! order, and every index held elsewhere (open heights' blocks, nonces, the lists re-judged at
 //! the end, the decide fast path's cache) is renumbered. Forgetting runs when the table has
-//! doubled since the last time (and holds at least [`MIN_COMPACTION`] txs), so its cost is
-//! amortised over the txs read and the table stays within twice what is in flight.
+//! doubled since the last time (and holds at least [`MIN_COMPACTION`] txs) and at least a
+//! quarter of it can go, so its cost is amortised over the txs read and the table stays within
+//! about twice what is in flight.
 //!
 //! The horizon bounds the other record that grows with the trace too: the fingerprint of each
 //! judged height's block, kept to compare late decisions with, is kept for the last
@@ -18,7 +19,6 @@
 //! compared.
 
 use crate::checker::Checker;
-use crate::intern::FxMap;
 use crate::ledger::TxInfo;
 
 /// No compaction below this many txs held.
@@ -47,6 +47,15 @@ impl Checker<'_> {
             return;
         }
         let Some(cut) = l.last_height.and_then(|h| h.checked_sub(k)) else { return };
+        // A rebuild that would forget less than a quarter of the table (early in a trace,
+        // while every tx held is still within the horizon or not yet judged) waits until the
+        // table has doubled again: each one costs a pass over everything held.
+        let last = l.last_height.unwrap_or(0);
+        let forgettable = l.info.iter().filter(|i| settled(i, cut, last)).count();
+        if forgettable * 4 < l.info.len() {
+            self.ledger.compact_at = 2 * l.info.len();
+            return;
+        }
         self.forget_below(cut);
     }
 
@@ -76,6 +85,7 @@ impl Checker<'_> {
         }
         let mut txs = std::mem::take(&mut l.spare_txs);
         txs.clear();
+        txs.set_base(number_base(&map, &l.txs, &mut l.numbers));
         for (t, slot) in map.iter_mut().enumerate() {
             if *slot == GONE {
                 l.forgotten += 1;
@@ -90,8 +100,7 @@ impl Checker<'_> {
         });
         l.spare_txs = std::mem::replace(&mut l.txs, txs);
         l.compact_at = 2 * l.info.len();
-        let forgotten = &mut l.forgotten_nonces;
-        l.nonces.remap(&map, GONE, |acct, nonce| insert(forgotten.entry(acct).or_default(), nonce));
+        l.nonces.remap(&map, GONE);
         if !l.extras.is_empty() {
             // A tx whose details are held is never settled, so it is kept.
             let extras = std::mem::take(&mut l.extras);
@@ -112,6 +121,21 @@ impl Checker<'_> {
     }
 }
 
+/// Where the rebuilt interner's numbered ids should start: at the tenth percentile of the
+/// numbers of the txs kept. The oldest kept ones are often far below the others (genesis
+/// records are never forgotten), and the direct vector must not span that gap, or every new
+/// id, beyond its bound, would go by hash; the few below the base are rarely looked up again.
+fn number_base(map: &[u32], txs: &crate::intern::Interner, nums: &mut Vec<usize>) -> Option<usize> {
+    nums.clear();
+    let kept = map.iter().enumerate().filter(|(_, &m)| m != GONE);
+    nums.extend(kept.filter_map(|(t, _)| crate::intern::number(txs.bytes(t as u32))));
+    if nums.is_empty() {
+        return None;
+    }
+    let k = nums.len() / 10;
+    Some(*nums.select_nth_unstable(k).1)
+}
+
 /// Whether a tx's verdicts are certain and clean, and it was first decided below `cut`.
 fn settled(i: &TxInfo, cut: u64, last: u64) -> bool {
     i.submitted.is_some()
@@ -121,57 +145,4 @@ fn settled(i: &TxInfo, cut: u64, last: u64) -> bool {
         && i.occurrences == 1
         && i.committed.is_some_and(|c| c.1.is_some_and(|h| h > 0 && h <= last))
         && i.first_at.is_some_and(|(h, _)| h < cut)
-}
-
-/// Whether `nonce` of `acct` was used by a forgotten tx.
-#[inline]
-pub(crate) fn contains(set: &FxMap<u32, Vec<(u64, u64)>>, acct: u32, nonce: u64) -> bool {
-    if set.is_empty() {
-        return false;
-    }
-    let Some(r) = set.get(&acct) else { return false };
-    let i = r.partition_point(|&(_, hi)| hi < nonce);
-    r.get(i).is_some_and(|&(lo, _)| lo <= nonce)
-}
-
-/// Adds `n` to sorted, disjoint, inclusive ranges, merging with its neighbours.
-fn insert(r: &mut Vec<(u64, u64)>, n: u64) {
-    let i = r.partition_point(|&(_, hi)| hi < n);
-    if r.get(i).is_some_and(|&(lo, _)| lo <= n) {
-        return;
-    }
-    let joins_prev = i > 0 && r[i - 1].1 + 1 == n;
-    let joins_next = r.get(i).is_some_and(|&(lo, _)| lo == n + 1);
-    match (joins_prev, joins_next) {
-        (true, true) => {
-            r[i - 1].1 = r[i].1;
-            r.remove(i);
-        }
-        (true, false) => r[i - 1].1 = n,
-        (false, true) => r[i].0 = n,
-        (false, false) => r.insert(i, (n, n)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nonce_ranges_merge_and_answer_exactly() {
-        let mut r = Vec::new();
-        for n in [5, 7, 6, 1, 2, 10, 9, 3] {
-            insert(&mut r, n);
-        }
-        assert_eq!(r, vec![(1, 3), (5, 7), (9, 10)]);
-        insert(&mut r, 4);
-        insert(&mut r, 8);
-        insert(&mut r, 8);
-        assert_eq!(r, vec![(1, 10)]);
-        let mut set = FxMap::default();
-        set.insert(3, vec![(1, 3), (7, 7)]);
-        let got: Vec<u64> = (0..10).filter(|&n| contains(&set, 3, n)).collect();
-        assert_eq!(got, vec![1, 2, 3, 7]);
-        assert!(!contains(&set, 4, 2));
-    }
 }

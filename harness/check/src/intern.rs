@@ -106,7 +106,7 @@ fn hash_str(s: &[u8]) -> u64 {
 
 /// The number of a numbered string: one non-digit byte, then one to nine decimal digits.
 #[inline]
-fn number(s: &[u8]) -> Option<usize> {
+pub(crate) fn number(s: &[u8]) -> Option<usize> {
     let (&first, digits) = s.split_first()?;
     if digits.is_empty() || digits.len() > 9 || first.is_ascii_digit() {
         return None;
@@ -219,6 +219,13 @@ impl Interner {
         self.numbered_elsewhere = 0;
         self.text.clear();
         self.ends.clear();
+    }
+
+    /// Sets where the numbered strings found by number start (an emptied interner only):
+    /// those numbered below go by hash.
+    pub(crate) fn set_base(&mut self, base: Option<usize>) {
+        debug_assert!(self.ends.is_empty(), "the base of an empty interner");
+        self.base = base;
     }
 
     /// Number of interned strings.

@@ -187,9 +187,6 @@ pub(crate) struct Ledger {
     pub(crate) issued: Vec<i128>,
     pub(crate) redeemed: Vec<i128>,
     pub(crate) nonces: NonceBook,
-    /// Per account, the nonces of txs forgotten beyond the horizon (`horizon.rs`), as sorted,
-    /// disjoint, inclusive ranges: a run of consecutive nonces costs one range.
-    pub(crate) forgotten_nonces: FxMap<u32, Vec<(u64, u64)>>,
     /// Txs forgotten beyond the horizon (each settled cleanly, committed outside genesis).
     pub(crate) forgotten: u64,
     /// `info.len()` at which the horizon next tries to forget.
@@ -198,6 +195,7 @@ pub(crate) struct Ledger {
     /// the next one rebuilds into, and the old index to new index map.
     pub(crate) spare_txs: Interner,
     pub(crate) renumber: Vec<u32>,
+    pub(crate) numbers: Vec<usize>,
     /// A genesis record was read: every opening balance is known.
     pub(crate) genesis: bool,
     /// Balances known from a snapshot (trace without genesis), and balances whose replay was
@@ -378,7 +376,7 @@ impl Ledger {
                 ));
             } else {
                 self.nonces_checked += 1;
-                if crate::horizon::contains(&self.forgotten_nonces, from, nonce) {
+                if self.nonces.forgotten(from, nonce) {
                     problem = Some(format!(
                         "nonce {nonce} of account {} spent twice (a tx decided beyond the tx \
                          horizon, and tx {})",
@@ -552,7 +550,6 @@ impl Ledger {
         self.check_snapshots(h, true, model, f);
     }
 
-    /// Accounts that moved while their opening balance was unknown.
     /// Reads the table entries that applying `txs` will update (nonces and balances), all at
     /// once: these reads do not depend on each other, so the memory system serves them side
     /// by side, and the apply that follows finds them in the cache instead of waiting for
@@ -584,6 +581,7 @@ impl Ledger {
         };
     }
 
+    /// Accounts that moved while their opening balance was unknown.
     pub(crate) fn unknown_accounts(&self) -> u64 {
         self.unknown_moved.iter().filter(|&&u| u).count() as u64
     }

@@ -38,15 +38,17 @@
 //! ```
 //!
 //! ## How it works
-//! One pass, streaming. [`check_path`] reads (and inflates gzip) on a second thread, in a few
-//! bounded chunks, while the calling thread checks. A hand-written scanner validates each line
-//! as JSON and borrows its strings from the read buffer; `cons.vote`, `cons.decide`,
-//! `cons.propose`, `tx.submit` and `tx.result` lines in the field order Touchstone's writer
-//! emits take a fixed-layout fast path that accepts only what the scanner would (anything else
-//! falls back to it). Node ids, tx ids, accounts and assets are interned to dense integers
-//! (node ids with a direct-mapped cache in front; ids of a letter and a number by that number),
-//! a decision listing the same txs as the one before reuses their ids, and judged heights'
-//! buffers are reused. Per height the checker
+//! One pass, streaming. [`check_path`] reads (and inflates gzip), splits into lines and parses
+//! on a second thread, in a few bounded batches, while the calling thread checks the batch
+//! before. `cons.vote`, `cons.decide`, `cons.propose`, `tx.submit` and `tx.result` lines in the
+//! field order Touchstone's writer emits take a fixed-layout fast path that accepts only what
+//! the general scanner would (anything else falls back to it, on the checking thread); the
+//! general scanner validates each line as JSON and borrows its strings from the read buffer.
+//! Node ids, tx ids, accounts and assets are interned to dense integers (node ids with a
+//! direct-mapped cache in front; ids of a letter and a number by that number), a decision
+//! listing the same txs as the one before reuses their ids, judged heights' buffers are
+//! reused, and the ledger replay keeps what it updates per tx (balances, nonces, the tx's
+//! record) in tables laid out by account and read ahead a block at a time. Per height the checker
 //! keeps, while the height is *open*, its blocks, proposals, the first vote of each
 //! (node, round, vtype) (equivocation evidence), vote tallies and decisions. A height is judged
 //! and dropped once it is more than [`Limits::window_heights`] below the highest height decided
