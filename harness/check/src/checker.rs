@@ -161,6 +161,8 @@ pub(crate) struct Checker<'o> {
     pub(crate) first_disagreement: Option<u64>,
     /// Direct-mapped cache of node ids in front of `model.nodes`.
     pub(crate) node_cache: IdCache,
+    /// The same for assets (a trace names a few, on every transfer).
+    pub(crate) asset_cache: IdCache,
     /// Reused buffers for a decision's cert and txs.
     pub(crate) scratch_cert: Vec<u32>,
     pub(crate) scratch_txs: Vec<u32>,
@@ -235,6 +237,7 @@ impl<'o> Checker<'o> {
             bad: BadLines::default(),
             first_disagreement: None,
             node_cache: IdCache::default(),
+            asset_cache: IdCache::default(),
             scratch_cert: Vec::new(),
             scratch_txs: Vec::new(),
             cert_raw: Vec::new(),

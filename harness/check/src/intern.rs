@@ -80,8 +80,10 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub(crate) struct Interner {
     by_hash: FxMap<u64, u32>,
     collided: FxMap<Box<[u8]>, u32>,
-    /// Id by number, from `base`, for numbered strings ([`NONE`]: no string there).
-    by_number: Vec<u32>,
+    /// Id and first byte by number, from `base`, for numbered strings ([`EMPTY`]: no string
+    /// there). A numbered string is spelt by its first byte and its number alone, so a slot
+    /// holding the same first byte holds that string, with no need to read its text.
+    by_number: Vec<u64>,
     /// The number of `by_number[0]`: that of the first numbered string added.
     base: Option<usize>,
     /// Numbered strings kept in `by_hash` or `collided` instead (their number's slot was
@@ -94,7 +96,14 @@ pub(crate) struct Interner {
     ends: Vec<usize>,
 }
 
-const NONE: u32 = u32::MAX;
+/// An empty [`Interner::by_number`] slot.
+const EMPTY: u64 = u64::MAX;
+
+/// A `by_number` slot: the id, and the first byte of its string.
+#[inline]
+fn slot(id: u32, first: u8) -> u64 {
+    u64::from(id) | u64::from(first) << 32
+}
 
 /// The hash of a string's bytes.
 #[inline]
@@ -104,11 +113,15 @@ fn hash_str(s: &[u8]) -> u64 {
     h.finish()
 }
 
-/// The number of a numbered string: one non-digit byte, then one to nine decimal digits.
+/// The number of a numbered string: one non-digit byte, then one to nine decimal digits,
+/// without a leading zero (so that the first byte and the number spell the string).
 #[inline]
 pub(crate) fn number(s: &[u8]) -> Option<usize> {
     let (&first, digits) = s.split_first()?;
     if digits.is_empty() || digits.len() > 9 || first.is_ascii_digit() {
+        return None;
+    }
+    if digits.len() > 1 && digits[0] == b'0' {
         return None;
     }
     let mut v = 0usize;
@@ -136,7 +149,7 @@ impl Interner {
         let num = number(s);
         if let Some(v) = num.and_then(|v| v.checked_sub(self.base.unwrap_or(v))) {
             match self.by_number.get(v) {
-                Some(&id) if id != NONE && self.bytes(id) == s => return Some(id),
+                Some(&e) if e != EMPTY && (e >> 32) as u8 == s[0] => return Some(e as u32),
                 _ if self.numbered_elsewhere == 0 => return self.add(s, num, None, limit),
                 _ => {}
             }
@@ -174,10 +187,10 @@ impl Interner {
             // At most a few slots per string held, so a sparse numbering cannot blow it up.
             let bound = 2 * self.ends.len() + 4096;
             if v < bound && self.by_number.len() <= v {
-                self.by_number.resize(v + 1, NONE);
+                self.by_number.resize(v + 1, EMPTY);
             }
-            if let Some(slot) = self.by_number.get_mut(v).filter(|x| **x == NONE) {
-                *slot = id;
+            if let Some(e) = self.by_number.get_mut(v).filter(|x| **x == EMPTY) {
+                *e = slot(id, s[0]);
                 return Some(id);
             }
             self.numbered_elsewhere += 1;

@@ -46,10 +46,20 @@ impl Checker<'_> {
     }
 
     fn account(&mut self, id: &[u8], asset: bool) -> EventResult<u32> {
+        if asset {
+            if let Some(a) = self.asset_cache.get(id) {
+                return Ok(a);
+            }
+        }
         let limit = self.opts.limits.max_accounts;
         let table = if asset { &mut self.ledger.assets } else { &mut self.ledger.accounts };
         match table.intern_bytes(id, limit) {
-            Some(a) => Ok(a),
+            Some(a) => {
+                if asset {
+                    self.asset_cache.put(id, a);
+                }
+                Ok(a)
+            }
             None => Err(self.limit("number of distinct accounts or assets", limit)),
         }
     }

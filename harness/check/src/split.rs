@@ -24,7 +24,7 @@ use std::io::{self, Read};
 use crate::fast::{parse_prefix, Fast, FastOf};
 
 /// Bytes read per buffer (after the unfinished line carried over).
-pub(crate) const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 18;
 
 /// A text inside a batch's buffer: `len` bytes from `start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,10 @@ pub(crate) fn pump<R: Read>(
         b.buf.clear();
         b.recs.clear();
         b.buf.extend_from_slice(&carry);
-        let n = match input.by_ref().take(CHUNK as u64).read_to_end(&mut b.buf) {
+        // A long unfinished line makes the next read as long, so a line spanning many
+        // buffers is copied a bounded number of times, not once per chunk.
+        let want = CHUNK.max(carry.len()) as u64;
+        let n = match input.by_ref().take(want).read_to_end(&mut b.buf) {
             Ok(n) => n,
             Err(e) => {
                 send(Err(e));
