@@ -16,7 +16,10 @@
 //! directory after changing the simulator or the trace writer. With `TOUCHSTONE_BENCH_QUICK=1`
 //! (or criterion's `--quick`) the simulated traces are a tenth as long, for CI.
 //!
-//! Run: `cargo bench -p touchstone-benches --bench checker`.
+//! Run: `cargo bench -p touchstone-benches --bench checker`. A quicker look at one change,
+//! without criterion's build: `cargo run --release -p touchstone-check --example check_file --
+//! --runs 9 target/bench-traces/NAME.jsonl` (the best and the median of 9 in-process checks;
+//! on this shared 2-core machine compare best-of figures, medians move by 20 % between runs).
 //!
 //! Peak memory on large tx-heavy traces, written by `touchstone run` from the same scenario
 //! with a longer steady phase (the trace is the bench's, byte for byte, at 120 s):
@@ -29,18 +32,18 @@
 //! /usr/bin/time -v target/release/touchstone check /tmp/pl-1800/trace.jsonl  # Maximum resident set size
 //! ```
 //!
-//! Reading is bounded (at most four 1 MiB chunks in flight) and so is the consensus window.
-//! The ledger's record of tx ids is bounded by the tx horizon (`--tx-horizon`, default 256
-//! heights): a tx that settled cleanly is forgotten that many heights after it was decided, its
-//! nonce kept as a range per account. Peak resident memory of `touchstone check`, release, this
-//! 2-core machine:
+//! Reading is bounded (at most four batches of about 256 KiB in flight) and so is the
+//! consensus window. The ledger's record of tx ids is bounded by the tx horizon
+//! (`--tx-horizon`, default 256 heights): a tx that settled cleanly is forgotten that many
+//! heights after it was decided, its nonce kept as a range per account. Peak resident memory
+//! of `touchstone check`, release, this 2-core machine:
 //!
 //! | trace | size | txs | no horizon (`--tx-horizon 0`) | default horizon |
 //! |---|---|---|---|---|
-//! | the scenario above, 120 s | 134 MB | 0.37 M | 95 MB | 99 MB |
-//! | 600 s | 682 MB | 1.8 M | 305 MB | 158 MB |
-//! | 1800 s | 2.07 GB | 5.4 M | 896 MB | 159 MB |
-//! | synthetic tx-heavy, piped (below) | 10.8 GB | 30 M | — | 158 MB |
+//! | the scenario above, 120 s | 134 MB | 0.37 M | 70 MB | 70 MB |
+//! | 600 s | 682 MB | 1.8 M | 294 MB | 90 MB |
+//! | 1800 s | 2.07 GB | 5.4 M | 857 MB | 91 MB |
+//! | synthetic tx-heavy, piped (below) | 10.8 GB | 30 M | — | 97 MB |
 //!
 //! A 10 GB trace without storing it: the `synth` example writes the tx-heavy shape (the writer's
 //! layout, 150 transfers per height, 5,000 accounts) of any length to a pipe:
