@@ -52,6 +52,19 @@ fn trace(heights: u64, extra: &dyn Fn(u64) -> (Vec<String>, Vec<String>)) -> Vec
     out
 }
 
+/// At height 400, a transfer by account a7 (tx `tx`) of a nonce it already used.
+fn respend_at_400(tx: &'static str, nonce: u64) -> impl Fn(u64) -> (Vec<String>, Vec<String>) {
+    move |h| {
+        if h != 400 {
+            return none(h);
+        }
+        let l = format!(
+            r#"{{"kind":"tx.submit","t_ns":T_NS,"tx":"{tx}","client":"c0","op":"transfer","from":"a7","to":"a8","asset":"USD","amount":1,"nonce":{nonce}}}"#
+        );
+        (vec![l], vec![tx.to_string()])
+    }
+}
+
 fn none(_: u64) -> (Vec<String>, Vec<String>) {
     (Vec::new(), Vec::new())
 }
@@ -102,14 +115,7 @@ fn a_long_clean_stream_holds_the_txs_in_flight_only_with_the_verdicts_unchanged(
 fn a_nonce_spent_twice_after_the_table_was_compacted_is_still_a_double_spend() {
     // Height 400 re-spends the nonce account a7 used at height 395: within the horizon,
     // long after the first compaction.
-    let again = |h: u64| {
-        if h != 400 {
-            return none(h);
-        }
-        let l = r#"{"kind":"tx.submit","t_ns":T_NS,"tx":"dup","client":"c0","op":"transfer","from":"a7","to":"a8","asset":"USD","amount":1,"nonce":395}"#;
-        (vec![l.to_string()], vec!["dup".to_string()])
-    };
-    let lines = trace(420, &again);
+    let lines = trace(420, &respend_at_400("dup", 395));
     for horizon in [None, Some(20)] {
         let r = one_pass(&lines, horizon);
         let p = r.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
@@ -137,14 +143,7 @@ fn a_tx_decided_again_beyond_the_horizon_is_still_a_finding_of_no_phantom_tx() {
 #[test]
 fn a_nonce_of_a_forgotten_tx_spent_again_is_still_a_double_spend() {
     // Height 400 re-spends the nonce account a7 used at height 10: long forgotten.
-    let again = |h: u64| {
-        if h != 400 {
-            return none(h);
-        }
-        let l = r#"{"kind":"tx.submit","t_ns":T_NS,"tx":"old","client":"c0","op":"transfer","from":"a7","to":"a8","asset":"USD","amount":1,"nonce":10}"#;
-        (vec![l.to_string()], vec!["old".to_string()])
-    };
-    let lines = trace(420, &again);
+    let lines = trace(420, &respend_at_400("old", 10));
     let (r, held) = live(&lines, Some(20));
     assert!(held < 40_000, "the tx of height 10 was forgotten ({held} held)");
     let p = r.properties.iter().find(|p| p.id == "no_double_spend").unwrap();
