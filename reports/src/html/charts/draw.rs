@@ -1,5 +1,5 @@
-//! What every chart shares: size, font, colours, the SVG canvas, legend, fault shading, mesh
-//! and titles.
+//! What every chart shares: size, font, colours, the SVG canvas, legend, fault shading, mesh,
+//! titles, and the log-scale time CDF the latency charts draw.
 use crate::model::{FaultSpan, RunCharts};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -125,4 +125,78 @@ pub(super) fn title(base: &str, c: &RunCharts) -> String {
     } else {
         base.to_string()
     }
+}
+
+/// A distribution of times, as a CDF on a log time axis with vertical reference lines.
+pub(super) struct LogCdf<'a> {
+    pub(super) title: &'a str,
+    pub(super) x_desc: &'a str,
+    pub(super) y_desc: &'a str,
+    /// The time axis, in seconds.
+    pub(super) x: (f64, f64),
+    /// Reference lines: (seconds, name, colour).
+    pub(super) refs: Vec<(f64, String, RGBColor)>,
+    /// The curve: (seconds, percent).
+    pub(super) pts: Vec<(f64, f64)>,
+    /// The curve's name, and what the chart says when it has no point.
+    pub(super) label: &'a str,
+    pub(super) empty: &'a str,
+}
+
+/// Draws a [`LogCdf`].
+pub(super) fn log_cdf(c: LogCdf<'_>) -> String {
+    svg(c.title, WIDTH, HEIGHT, |root| {
+        root.fill(&WHITE)?;
+        let (x0, x1) = c.x;
+        let mut ch = ChartBuilder::on(&root)
+            .caption(c.title, (FONT, 18).into_font().color(&INK))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0..x1).log_scale(), 0f64..100.0)?;
+        ch.configure_mesh()
+            .light_line_style(GRID.mix(0.5))
+            .bold_line_style(GRID)
+            .x_desc(c.x_desc)
+            .y_desc(c.y_desc)
+            .label_style((FONT, 13).into_font().color(&INK))
+            .axis_desc_style((FONT, 14).into_font().color(&INK))
+            .x_label_formatter(&|v| {
+                if *v >= 1.0 {
+                    format!("{v:.0} s")
+                } else {
+                    format!("{:.0} ms", v * 1000.0)
+                }
+            })
+            .draw()?;
+        for (s, name, col) in c.refs {
+            ch.draw_series(std::iter::once(PathElement::new(
+                vec![(s, 0.0), (s, 100.0)],
+                col.stroke_width(2),
+            )))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
+        }
+        if c.pts.is_empty() {
+            ch.draw_series(std::iter::once(Text::new(
+                c.empty.to_string(),
+                (x0 * 2.0, 50.0),
+                (FONT, 16),
+            )))?;
+        } else {
+            ch.draw_series(LineSeries::new(c.pts, PALETTE[0].stroke_width(3)))?
+                .label(c.label)
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[0].stroke_width(3))
+                });
+        }
+        ch.configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .label_font((FONT, 13))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })
 }

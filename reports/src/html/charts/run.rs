@@ -2,7 +2,8 @@
 //! lines, and the consensus timeline.
 
 use super::draw::{
-    legend, mesh, shade_faults, svg, title, Line, FONT, GREY, GRID, HEIGHT, INK, PALETTE, WIDTH,
+    legend, log_cdf, mesh, shade_faults, svg, title, Line, LogCdf, FONT, GREY, HEIGHT, INK,
+    PALETTE, WIDTH,
 };
 use crate::model::{ConsensusTimeline, RunCharts};
 use plotters::prelude::*;
@@ -114,79 +115,30 @@ pub fn latency_over_time(c: &RunCharts) -> String {
 
 /// Latency CDF (log time axis) with reference lines at 1 s, 5 s, 10 s, 20 s.
 pub fn cdf(c: &RunCharts) -> String {
-    let t = "Latency CDF, measured phases (intended send → committed)";
-    svg(t, WIDTH, HEIGHT, |root| {
-        root.fill(&WHITE)?;
-        let lo = c.latency_cdf.iter().map(|p| p.ns).filter(|n| *n > 0).min().unwrap_or(1_000_000)
-            as f64
-            / 1e9;
-        let hi = c.latency_cdf.iter().map(|p| p.ns).max().unwrap_or(1) as f64 / 1e9;
-        let (x0, x1) = ((lo / 2.0).clamp(1e-6, 0.01), (hi * 1.5).max(30.0));
-        let mut ch = ChartBuilder::on(&root)
-            .caption(t, (FONT, 18).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d((x0..x1).log_scale(), 0f64..100.0)?;
-        ch.configure_mesh()
-            .light_line_style(GRID.mix(0.5))
-            .bold_line_style(GRID)
-            .x_desc("latency (s, log scale)")
-            .y_desc("share of committed transactions (%)")
-            .label_style((FONT, 13).into_font().color(&INK))
-            .axis_desc_style((FONT, 14).into_font().color(&INK))
-            .x_label_formatter(&|v| {
-                if *v >= 1.0 {
-                    format!("{v:.0} s")
-                } else {
-                    format!("{:.0} ms", v * 1000.0)
-                }
-            })
-            .draw()?;
-        for (i, (s, name)) in [
-            (1.0, "1 s payment target"),
-            (5.0, "5 s TIPS"),
-            (10.0, "10 s SCT Inst"),
-            (20.0, "20 s FedNow"),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let col = PALETTE[[6, 3, 4, 7][i]];
-            ch.draw_series(std::iter::once(PathElement::new(
-                vec![(*s, 0.0), (*s, 100.0)],
-                col.stroke_width(2),
-            )))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
-        }
-        let pts: Vec<(f64, f64)> = c
+    let lo = c.latency_cdf.iter().map(|p| p.ns).filter(|n| *n > 0).min().unwrap_or(1_000_000)
+        as f64
+        / 1e9;
+    let hi = c.latency_cdf.iter().map(|p| p.ns).max().unwrap_or(1) as f64 / 1e9;
+    let refs = [
+        (1.0, "1 s payment target", 6),
+        (5.0, "5 s TIPS", 3),
+        (10.0, "10 s SCT Inst", 4),
+        (20.0, "20 s FedNow", 7),
+    ];
+    log_cdf(LogCdf {
+        title: "Latency CDF, measured phases (intended send → committed)",
+        x_desc: "latency (s, log scale)",
+        y_desc: "share of committed transactions (%)",
+        x: ((lo / 2.0).clamp(1e-6, 0.01), (hi * 1.5).max(30.0)),
+        refs: refs.iter().map(|&(s, name, col)| (s, name.to_string(), PALETTE[col])).collect(),
+        pts: c
             .latency_cdf
             .iter()
             .filter(|p| p.ns > 0)
             .map(|p| (p.ns as f64 / 1e9, p.q * 100.0))
-            .collect();
-        if pts.is_empty() {
-            ch.draw_series(std::iter::once(Text::new(
-                "no commits: no latency to plot",
-                (x0 * 2.0, 50.0),
-                (FONT, 16),
-            )))?;
-        } else {
-            ch.draw_series(LineSeries::new(pts, PALETTE[0].stroke_width(3)))?
-                .label("committed latency")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[0].stroke_width(3))
-                });
-        }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 13))
-            .draw()?;
-        root.present()?;
-        Ok(())
+            .collect(),
+        label: "committed latency",
+        empty: "no commits: no latency to plot",
     })
 }
 
