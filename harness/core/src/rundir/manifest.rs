@@ -124,8 +124,15 @@ fn memchr_count(b: &[u8]) -> u64 {
 }
 
 /// Reads and checks `manifest.json` of `dir`: at most 1 MiB, JSON, of a known format, naming
-/// only files inside the directory. A missing manifest is [`RunDirError::Incomplete`].
+/// only files inside the directory. A missing manifest is [`RunDirError::Incomplete`], and so
+/// is a staging directory's, whatever it holds (see [`super::stage::staged`]).
 pub fn read_manifest(dir: &RunDir) -> Result<Manifest, RunDirError> {
+    if super::stage::staged(&dir.path) {
+        return Err(RunDirError::Incomplete {
+            path: dir.path.display().to_string(),
+            detail: super::stage::why_incomplete(dir),
+        });
+    }
     let p = dir.file(MANIFEST);
     let bytes = match read_capped(&p, MAX_MANIFEST_BYTES, "manifest") {
         Ok(b) => b,

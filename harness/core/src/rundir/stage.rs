@@ -184,7 +184,22 @@ pub fn incomplete_siblings(target: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Why a directory without a manifest is incomplete, from its `run.json` when there is one.
+/// Whether `dir` is a staging directory by its name (`<target>.incomplete-<pid>`, or the
+/// earlier run set aside under it). Such a directory is never a published run, even with a
+/// manifest: a kill between writing the new run's manifest and renaming it onto the target, or
+/// between the exchange and removing the earlier run's manifest, leaves one there. No order of
+/// renames closes both moments without a moment when the target has no complete run, so the
+/// name decides.
+pub(super) fn staged(dir: &Path) -> bool {
+    let Some(name) = dir.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(i) = name.rfind(INCOMPLETE_MARK) else { return false };
+    let pid = &name[i + INCOMPLETE_MARK.len()..];
+    let pid = pid.strip_suffix(".replaced").unwrap_or(pid);
+    !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Why a directory without a published manifest is incomplete, from its name and its
+/// `run.json` when there is one.
 pub(super) fn why_incomplete(dir: &RunDir) -> String {
     let p = dir.file("run.json");
     let regular = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file());
@@ -192,7 +207,13 @@ pub(super) fn why_incomplete(dir: &RunDir) -> String {
         .then(|| dir.read_json::<serde_json::Value>("run.json", "run record").ok())
         .flatten()
         .and_then(|v| v.get("status").and_then(|s| s.as_str().map(String::from)));
-    let staged = dir.path.to_string_lossy().contains(INCOMPLETE_MARK);
+    let staged = staged(&dir.path);
+    if staged && dir.file(super::manifest::MANIFEST).exists() {
+        return ": a staging directory, never published: the harness was stopped between \
+                finishing a run here and putting it in place (or while removing the run it \
+                replaced); the run at the target is the one to use"
+            .into();
+    }
     match status.as_deref() {
         Some("running") => format!(
             ": run.json says the run was still running — the harness was stopped before it \
@@ -263,6 +284,14 @@ mod tests {
         assert!(why_incomplete(&s.dir).contains("still running"));
         let e = super::super::read_manifest(&s.dir).unwrap_err();
         assert!(e.to_string().contains("incomplete run"), "{e}");
+        // Killed after its manifest was written, before it was put in place: still staged.
+        s.dir.write_manifest(1, "fp").unwrap();
+        let e = super::super::read_manifest(&s.dir).unwrap_err();
+        assert!(e.to_string().contains("incomplete run"), "{e}");
+        assert!(e.to_string().contains("never published"), "{e}");
+        assert!(staged(Path::new("/x/out.incomplete-42.replaced")));
+        assert!(!staged(Path::new("/x/out.incomplete-fast")));
+        assert!(!staged(Path::new("/x/out")));
     }
 
     #[test]
