@@ -8,7 +8,9 @@
 //!
 //! With `--runs N`, checks the file N times in this process (as `touchstone check FILE` does,
 //! once the file is in the page cache) and prints the best and the median time, in MB/s and
-//! events/s: a quick measure of a change, and a binary `perf record` can profile.
+//! events/s, and the median CPU time of the checking thread (this one) and of the whole
+//! process: a quick measure of a change, and a binary `perf record` can profile. On a shared
+//! machine the wall clock wanders; the CPU times tell which thread sets the pace.
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -55,23 +57,32 @@ fn time(path: &Path, runs: usize) {
     let bytes = std::fs::metadata(path).expect("trace file").len() as f64;
     let opts = CheckOptions::default();
     let mut times = Vec::new();
+    let (mut thread_cpu, mut process_cpu) = (Vec::new(), Vec::new());
     let mut events = 0;
     for _ in 0..runs.max(1) {
+        let (thread, process) = (cpu_time::ThreadTime::now(), cpu_time::ProcessTime::now());
         let start = Instant::now();
         let report = check_path(path, &opts).expect("check");
         times.push(start.elapsed().as_secs_f64());
+        thread_cpu.push(thread.elapsed().as_secs_f64());
+        process_cpu.push(process.elapsed().as_secs_f64());
         events = report.events;
     }
-    times.sort_by(f64::total_cmp);
+    for v in [&mut times, &mut thread_cpu, &mut process_cpu] {
+        v.sort_by(f64::total_cmp);
+    }
     let (best, median) = (times[0], times[times.len() / 2]);
     let ev = events as f64;
     println!(
-        "{}: {events} events; best {:.1} ms ({:.0} MB/s, {:.2} M ev/s); median {:.1} ms ({:.2} M ev/s)",
+        "{}: {events} events; best {:.1} ms ({:.0} MB/s, {:.2} M ev/s); median {:.1} ms ({:.2} M ev/s); \
+         CPU: checking thread {:.1} ms, process {:.1} ms",
         path.display(),
         best * 1e3,
         bytes / best / 1e6,
         ev / best / 1e6,
         median * 1e3,
         ev / median / 1e6,
+        thread_cpu[thread_cpu.len() / 2] * 1e3,
+        process_cpu[process_cpu.len() / 2] * 1e3,
     );
 }

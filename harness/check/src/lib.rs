@@ -38,9 +38,9 @@
 //! ```
 //!
 //! ## How it works
-//! One pass, streaming. [`check_path`] reads (and inflates gzip), splits into lines and parses
-//! on a second thread, in a few bounded batches, while the calling thread checks the batch
-//! before. `cons.vote`, `cons.decide`, `cons.propose`, `tx.submit` and `tx.result` lines in the
+//! One pass, streaming. [`check_path`] reads (mapping a plain file a window at a time, or
+//! inflating gzip), splits into lines and parses on a second thread, in a few bounded batches,
+//! while the calling thread checks the batch before. `cons.vote`, `cons.decide`, `cons.propose`, `tx.submit` and `tx.result` lines in the
 //! field order Touchstone's writer emits take a fixed-layout fast path that accepts only what
 //! the general scanner would (anything else falls back to it, on the checking thread); the
 //! general scanner validates each line as JSON and borrows its strings from the read buffer.
@@ -113,6 +113,7 @@ mod ledger_events;
 mod lines;
 mod live;
 mod liveness;
+mod mapped;
 mod model;
 mod options;
 mod progress;
@@ -163,7 +164,7 @@ pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<CheckReport, Check
     }
     let file =
         std::fs::File::open(path).map_err(|e| CheckError::Io { path: name.clone(), source: e })?;
-    reader::with_reader(file, sp, check)
+    reader::with_file(file, sp, check)
 }
 
 /// Checks a trace from a reader (gzip is recognised by its magic bytes). `source` names the

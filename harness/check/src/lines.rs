@@ -70,7 +70,7 @@ fn io_err<S: Sink>(c: &S, e: std::io::Error) -> CheckError {
 /// Hands every line of a batch to the sink, in order.
 #[inline]
 pub(crate) fn feed_batch<S: Sink>(b: &Batch, c: &mut S) -> Result<(), CheckError> {
-    let buf = &b.buf[..];
+    let buf = b.text();
     for r in &b.recs {
         match *r {
             Rec::Fast(f, line) => c.fast_line(Rec::fast(f, buf), line.get(buf))?,

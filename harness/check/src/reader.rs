@@ -6,6 +6,7 @@
 //! copy from the page cache, or inflating), splitting and parsing on one, checking on the
 //! other.
 
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
@@ -49,6 +50,23 @@ where
     })
 }
 
+/// [`with_reader`] for a file: mapped when it is a plain regular file (`mapped.rs`), read
+/// otherwise.
+pub(crate) fn with_file<T>(file: File, sp: Splitter, check: impl FnOnce(Batches) -> T) -> T {
+    let (tx, rx) = sync_channel(IN_FLIGHT);
+    let (back, returned) = sync_channel(IN_FLIGHT + 2);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut sp = sp;
+            let fresh = || returned.try_recv().unwrap_or_default();
+            if !crate::mapped::pump(&file, &mut sp, fresh, |b| tx.send(b).is_ok()) {
+                produce(file, sp, &tx, &returned);
+            }
+        });
+        check(Batches { rx, back })
+    })
+}
+
 /// Gunzips `r` when it starts with gzip's magic bytes.
 pub(crate) fn plain<'r, R: BufRead + 'r>(mut r: R) -> io::Result<Box<dyn Read + 'r>> {
     if r.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
@@ -88,7 +106,7 @@ mod tests {
                 let b = b?;
                 for r in &b.recs {
                     if let Rec::Line(s) = r {
-                        out.push(s.get(&b.buf).to_vec());
+                        out.push(s.get(b.text()).to_vec());
                     }
                 }
                 c.recycle(b);

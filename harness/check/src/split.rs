@@ -71,17 +71,38 @@ impl Rec {
     }
 }
 
-/// A buffer of whole lines and what each is.
+/// A text of whole lines and what each is.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
+    /// The text, when it was read into memory.
     pub(crate) buf: Vec<u8>,
+    /// The text, when it is a part of a mapped file (`mapped.rs`); `buf` is then unused.
+    pub(crate) mapped: Option<crate::mapped::Part>,
     pub(crate) recs: Vec<Rec>,
+}
+
+impl Batch {
+    /// The text the records' spans are in.
+    #[inline]
+    pub(crate) fn text(&self) -> &[u8] {
+        match &self.mapped {
+            Some(m) => m.text(),
+            None => &self.buf,
+        }
+    }
+
+    /// Emptied, keeping its memory (and letting go of a mapped part).
+    pub(crate) fn reset(&mut self) {
+        self.buf.clear();
+        self.recs.clear();
+        self.mapped = None;
+    }
 }
 
 /// The splitter's state between buffers.
 #[derive(Debug)]
 pub(crate) struct Splitter {
-    max_line: usize,
+    pub(crate) max_line: usize,
     max_id: usize,
     /// The raw signer list of the last decision a fast layout took: a cert with the same
     /// text is known valid and not scanned again.
@@ -175,8 +196,7 @@ pub(crate) fn pump<R: Read>(
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut b = fresh();
-        b.buf.clear();
-        b.recs.clear();
+        b.reset();
         b.buf.extend_from_slice(&carry);
         // A long unfinished line makes the next read as long, so a line spanning many
         // buffers is copied a bounded number of times, not once per chunk.
