@@ -177,7 +177,7 @@ pub(crate) struct Unsubmitted {
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
     pub(crate) txs: Interner,
-    pub(crate) info: Vec<TxInfo>,
+    pub(crate) info: crate::table::Table<TxInfo>,
     /// The details that do not pack ([`Packed`]), by tx index.
     pub(crate) extras: FxMap<u32, Box<TxDetails>>,
     pub(crate) accounts: Interner,

@@ -123,6 +123,7 @@ mod report;
 mod snapshots;
 mod split;
 pub mod synth;
+mod table;
 mod verdicts;
 mod views;
 mod xchain;
