@@ -58,7 +58,7 @@ impl Checker<'_> {
             }
             seen.push(d.block);
             for &t in txs {
-                if self.ledger.info[t as usize].submitted.is_none() {
+                if self.ledger.info[t as usize].submitted().is_none() {
                     let cap = self.opts.limits.max_findings_per_property * 4;
                     if self.ledger.validity_unsubmitted.len() < cap {
                         let u = Unsubmitted { tx: t, height: h, node: d.node, line: d.line };

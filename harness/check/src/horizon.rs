@@ -138,11 +138,11 @@ fn number_base(map: &[u32], txs: &crate::intern::Interner, nums: &mut Vec<usize>
 
 /// Whether a tx's verdicts are certain and clean, and it was first decided below `cut`.
 fn settled(i: &TxInfo, cut: u64, last: u64) -> bool {
-    i.submitted.is_some()
+    i.submitted().is_some()
         && i.resolved
         && i.rejected.is_none()
         && !i.details.held()
         && i.occurrences == 1
-        && i.committed.is_some_and(|c| c.1.is_some_and(|h| h > 0 && h <= last))
-        && i.first_at.is_some_and(|(h, _)| h < cut)
+        && i.committed().is_some_and(|c| c.1.is_some_and(|h| h > 0 && h <= last))
+        && i.first_at().is_some_and(|(h, _)| h < cut)
 }

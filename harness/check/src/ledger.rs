@@ -44,21 +44,99 @@ impl Op {
 }
 
 /// What the ledger knows about one tx id.
-#[derive(Debug, Default, Clone)]
+///
+/// Laid out for the replay: judging a height and applying its block read, for each tx, only
+/// its first cache line (submission, details, occurrences, first place in the chain), which
+/// the 1,024 heights of the window have long evicted: one miss per tx, not two or three as
+/// when the fields fell across lines wherever the compiler put them. Results write and
+/// verdicts read the second line.
+#[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub(crate) struct TxInfo {
-    pub(crate) submitted: Option<u64>,
+    /// Line of the first submission ([`NO_LINE`]: none).
+    submitted: u64,
     /// What the first submission said, packed (in [`Ledger::extras`] when it does not pack);
     /// dropped once the tx's effect can no longer be applied (see
     /// [`Ledger::forget_details`]), so that a settled tx keeps only what verdicts read.
     pub(crate) details: Packed,
-    /// First `committed` result: (line, height, node).
-    pub(crate) committed: Option<(u64, Option<u64>, Option<u32>)>,
-    pub(crate) rejected: Option<u64>,
+    /// Where the tx first appears in the reference chain: height and line ([`NO_LINE`]:
+    /// nowhere).
+    first_height: u64,
+    first_line: u64,
+    /// Times the tx appears in the reference chain.
+    pub(crate) occurrences: u32,
     /// A final result (committed, rejected or unknown) was read: no longer pending.
     pub(crate) resolved: bool,
-    /// Times the tx appears in the reference chain, and where it first did: (height, line).
-    pub(crate) occurrences: u32,
-    pub(crate) first_at: Option<(u64, u64)>,
+    /// `committed` is set (read by the replay without touching the second line).
+    has_committed: bool,
+    /// First `committed` result: (line, height, node).
+    committed: Option<(u64, Option<u64>, Option<u32>)>,
+    pub(crate) rejected: Option<u64>,
+}
+
+/// No line in [`TxInfo`]: line numbers count from 1 and never reach it.
+const NO_LINE: u64 = u64::MAX;
+
+const _: () = {
+    assert!(std::mem::size_of::<TxInfo>() == 128);
+    assert!(std::mem::offset_of!(TxInfo, has_committed) < 64);
+};
+
+impl Default for TxInfo {
+    fn default() -> Self {
+        TxInfo {
+            submitted: NO_LINE,
+            details: Packed::default(),
+            first_height: 0,
+            first_line: NO_LINE,
+            occurrences: 0,
+            resolved: false,
+            has_committed: false,
+            committed: None,
+            rejected: None,
+        }
+    }
+}
+
+impl TxInfo {
+    /// Line of the first submission.
+    #[inline]
+    pub(crate) fn submitted(&self) -> Option<u64> {
+        (self.submitted != NO_LINE).then_some(self.submitted)
+    }
+
+    #[inline]
+    pub(crate) fn set_submitted(&mut self, line: u64) {
+        self.submitted = line;
+    }
+
+    /// Where the tx first appears in the reference chain: (height, line).
+    #[inline]
+    pub(crate) fn first_at(&self) -> Option<(u64, u64)> {
+        (self.first_line != NO_LINE).then_some((self.first_height, self.first_line))
+    }
+
+    #[inline]
+    pub(crate) fn set_first_at(&mut self, height: u64, line: u64) {
+        (self.first_height, self.first_line) = (height, line);
+    }
+
+    /// First `committed` result: (line, height, node).
+    #[inline]
+    pub(crate) fn committed(&self) -> Option<(u64, Option<u64>, Option<u32>)> {
+        self.committed
+    }
+
+    #[inline]
+    pub(crate) fn has_committed(&self) -> bool {
+        self.has_committed
+    }
+
+    #[inline]
+    pub(crate) fn set_committed(&mut self, line: u64, height: Option<u64>, node: Option<u32>) {
+        self.committed = Some((line, height, node));
+        self.has_committed = true;
+    }
 }
 
 /// The ledger effect a `tx.submit` describes.
@@ -349,7 +427,7 @@ impl Ledger {
         let info = &self.info[t as usize];
         // Details are dropped only once no apply can follow, so a submitted tx has them here.
         let packed = info.details;
-        if info.submitted.is_none() || !packed.held() {
+        if info.submitted().is_none() || !packed.held() {
             self.uncertain += 1;
             return None;
         }
@@ -470,7 +548,7 @@ impl Ledger {
     /// and its first committed result was read (only that one can apply it as genesis).
     pub(crate) fn forget_details(&mut self, t: u32) {
         let info = &mut self.info[t as usize];
-        if info.occurrences >= 1 && info.committed.is_some() {
+        if info.occurrences >= 1 && info.has_committed() {
             let packed = std::mem::take(&mut info.details);
             if packed.extra() {
                 self.extras.remove(&t);
@@ -511,7 +589,7 @@ impl Ledger {
             let info = &mut self.info[t as usize];
             info.occurrences = info.occurrences.saturating_add(1);
             if info.occurrences > 1 {
-                let first = info.first_at.map_or(line, |a| a.1);
+                let first = info.first_at().map_or(line, |a| a.1);
                 let name = self.txs.name(t).to_string();
                 f.add(RawFinding {
                     prop: Property::NoPhantomTx,
@@ -523,8 +601,8 @@ impl Ledger {
                 });
                 continue;
             }
-            info.first_at = Some((h, line));
-            if info.submitted.is_none() {
+            info.set_first_at(h, line);
+            if info.submitted().is_none() {
                 if self.phantom_unsubmitted.len() < unsubmitted_cap {
                     self.phantom_unsubmitted.push(Unsubmitted { tx: t, height: h, node, line });
                 } else {
@@ -535,7 +613,7 @@ impl Ledger {
             let problem = self.apply(t);
             self.forget_details(t);
             if let Some(msg) = problem {
-                let submit = self.info[t as usize].submitted;
+                let submit = self.info[t as usize].submitted();
                 f.add(RawFinding {
                     prop: Property::NoDoubleSpend,
                     nodes: vec![node],

@@ -122,8 +122,8 @@ impl Checker<'_> {
         };
         self.ledger.submits += 1;
         let info = &mut self.ledger.info[t as usize];
-        if info.submitted.is_none() {
-            info.submitted = Some(self.line);
+        if info.submitted().is_none() {
+            info.set_submitted(self.line);
             let details = TxDetails {
                 op: s.op,
                 from,
@@ -221,7 +221,7 @@ impl Checker<'_> {
         let info = &mut self.ledger.info[t as usize];
         if !info.resolved {
             info.resolved = true;
-            if info.submitted.is_some() {
+            if info.submitted().is_some() {
                 self.progress.work(false, self.t_now);
             }
         }
@@ -232,10 +232,10 @@ impl Checker<'_> {
             info.rejected.get_or_insert(line);
             return Ok(());
         }
-        if info.committed.is_some() {
+        if info.has_committed() {
             return Ok(());
         }
-        info.committed = Some((line, height, node));
+        info.set_committed(line, height, node);
         if height == Some(0) {
             self.ledger.apply_genesis(t);
         }

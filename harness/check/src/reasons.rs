@@ -194,12 +194,12 @@ impl Checker<'_> {
             set(v, Property::Conservation, passed_with(p.clone()));
         }
         let committed =
-            l.forgotten > 0 || l.info.iter().any(|i| i.committed.is_some_and(|c| c.1 != Some(0)));
+            l.forgotten > 0 || l.info.iter().any(|i| i.committed().is_some_and(|c| c.1 != Some(0)));
         if !committed || l.last_height.is_none() {
             let r = "no committed tx.result (outside genesis) and decided chain";
             set(v, Property::NoLostTx, not_evaluated(r));
         }
-        let told_both = l.info.iter().any(|i| i.committed.is_some() && i.rejected.is_some());
+        let told_both = l.info.iter().any(|i| i.has_committed() && i.rejected.is_some());
         if (l.submits == 0 || l.applied == 0) && !told_both {
             let r = "no tx.submit or no decided tx in the trace";
             set(v, Property::NoPhantomTx, not_evaluated(r));

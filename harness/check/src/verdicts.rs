@@ -91,7 +91,7 @@ impl Checker<'_> {
         let l = &self.ledger;
         let mut out = Vec::new();
         for u in &l.phantom_unsubmitted {
-            if l.info[u.tx as usize].submitted.is_none() {
+            if l.info[u.tx as usize].submitted().is_none() {
                 out.push(RawFinding {
                     prop: Property::NoPhantomTx,
                     nodes: vec![u.node],
@@ -106,7 +106,7 @@ impl Checker<'_> {
             }
         }
         for u in &l.validity_unsubmitted {
-            if l.info[u.tx as usize].submitted.is_none() && l.submits > 0 {
+            if l.info[u.tx as usize].submitted().is_none() && l.submits > 0 {
                 out.push(RawFinding {
                     prop: Property::Validity,
                     nodes: vec![u.node],
@@ -122,7 +122,7 @@ impl Checker<'_> {
         }
         for (t, i) in l.info.iter().enumerate() {
             let name = l.txs.name(t as u32);
-            if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at) {
+            if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at()) {
                 out.push(RawFinding {
                     prop: Property::NoPhantomTx,
                     nodes: vec![],
@@ -131,7 +131,7 @@ impl Checker<'_> {
                     lines: vec![line, rej],
                     message: format!("tx {name} has a rejected result but is in the decided chain"),
                 });
-            } else if let (Some(rej), Some((line, height, node))) = (i.rejected, i.committed) {
+            } else if let (Some(rej), Some((line, height, node))) = (i.rejected, i.committed()) {
                 // The client was told two things (trace format 1.1, resolution 9).
                 out.push(RawFinding {
                     prop: Property::NoPhantomTx,
@@ -142,7 +142,7 @@ impl Checker<'_> {
                     message: format!("tx {name} has both a committed and a rejected result"),
                 });
             }
-            let Some((line, height, node)) = i.committed else { continue };
+            let Some((line, height, node)) = i.committed() else { continue };
             if height == Some(0) || height.is_some_and(|h| h > l.last_height.unwrap_or(0)) {
                 continue;
             }
@@ -157,7 +157,7 @@ impl Checker<'_> {
                     nodes: node.into_iter().collect(),
                     height,
                     round: None,
-                    lines: std::iter::once(line).chain(i.first_at.map(|a| a.1)).collect(),
+                    lines: std::iter::once(line).chain(i.first_at().map(|a| a.1)).collect(),
                     message: msg,
                 });
             }
