@@ -347,17 +347,30 @@ pub(crate) fn clip(s: &str) -> String {
 
 /// Members of a JSON object, as `(key, value)`.
 pub(crate) fn members<'a>(ctx: &Ctx, name: &str, v: Val<'a>) -> LRes<Vec<(Cow<'a, str>, Val<'a>)>> {
+    let mut out = Vec::new();
+    members_into(ctx, name, v, &mut out)?;
+    Ok(out)
+}
+
+/// [`members`] into `out` (emptied first), so that a caller reading many small objects
+/// reuses one vector instead of allocating one per object.
+pub(crate) fn members_into<'a>(
+    ctx: &Ctx,
+    name: &str,
+    v: Val<'a>,
+    out: &mut Vec<(Cow<'a, str>, Val<'a>)>,
+) -> LRes<()> {
+    out.clear();
     let Val::Obj(raw) = v else {
         return bad(name, format!("expected an object, found {}", v.type_name()));
     };
-    let mut out = Vec::new();
     Scanner::new(raw, ctx.max_depth)
         .object(|k, esc, v| {
             out.push((unescape(k, esc), v));
             Ok(())
         })
         .map_err(|e| LineError::Bad { field: name.into(), message: e.message.into() })?;
-    for (k, _) in &out {
+    for (k, _) in out.iter() {
         if k.len() > ctx.max_id {
             return Err(LineError::Limit {
                 what: format!("length of a key in `{name}`"),
@@ -365,7 +378,7 @@ pub(crate) fn members<'a>(ctx: &Ctx, name: &str, v: Val<'a>) -> LRes<Vec<(Cow<'a
             });
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Elements of a JSON array.

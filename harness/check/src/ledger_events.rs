@@ -1,7 +1,9 @@
 //! Ledger events: `tx.submit`, `tx.result`, `state.snapshot`.
 
 use crate::checker::{Checker, EventResult};
-use crate::event::{as_amount, bad, elements, members, opt_u64, req_u64, Amount, Fields};
+use crate::event::{
+    as_amount, bad, elements, members, members_into, opt_u64, req_u64, Amount, Fields,
+};
 use crate::json::Val;
 use crate::ledger::{Op, Snap, TxDetails, OUT_OF_RANGE};
 use std::borrow::Cow;
@@ -255,8 +257,13 @@ impl Checker<'_> {
         }
         let mut bal_raw = Vec::new();
         if let Some(v) = f.balances.filter(|v| !matches!(v, Val::Null)) {
-            for (acct, per) in members(&self.ctx, "balances", v)? {
-                for (asset, amount) in members(&self.ctx, "balances", per)? {
+            let accounts = members(&self.ctx, "balances", v)?;
+            bal_raw.reserve(accounts.len());
+            // One vector for every account's assets: a snapshot lists thousands of accounts.
+            let mut per_account = Vec::new();
+            for (acct, per) in accounts {
+                members_into(&self.ctx, "balances", per, &mut per_account)?;
+                for (asset, amount) in per_account.drain(..) {
                     bal_raw.push((acct.clone(), asset, snapshot_value("balances", amount)?));
                 }
             }
