@@ -121,7 +121,8 @@ impl Checker<'_> {
             }
         }
         for (t, i) in l.info.iter().enumerate() {
-            let name = l.txs.name(t as u32);
+            // Named only for a finding: the loop passes over every tx held, at the end.
+            let name = || l.txs.name(t as u32);
             if let (Some(rej), Some((h, line))) = (i.rejected, i.first_at()) {
                 out.push(RawFinding {
                     prop: Property::NoPhantomTx,
@@ -129,7 +130,10 @@ impl Checker<'_> {
                     height: Some(h),
                     round: None,
                     lines: vec![line, rej],
-                    message: format!("tx {name} has a rejected result but is in the decided chain"),
+                    message: format!(
+                        "tx {} has a rejected result but is in the decided chain",
+                        name()
+                    ),
                 });
             } else if let (Some(rej), Some((line, height, node))) = (i.rejected, i.committed()) {
                 // The client was told two things (trace format 1.1, resolution 9).
@@ -139,7 +143,7 @@ impl Checker<'_> {
                     height,
                     round: None,
                     lines: vec![line, rej],
-                    message: format!("tx {name} has both a committed and a rejected result"),
+                    message: format!("tx {} has both a committed and a rejected result", name()),
                 });
             }
             let Some((line, height, node)) = i.committed() else { continue };
@@ -148,9 +152,9 @@ impl Checker<'_> {
             }
             if i.occurrences != 1 {
                 let msg = if i.occurrences == 0 {
-                    format!("tx {name} was reported committed but is not in the decided chain")
+                    format!("tx {} was reported committed but is not in the decided chain", name())
                 } else {
-                    format!("tx {name} appears {} times in the decided chain", i.occurrences)
+                    format!("tx {} appears {} times in the decided chain", name(), i.occurrences)
                 };
                 out.push(RawFinding {
                     prop: Property::NoLostTx,
