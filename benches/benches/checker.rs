@@ -18,8 +18,10 @@
 //!
 //! Run: `cargo bench -p touchstone-benches --bench checker`. A quicker look at one change,
 //! without criterion's build: `cargo run --release -p touchstone-check --example check_file --
-//! --runs 9 target/bench-traces/NAME.jsonl` (the best and the median of 9 in-process checks;
-//! on this shared 2-core machine compare best-of figures, medians move by 20 % between runs).
+//! --runs 9 target/bench-traces/NAME.jsonl` (the best and the median of 9 in-process checks,
+//! and the CPU time of the checking thread and of the process). On this shared 2-core machine
+//! the wall clock wanders by 20-40 % within minutes: compare two builds in alternating rounds
+//! and by their least times, which noise can only raise.
 //!
 //! Peak memory on large tx-heavy traces, written by `touchstone run` from the same scenario
 //! with a longer steady phase (the trace is the bench's, byte for byte, at 120 s):
@@ -32,18 +34,21 @@
 //! /usr/bin/time -v target/release/touchstone check /tmp/pl-1800/trace.jsonl  # Maximum resident set size
 //! ```
 //!
-//! Reading is bounded (at most four batches of about 256 KiB in flight) and so is the
-//! consensus window. The ledger's record of tx ids is bounded by the tx horizon
+//! Reading is bounded (a plain file is mapped 8 MiB at a time, other input read in batches of
+//! about 256 KiB; a few of either in flight) and so is the consensus window. The ledger's record of tx ids is bounded by the tx horizon
 //! (`--tx-horizon`, default 256 heights): a tx that settled cleanly is forgotten that many
 //! heights after it was decided, its nonce kept as a range per account. Peak resident memory
 //! of `touchstone check`, release, this 2-core machine:
 //!
 //! | trace | size | txs | no horizon (`--tx-horizon 0`) | default horizon |
 //! |---|---|---|---|---|
-//! | the scenario above, 120 s | 134 MB | 0.37 M | 70 MB | 70 MB |
-//! | 600 s | 682 MB | 1.8 M | 294 MB | 90 MB |
-//! | 1800 s | 2.07 GB | 5.4 M | 857 MB | 91 MB |
-//! | synthetic tx-heavy, piped (below) | 10.8 GB | 30 M | — | 97 MB |
+//! | the scenario above, 120 s | 134 MB | 0.37 M | 79 MB | 80 MB |
+//! | 600 s | 682 MB | 1.8 M | 303 MB | 100 MB |
+//! | 1800 s (measured before the file was mapped) | 2.07 GB | 5.4 M | 857 MB | 91 MB |
+//! | synthetic tx-heavy, piped (below) | 10.8 GB | 30 M | — | 96 MB |
+//!
+//! A mapped file counts in the resident set while its windows are in flight: about 10 MB
+//! more than reading it did.
 //!
 //! A 10 GB trace without storing it: the `synth` example writes the tx-heavy shape (the writer's
 //! layout, 150 transfers per height, 5,000 accounts) of any length to a pipe:
