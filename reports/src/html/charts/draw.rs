@@ -56,12 +56,21 @@ pub(super) fn svg(
 }
 
 pub(super) fn legend<'a, 'b: 'a>(chart: &mut Chart2<'a, 'b>) -> Res {
+    legend_at(chart, SeriesLabelPosition::UpperRight, 13)
+}
+
+/// The legend every chart draws, at `pos`, in labels of `size`, whatever its coordinates.
+pub(super) fn legend_at<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    pos: SeriesLabelPosition,
+    size: i32,
+) -> Res {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(pos)
         .background_style(WHITE.mix(0.85))
         .border_style(GREY)
-        .label_font((FONT, 13))
+        .label_font((FONT, size))
         .draw()?;
     Ok(())
 }
@@ -190,12 +199,7 @@ pub(super) fn log_cdf(c: LogCdf<'_>) -> String {
                     PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[0].stroke_width(3))
                 });
         }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_at(&mut ch, SeriesLabelPosition::LowerRight, 13)?;
         root.present()?;
         Ok(())
     })

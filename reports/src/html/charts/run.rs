@@ -2,8 +2,8 @@
 //! lines, and the consensus timeline.
 
 use super::draw::{
-    legend, log_cdf, mesh, shade_faults, svg, title, Line, LogCdf, FONT, GREY, HEIGHT, INK,
-    PALETTE, WIDTH,
+    legend, legend_at, log_cdf, mesh, shade_faults, svg, title, Line, LogCdf, FONT, GREY, HEIGHT,
+    INK, PALETTE, WIDTH,
 };
 use crate::model::{ConsensusTimeline, RunCharts};
 use plotters::prelude::*;
@@ -195,12 +195,7 @@ pub fn consensus(c: &RunCharts, tl: &ConsensusTimeline) -> String {
                 );
             }
         }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_at(&mut ch, SeriesLabelPosition::LowerRight, 13)?;
         root.present()?;
         Ok(())
     })

@@ -1,6 +1,6 @@
 //! Charts of the scores: the L1 radar and the L2 bars.
 
-use super::draw::{svg, FONT, GREY, GRID, INK, PALETTE};
+use super::draw::{legend_at, svg, FONT, GREY, GRID, INK, PALETTE};
 use crate::model::AreaResult;
 use plotters::prelude::*;
 
@@ -79,12 +79,7 @@ pub fn radar(areas: &[AreaResult]) -> String {
                 )))?;
             }
         }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 12))
-            .draw()?;
+        legend_at(&mut ch, SeriesLabelPosition::LowerLeft, 12)?;
         root.present()?;
         Ok(())
     })
@@ -157,12 +152,7 @@ pub fn groups(areas: &[AreaResult]) -> String {
                 Rectangle::new([(x, y - 5), (x + 14, y + 5)], col.mix(0.85).filled())
             });
         }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 12))
-            .draw()?;
+        legend_at(&mut ch, SeriesLabelPosition::UpperRight, 12)?;
         root.present()?;
         Ok(())
     })

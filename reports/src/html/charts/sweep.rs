@@ -2,7 +2,7 @@
 //! the median across seeds, a band from the minimum to the maximum, and the knee of a
 //! throughput-vs-offered-load curve marked.
 
-use super::draw::{svg, FONT, GREY, GRID, HEIGHT, INK, PALETTE, WIDTH};
+use super::draw::{legend_at, svg, FONT, GREY, GRID, HEIGHT, INK, PALETTE, WIDTH};
 use plotters::prelude::*;
 
 /// One point of a curve: the x value and the median, minimum and maximum across seeds.
@@ -117,12 +117,7 @@ pub fn curves(c: &CurveChart) -> String {
                 )))?;
             }
         }
-        ch.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_at(&mut ch, SeriesLabelPosition::UpperLeft, 13)?;
         root.present()?;
         Ok(())
     })
