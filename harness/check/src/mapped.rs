@@ -117,11 +117,8 @@ fn pump_windows(
         }
         let window = match map(file, base, (end - base) as usize) {
             Ok(w) => Arc::new(w),
-            Err(e) if first => {
-                // Mapping is an optimisation: a file that cannot be mapped is read.
-                let _ = e;
-                return false;
-            }
+            // Mapping is an optimisation: a file that cannot be mapped is read.
+            Err(_) if first => return false,
             Err(e) => {
                 send(Err(e));
                 return true;

@@ -3,8 +3,8 @@
 //! (`split.rs`), in batches that a bounded channel hands to the checking thread; checked
 //! batches go back to be refilled. At most [`IN_FLIGHT`] batches of about [`CHUNK`] bytes
 //! exist at once, whatever the trace's length, and the two cores share the work: reading (a
-//! copy from the page cache, or inflating), splitting and parsing on one, checking on the
-//! other.
+//! plain file is mapped instead: `mapped.rs`; other input is copied or inflated), splitting
+//! and parsing on one, checking on the other.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -42,27 +42,34 @@ pub(crate) fn with_reader<R, T>(input: R, sp: Splitter, check: impl FnOnce(Batch
 where
     R: Read + Send,
 {
-    let (tx, rx) = sync_channel(IN_FLIGHT);
-    let (back, returned) = sync_channel(IN_FLIGHT + 2);
-    std::thread::scope(|s| {
-        s.spawn(move || produce(input, sp, &tx, &returned));
-        check(Batches { rx, back })
-    })
+    on_reading_thread(move |ends| produce(input, sp, ends), check)
 }
 
 /// [`with_reader`] for a file: mapped when it is a plain regular file (`mapped.rs`), read
 /// otherwise.
 pub(crate) fn with_file<T>(file: File, sp: Splitter, check: impl FnOnce(Batches) -> T) -> T {
+    on_reading_thread(
+        move |ends| {
+            let mut sp = sp;
+            let (tx, returned) = ends;
+            let fresh = || returned.try_recv().unwrap_or_default();
+            if !crate::mapped::pump(&file, &mut sp, fresh, |b| tx.send(b).is_ok()) {
+                produce(file, sp, ends);
+            }
+        },
+        check,
+    )
+}
+
+/// The reading thread's ends of the two channels: batches to send, checked ones back.
+type Ends<'a> = (&'a SyncSender<io::Result<Batch>>, &'a Receiver<Batch>);
+
+/// Runs `read` on a second thread, and `check` here on the batches it sends.
+fn on_reading_thread<T>(read: impl FnOnce(Ends<'_>) + Send, check: impl FnOnce(Batches) -> T) -> T {
     let (tx, rx) = sync_channel(IN_FLIGHT);
     let (back, returned) = sync_channel(IN_FLIGHT + 2);
     std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut sp = sp;
-            let fresh = || returned.try_recv().unwrap_or_default();
-            if !crate::mapped::pump(&file, &mut sp, fresh, |b| tx.send(b).is_ok()) {
-                produce(file, sp, &tx, &returned);
-            }
-        });
+        s.spawn(move || read((&tx, &returned)));
         check(Batches { rx, back })
     })
 }
@@ -77,12 +84,7 @@ pub(crate) fn plain<'r, R: BufRead + 'r>(mut r: R) -> io::Result<Box<dyn Read + 
 }
 
 /// The reading thread: batches until the end, an error, or the checking thread is gone.
-fn produce<R: Read>(
-    input: R,
-    mut sp: Splitter,
-    tx: &SyncSender<io::Result<Batch>>,
-    returned: &Receiver<Batch>,
-) {
+fn produce<R: Read>(input: R, mut sp: Splitter, (tx, returned): Ends<'_>) {
     let r = match plain(BufReader::with_capacity(1 << 16, input)) {
         Ok(r) => r,
         Err(e) => {
