@@ -17,7 +17,7 @@ impl Checker<'_> {
     /// The report, from each property's verdict, the Byzantine and total power of the worst
     /// set, whether that is over budget, and the liveness and progress statistics.
     pub(crate) fn build(
-        mut self,
+        &mut self,
         mut verdicts: Vec<Judgement>,
         byz: u128,
         total: u128,

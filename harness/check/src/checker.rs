@@ -190,6 +190,20 @@ impl std::fmt::Debug for Ctx {
 }
 
 impl<'o> Checker<'o> {
+    /// Hands the memory of a finished check (the ledger's tables, the open heights' states:
+    /// hundreds of thousands of allocations on a long trace) to a thread of its own to free,
+    /// so that the report is returned without waiting for it. Freed here when no thread can
+    /// be started.
+    pub(crate) fn free_elsewhere(&mut self) {
+        let heavy = (
+            std::mem::take(&mut self.ledger),
+            std::mem::take(&mut self.heights),
+            std::mem::take(&mut self.view_first),
+        );
+        // On failure the closure, and `heavy` with it, is dropped here.
+        let _ = std::thread::Builder::new().name("checker-free".into()).spawn(move || drop(heavy));
+    }
+
     pub(crate) fn new(source: &str, opts: &'o CheckOptions) -> Self {
         let l = &opts.limits;
         Checker {

@@ -69,7 +69,15 @@ fn on_reading_thread<T>(read: impl FnOnce(Ends<'_>) + Send, check: impl FnOnce(B
     let (tx, rx) = sync_channel(IN_FLIGHT);
     let (back, returned) = sync_channel(IN_FLIGHT + 2);
     std::thread::scope(|s| {
-        s.spawn(move || read((&tx, &returned)));
+        s.spawn(move || {
+            read((&tx, &returned));
+            drop(tx);
+            // The batches still to come back are let go of here, not on the checking thread:
+            // the last of a mapped window's batches unmaps it, which takes a while.
+            for b in returned.iter() {
+                drop(b);
+            }
+        });
         check(Batches { rx, back })
     })
 }

@@ -64,7 +64,9 @@ impl Checker<'_> {
         verdicts[Property::Progress.index()] = (pv, pr);
         verdicts[Property::Accountability.index()] = acc;
         self.fill_verdicts(&mut verdicts);
-        self.build(verdicts, byz, total, over, lstats, pstats)
+        let report = self.build(verdicts, byz, total, over, lstats, pstats);
+        self.free_elsewhere();
+        report
     }
 
     fn judge_contiguity(&mut self) {
