@@ -35,6 +35,7 @@ impl Checker<'_> {
             Fast::Propose(p) => self.fast_propose(p),
             Fast::Submit(s) => self.fast_submit(s),
             Fast::Result(r) => self.fast_result(r),
+            Fast::Snapshot(s) => self.fast_snapshot(s),
         }
     }
 
@@ -171,6 +172,22 @@ impl Checker<'_> {
         self.envelope_of(false, "tx.result", r.t, r.seq)?;
         self.result(r.tx, r.status, r.height, r.node)?;
         self.envelope_done(r.t, r.seq);
+        Ok(())
+    }
+
+    /// A `state.snapshot` read by the fast path.
+    fn fast_snapshot(&mut self, s: crate::fast_snapshot::Snapshot<'_>) -> EventResult<()> {
+        self.envelope_of(false, "state.snapshot", s.t, s.seq)?;
+        let supply: Vec<(&[u8], i128)> = s.supply.iter().map(|(a, v)| (a, i128::from(v))).collect();
+        let balances: Vec<(&[u8], &[u8], i128)> =
+            s.balances.iter().map(|(acct, a, v)| (acct, a, i128::from(v))).collect();
+        // The fast path's strings are valid UTF-8 (`fast`).
+        let app_hash = match s.app_hash.map(std::str::from_utf8).transpose() {
+            Ok(a) => a,
+            Err(_) => return bad("app_hash", "not UTF-8")?,
+        };
+        self.snapshot(s.node, s.height, app_hash, &supply, &balances)?;
+        self.envelope_done(s.t, s.seq);
         Ok(())
     }
 

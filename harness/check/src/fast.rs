@@ -1,5 +1,6 @@
 //! Fixed-layout fast paths for the most frequent consensus kinds, `cons.vote`, `cons.decide`
-//! and `cons.propose` (the ledger's `tx.submit` and `tx.result` are in `fast_tx`), in
+//! and `cons.propose` (the ledger's `tx.submit` and `tx.result` are in `fast_tx`, and
+//! `state.snapshot` in `fast_snapshot`), in
 //! the field order Touchstone's writer emits (`harness/core/src/trace/event.rs`, `encode`):
 //!
 //! ```text
@@ -71,6 +72,7 @@ pub(crate) enum FastOf<S> {
     Propose(ProposeOf<S>),
     Submit(crate::fast_tx::SubmitOf<S>),
     Result(crate::fast_tx::TxResultOf<S>),
+    Snapshot(crate::fast_snapshot::SnapshotOf<S>),
 }
 pub(crate) type Fast<'a> = FastOf<&'a [u8]>;
 
@@ -127,6 +129,18 @@ impl<S: Copy> FastOf<S> {
                 height: r.height,
                 node: r.node.map(&mut f),
             }),
+            FastOf::Snapshot(s) => {
+                use crate::fast_snapshot::{AmountsOf, HoldingsOf, SnapshotOf};
+                FastOf::Snapshot(SnapshotOf {
+                    t: s.t,
+                    seq: s.seq,
+                    node: f(s.node),
+                    height: s.height,
+                    app_hash: s.app_hash.map(&mut f),
+                    supply: AmountsOf { raw: f(s.supply.raw) },
+                    balances: HoldingsOf { raw: f(s.balances.raw) },
+                })
+            }
         }
     }
 }
@@ -166,6 +180,9 @@ pub(crate) fn parse_prefix<'a>(
     } else if b.starts_with(crate::fast_tx::RESULT) {
         let mut c = Cur { b, pos: crate::fast_tx::RESULT.len(), max_id };
         crate::fast_tx::result(&mut c).map(|f| (Fast::Result(f), c.pos))
+    } else if b.starts_with(crate::fast_snapshot::SNAPSHOT) {
+        let mut c = Cur { b, pos: crate::fast_snapshot::SNAPSHOT.len(), max_id };
+        crate::fast_snapshot::snapshot(&mut c).map(|f| (Fast::Snapshot(f), c.pos))
     } else {
         None
     }

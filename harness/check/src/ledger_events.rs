@@ -268,7 +268,24 @@ impl Checker<'_> {
                 }
             }
         }
-        let n = self.node(&node)?;
+        let supply: Vec<(&[u8], i128)> =
+            supply_raw.iter().map(|(a, v)| (a.as_bytes(), *v)).collect();
+        let balances: Vec<(&[u8], &[u8], i128)> =
+            bal_raw.iter().map(|(acct, a, v)| (acct.as_bytes(), a.as_bytes(), *v)).collect();
+        self.snapshot(node.as_bytes(), h, app_hash.as_deref(), &supply, &balances)
+    }
+
+    /// A `state.snapshot` whose fields were read and validated (by the general scanner or a
+    /// fast path): (asset, amount) of the supply, (account, asset, amount) of the balances.
+    pub(crate) fn snapshot(
+        &mut self,
+        node: &[u8],
+        h: u64,
+        app_hash: Option<&str>,
+        supply_raw: &[(&[u8], i128)],
+        bal_raw: &[(&[u8], &[u8], i128)],
+    ) -> EventResult<()> {
+        let n = self.node_bytes(node)?;
         let line = self.line;
         if h < self.pruned_below {
             self.stats.late_events += 1;
@@ -289,16 +306,12 @@ impl Checker<'_> {
             return Ok(());
         }
         let mut supply = Vec::with_capacity(supply_raw.len());
-        for (a, v) in supply_raw {
-            supply.push((self.account(a.as_bytes(), true)?, v));
+        for &(a, v) in supply_raw {
+            supply.push((self.account(a, true)?, v));
         }
         let mut balances = Vec::with_capacity(bal_raw.len());
-        for (acct, a, v) in bal_raw {
-            balances.push((
-                self.account(acct.as_bytes(), false)?,
-                self.account(a.as_bytes(), true)?,
-                v,
-            ));
+        for &(acct, a, v) in bal_raw {
+            balances.push((self.account(acct, false)?, self.account(a, true)?, v));
         }
         self.ledger.snapshot_entries += entries;
         self.ledger.snapshots.entry(h).or_default().push(Snap { node: n, line, supply, balances });

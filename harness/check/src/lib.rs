@@ -98,6 +98,7 @@ mod dispatch;
 mod error;
 mod event;
 mod fast;
+mod fast_snapshot;
 mod fast_tx;
 mod faults;
 mod finalize;
