@@ -59,7 +59,7 @@ impl Ledger {
         self.snapshots_checked += 1;
         let mut problems = Vec::new();
         for &(asset, v) in &s.supply {
-            let name = self.assets.name(asset).to_string();
+            let name = self.assets.name(asset);
             if v == OUT_OF_RANGE {
                 problems.push(format!("supply of {name} is beyond 10^36: no ledger holds it"));
                 continue;
@@ -78,10 +78,10 @@ impl Ledger {
             }
         }
         let mut listed_nonzero = 0;
+        // Names are looked up for a problem only: a snapshot lists thousands of balances.
         for &(acct, asset, v) in &s.balances {
-            let (a, x) =
-                (self.accounts.name(acct).to_string(), self.assets.name(asset).to_string());
             if v == OUT_OF_RANGE {
+                let (a, x) = (self.accounts.name(acct), self.assets.name(asset));
                 problems.push(format!("balance of {a} in {x} is beyond 10^36: no ledger holds it"));
                 continue;
             }
@@ -95,6 +95,7 @@ impl Ledger {
             }
             self.values_compared += 1;
             if v != e {
+                let (a, x) = (self.accounts.name(acct), self.assets.name(asset));
                 problems.push(format!("balance of {a} in {x} is {v}, replay gives {e}"));
             }
         }
