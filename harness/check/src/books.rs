@@ -188,6 +188,17 @@ impl NonceBook {
         self.sparse.get(&(acct, nonce)).copied()
     }
 
+    /// A value read from where [`NonceBook::get`] and then [`NonceBook::insert`] of `nonce`
+    /// look and write: the run's record and its slot, or its last one when `nonce` is just
+    /// past its end (the usual case, a new nonce), so that a warming pass brings them in.
+    #[inline]
+    pub(crate) fn touch(&self, acct: u32, nonce: u64) -> u64 {
+        let Some(r) = self.runs.get(acct as usize) else { return 0 };
+        let i = nonce.saturating_sub(r.base).min(r.txs.len() as u64) as usize;
+        let slot = r.txs.get(i).or(r.txs.last()).copied().unwrap_or(0);
+        u64::from(slot) ^ r.held
+    }
+
     /// Records that tx `t` used `nonce` of `acct` (which no tx had).
     #[inline]
     pub(crate) fn insert(&mut self, acct: u32, nonce: u64, t: u32) {

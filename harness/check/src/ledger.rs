@@ -348,7 +348,8 @@ impl Ledger {
     /// Whether the replayed balance of (`acct`, `asset`) is the real one.
     pub(crate) fn known(&self, acct: u32, asset: u32) -> bool {
         let k = (acct, asset);
-        (self.genesis || self.calibrated.contains_key(&k)) && !self.broken.contains_key(&k)
+        (self.genesis || self.calibrated.contains_key(&k))
+            && (self.broken.is_empty() || !self.broken.contains_key(&k))
     }
 
     /// Adds `delta` to a balance; `Err` when the replay leaves the numeric range (the pair is
@@ -637,7 +638,7 @@ impl Ledger {
         for &t in txs {
             let Some(p) = self.info.get(t as usize).map(|i| i.details) else { continue };
             if p.flags & NONCE != 0 && p.from != NO_ID {
-                sum ^= u64::from(self.nonces.get(p.from, p.nonce).is_some());
+                sum ^= self.nonces.touch(p.from, p.nonce);
             }
             if p.asset != NO_ID {
                 for acct in [p.from, p.to] {
