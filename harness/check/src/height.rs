@@ -330,6 +330,10 @@ pub(crate) struct Heights {
     #[allow(clippy::vec_box)]
     pool: Vec<Box<HeightState>>,
     last: Option<(u64, usize)>,
+    /// Judged states not kept for reuse, held to be freed with the rest (`Checker::finish`:
+    /// at the end of a trace, when no height will open again) instead of one by one.
+    #[allow(clippy::vec_box)]
+    spent: Option<Vec<Box<HeightState>>>,
 }
 
 /// Judged height states kept for reuse.
@@ -436,7 +440,16 @@ impl Heights {
         {
             hs.clear();
             self.pool.push(hs);
+        } else if let Some(spent) = &mut self.spent {
+            spent.push(hs);
         }
+    }
+
+    /// From now on, judged states not kept for reuse are held until `self` is dropped, not
+    /// freed one by one: for the judging of every open height at the end of a trace, whose
+    /// states are then freed together off the checking thread.
+    pub(crate) fn hold_spent(&mut self) {
+        self.spent.get_or_insert_with(Vec::new);
     }
 
     pub(crate) fn first_key(&self) -> Option<u64> {

@@ -24,6 +24,7 @@ impl Checker<'_> {
                 lines: self.line,
             });
         };
+        self.heights.hold_spent();
         while let Some((h, hs)) = self.heights.pop_first() {
             self.finalize(h, hs);
         }
