@@ -135,8 +135,8 @@ impl Adapter for EthereumAdapter {
         let sh = lock(&self.shared);
         let st = &sh.stats;
         put("stats", format!(
-            "batches {}, sent {} ({} pre-signed, {} signed at send time), resent {}, polls {}, heads by WebSocket {}, blocks read {}, receipts read {} ({} to check the block), receipts overdue {}, restarts {}, funding transactions sent again {}, rolled-back blocks {}, commits lost by a restart {}, largest batch {}, most in flight {}, submissions that waited for a full queue {} ({} ms in all)",
-            st.batches, st.sent, st.presigned_sent, st.signed_live, st.resent, st.polls, st.ws_heads, st.blocks, st.receipts, st.receipts_checked, st.receipt_timeouts, st.restarts, st.funding_resent, st.rolled_back_blocks, st.lost_commits, st.max_batch_seen, st.max_in_flight_seen, self.full_waits.0, self.full_waits.1 / 1_000_000
+            "batches {}, sent {} ({} pre-signed, {} signed at send time), resent {}, polls {}, heads by WebSocket {}, blocks read {}, receipts read {} ({} to check the block), receipts overdue {}, restarts {}, funding transactions sent again {}, rolled-back blocks {}, commits lost by a restart {}, applied by a restart's state without their block {}, largest batch {}, most in flight {}, submissions that waited for a full queue {} ({} ms in all)",
+            st.batches, st.sent, st.presigned_sent, st.signed_live, st.resent, st.polls, st.ws_heads, st.blocks, st.receipts, st.receipts_checked, st.receipt_timeouts, st.restarts, st.funding_resent, st.rolled_back_blocks, st.lost_commits, st.applied_without_block, st.max_batch_seen, st.max_in_flight_seen, self.full_waits.0, self.full_waits.1 / 1_000_000
         ));
         if !sh.messages.is_empty() {
             put(

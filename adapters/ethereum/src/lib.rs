@@ -96,9 +96,12 @@
 //! `evm_setIntervalMining(0)`, then restored), `crash` (SIGKILL) and `restart` (same port, state
 //! reloaded from the last periodic dump; transactions not yet in a block are sent again, same
 //! bytes, so none is lost or applied twice; blocks mined after the last dump are lost, counted in
-//! the disclosure, and their transactions sent again). Submissions while the node is down are
-//! rejected (`OTHER`, "node down"): they never reached it. Against an external endpoint: no
-//! faults (all "not exercised"). Partition, link, clock skew and Byzantine faults: never.
+//! the disclosure, and their transactions sent again; a dump written while a block was mined
+//! can hold that block's accounts but not the block, and its transactions, whose nonces the
+//! reloaded state used, count as included at the reloaded head instead). Submissions while the
+//! node is down are rejected (`OTHER`, "node down"): they never reached it. Against an external
+//! endpoint: no faults (all "not exercised"). Partition, link, clock skew and Byzantine faults:
+//! never.
 
 mod adapter;
 pub mod anvil;

@@ -11,7 +11,7 @@
 //! time that was observed. A receipt that does not come within `receipt_timeout` is reported
 //! as an `unknown` status (and a later receipt still as a late commit).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use touchstone_core::time::Nanos;
 use touchstone_core::TxId;
 
@@ -205,6 +205,69 @@ impl Tracker {
         (refunds, lost)
     }
 
+    /// After a restart to `head`: the tracked transactions no block at or below `head` is known
+    /// to hold (not included, included above it, or reported committed above it), as
+    /// `(id, sender, nonce, hash)`.
+    pub fn not_held_at(&self, head: u64) -> Vec<(TxId, usize, u64, [u8; 32])> {
+        let pending = self.pending.values().filter(|f| f.included.is_none_or(|h| h > head));
+        let reported = self.recent.range(head + 1..).flat_map(|(_, fs)| fs);
+        pending.chain(reported).map(|f| (f.id, f.from, f.nonce, f.hash)).collect()
+    }
+
+    /// The restarted chain's state applied the transactions `ids`, though none of its blocks
+    /// holds them: anvil's periodic state dump can write the accounts as of a block that its
+    /// block list does not have yet, so the chain reloaded at `head` already holds that block's
+    /// effects (nonces used, value moved, fees paid) but will never include its transactions.
+    /// Each is counted as included at `head`, the first block whose state holds it, with what
+    /// was read before the restart: a reported commit stays reported, with its fee (kept there
+    /// for a deeper rollback); an unreported one keeps its status and fee, or takes `derived`
+    /// (the fee when no block is needed to fix it), or else waits for a receipt that cannot come
+    /// (`unknown` after the receipt timeout, counted from `at` if it was never read in a
+    /// block). Returns the fees to charge their senders (those settled here).
+    pub fn applied_without_block(
+        &mut self,
+        ids: &BTreeSet<TxId>,
+        head: u64,
+        at: Nanos,
+        derived: Option<u128>,
+    ) -> Vec<(usize, u128)> {
+        for (h, fs) in self.recent.split_off(&(head + 1)) {
+            let (held, lost): (Vec<InFlight>, Vec<InFlight>) =
+                fs.into_iter().partition(|f| ids.contains(&f.id));
+            for mut f in held {
+                f.included = Some(head);
+                self.recent.entry(head).or_default().push(f);
+            }
+            if !lost.is_empty() {
+                self.recent.insert(h, lost);
+            }
+        }
+        let mut charges = Vec::new();
+        for id in ids {
+            let Some(f) = self.pending.get_mut(id) else { continue };
+            match f.included {
+                Some(h) if h <= head => continue, // a block of the restarted chain holds it
+                Some(h) => {
+                    if let Some(v) = self.awaiting.get_mut(&h) {
+                        v.retain(|i| i != id);
+                        if v.is_empty() {
+                            self.awaiting.remove(&h);
+                        }
+                    }
+                }
+                None => f.included_at = at,
+            }
+            f.included = Some(head);
+            if let (false, Some(fee)) = (f.settled, derived) {
+                f.fee = fee;
+                f.settled = true;
+                charges.push((f.from, fee));
+            }
+            self.awaiting.entry(head).or_default().push(*id);
+        }
+        charges
+    }
+
     /// Transactions not yet in a block, in sender-nonce order (for sending again).
     pub fn unincluded(&self) -> Vec<&InFlight> {
         let mut v: Vec<&InFlight> =
@@ -325,5 +388,50 @@ mod tests {
         assert_eq!((refunds.len(), lost), (1, 1), "the committed tx at height 5 was lost");
         let again: Vec<_> = t.unincluded().iter().map(|f| (f.id.0, f.reported)).collect();
         assert_eq!(again, vec![(0, true), (1, false), (2, false)]);
+    }
+
+    #[test]
+    fn what_a_restarted_state_applied_without_its_block_is_kept_not_lost() {
+        // Reported at 5 (tx 0), included and settled at 6 (tx 1), included at 6 with its
+        // receipt awaited (tx 2), sent and never read in a block (tx 3), still in the pool (tx
+        // 4); the node comes back at height 4 with the accounts of height 6.
+        let mut t = Tracker::default();
+        for i in 0..5 {
+            t.insert(flight(i, i as usize, 0));
+        }
+        t.on_included(5, &hash(0), 0, Some(42_000));
+        assert_eq!(done_ids(&t.due(5, 0, 0, 1_000)), vec![0]);
+        t.on_included(6, &hash(1), 0, Some(42_000));
+        t.on_included(6, &hash(2), 0, None);
+        let mut at_risk: Vec<u64> = t.not_held_at(4).iter().map(|c| c.0 .0).collect();
+        at_risk.sort();
+        assert_eq!(at_risk, vec![0, 1, 2, 3, 4], "nothing is held at or below 4");
+        assert!(t.not_held_at(5).iter().all(|c| c.0 != TxId(0)), "tx 0 is held at 5");
+        // The node's state used the nonces of txs 0-3 (no receipt anywhere): not tx 4's.
+        let ids: BTreeSet<TxId> = (0..4).map(TxId).collect();
+        let charges = t.applied_without_block(&ids, 4, 77, Some(21_000));
+        assert_eq!(charges, vec![(2, 21_000), (3, 21_000)], "fees not known before: charged");
+        let (refunds, lost) = t.roll_back_to(4);
+        assert!(refunds.is_empty() && lost == 0, "none is lost: {refunds:?}, {lost}");
+        let again: Vec<u64> = t.unincluded().iter().map(|f| f.id.0).collect();
+        assert_eq!(again, vec![4], "only tx 4 is sent again");
+        assert_eq!(t.recent[&4][0].id, TxId(0), "a reported commit stays reported, at 4");
+        assert_eq!(t.recent[&4][0].fee, 42_000);
+        let mut done = done_ids(&t.due(4, 0, 100, 1_000));
+        done.sort();
+        assert_eq!(done, vec![1, 2, 3], "the others are reported at the restarted head");
+        assert_eq!(t.tracked(), 1, "only tx 4 is still tracked");
+    }
+
+    #[test]
+    fn a_restarted_state_without_a_fixed_fee_leaves_the_status_unknown() {
+        let mut t = Tracker::default();
+        t.insert(flight(1, 0, 0));
+        let ids: BTreeSet<TxId> = [TxId(1)].into();
+        assert!(t.applied_without_block(&ids, 3, 500, None).is_empty());
+        assert!(t.unincluded().is_empty(), "not sent again: its nonce is used");
+        assert!(t.due(3, 0, 1_000, 1_000).is_empty(), "within the receipt timeout");
+        let late = t.due(3, 0, 1_501, 1_000);
+        assert!(matches!(late[..], [Due::StatusTimedOut(TxId(1))]), "{late:?}");
     }
 }

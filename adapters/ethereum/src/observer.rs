@@ -10,13 +10,13 @@
 //! (`receipts = "every"`), and the transaction is reported when it comes.
 
 use crate::chain::{fetch_blocks, Block, Decision, Link, BLOCKS_PER_BATCH};
-use crate::config::ReceiptMode;
+use crate::config::{Config, ReceiptMode};
 use crate::errors::{protocol_error, rpc_error};
 use crate::names::NAME;
 use crate::receipts::ReceiptJob;
 use crate::rpc::{quantity, RpcClient, RpcError};
 use crate::shared::{lock, node_down, Ctx, NodeState, Obs, PanicGuard, Shared};
-use crate::tx::TxType;
+use crate::tx::{Fees, TxType};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -175,12 +175,18 @@ fn call_error(method: &str, h: u64, message: &str) -> AdapterError {
 /// the intrinsic 21,000 (the gas limit), and the price is the legacy price or, for EIP-1559,
 /// `min(fee cap, base fee + tip)`.
 fn block_fee(c: &Ctx, b: &Block) -> Option<u128> {
-    if c.cfg.receipts != ReceiptMode::Verify || c.fees.gas_limit as u128 != TRANSFER_GAS {
+    transfer_fee(&c.cfg, &c.fees, b.base_fee)
+}
+
+/// [`block_fee`] for a block whose base fee is `base_fee`; with `None`, the fee when no block
+/// is needed to fix it (a legacy transfer's).
+pub(crate) fn transfer_fee(cfg: &Config, fees: &Fees, base_fee: Option<u128>) -> Option<u128> {
+    if cfg.receipts != ReceiptMode::Verify || fees.gas_limit as u128 != TRANSFER_GAS {
         return None;
     }
-    let price = match c.fees.tx_type {
-        TxType::Legacy => c.fees.gas_price,
-        TxType::Eip1559 => c.fees.gas_price.min(b.base_fee? + c.fees.priority_fee),
+    let price = match fees.tx_type {
+        TxType::Legacy => fees.gas_price,
+        TxType::Eip1559 => fees.gas_price.min(base_fee? + fees.priority_fee),
     };
     Some(TRANSFER_GAS * price)
 }

@@ -4,21 +4,24 @@
 
 use crate::adapter::EthereumAdapter;
 use crate::errors::{protocol_error, rpc_error};
-use crate::observer::observe;
+use crate::observer::{observe, transfer_fee};
 use crate::rpc::{quantity, RpcError};
 use crate::shared::{lock, NodeState};
 use crate::submit::{Control, Item};
 use serde_json::{json, Value};
-use touchstone_core::adapter::{AdapterError, StateSnapshot};
+use std::collections::{BTreeSet, HashMap};
+use touchstone_core::adapter::{Adapter as _, AdapterError, StateSnapshot};
+use touchstone_core::TxId;
 
 /// Observer rounds `read_state` may take to reach the head (each reads what is new).
 const READ_STATE_ROUNDS: usize = 200;
 
 impl EthereumAdapter {
     /// After a restart: notice lost blocks, send again the funding the restart lost (and wait
-    /// until it is mined: the accounts' transfers need it), then have every unincluded
-    /// transaction sent again (same bytes, same hash: it cannot apply twice), in nonce order per
-    /// sender, before any newer one.
+    /// until it is mined: the accounts' transfers need it), count the transactions the reloaded
+    /// state applied without their block (see [`Self::applied_without_block`]), then have every
+    /// other unincluded transaction sent again (same bytes, same hash: it cannot apply twice),
+    /// in nonce order per sender, before any newer one.
     pub(crate) fn recover(&mut self) -> Result<(), AdapterError> {
         let v = self
             .rpc
@@ -28,12 +31,28 @@ impl EthereumAdapter {
             .ok_or_else(|| protocol_error("eth_blockNumber", format!("not a quantity: {v}")))?
             as u64;
         self.resend_lost_funding()?;
+        let in_state = self.applied_without_block(head)?;
+        let derived = transfer_fee(&self.cfg, &self.fees, None);
+        let at = self.now();
         let again: Vec<Item> = {
             let mut sh = lock(&self.shared);
             sh.epoch += 1;
             sh.node = NodeState::Running;
             sh.down_since.clear();
             sh.stats.restarts += 1;
+            if !in_state.is_empty() {
+                // Before the rollback: these are not lost, their fees stay charged.
+                for (from, fee) in sh.tracker.applied_without_block(&in_state, head, at, derived) {
+                    if let Some(f) = sh.fees_paid.get_mut(from) {
+                        *f += fee;
+                    }
+                }
+                sh.stats.applied_without_block += in_state.len() as u64;
+                sh.note(
+                    touchstone_core::Reason::Other,
+                    "the restarted node's state applied transactions none of its blocks holds (its state dump was written mid-block): counted at its head, not sent again",
+                );
+            }
             if sh.views.first().is_some_and(|v| head < v.scanned) {
                 sh.roll_back(0, head);
             }
@@ -54,6 +73,48 @@ impl EthereumAdapter {
             }
         }
         Ok(())
+    }
+
+    /// The tracked transactions that no block of the restarted chain holds, though its state
+    /// has used their nonce: anvil's periodic state dump reads the block list, then waits for
+    /// the accounts while a block is being mined, so a node reloaded at `head` can hold the
+    /// effects of a block it does not have. Such a transaction will never be included again (its
+    /// nonce is used) and must not be taken as lost: its value moved and its fee was paid. The
+    /// harness's accounts send only the adapter's transactions, one tracked per nonce, so a
+    /// used nonce with no receipt on the restarted node is this transaction, applied without
+    /// a block. Called while the node is still marked crashed (nothing observes it meanwhile).
+    fn applied_without_block(&self, head: u64) -> Result<BTreeSet<TxId>, AdapterError> {
+        let candidates = lock(&self.shared).tracker.not_held_at(head);
+        if candidates.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let senders: Vec<usize> =
+            candidates.iter().map(|c| c.1).collect::<BTreeSet<_>>().into_iter().collect();
+        let addresses: Vec<_> = senders.iter().map(|&i| self.addresses[i]).collect();
+        let counts = self.read_quantities("eth_getTransactionCount", &addresses, "latest")?;
+        let used: HashMap<usize, u128> = senders.into_iter().zip(counts).collect();
+        // A sender whose count did not come back (a short reply) is taken as not spent: its
+        // transactions go the usual way.
+        let spent: Vec<_> = candidates
+            .into_iter()
+            .filter(|c| used.get(&c.1).is_some_and(|&u| u128::from(c.2) < u))
+            .collect();
+        let mut out = BTreeSet::new();
+        for chunk in spent.chunks(self.cfg.max_batch.max(1)) {
+            let calls: Vec<(&str, Value)> = chunk
+                .iter()
+                .map(|c| ("eth_getTransactionReceipt", json!([format!("0x{}", hex::encode(c.3))])))
+                .collect();
+            let res =
+                self.rpc.batch(&calls).map_err(|e| rpc_error("eth_getTransactionReceipt", e))?;
+            for (c, r) in chunk.iter().zip(res) {
+                let v = r.map_err(|e| rpc_error("eth_getTransactionReceipt", RpcError::Node(e)))?;
+                if v.is_null() {
+                    out.insert(c.0);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The funding transactions whose nonce the restarted chain has not used (a crash within a

@@ -55,6 +55,8 @@ pub(crate) struct Stats {
     pub funding_resent: u64,
     pub rolled_back_blocks: u64,
     pub lost_commits: u64,
+    /// Transactions a restarted node's state applied though none of its blocks holds them.
+    pub applied_without_block: u64,
     /// Largest batch sent.
     pub max_batch_seen: usize,
     /// Most transactions tracked at once (sent, not yet reported).

@@ -127,6 +127,89 @@ fn slow_anvil_a_crash_right_after_prepare_loses_no_funding() {
     assert_eq!(names.iter().map(|n| balance(&s, n)).sum::<u128>(), 4 * 1_000_000);
 }
 
+/// A state dump of a node that lost the blocks above `at` but kept their accounts: what
+/// anvil's periodic dump writes when it reads the block list before a block is stored and the
+/// accounts after it was applied.
+fn torn_dump(mut dump: serde_json::Value, at: u64) -> serde_json::Value {
+    let hex = |v: &serde_json::Value| {
+        u64::from_str_radix(v.as_str().expect("hex").trim_start_matches("0x"), 16).expect("hex")
+    };
+    let blocks = dump["blocks"].as_array_mut().expect("blocks");
+    blocks.retain(|b| hex(&b["header"]["number"]) <= at);
+    let txs = dump["transactions"].as_array_mut().expect("transactions");
+    txs.retain(|t| t["block_number"].as_u64().expect("block_number") <= at);
+    dump["best_block_number"] = at.into();
+    dump["block"]["number"] = format!("{at:#x}").into();
+    dump
+}
+
+#[test]
+fn slow_anvil_a_restart_whose_state_holds_blocks_it_lost_loses_no_value() {
+    // Deterministic form of a race in anvil's `--state-interval` dump: the restarted node holds
+    // the accounts of the transfers' blocks but not the blocks. Their nonces are used, so they
+    // can never be included again: they are neither lost commits nor sent again, their fees
+    // stay charged, and the balances still add up.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let extra = format!(
+        "persist_state = false\nanvil_args = [\"--state\", {:?}, \"--state-interval\", \"1\"]\n",
+        state.display().to_string()
+    );
+    let mut a = connect(managed(Some(1), &extra));
+    let mut sink = Sink::default();
+    prepare(&mut a, 4, 1_000_000, &mut sink);
+    let first: Vec<u64> = (0..4).collect();
+    for &i in &first {
+        let t = transfer(i, i as u32, ((i + 1) % 4) as u32, 5, a.now());
+        assert!(accepted(&a.submit(&t, &mut sink).unwrap()));
+    }
+    let out = wait_for(&mut a, &mut sink, &first, Duration::from_secs(10));
+    let heights: Vec<u64> = out
+        .iter()
+        .map(|o| match o {
+            Some(o) => match o.status {
+                OutcomeStatus::Committed { height } => height,
+                _ => panic!("{o:?}"),
+            },
+            None => panic!("no outcome: {out:?}"),
+        })
+        .collect();
+    let (low, high) = (*heights.iter().min().unwrap(), *heights.iter().max().unwrap());
+    // A dump that holds the transfers' blocks (anvil writes one every second).
+    let deadline = a.now() + 10_000_000_000;
+    let dump = loop {
+        let read = std::fs::read_to_string(&state).ok();
+        let dump: Option<serde_json::Value> = read.and_then(|t| serde_json::from_str(&t).ok());
+        if let Some(d) = dump.filter(|d| d["best_block_number"].as_u64() >= Some(high)) {
+            break d;
+        }
+        assert!(a.now() < deadline, "no state dump reached height {high}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Crash { nodes: n0() }, &mut sink).unwrap();
+    std::fs::write(&state, torn_dump(dump, low - 1).to_string()).unwrap();
+    let now = a.now();
+    a.faults().unwrap().apply(now, &FaultAction::Restart { nodes: n0() }, &mut sink).unwrap();
+    let second: Vec<u64> = (100..104).collect();
+    for &i in &second {
+        let t = transfer(i, (i % 4) as u32, ((i + 2) % 4) as u32, 3, a.now());
+        assert!(accepted(&a.submit(&t, &mut sink).unwrap()));
+    }
+    let out = wait_for(&mut a, &mut sink, &second, Duration::from_secs(15));
+    let stats = a.system_info().details["stats"].clone();
+    assert!(out.iter().all(is_committed), "transfers after the restart commit: {out:?}; {stats}");
+    assert!(stats.contains("applied by a restart's state without their block 4"), "{stats}");
+    assert!(stats.contains("commits lost by a restart 0"), "{stats}");
+    let names: Vec<String> = (0..4).map(|i| format!("a{i}")).collect();
+    let s = a.snapshot(&names).unwrap().remove(0);
+    assert!(s.height > low - 1, "read on the restarted chain: {s:?}");
+    let total: u128 = names.iter().map(|n| balance(&s, n)).sum();
+    assert_eq!(total, 4 * 1_000_000, "value is conserved: {s:?}; {stats}");
+    // Each account sent 5 and received 5, then sent 3 and received 3.
+    assert!(names.iter().all(|n| balance(&s, n) == 1_000_000), "{s:?}");
+}
+
 #[test]
 fn slow_anvil_external_endpoint_declares_no_faults() {
     let owner = connect(managed(None, ""));
