@@ -152,25 +152,33 @@ const PROPOSE: &[u8] = br#"{"kind":"cons.propose","t_ns":"#;
 /// Parses `line` with a fast path, or `None` when the general scanner must handle it.
 #[inline]
 pub(crate) fn parse(line: &[u8], max_id: usize) -> Option<Fast<'_>> {
-    parse_prefix(line, max_id, b"").and_then(|(f, end)| (end == line.len()).then_some(f))
+    parse_prefix(line, max_id, &Known::default())
+        .and_then(|(f, end)| (end == line.len()).then_some(f))
+}
+
+/// The raw texts of a decision's lists validated before (each empty when there is none): a
+/// decision with the same list is not scanned again. Every correct node decides the same
+/// block, so a height's decisions after the first repeat its tx list and, often, its cert.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    pub(crate) txs: Vec<u8>,
+    pub(crate) signers: Vec<u8>,
 }
 
 /// Parses the start of `b` with a fast path: the event and the length of its JSON text
 /// (what follows is not looked at; no string or literal of a fast layout holds a newline).
-/// `known_signers` is the raw text of a signer list validated before (or empty): a cert with
-/// the same text is not scanned again.
 #[inline]
 pub(crate) fn parse_prefix<'a>(
     b: &'a [u8],
     max_id: usize,
-    known_signers: &[u8],
+    known: &Known,
 ) -> Option<(Fast<'a>, usize)> {
     if b.starts_with(VOTE) {
         let mut c = Cur { b, pos: VOTE.len(), max_id };
         vote(&mut c).map(|f| (Fast::Vote(f), c.pos))
     } else if b.starts_with(DECIDE) {
         let mut c = Cur { b, pos: DECIDE.len(), max_id };
-        decide(&mut c, known_signers).map(|f| (Fast::Decide(f), c.pos))
+        decide(&mut c, known).map(|f| (Fast::Decide(f), c.pos))
     } else if b.starts_with(PROPOSE) {
         let mut c = Cur { b, pos: PROPOSE.len(), max_id };
         propose(&mut c).map(|f| (Fast::Propose(f), c.pos))
@@ -227,7 +235,7 @@ fn vote<'a>(c: &mut Cur<'a>) -> Option<Vote<'a>> {
     Some(Vote { t, seq, node, height, round, vtype, block })
 }
 
-fn decide<'a>(c: &mut Cur<'a>, known_signers: &[u8]) -> Option<Decide<'a>> {
+fn decide<'a>(c: &mut Cur<'a>, known: &Known) -> Option<Decide<'a>> {
     let (t, seq) = envelope(c)?;
     c.need(br#","node":""#)?;
     let node = c.string()?;
@@ -240,16 +248,9 @@ fn decide<'a>(c: &mut Cur<'a>, known_signers: &[u8]) -> Option<Decide<'a>> {
     let parent = if c.lit(br#","parent":""#) { Some(c.string()?) } else { None };
     let app_hash = if c.lit(br#","app_hash":""#) { Some(c.string()?) } else { None };
     c.need(br#","txs":["#)?;
-    let txs = c.list()?;
+    let txs = c.known_list(&known.txs)?;
     c.need(br#","cert":{"signers":["#)?;
-    let rest = &c.b[c.pos..];
-    let n = known_signers.len();
-    let signers = if n > 0 && rest.get(n) == Some(&b']') && same_bytes(&rest[..n], known_signers) {
-        c.pos += n + 1;
-        StrList { raw: &rest[..n] }
-    } else {
-        c.list()?
-    };
+    let signers = c.known_list(&known.signers)?;
     c.need(b"}")?;
     c.end()?;
     Some(Decide { t, seq, node, height, round, block, parent, app_hash, txs, signers })
@@ -405,6 +406,19 @@ impl<'a> Cur<'a> {
         Some(s)
     }
 
+    /// [`Cur::list`], or at once when the list's text is `known` (the raw text of a list
+    /// validated before; empty: none).
+    #[inline]
+    fn known_list(&mut self, known: &[u8]) -> Option<StrList<'a>> {
+        let rest = &self.b[self.pos..];
+        let n = known.len();
+        if n > 0 && rest.get(n) == Some(&b']') && rest[..n] == *known {
+            self.pos += n + 1;
+            return Some(StrList { raw: &rest[..n] });
+        }
+        self.list()
+    }
+
     /// The rest of an array of strings whose `[` was consumed; consumes the `]`.
     fn list(&mut self) -> Option<StrList<'a>> {
         let start = self.pos;
@@ -459,6 +473,31 @@ mod tests {
             Fast::Vote(v) => Some(v),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_list_known_valid_is_taken_whole_without_a_scan_and_anything_else_is_scanned() {
+        let line = |txs: &str| {
+            format!(
+                r#"{{"kind":"cons.decide","t_ns":5,"node":"n1","height":2,"round":1,"block":"B","txs":[{txs}],"cert":{{"signers":["n0","n1"]}}}}"#
+            )
+        };
+        let known = Known { txs: br#""t1","t2""#.to_vec(), signers: br#""n0","n1""#.to_vec() };
+        let taken = |l: &str| match parse_prefix(l.as_bytes(), 1024, &known) {
+            Some((Fast::Decide(d), end)) if end == l.len() => {
+                Some(d.txs.iter().map(<[u8]>::to_vec).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        assert_eq!(taken(&line(r#""t1","t2""#)), Some(vec![b"t1".to_vec(), b"t2".to_vec()]));
+        // A list that starts as the known one but goes on is scanned: its rest is checked.
+        assert_eq!(taken(&line(r#""t1","t2","t3""#)).map(|v| v.len()), Some(3));
+        assert_eq!(taken(&line(r#""t1","t2","t\u0033""#)), None);
+        assert_eq!(taken(&line(r#""t1","t2"#)), None);
+        assert_eq!(taken(&line(r#""t1""#)), Some(vec![b"t1".to_vec()]));
+        assert_eq!(taken(&line("")), Some(vec![]));
+        let other = line(r#""t1","t2""#).replace(r#"["n0","n1"]"#, r#"["n0","n\u0031"]"#);
+        assert_eq!(taken(&other), None, "a cert other than the known one is scanned");
     }
 
     #[test]

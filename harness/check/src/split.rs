@@ -21,7 +21,7 @@
 
 use std::io::{self, Read};
 
-use crate::fast::{parse_prefix, Fast, FastOf};
+use crate::fast::{parse_prefix, Fast, FastOf, Known};
 
 /// Bytes read per buffer (after the unfinished line carried over).
 pub(crate) const CHUNK: usize = 1 << 18;
@@ -104,9 +104,9 @@ impl Batch {
 pub(crate) struct Splitter {
     pub(crate) max_line: usize,
     max_id: usize,
-    /// The raw signer list of the last decision a fast layout took: a cert with the same
-    /// text is known valid and not scanned again.
-    signers: Vec<u8>,
+    /// The raw tx and signer lists of the last decision a fast layout took: a list with the
+    /// same text is known valid and not scanned again (see [`Known`]).
+    known: Known,
     /// Inside a line over the limit, already reported: skipped to its end.
     skipping: bool,
 }
@@ -115,7 +115,7 @@ impl Splitter {
     pub(crate) fn new(max_line: usize, max_id: usize) -> Splitter {
         // Spans are 32-bit: a buffer holds one unfinished line (at most the limit) and a chunk.
         let max_line = max_line.min(u32::MAX as usize / 2 - CHUNK);
-        Splitter { max_line, max_id, signers: Vec::new(), skipping: false }
+        Splitter { max_line, max_id, known: Known::default(), skipping: false }
     }
 
     /// Adds the records of the whole lines of `buf`; returns where its unfinished last line
@@ -133,7 +133,7 @@ impl Splitter {
         }
         loop {
             let rest = &buf[pos..];
-            if let Some((f, end)) = parse_prefix(rest, self.max_id, &self.signers) {
+            if let Some((f, end)) = parse_prefix(rest, self.max_id, &self.known) {
                 let consumed = match rest.get(end) {
                     Some(b'\n') => Some(end + 1),
                     Some(b'\r') if rest.get(end + 1) == Some(&b'\n') => Some(end + 2),
@@ -141,10 +141,14 @@ impl Splitter {
                 };
                 if let Some(n) = consumed.filter(|_| end <= self.max_line) {
                     if let Fast::Decide(d) = &f {
-                        let raw = d.signers.raw();
-                        if raw != &self.signers[..] {
-                            self.signers.clear();
-                            self.signers.extend_from_slice(raw);
+                        for (raw, known) in [
+                            (d.txs.raw(), &mut self.known.txs),
+                            (d.signers.raw(), &mut self.known.signers),
+                        ] {
+                            if raw != &known[..] {
+                                known.clear();
+                                known.extend_from_slice(raw);
+                            }
                         }
                     }
                     out.push(Rec::Fast(f.map(|s| Span::of(buf, s)), Span::of(buf, &rest[..end])));
