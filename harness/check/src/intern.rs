@@ -154,6 +154,13 @@ impl Interner {
                 _ => {}
             }
         }
+        self.intern_hashed(s, num, limit)
+    }
+
+    /// [`Interner::intern_bytes`] of a string not found by its number: by its hash. Kept
+    /// apart so that the lookup by number, the usual case, is small enough to inline.
+    #[inline(never)]
+    fn intern_hashed(&mut self, s: &[u8], num: Option<usize>, limit: usize) -> Option<u32> {
         let h = hash_str(s);
         let collision = match self.by_hash.get(&h) {
             Some(&id) if self.bytes(id) == s => return Some(id),
@@ -170,6 +177,7 @@ impl Interner {
 
     /// Adds `s`, known not to be interned, with its number and, when looked up there, its
     /// hash and whether another string holds that hash.
+    #[inline(never)]
     fn add(
         &mut self,
         s: &[u8],
