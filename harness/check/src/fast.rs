@@ -196,6 +196,7 @@ pub(crate) fn parse_prefix<'a>(
     }
 }
 
+#[inline(always)]
 pub(crate) fn envelope(c: &mut Cur<'_>) -> Option<(u64, Option<u64>)> {
     let t = c.uint()?;
     let seq = if c.lit(br#","seq":"#) { Some(c.uint()?) } else { None };

@@ -354,6 +354,7 @@ impl Ledger {
 
     /// Adds `delta` to a balance; `Err` when the replay leaves the numeric range (the pair is
     /// then no longer known).
+    #[inline]
     fn add(&mut self, acct: u32, asset: u32, delta: i128) -> Result<i128, String> {
         if !self.known(acct, asset) {
             let i = acct as usize;
@@ -365,12 +366,7 @@ impl Ledger {
         let b = self.balances.entry(acct, asset);
         let was_zero = *b == 0;
         let Some(now) = b.checked_add(delta) else {
-            self.broken.insert((acct, asset), ());
-            return Err(format!(
-                "balance of {} in {} overflows the replay",
-                self.accounts.name(acct),
-                self.assets.name(asset)
-            ));
+            return Err(self.overflowed(acct, asset));
         };
         *b = now;
         match (was_zero, now == 0) {
@@ -379,6 +375,17 @@ impl Ledger {
             _ => {}
         }
         Ok(now)
+    }
+
+    /// A balance the replay cannot hold: no longer known.
+    #[cold]
+    fn overflowed(&mut self, acct: u32, asset: u32) -> String {
+        self.broken.insert((acct, asset), ());
+        format!(
+            "balance of {} in {} overflows the replay",
+            self.accounts.name(acct),
+            self.assets.name(asset)
+        )
     }
 
     pub(crate) fn balance(&self, acct: u32, asset: u32) -> i128 {

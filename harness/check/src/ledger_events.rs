@@ -47,6 +47,7 @@ impl Checker<'_> {
         }
     }
 
+    #[inline]
     fn account(&mut self, id: &[u8], asset: bool) -> EventResult<u32> {
         if asset {
             if let Some(a) = self.asset_cache.get(id) {
