@@ -199,8 +199,29 @@ impl Checker<'_> {
     }
 
     /// [`Checker::envelope`] with the kind already compared with `run.start`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn envelope_of(
+        &mut self,
+        run_start: bool,
+        kind: &str,
+        t: u64,
+        seq: Option<u64>,
+    ) -> EventResult<()> {
+        // The usual case, inline: after `run.start`, in time and `seq` order.
+        let in_order = !run_start
+            && self.run_start_line.is_some()
+            && t >= self.last_t.0
+            && !matches!((seq, self.last_seq), (Some(s), Some((p, _))) if s <= p);
+        if in_order {
+            self.t_now = t;
+            return Ok(());
+        }
+        self.envelope_judged(run_start, kind, t, seq)
+    }
+
+    /// [`Checker::envelope_of`] in full, errors included.
+    #[inline(never)]
+    fn envelope_judged(
         &mut self,
         run_start: bool,
         kind: &str,
