@@ -20,8 +20,12 @@
 //! without criterion's build: `cargo run --release -p touchstone-check --example check_file --
 //! --runs 9 target/bench-traces/NAME.jsonl` (the best and the median of 9 in-process checks,
 //! and the CPU time of the checking thread and of the process). On this shared 2-core machine
-//! the wall clock wanders by 20-40 % within minutes: compare two builds in alternating rounds
-//! and by their least times, which noise can only raise.
+//! the wall clock wanders by 20-40 % within minutes (and by up to 70 % over an hour): compare
+//! two builds in alternating rounds and by their least times, which noise can only raise. For
+//! a change of a few percent, count instructions instead, which the machine's state does not
+//! move: `valgrind --tool=cachegrind --cache-sim=no target/release/examples/check_file --runs 1
+//! FILE` (the `I refs` total; `cg_annotate` splits it by function and line). It misses what
+//! the memory system costs, so a change that moves data (not work) still needs the clock.
 //!
 //! Peak memory on large tx-heavy traces, written by `touchstone run` from the same scenario
 //! with a longer steady phase (the trace is the bench's, byte for byte, at 120 s):
@@ -43,7 +47,7 @@
 //! | trace | size | txs | no horizon (`--tx-horizon 0`) | default horizon |
 //! |---|---|---|---|---|
 //! | the scenario above, 120 s | 134 MB | 0.37 M | 79 MB | 80 MB |
-//! | 600 s | 682 MB | 1.8 M | 303 MB | 100 MB |
+//! | 600 s | 682 MB | 1.8 M | 303 MB | 101 MB |
 //! | 1800 s (measured before the file was mapped) | 2.07 GB | 5.4 M | 857 MB | 91 MB |
 //! | synthetic tx-heavy, piped (below) | 10.8 GB | 30 M | — | 96 MB |
 //!
