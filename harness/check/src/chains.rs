@@ -304,6 +304,10 @@ impl Sink for Demux<'_> {
         self.primary.ctx.max_id
     }
 
+    fn max_depth(&self) -> usize {
+        self.primary.ctx.max_depth
+    }
+
     #[inline]
     fn fast_line(&mut self, f: Fast<'_>, raw: &[u8]) -> Result<(), CheckError> {
         if self.multi.is_some() {

@@ -12,7 +12,8 @@ impl Checker<'_> {
     /// Handles one raw line (without its newline).
     pub(crate) fn line(&mut self, raw: &[u8]) -> Result<(), CheckError> {
         self.line += 1;
-        let res = match crate::fast::parse(raw, self.ctx.max_id) {
+        let fast = self.ctx.max_depth >= crate::fast::DEPTH;
+        let res = match fast.then(|| crate::fast::parse(raw, self.ctx.max_id)).flatten() {
             Some(f) => self.fast(f),
             None => self.general(raw),
         };

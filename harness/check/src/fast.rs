@@ -16,7 +16,9 @@
 //! general scanner would reject. Anything else (other field order, whitespace, escapes, extra
 //! members, long ids, huge numbers...) returns `None` and the line goes through the general
 //! scanner, which gives the usual errors with the line number and field. Strings are checked
-//! to be UTF-8 one by one, so a taken line is valid UTF-8 as a whole.
+//! to be UTF-8 one by one, so a taken line is valid UTF-8 as a whole. A nesting limit below
+//! the layouts' depth ([`DEPTH`]) turns them all off, so that the limit applies as it does
+//! through the general scanner.
 
 // Each event is generic over how it holds a text, `S`: borrowed from the line (`&[u8]`, the
 // aliases without `Of`), or as a [`Span`] of the buffer it was read in, so that the reading
@@ -155,6 +157,11 @@ pub(crate) fn parse(line: &[u8], max_id: usize) -> Option<Fast<'_>> {
     parse_prefix(line, max_id, &Known::default())
         .and_then(|(f, end)| (end == line.len()).then_some(f))
 }
+
+/// The deepest nesting of a fast layout (a decision's cert signers, a snapshot's balances):
+/// a limit on nesting below it turns the fast layouts off, so that such lines get the general
+/// scanner's "nesting too deep".
+pub(crate) const DEPTH: usize = 3;
 
 /// The raw texts of a decision's lists validated before (each empty when there is none): a
 /// decision with the same list is not scanned again. Every correct node decides the same

@@ -20,6 +20,8 @@ pub(crate) trait Sink {
     fn max_line_bytes(&self) -> usize;
     /// The longest id a fast layout takes.
     fn max_id_bytes(&self) -> usize;
+    /// The deepest nesting a line may have.
+    fn max_depth(&self) -> usize;
     /// Handles one raw line (without its newline) through the general scanner.
     fn line(&mut self, raw: &[u8]) -> Result<(), CheckError>;
     /// Handles one line a fast layout parsed into `f` (`raw`: the line, for a sink that
@@ -30,7 +32,7 @@ pub(crate) trait Sink {
 
     /// A splitter with this sink's limits.
     fn splitter(&self) -> Splitter {
-        Splitter::new(self.max_line_bytes(), self.max_id_bytes())
+        Splitter::new(self.max_line_bytes(), self.max_id_bytes()).for_depth(self.max_depth())
     }
 }
 
@@ -45,6 +47,10 @@ impl Sink for Checker<'_> {
 
     fn max_id_bytes(&self) -> usize {
         self.ctx.max_id
+    }
+
+    fn max_depth(&self) -> usize {
+        self.ctx.max_depth
     }
 
     #[inline]

@@ -109,13 +109,22 @@ pub(crate) struct Splitter {
     known: Known,
     /// Inside a line over the limit, already reported: skipped to its end.
     skipping: bool,
+    /// Whether the fast layouts are tried (see [`crate::fast::DEPTH`]).
+    fast: bool,
 }
 
 impl Splitter {
     pub(crate) fn new(max_line: usize, max_id: usize) -> Splitter {
         // Spans are 32-bit: a buffer holds one unfinished line (at most the limit) and a chunk.
         let max_line = max_line.min(u32::MAX as usize / 2 - CHUNK);
-        Splitter { max_line, max_id, known: Known::default(), skipping: false }
+        Splitter { max_line, max_id, known: Known::default(), skipping: false, fast: true }
+    }
+
+    /// The splitter for a trace checked with `max_depth` as its nesting limit: without the
+    /// fast layouts below their depth.
+    pub(crate) fn for_depth(mut self, max_depth: usize) -> Splitter {
+        self.fast = max_depth >= crate::fast::DEPTH;
+        self
     }
 
     /// Adds the records of the whole lines of `buf`; returns where its unfinished last line
@@ -133,7 +142,9 @@ impl Splitter {
         }
         loop {
             let rest = &buf[pos..];
-            if let Some((f, end)) = parse_prefix(rest, self.max_id, &self.known) {
+            let parsed =
+                if self.fast { parse_prefix(rest, self.max_id, &self.known) } else { None };
+            if let Some((f, end)) = parsed {
                 let consumed = match rest.get(end) {
                     Some(b'\n') => Some(end + 1),
                     Some(b'\r') if rest.get(end + 1) == Some(&b'\n') => Some(end + 2),

@@ -113,3 +113,30 @@ fn bad_lines_in_the_fast_layout_are_rejected_with_line_and_field() {
     let e = check(&format!("{head}\n{}\n{}\n", seq(2), seq(2))).expect_err("seq");
     assert!(matches!(e, CheckError::SeqOrder { line: 3, .. }), "{e}");
 }
+
+/// A nesting limit below the fast layouts' depth applies to lines in the writer's layout as
+/// to any other. At a limit of 2 a `run.start` with validators is itself too deep, so only
+/// with bad lines skipped does the check go on: a decision's cert (depth 3) is then a bad
+/// line whichever path would read it, and the next line is the first event, before any
+/// `run.start`; from a reader or a file alike.
+#[test]
+fn a_nesting_limit_below_the_layouts_applies_to_them_too() {
+    let head =
+        r#"{"kind":"run.start","t_ns":0,"protocol":"tendermint","validators":[{"id":"n0"}]}"#;
+    let decide = r#"{"kind":"cons.decide","t_ns":5,"node":"n0","height":1,"round":0,"block":"B","txs":[],"cert":{"signers":["n0"]}}"#;
+    let vote = r#"{"kind":"cons.vote","t_ns":6,"node":"n0","height":2,"round":0,"vtype":"prevote","block":"C"}"#;
+    let text = format!("{head}\n{decide}\n{vote}\n");
+    let mut opts = CheckOptions::default();
+    opts.limits.max_depth = 2;
+    opts.skip_bad_lines = true;
+    let e = check_reader(text.as_bytes(), "t.jsonl", &opts).expect_err("no run.start read");
+    assert!(e.to_string().starts_with("t.jsonl:3: `cons.vote` before run.start"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    std::fs::write(&path, &text).unwrap();
+    let e = touchstone_check::check_path(&path, &opts).expect_err("from a file too").to_string();
+    assert!(
+        e.ends_with(":3: `cons.vote` before run.start (run.start must be the first event)"),
+        "{e}"
+    );
+}
