@@ -28,9 +28,8 @@ impl Checker<'_> {
         while let Some((h, hs)) = self.heights.pop_first() {
             // As `prune` does while reading: the next height's state, written long ago, is
             // brought into the cache while this one is judged.
-            if let Some(next) = self.heights.first_key().and_then(|k| self.heights.get(&k)) {
-                std::hint::black_box(next.touch());
-                std::hint::black_box(next.touch_voters());
+            if let Some(next) = self.heights.first_key() {
+                self.heights.warm(next);
             }
             self.finalize(h, hs);
         }
