@@ -20,8 +20,13 @@
 //! without criterion's build: `cargo run --release -p touchstone-check --example check_file --
 //! --runs 9 target/bench-traces/NAME.jsonl` (the best and the median of 9 in-process checks,
 //! and the CPU time of the checking thread and of the process). On this shared 2-core machine
-//! the wall clock wanders by 20-40 % within minutes (and by up to 70 % over an hour): compare
-//! two builds in alternating rounds and by their least times, which noise can only raise. For
+//! the wall clock wanders by 20-40 % within minutes (and by up to 70 % over an hour), and it
+//! slows under sustained load: a check that took 22 ms took 26-33 ms in the minute after a
+//! full `cargo bench`, and 22 ms again after two idle minutes. So the later groups of a full
+//! run meet a slower machine than the first; to compare with a target, run one group at a
+//! time (`cargo bench ... -- checker::raft`) after a pause, and read the synthetic bench
+//! (`checker/check`, whose code rarely changes) as the machine's state. Compare two builds
+//! in alternating rounds and by their least times, which noise can only raise. For
 //! a change of a few percent, count instructions instead, which the machine's state does not
 //! move: `valgrind --tool=cachegrind --cache-sim=no target/release/examples/check_file --runs 1
 //! FILE` (the `I refs` total; `cg_annotate` splits it by function and line). It misses what
